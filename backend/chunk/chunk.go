@@ -1,0 +1,244 @@
+// Package chunk splits a document's text into sentences and into chunks
+// sized for the embedding model. Every span it returns is an exact byte
+// range of the document's text, so citations can point back at it.
+package chunk
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"folio/backend/core"
+)
+
+// Config sets the chunk size. Zero fields take the defaults.
+type Config struct {
+	// MaxTokens is the most tokens in one chunk (default 200). Keep it
+	// below the embedding model's limit.
+	MaxTokens int
+	// Count returns the number of model tokens in a text. The default,
+	// ApproxTokens, estimates them when no tokenizer is installed.
+	Count func(string) int
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxTokens <= 0 {
+		c.MaxTokens = 200
+	}
+	if c.Count == nil {
+		c.Count = ApproxTokens
+	}
+	return c
+}
+
+// Split cuts doc into chunks of whole sentences. Chunks never cross a page
+// boundary, so each has exactly one page. Chunk ids are left zero.
+func Split(doc *core.Document, cfg Config) []core.Chunk {
+	cfg = cfg.withDefaults()
+	parts := doc.Pages
+	if len(parts) == 0 {
+		parts = []core.PageSpan{{Page: 0, Start: 0, End: len(doc.Text)}}
+	}
+	var out []core.Chunk
+	for _, p := range parts {
+		out = splitRange(doc.Text, p.Start, p.End, p.Page, cfg, out)
+	}
+	return out
+}
+
+func splitRange(text string, lo, hi, page int, cfg Config, out []core.Chunk) []core.Chunk {
+	var cur []core.Span
+	curTokens := 0
+	emit := func() {
+		if len(cur) == 0 {
+			return
+		}
+		s, e := cur[0].Start, cur[len(cur)-1].End
+		out = append(out, core.Chunk{Start: s, End: e, Page: page, Tokens: curTokens, Text: text[s:e]})
+		cur, curTokens = cur[:0], 0
+	}
+	for _, s := range Sentences(text[lo:hi]) {
+		s.Start += lo
+		s.End += lo
+		for _, piece := range fitSpan(text, s, cfg) {
+			n := cfg.Count(text[piece.Start:piece.End])
+			if curTokens+n > cfg.MaxTokens {
+				emit()
+			}
+			cur = append(cur, piece)
+			curTokens += n
+		}
+	}
+	emit()
+	return out
+}
+
+// fitSpan cuts a sentence longer than cfg.MaxTokens at word boundaries.
+func fitSpan(text string, s core.Span, cfg Config) []core.Span {
+	if cfg.Count(text[s.Start:s.End]) <= cfg.MaxTokens {
+		return []core.Span{s}
+	}
+	var out []core.Span
+	start, tokens, lastEnd := s.Start, 0, -1
+	for _, w := range words(text[s.Start:s.End]) {
+		w.Start += s.Start
+		w.End += s.Start
+		n := cfg.Count(text[w.Start:w.End])
+		if tokens+n > cfg.MaxTokens && lastEnd > start {
+			out = append(out, core.Span{Start: start, End: lastEnd})
+			start, tokens = w.Start, 0
+		}
+		tokens += n
+		lastEnd = w.End
+	}
+	if lastEnd > start {
+		out = append(out, core.Span{Start: start, End: lastEnd})
+	}
+	return out
+}
+
+// words returns the spans of whitespace-separated words in text.
+func words(text string) []core.Span {
+	var out []core.Span
+	start := -1
+	for i, r := range text {
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				out = append(out, core.Span{Start: start, End: i})
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, core.Span{Start: start, End: len(text)})
+	}
+	return out
+}
+
+// ApproxTokens estimates WordPiece tokens: about 1.3 per word plus one per
+// punctuation mark.
+func ApproxTokens(text string) int {
+	wordsN, punct := 0, 0
+	inWord := false
+	for _, r := range text {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			if !inWord {
+				wordsN++
+			}
+			inWord = true
+		case unicode.IsSpace(r):
+			inWord = false
+		default:
+			punct++
+			inWord = false
+		}
+	}
+	return (wordsN*13+9)/10 + punct
+}
+
+// Sentences returns the spans of the sentences in text, trimmed of
+// surrounding white space. A sentence ends at ., ! or ? followed by space
+// and a capital, digit or opening mark (not after a known abbreviation),
+// and at every blank line.
+func Sentences(text string) []core.Span {
+	var out []core.Span
+	start := 0
+	add := func(end int) {
+		s := trim(text, core.Span{Start: start, End: end})
+		if s.End > s.Start {
+			out = append(out, s)
+		}
+		start = end
+	}
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		next := i + size
+		switch {
+		case r == '\n':
+			// A blank line ends a paragraph.
+			j := next
+			for j < len(text) && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
+				j++
+			}
+			if j < len(text) && text[j] == '\n' || j < len(text) && text[j] == '\f' {
+				add(i)
+			}
+		case r == '\f':
+			add(i)
+		case r == '.' || r == '!' || r == '?' || r == '。' || r == '！' || r == '？':
+			end := next
+			for end < len(text) && strings.ContainsRune(`"')]”’»`, rune(text[end])) {
+				end++
+			}
+			if r == '.' && isAbbrev(text[start:i]) {
+				break
+			}
+			if r >= 0x3000 || startsSentence(text[end:]) {
+				add(end)
+				next = end
+			}
+		}
+		i = next
+	}
+	add(len(text))
+	return out
+}
+
+// startsSentence reports whether rest begins with white space followed by
+// what can start a sentence.
+func startsSentence(rest string) bool {
+	if rest == "" {
+		return true
+	}
+	r, n := utf8.DecodeRuneInString(rest)
+	if !unicode.IsSpace(r) {
+		return false
+	}
+	rest = strings.TrimLeftFunc(rest[n:], unicode.IsSpace)
+	if rest == "" {
+		return true
+	}
+	r, _ = utf8.DecodeRuneInString(rest)
+	return unicode.IsUpper(r) || unicode.IsDigit(r) || strings.ContainsRune(`"'([“‘«•-*#`, r) || r > 0x2E80
+}
+
+// isAbbrev reports whether before ends with an abbreviation such as "e.g"
+// or "Fig", or a single letter (an initial).
+func isAbbrev(before string) bool {
+	i := strings.LastIndexFunc(before, func(r rune) bool { return unicode.IsSpace(r) || r == '(' })
+	w := strings.ToLower(before[i+1:])
+	if utf8.RuneCountInString(w) == 1 {
+		return true
+	}
+	return abbrevs[w]
+}
+
+var abbrevs = map[string]bool{
+	"e.g": true, "i.e": true, "etc": true, "al": true, "fig": true, "figs": true, "eq": true,
+	"eqs": true, "vs": true, "dr": true, "mr": true, "mrs": true, "ms": true, "prof": true,
+	"no": true, "vol": true, "pp": true, "sec": true, "ch": true, "approx": true, "cf": true,
+	"inc": true, "ltd": true, "co": true, "jan": true, "feb": true, "mar": true, "apr": true,
+	"jun": true, "jul": true, "aug": true, "sep": true, "sept": true, "oct": true, "nov": true,
+	"dec": true, "st": true, "u.s": true, "ref": true, "refs": true,
+}
+
+func trim(text string, s core.Span) core.Span {
+	for s.Start < s.End {
+		r, n := utf8.DecodeRuneInString(text[s.Start:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		s.Start += n
+	}
+	for s.End > s.Start {
+		r, n := utf8.DecodeLastRuneInString(text[:s.End])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		s.End -= n
+	}
+	return s
+}

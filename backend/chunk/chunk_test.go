@@ -1,0 +1,122 @@
+package chunk
+
+import (
+	"strings"
+	"testing"
+
+	"folio/backend/core"
+)
+
+func TestSentences(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"simple", "One two. Three four! Five?", []string{"One two.", "Three four!", "Five?"}},
+		{"abbreviation", "See Fig. 3 for details. It shows e.g. this. Next one.", []string{"See Fig. 3 for details.", "It shows e.g. this.", "Next one."}},
+		{"decimal", "The value is 3.14 here. Done.", []string{"The value is 3.14 here.", "Done."}},
+		{"lowercase after period", "version 2. then more", []string{"version 2. then more"}},
+		{"paragraphs", "Heading\n\nBody text line\ncontinues here.", []string{"Heading", "Body text line\ncontinues here."}},
+		{"quote", `He said "stop." Then left.`, []string{`He said "stop."`, "Then left."}},
+		{"unicode", "Café au lait. Über alles. 日本語です。次の文。", []string{"Café au lait.", "Über alles.", "日本語です。", "次の文。"}},
+		{"whitespace only", " \n\t ", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, s := range Sentences(tt.text) {
+				got = append(got, tt.text[s.Start:s.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("Sentences(%q)\n got %q\nwant %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitSpansSliceBack(t *testing.T) {
+	long := strings.Repeat("word ", 500) + "end."
+	tests := []struct {
+		name      string
+		doc       core.Document
+		maxTokens int
+		wantPages []int
+	}{
+		{"plain", core.Document{Text: "Alpha beta. Gamma delta.\n\nEpsilon."}, 200, []int{0}},
+		{"small budget", core.Document{Text: "Alpha beta gamma. Delta epsilon zeta. Eta theta iota."}, 5, []int{0, 0, 0}},
+		{"long sentence is cut", core.Document{Text: long}, 100, nil},
+		{"pages", core.Document{
+			Text:  "Page one text.\n\nPage two. Ünïcödé text.",
+			Pages: []core.PageSpan{{Page: 1, Start: 0, End: 14}, {Page: 2, Start: 16, End: 41}},
+		}, 200, []int{1, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := Split(&tt.doc, Config{MaxTokens: tt.maxTokens})
+			if len(chunks) == 0 {
+				t.Fatal("no chunks")
+			}
+			var pages []int
+			prevEnd := 0
+			for i, c := range chunks {
+				if got := tt.doc.Text[c.Start:c.End]; got != c.Text {
+					t.Errorf("chunk %d: Text %q, but doc.Text[%d:%d] is %q", i, c.Text, c.Start, c.End, got)
+				}
+				if c.Start < prevEnd {
+					t.Errorf("chunk %d starts at %d, before the previous end %d", i, c.Start, prevEnd)
+				}
+				prevEnd = c.End
+				if strings.TrimSpace(c.Text) != c.Text || c.Text == "" {
+					t.Errorf("chunk %d %q is empty or not trimmed", i, c.Text)
+				}
+				if c.Tokens > tt.maxTokens {
+					t.Errorf("chunk %d has %d tokens, over the limit %d", i, c.Tokens, tt.maxTokens)
+				}
+				if want := tt.doc.PageAt(c.Start); c.Page != want {
+					t.Errorf("chunk %d page %d, want %d", i, c.Page, want)
+				}
+				pages = append(pages, c.Page)
+			}
+			if tt.wantPages != nil && !equal(pages, tt.wantPages) {
+				t.Errorf("pages %v, want %v", pages, tt.wantPages)
+			}
+			// All the words survive chunking.
+			var words int
+			for _, c := range chunks {
+				words += len(strings.Fields(c.Text))
+			}
+			if want := len(strings.Fields(tt.doc.Text)); words != want {
+				t.Errorf("chunks hold %d words, document has %d", words, want)
+			}
+		})
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestApproxTokens(t *testing.T) {
+	tests := []struct {
+		text string
+		want int
+	}{
+		{"", 0},
+		{"hello", 2},
+		{"hello world, again.", 6},
+	}
+	for _, tt := range tests {
+		if got := ApproxTokens(tt.text); got != tt.want {
+			t.Errorf("ApproxTokens(%q) = %d, want %d", tt.text, got, tt.want)
+		}
+	}
+}

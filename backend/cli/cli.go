@@ -1,0 +1,372 @@
+// Package cli is Folio's command line: the same engine as the window, with
+// no display needed.
+//
+//	folio [--data DIR] index PATH...
+//	folio [--data DIR] ask [--json] QUESTION
+//	folio [--data DIR] search [--json] [-k N] QUERY
+//	folio parse --json FILE
+//	folio [--data DIR] models install [--name NAME] DIR
+//	folio [--data DIR] status [--json]
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"folio/backend/core"
+	"folio/backend/engine"
+	"folio/backend/model"
+	"folio/backend/parse/isolate"
+)
+
+// WindowFunc opens the window; the command line calls it when no
+// subcommand is given.
+type WindowFunc func(ctx context.Context, cfg engine.Config) error
+
+const usage = `Folio answers questions from your documents, on your own machine.
+
+Usage:
+  folio [--data DIR]                          open the window
+  folio [--data DIR] index [--json] PATH...   add files/folders and index them
+  folio [--data DIR] ask [--json] QUESTION    answer from the library, with citations
+  folio [--data DIR] search [--json] [-k N] QUERY
+  folio [--data DIR] status [--json]          the library and each file's state
+  folio parse [--json] FILE                   print a file's extracted text
+  folio [--data DIR] models install [--name NAME] DIR
+                                              import a Hugging Face model folder
+
+Global flags:
+  --data DIR     the library folder (default: %s)
+  --no-model     ignore any installed model (keyword search only)
+`
+
+// Main runs the command line and returns the process exit code: 0 on
+// success, 1 on error, 2 on a usage error or (for parse) a file that could
+// not be parsed.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window WindowFunc) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	defData, _ := engine.DefaultDataDir()
+	fs := flag.NewFlagSet("folio", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(stderr, usage, defData) }
+	var cfg engine.Config
+	fs.StringVar(&cfg.DataDir, "data", "", "library folder")
+	fs.BoolVar(&cfg.NoModel, "no-model", false, "ignore any installed model")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		if err := window(ctx, cfg); err != nil {
+			fmt.Fprintln(stderr, "folio:", err)
+			return 1
+		}
+		return 0
+	}
+	c := &command{ctx: ctx, cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr}
+	var err error
+	switch rest[0] {
+	case "index":
+		err = c.index(rest[1:])
+	case "ask":
+		err = c.ask(rest[1:])
+	case "search":
+		err = c.search(rest[1:])
+	case "status":
+		err = c.status(rest[1:])
+	case "parse":
+		return c.parse(rest[1:])
+	case "models":
+		err = c.models(rest[1:])
+	case "help", "-h", "--help":
+		fs.Usage()
+		return 0
+	default:
+		fmt.Fprintf(stderr, "folio: unknown command %q\n", rest[0])
+		fs.Usage()
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "folio:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "folio:", err)
+		return 1
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// command holds what every subcommand needs.
+type command struct {
+	ctx            context.Context
+	cfg            engine.Config
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (c *command) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return fs
+}
+
+func (c *command) open() (*engine.Engine, error) { return engine.Open(c.ctx, c.cfg) }
+
+func (c *command) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func (c *command) index(args []string) error {
+	fs := c.flags("index")
+	asJSON := fs.Bool("json", false, "print a JSON summary")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"index: " + err.Error()}
+	}
+	if fs.NArg() == 0 {
+		return usageError{"index: give at least one file or folder"}
+	}
+	eng, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	bar := newProgressLine(c.stderr)
+	rep, err := eng.Index(c.ctx, fs.Args(), bar.update)
+	bar.done()
+	for _, fe := range rep.Errors {
+		fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return c.printJSON(struct {
+			Files          int     `json:"files"`
+			New            int     `json:"new"`
+			Changed        int     `json:"changed"`
+			Unchanged      int     `json:"unchanged"`
+			Removed        int     `json:"removed"`
+			Failed         int     `json:"failed"`
+			ChunksEmbedded int     `json:"chunks_embedded"`
+			Seconds        float64 `json:"seconds"`
+		}{rep.Files, rep.New, rep.Changed, rep.Unchanged, 0, rep.Failed, rep.ChunksEmbedded, rep.Seconds})
+	}
+	fmt.Fprintf(c.stdout, "%d files: %d new, %d changed, %d unchanged, %d skipped, %d failed; %d chunks embedded in %.1fs (%s search)\n",
+		rep.Files, rep.New, rep.Changed, rep.Unchanged, rep.Skipped, rep.Failed, rep.ChunksEmbedded, rep.Seconds, eng.Status().Mode)
+	return nil
+}
+
+func (c *command) ask(args []string) error {
+	fs := c.flags("ask")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"ask: " + err.Error()}
+	}
+	q := strings.Join(fs.Args(), " ")
+	if strings.TrimSpace(q) == "" {
+		return usageError{"ask: give a question"}
+	}
+	eng, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	ans, err := eng.Ask(c.ctx, q)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type cite struct {
+			N          int         `json:"n"`
+			Path       string      `json:"path"`
+			Page       int         `json:"page"`
+			Start      int         `json:"start"`
+			End        int         `json:"end"`
+			Text       string      `json:"text"`
+			Highlights []core.Span `json:"highlights"`
+		}
+		out := struct {
+			Answer    string `json:"answer"`
+			Mode      string `json:"mode"`
+			Citations []cite `json:"citations"`
+		}{Answer: ans.Text, Mode: ans.Mode, Citations: []cite{}}
+		for _, ci := range ans.Citations {
+			out.Citations = append(out.Citations, cite{ci.N, ci.Path, ci.Page, ci.Start, ci.End, ci.Text, ci.Highlights})
+		}
+		return c.printJSON(out)
+	}
+	fmt.Fprintln(c.stdout, ans.Text)
+	if len(ans.Citations) > 0 {
+		fmt.Fprintln(c.stdout)
+	}
+	for _, ci := range ans.Citations {
+		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, ci.Path, pageLabel(ci.Page), ci.Start, ci.End)
+	}
+	if ans.Mode == "keyword" {
+		fmt.Fprintln(c.stderr, "(keyword search only: no embedding model is installed)")
+	}
+	return nil
+}
+
+func pageLabel(p int) string {
+	if p == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", page %d", p)
+}
+
+func (c *command) search(args []string) error {
+	fs := c.flags("search")
+	asJSON := fs.Bool("json", false, "print JSON")
+	k := fs.Int("k", 10, "number of hits")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"search: " + err.Error()}
+	}
+	q := strings.Join(fs.Args(), " ")
+	if strings.TrimSpace(q) == "" {
+		return usageError{"search: give a query"}
+	}
+	eng, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	hits, err := eng.Search(c.ctx, q, *k)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type hit struct {
+			Path  string  `json:"path"`
+			Page  int     `json:"page"`
+			Start int     `json:"start"`
+			End   int     `json:"end"`
+			Score float64 `json:"score"`
+			Text  string  `json:"text"`
+		}
+		out := struct {
+			Hits []hit `json:"hits"`
+		}{Hits: []hit{}}
+		for _, h := range hits {
+			out.Hits = append(out.Hits, hit{h.Path, h.Page, h.Start, h.End, h.Score, h.Text})
+		}
+		return c.printJSON(out)
+	}
+	for i, h := range hits {
+		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, h.Path, pageLabel(h.Page), h.Score, oneLine(h.Text, 200))
+	}
+	return nil
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func (c *command) status(args []string) error {
+	fs := c.flags("status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"status: " + err.Error()}
+	}
+	eng, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	lib, err := eng.Library(c.ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return c.printJSON(struct {
+			Status engine.Status      `json:"status"`
+			Files  []engine.FileState `json:"files"`
+		}{eng.Status(), lib.Files})
+	}
+	st := eng.Status()
+	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %s search\n", st.DataDir, st.Docs, st.Chunks, st.Mode)
+	for _, f := range lib.Files {
+		line := fmt.Sprintf("%-8s %s", f.State, f.Path)
+		if f.Reason != "" {
+			line += ": " + f.Reason
+		}
+		fmt.Fprintln(c.stdout, line)
+	}
+	return nil
+}
+
+// parse prints one file's extracted text. It exits with 2 when the file
+// cannot be parsed, printing {"error": ...} in JSON mode.
+func (c *command) parse(args []string) int {
+	fs := c.flags("parse")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		fmt.Fprintln(c.stderr, "folio: usage: folio parse [--json] FILE")
+		return 2
+	}
+	doc, err := isolate.NewRegistry(isolate.Config{}).Parse(c.ctx, fs.Arg(0))
+	if err != nil {
+		if *asJSON {
+			_ = c.printJSON(map[string]string{"error": err.Error()})
+		}
+		fmt.Fprintln(c.stderr, "folio:", err)
+		return 2
+	}
+	if *asJSON {
+		if err := c.printJSON(doc); err != nil {
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintln(c.stdout, doc.Text)
+	for _, w := range doc.Warnings {
+		fmt.Fprintln(c.stderr, "warning:", w)
+	}
+	return 0
+}
+
+func (c *command) models(args []string) error {
+	if len(args) == 0 || args[0] != "install" {
+		return usageError{"models: usage: folio models install [--name NAME] DIR"}
+	}
+	fs := c.flags("models install")
+	name := fs.String("name", "", "name to install the model under (default: from the folder)")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
+		return usageError{"models: usage: folio models install [--name NAME] DIR"}
+	}
+	dataDir := c.cfg.DataDir
+	if dataDir == "" {
+		d, err := engine.DefaultDataDir()
+		if err != nil {
+			return err
+		}
+		dataDir = d
+	}
+	dir, err := model.Install(c.ctx, fs.Arg(0), dataDir, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "installed %s\nRun `folio index` (or open the window) to embed the library with it.\n", dir)
+	return nil
+}

@@ -1,0 +1,212 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"folio/backend/internal/testenv"
+)
+
+// buildFolio builds the command line (a plain `go build`, no Wails tags)
+// once per test binary run.
+func buildFolio(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "folio")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = testenv.RepoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func run(t *testing.T, bin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+type askJSON struct {
+	Answer    string `json:"answer"`
+	Mode      string `json:"mode"`
+	Citations []struct {
+		N     int    `json:"n"`
+		Path  string `json:"path"`
+		Page  int    `json:"page"`
+		Start int    `json:"start"`
+		End   int    `json:"end"`
+		Text  string `json:"text"`
+	} `json:"citations"`
+}
+
+// flat collapses white space so PDF line breaks do not matter.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestCommandLineEndToEnd indexes real PDFs and text files, then asks
+// questions whose answers sit on known pages, once without a model
+// (keyword search) and once with the real model (hybrid search).
+func TestCommandLineEndToEnd(t *testing.T) {
+	pdfs := testenv.Shared(t) + "/data/pdf/pdfjs"
+	bin := buildFolio(t)
+
+	docs := t.TempDir()
+	for _, name := range []string{"tracemonkey.pdf", "TAMReview.pdf", "basicapi.pdf", "GHOSTSCRIPT-698804-1-fuzzed.pdf"} {
+		data, err := os.ReadFile(filepath.Join(pdfs, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(docs, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notes := "# Field notes\n\nThe heron colony on Lake Varna counted 214 nests in May.\n\nOur boat, the Osprey, leaks when loaded.\n"
+	if err := os.WriteFile(filepath.Join(docs, "notes.md"), []byte(notes), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(docs, "todo.txt"), []byte("Buy rope.\nCall the harbour master about mooring fees.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	modes := []struct {
+		name  string
+		model bool
+	}{{"keyword", false}, {"hybrid", true}}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			data := t.TempDir()
+			if m.model {
+				modelDir := testenv.Model(t)
+				if out, errOut, code := run(t, bin, "--data", data, "models", "install", "--name", "all-MiniLM-L6-v2", modelDir); code != 0 {
+					t.Fatalf("models install: exit %d\n%s%s", code, out, errOut)
+				}
+			}
+			out, errOut, code := run(t, bin, "--data", data, "index", "--json", docs)
+			if code != 0 {
+				t.Fatalf("index: exit %d\n%s%s", code, out, errOut)
+			}
+			var rep struct {
+				Files          int `json:"files"`
+				New            int `json:"new"`
+				Failed         int `json:"failed"`
+				ChunksEmbedded int `json:"chunks_embedded"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("index --json printed %q: %v", out, err)
+			}
+			if rep.Files != 6 || rep.New+rep.Failed != 6 || rep.Failed > 1 {
+				t.Errorf("index summary %+v: want 6 files, at most the fuzzed PDF failed", rep)
+			}
+			if m.model != (rep.ChunksEmbedded > 0) {
+				t.Errorf("model=%v but %d chunks embedded", m.model, rep.ChunksEmbedded)
+			}
+
+			questions := []struct {
+				q, file string
+				page    int
+				want    string
+			}{
+				{"Why does TraceMonkey not support recording throwing and catching of exceptions?",
+					"tracemonkey.pdf", 6, "exceptions are usually rare in JavaScript"},
+				{"How many heron nests were counted on Lake Varna?", "notes.md", 0, "214 nests"},
+			}
+			for _, q := range questions {
+				out, errOut, code := run(t, bin, "--data", data, "ask", "--json", q.q)
+				if code != 0 {
+					t.Fatalf("ask: exit %d\n%s%s", code, out, errOut)
+				}
+				var ans askJSON
+				if err := json.Unmarshal([]byte(out), &ans); err != nil {
+					t.Fatalf("ask --json printed %q: %v", out, err)
+				}
+				if ans.Mode != m.name {
+					t.Errorf("mode %q, want %q", ans.Mode, m.name)
+				}
+				if len(ans.Citations) == 0 {
+					t.Fatalf("%q: no citations; answer %q", q.q, ans.Answer)
+				}
+				c := ans.Citations[0]
+				if c.N != 1 || c.Path != filepath.Join(docs, q.file) || c.Page != q.page {
+					t.Errorf("%q: first citation [%d] %s page %d, want [1] %s page %d", q.q, c.N, c.Path, c.Page, q.file, q.page)
+				}
+				if !strings.Contains(flat(c.Text), q.want) {
+					t.Errorf("%q: first citation text does not contain %q:\n%s", q.q, q.want, c.Text)
+				}
+				if !strings.Contains(ans.Answer, "[1]") {
+					t.Errorf("%q: answer %q cites no [1]", q.q, ans.Answer)
+				}
+				// start/end are byte offsets into the text `parse` prints.
+				pout, perr, pcode := run(t, bin, "parse", "--json", c.Path)
+				if pcode != 0 {
+					t.Fatalf("parse %s: exit %d %s", c.Path, pcode, perr)
+				}
+				var doc struct{ Text string }
+				if err := json.Unmarshal([]byte(pout), &doc); err != nil {
+					t.Fatal(err)
+				}
+				if c.End > len(doc.Text) || doc.Text[c.Start:c.End] != c.Text {
+					t.Errorf("%q: citation span %d-%d does not slice back to its text", q.q, c.Start, c.End)
+				}
+			}
+
+			// search --json keeps its contract.
+			out, _, code = run(t, bin, "--data", data, "search", "--json", "-k", "3", "heron colony")
+			var hits struct {
+				Hits []struct {
+					Path  string  `json:"path"`
+					Score float64 `json:"score"`
+					Text  string  `json:"text"`
+				} `json:"hits"`
+			}
+			if code != 0 || json.Unmarshal([]byte(out), &hits) != nil || len(hits.Hits) == 0 || len(hits.Hits) > 3 {
+				t.Fatalf("search: exit %d, %q", code, out)
+			}
+			if !strings.HasSuffix(hits.Hits[0].Path, "notes.md") {
+				t.Errorf("search top hit %s, want notes.md", hits.Hits[0].Path)
+			}
+
+			// Indexing again parses nothing.
+			out, _, _ = run(t, bin, "--data", data, "index", "--json", docs)
+			if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.New != 0 {
+				t.Errorf("second index: %q, want nothing new", out)
+			}
+		})
+	}
+}
+
+func TestParseCommandReportsErrors(t *testing.T) {
+	bin := buildFolio(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "broken.pdf")
+	if err := os.WriteFile(bad, []byte("%PDF-1.4\nthis is not really a pdf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, wantErr string
+	}{
+		{"corrupt pdf", bad, "broken.pdf"},
+		{"missing file", filepath.Join(dir, "nope.txt"), "nope.txt"},
+		{"unsupported", filepath.Join(dir, "x.xyz"), "unsupported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _, code := run(t, bin, "parse", "--json", tt.path)
+			var got struct{ Error string }
+			if code != 2 || json.Unmarshal([]byte(out), &got) != nil || !strings.Contains(got.Error, tt.wantErr) {
+				t.Errorf("parse %s: exit %d, %q; want exit 2 and an error naming %q", tt.path, code, out, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,109 @@
+// Package core holds Folio's domain types and sentinel errors. It imports
+// nothing from the rest of the project, so every other package can use it.
+package core
+
+import "sort"
+
+// PageSpan is the byte range [Start, End) of a document's extracted text that
+// came from one page. Page is 1-based.
+type PageSpan struct {
+	Page  int `json:"page"`
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Document is the result of parsing one file: its extracted text and a map
+// from byte offsets in that text back to where they came from.
+type Document struct {
+	Path   string     `json:"path"`
+	Format string     `json:"format"` // "pdf", "txt", "md", ...
+	Text   string     `json:"text"`
+	Pages  []PageSpan `json:"pages,omitempty"` // empty for formats without pages
+	// Warnings are per-page or per-part problems that did not stop the parse,
+	// such as "page 3: no text layer (needs OCR)".
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// PageAt returns the 1-based page holding byte offset off, or 0 when the
+// document has no pages. Offsets between pages map to the next page.
+func (d *Document) PageAt(off int) int {
+	if len(d.Pages) == 0 {
+		return 0
+	}
+	i := sort.Search(len(d.Pages), func(i int) bool { return d.Pages[i].End > off })
+	if i == len(d.Pages) {
+		i = len(d.Pages) - 1
+	}
+	return d.Pages[i].Page
+}
+
+// Span is a byte range [Start, End) in a document's extracted text.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Chunk is a piece of a document sized for the embedding model. Text is
+// exactly Document.Text[Start:End].
+type Chunk struct {
+	ID     uint64 `json:"id"`
+	DocID  uint64 `json:"doc_id"`
+	Ord    int    `json:"ord"` // position within the document
+	Start  int    `json:"start"`
+	End    int    `json:"end"`
+	Page   int    `json:"page"` // page of Start; 0 for formats without pages
+	Tokens int    `json:"tokens"`
+	Text   string `json:"text"`
+}
+
+// Hit is a chunk found by a search, with the file it belongs to.
+type Hit struct {
+	Chunk
+	Path  string  `json:"path"`
+	Score float64 `json:"score"`
+}
+
+// Citation points an answer at the exact passage it came from.
+type Citation struct {
+	N     int    `json:"n"`
+	Path  string `json:"path"`
+	Page  int    `json:"page"`
+	Start int    `json:"start"` // byte offsets into the document's extracted text
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+	// Highlights are the sentences within [Start, End) that best match the
+	// question, as byte offsets into the document's extracted text.
+	Highlights []Span  `json:"highlights,omitempty"`
+	Score      float64 `json:"score"`
+	// Segments split Text into plain and highlighted runs for display.
+	Segments []Segment `json:"segments,omitempty"`
+}
+
+// Answer is Folio's reply to a question.
+type Answer struct {
+	Question  string     `json:"question"`
+	Text      string     `json:"answer"`
+	Citations []Citation `json:"citations"`
+	Mode      string     `json:"mode"` // "hybrid" or "keyword"
+}
+
+// Segment is a run of text with a role, so a UI can render highlights
+// without doing byte-offset arithmetic on UTF-16 strings.
+type Segment struct {
+	Text string `json:"text"`
+	// Kind is "plain", "passage" (inside the cited span) or "highlight"
+	// (a sentence that best matches the question).
+	Kind string `json:"kind"`
+}
+
+// Progress reports a long-running indexing job.
+type Progress struct {
+	Phase        string  `json:"phase"` // "scanning", "indexing", "embedding", "done"
+	FilesDone    int     `json:"filesDone"`
+	FilesTotal   int     `json:"filesTotal"`
+	Failed       int     `json:"failed"`
+	Chunks       int     `json:"chunks"`
+	ChunksPerSec float64 `json:"chunksPerSec"`
+	ETASeconds   float64 `json:"etaSeconds"`
+	Current      string  `json:"current"`
+}

@@ -1,0 +1,286 @@
+package encoder
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"folio/backend/model"
+)
+
+// layer holds one transformer layer's weights, packed for the GEMM.
+type layer struct {
+	qkv     *packed   // [H, 3H]: query, key, value side by side
+	qkvBias []float32 // [3H]
+	out     *packed   // [H, H]
+	outBias []float32
+	ln1G    []float32
+	ln1B    []float32
+	ff1     *packed // [H, I]
+	ff1Bias []float32
+	ff2     *packed // [I, H]
+	ff2Bias []float32
+	ln2G    []float32
+	ln2B    []float32
+}
+
+// bert holds the weights of a BertModel.
+type bert struct {
+	h, heads, inter, layers int
+	eps                     float32
+	act                     func([]float32)
+	word, pos, typ          []float32 // [V,H], [P,H], [T,H]
+	vocab, maxPos           int
+	embG, embB              []float32
+	ls                      []layer
+}
+
+// loadBert reads and packs the weights. Names may carry a "bert." prefix.
+func loadBert(cfg *model.Config, w model.Weights) (*bert, error) {
+	names := w.Names()
+	prefix := ""
+	switch {
+	case slices.Contains(names, "embeddings.word_embeddings.weight"):
+	case slices.Contains(names, "bert.embeddings.word_embeddings.weight"):
+		prefix = "bert."
+	default:
+		return nil, fmt.Errorf("encoder: weights have no embeddings.word_embeddings.weight (not a BERT model?)")
+	}
+	b := &bert{
+		h: cfg.HiddenSize, heads: cfg.NumAttentionHeads, inter: cfg.IntermediateSize,
+		layers: cfg.NumHiddenLayers, eps: float32(cfg.LayerNormEps),
+	}
+	switch cfg.HiddenAct {
+	case "gelu":
+		b.act = geluErf
+	case "gelu_new", "gelu_pytorch_tanh":
+		b.act = geluTanh
+	case "relu":
+		b.act = relu
+	default:
+		return nil, fmt.Errorf("encoder: unsupported hidden_act %q", cfg.HiddenAct)
+	}
+	H, I := b.h, b.inter
+	var err error
+	get := func(name string, shape ...int) []float32 {
+		if err != nil {
+			return nil
+		}
+		data, got, e := w.Float32(prefix + name)
+		if e != nil {
+			err = fmt.Errorf("encoder: load %s: %w", name, e)
+			return nil
+		}
+		if shape[0] < 0 { // rows free (vocab, positions)
+			if len(got) != 2 || got[1] != shape[1] || got[0] < 1 {
+				err = fmt.Errorf("encoder: %s has shape %v, want [*,%d]", name, got, shape[1])
+				return nil
+			}
+			return data
+		}
+		if !slices.Equal(got, shape) {
+			err = fmt.Errorf("encoder: %s has shape %v, want %v", name, got, shape)
+			return nil
+		}
+		return data
+	}
+	b.word = get("embeddings.word_embeddings.weight", -1, H)
+	b.pos = get("embeddings.position_embeddings.weight", -1, H)
+	b.typ = get("embeddings.token_type_embeddings.weight", -1, H)
+	b.embG = get("embeddings.LayerNorm.weight", H)
+	b.embB = get("embeddings.LayerNorm.bias", H)
+	if err != nil {
+		return nil, err
+	}
+	b.vocab = len(b.word) / H
+	b.maxPos = len(b.pos) / H
+	for i := 0; i < b.layers; i++ {
+		p := fmt.Sprintf("encoder.layer.%d.", i)
+		q := get(p+"attention.self.query.weight", H, H)
+		k := get(p+"attention.self.key.weight", H, H)
+		v := get(p+"attention.self.value.weight", H, H)
+		qb := get(p+"attention.self.query.bias", H)
+		kb := get(p+"attention.self.key.bias", H)
+		vb := get(p+"attention.self.value.bias", H)
+		o := get(p+"attention.output.dense.weight", H, H)
+		ob := get(p+"attention.output.dense.bias", H)
+		l1g := get(p+"attention.output.LayerNorm.weight", H)
+		l1b := get(p+"attention.output.LayerNorm.bias", H)
+		f1 := get(p+"intermediate.dense.weight", I, H)
+		f1b := get(p+"intermediate.dense.bias", I)
+		f2 := get(p+"output.dense.weight", H, I)
+		f2b := get(p+"output.dense.bias", H)
+		l2g := get(p+"output.LayerNorm.weight", H)
+		l2b := get(p+"output.LayerNorm.bias", H)
+		if err != nil {
+			return nil, err
+		}
+		l := layer{
+			qkv:     newPacked(H, 3*H),
+			qkvBias: slices.Concat(qb, kb, vb),
+			out:     newPacked(H, H), outBias: ob,
+			ln1G: l1g, ln1B: l1b,
+			ff1: newPacked(H, I), ff1Bias: f1b,
+			ff2: newPacked(I, H), ff2Bias: f2b,
+			ln2G: l2g, ln2B: l2b,
+		}
+		l.qkv.packRows(slices.Concat(q, k, v), H)
+		l.out.packRows(o, H)
+		l.ff1.packRows(f1, H)
+		l.ff2.packRows(f2, I)
+		b.ls = append(b.ls, l)
+	}
+	return b, nil
+}
+
+// workspace is the scratch memory of one forward pass.
+type workspace struct {
+	x, qkv, ctx, tmp, ff []float32
+	scratch              []attnScratch // one per worker
+}
+
+type attnScratch struct {
+	kt, v       packed
+	scores, inv []float32
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// forward runs the encoder over the sequences (token ids, already with
+// [CLS]/[SEP]) packed one after another without padding, and writes each
+// sequence's mean-pooled, L2-normalised embedding to out[i].
+func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
+	H, I := b.h, b.inter
+	T := 0
+	offs := make([]int, len(seqs)+1)
+	for i, s := range seqs {
+		T += len(s)
+		offs[i+1] = T
+	}
+	ws.x = grow(ws.x, T*H)
+	ws.qkv = grow(ws.qkv, T*3*H)
+	ws.ctx = grow(ws.ctx, T*H)
+	ws.tmp = grow(ws.tmp, T*H)
+	ws.ff = grow(ws.ff, T*I)
+	if len(ws.scratch) < maxWorkers() {
+		ws.scratch = make([]attnScratch, maxWorkers())
+	}
+	x := ws.x
+
+	// Embeddings: word + position + token type 0, then LayerNorm.
+	parallelFor(len(seqs), func(_, si int) {
+		for p, id := range seqs[si] {
+			row := x[(offs[si]+p)*H : (offs[si]+p+1)*H]
+			we := b.word[id*H : id*H+H]
+			pe := b.pos[p*H : p*H+H]
+			te := b.typ[:H]
+			for j := range row {
+				row[j] = we[j] + pe[j] + te[j]
+			}
+			layerNorm(row, b.embG, b.embB, b.eps)
+		}
+	})
+
+	d := H / b.heads
+	scale := float32(1 / math.Sqrt(float64(d)))
+	for li := range b.ls {
+		l := &b.ls[li]
+		// Q, K, V for all tokens at once.
+		matmul(T, x, H, l.qkv, ws.qkv, 3*H, func(r0, r1 int) {
+			addBias(ws.qkv[r0*3*H:r1*3*H], l.qkvBias)
+		})
+		// Attention per (sequence, head).
+		parallelFor(len(seqs)*b.heads, func(w, task int) {
+			si, hd := task/b.heads, task%b.heads
+			s0, L := offs[si], len(seqs[si])
+			sc := &ws.scratch[w]
+			q := ws.qkv[s0*3*H+hd*d:]
+			k := ws.qkv[s0*3*H+H+hd*d:]
+			v := ws.qkv[s0*3*H+2*H+hd*d:]
+			sc.kt.reset(d, L)
+			sc.kt.packRows(k, 3*H)
+			ld := sc.kt.np * panelW
+			sc.scores = grow(sc.scores, L*ld)
+			gemmRows(0, L, q, 3*H, &sc.kt, sc.scores, ld)
+			// Unnormalised softmax; each row's 1/sum scales the output row.
+			sc.inv = grow(sc.inv, L)
+			for i := 0; i < L; i++ {
+				row := sc.scores[i*ld : i*ld+L]
+				sc.inv[i] = 1 / expShiftSum(row, maxf(row), scale)
+			}
+			sc.v.reset(L, d)
+			sc.v.packCols(v, 3*H)
+			c := ws.ctx[s0*H+hd*d:]
+			gemmRows(0, L, sc.scores, ld, &sc.v, c, H)
+			for i := 0; i < L; i++ {
+				row := c[i*H : i*H+d]
+				for j := range row {
+					row[j] *= sc.inv[i]
+				}
+			}
+		})
+		// Output projection + residual + LayerNorm.
+		matmul(T, ws.ctx, H, l.out, ws.tmp, H, func(r0, r1 int) {
+			t := ws.tmp[r0*H : r1*H]
+			xr := x[r0*H : r1*H]
+			for i := range t {
+				xr[i] += t[i] + l.outBias[i%H]
+			}
+			layerNorm(xr, l.ln1G, l.ln1B, b.eps)
+		})
+		// Feed-forward.
+		matmul(T, x, H, l.ff1, ws.ff, I, func(r0, r1 int) {
+			f := ws.ff[r0*I : r1*I]
+			addBias(f, l.ff1Bias)
+			b.act(f)
+		})
+		matmul(T, ws.ff, I, l.ff2, ws.tmp, H, func(r0, r1 int) {
+			t := ws.tmp[r0*H : r1*H]
+			xr := x[r0*H : r1*H]
+			for i := range t {
+				xr[i] += t[i] + l.ff2Bias[i%H]
+			}
+			layerNorm(xr, l.ln2G, l.ln2B, b.eps)
+		})
+	}
+
+	// Mean pooling over each sequence's tokens, then L2 normalisation.
+	for si := range seqs {
+		v := make([]float32, H)
+		L := offs[si+1] - offs[si]
+		for p := offs[si]; p < offs[si+1]; p++ {
+			row := x[p*H : p*H+H]
+			for j := range v {
+				v[j] += row[j]
+			}
+		}
+		var ss float64
+		for j := range v {
+			v[j] /= float32(L)
+			ss += float64(v[j]) * float64(v[j])
+		}
+		if n := math.Sqrt(ss); n > 1e-12 {
+			inv := float32(1 / n)
+			for j := range v {
+				v[j] *= inv
+			}
+		}
+		out[si] = v
+	}
+}
+
+// addBias adds bias to every row of m (rows of len(bias)).
+func addBias(m, bias []float32) {
+	n := len(bias)
+	for off := 0; off+n <= len(m); off += n {
+		row := m[off : off+n]
+		for j := range row {
+			row[j] += bias[j]
+		}
+	}
+}

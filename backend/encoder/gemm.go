@@ -1,0 +1,190 @@
+package encoder
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The matrix multiply is C[m×n] = A[m×k] · B[k×n] in float32. B is packed
+// once into panels of panelW columns: panel p holds B[0:k, p*16:(p+1)*16]
+// row after row, so the micro-kernel streams it linearly while A rows are
+// read in place (any row stride). The micro-kernel computes a 6×16 block of C
+// (AVX2+FMA assembly on amd64, plain Go elsewhere).
+
+const (
+	panelW = 16 // columns per packed panel
+	mr     = 6  // rows per micro-kernel call
+	mc     = 48 // rows per parallel task (a multiple of mr)
+)
+
+// packed is a k×n matrix in panel layout; columns n..npad-1 are zero.
+type packed struct {
+	k, n, np int // np = number of panels
+	data     []float32
+}
+
+func newPacked(k, n int) *packed {
+	np := (n + panelW - 1) / panelW
+	return &packed{k: k, n: n, np: np, data: make([]float32, np*k*panelW)}
+}
+
+// reset resizes p for k×n, reusing its storage when large enough.
+func (p *packed) reset(k, n int) {
+	p.k, p.n = k, n
+	p.np = (n + panelW - 1) / panelW
+	need := p.np * k * panelW
+	if cap(p.data) < need {
+		p.data = make([]float32, need)
+	}
+	p.data = p.data[:need]
+}
+
+// packRows fills p with B[kk][j] = src[j*ld+kk], for a source whose rows are
+// B's columns: a torch Linear weight [out=n, in=k], or the keys of an
+// attention head (Q·Kᵀ).
+func (p *packed) packRows(src []float32, ld int) {
+	for pi := 0; pi < p.np; pi++ {
+		dst := p.data[pi*p.k*panelW : (pi+1)*p.k*panelW]
+		for jj := 0; jj < panelW; jj++ {
+			j := pi*panelW + jj
+			if j >= p.n {
+				for kk := 0; kk < p.k; kk++ {
+					dst[kk*panelW+jj] = 0
+				}
+				continue
+			}
+			row := src[j*ld : j*ld+p.k]
+			for kk, v := range row {
+				dst[kk*panelW+jj] = v
+			}
+		}
+	}
+}
+
+// packCols fills p with B[kk][j] = src[kk*ld+j]: a row-major k×n source, such
+// as the values of an attention head.
+func (p *packed) packCols(src []float32, ld int) {
+	for pi := 0; pi < p.np; pi++ {
+		dst := p.data[pi*p.k*panelW : (pi+1)*p.k*panelW]
+		j0 := pi * panelW
+		w := min(panelW, p.n-j0)
+		for kk := 0; kk < p.k; kk++ {
+			d := dst[kk*panelW : kk*panelW+panelW]
+			copy(d, src[kk*ld+j0:kk*ld+j0+w])
+			for jj := w; jj < panelW; jj++ {
+				d[jj] = 0
+			}
+		}
+	}
+}
+
+// gemmRows computes rows [r0,r1) of C = A·B. A row i starts at a[i*lda];
+// C row i at c[i*ldc]. Only columns [0,b.n) of C are written.
+func gemmRows(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
+	var tmp [mr * panelW]float32
+	k := b.k
+	for pi := 0; pi < b.np; pi++ {
+		bp := b.data[pi*k*panelW : (pi+1)*k*panelW]
+		j0 := pi * panelW
+		full := j0+panelW <= b.n
+		i := r0
+		for ; i+mr <= r1; i += mr {
+			if full {
+				kern6x16(k, a[i*lda:], lda, bp, c[i*ldc+j0:], ldc)
+				continue
+			}
+			kern6x16(k, a[i*lda:], lda, bp, tmp[:], panelW)
+			for r := 0; r < mr; r++ {
+				copy(c[(i+r)*ldc+j0:(i+r)*ldc+b.n], tmp[r*panelW:])
+			}
+		}
+		for ; i < r1; i++ {
+			if full {
+				kern1x16(k, a[i*lda:], bp, c[i*ldc+j0:])
+				continue
+			}
+			kern1x16(k, a[i*lda:], bp, tmp[:])
+			copy(c[i*ldc+j0:i*ldc+b.n], tmp[:])
+		}
+	}
+}
+
+// kern6x16Go and kern1x16Go are the portable micro-kernels.
+func kern6x16Go(k int, a []float32, lda int, b []float32, c []float32, ldc int) {
+	for r := 0; r < mr; r++ {
+		kern1x16Go(k, a[r*lda:], b, c[r*ldc:])
+	}
+}
+
+func kern1x16Go(k int, a []float32, b []float32, c []float32) {
+	var acc [panelW]float32
+	a = a[:k]
+	b = b[:k*panelW]
+	for kk, av := range a {
+		bb := b[kk*panelW : kk*panelW+panelW : kk*panelW+panelW]
+		acc[0] += av * bb[0]
+		acc[1] += av * bb[1]
+		acc[2] += av * bb[2]
+		acc[3] += av * bb[3]
+		acc[4] += av * bb[4]
+		acc[5] += av * bb[5]
+		acc[6] += av * bb[6]
+		acc[7] += av * bb[7]
+		acc[8] += av * bb[8]
+		acc[9] += av * bb[9]
+		acc[10] += av * bb[10]
+		acc[11] += av * bb[11]
+		acc[12] += av * bb[12]
+		acc[13] += av * bb[13]
+		acc[14] += av * bb[14]
+		acc[15] += av * bb[15]
+	}
+	copy(c[:panelW], acc[:])
+}
+
+// parallelFor runs fn(worker, task) for task in [0,n) on up to GOMAXPROCS
+// goroutines; worker is in [0, workers) and identifies per-worker scratch.
+func parallelFor(n int, fn func(worker, task int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for t := 0; t < n; t++ {
+			fn(0, t)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= n {
+					return
+				}
+				fn(w, t)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// maxWorkers is how many workers parallelFor may use.
+func maxWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// matmul computes C = A·B (+ epilogue) over all m rows in parallel. After
+// each block of rows [r0,r1) is computed, epi (if not nil) runs on it while
+// it is still in cache.
+func matmul(m int, a []float32, lda int, b *packed, c []float32, ldc int, epi func(r0, r1 int)) {
+	tasks := (m + mc - 1) / mc
+	parallelFor(tasks, func(_, t int) {
+		r0 := t * mc
+		r1 := min(r0+mc, m)
+		gemmRows(r0, r1, a, lda, b, c, ldc)
+		if epi != nil {
+			epi(r0, r1)
+		}
+	})
+}

@@ -1,0 +1,9 @@
+//go:build !amd64
+
+package encoder
+
+func kern6x16(k int, a []float32, lda int, b []float32, c []float32, ldc int) {
+	kern6x16Go(k, a, lda, b, c, ldc)
+}
+
+func kern1x16(k int, a []float32, b []float32, c []float32) { kern1x16Go(k, a, b, c) }

@@ -1,0 +1,385 @@
+// Package engine wires Folio together: Open builds the store, indexes,
+// parser and (when a model is installed) the encoder; its methods are what
+// the window, the command line and the tests call.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"folio/backend/answer"
+	"folio/backend/chunk"
+	"folio/backend/core"
+	"folio/backend/encoder"
+	"folio/backend/index"
+	"folio/backend/model"
+	"folio/backend/parse"
+	"folio/backend/parse/isolate"
+	"folio/backend/search"
+	"folio/backend/store"
+)
+
+// Config configures an Engine. Zero fields take the defaults.
+type Config struct {
+	// DataDir holds the library and models (default DefaultDataDir()).
+	DataDir string
+	// ModelDir is the embedding model folder (default: the active model
+	// installed under DataDir; none means keyword search only).
+	ModelDir string
+	// NoModel turns the embedding model off even when one is installed.
+	NoModel bool
+	// Parser reads files (default: every supported format, PDFs in a
+	// sandboxed child process).
+	Parser Parser
+	// Workers is how many files are parsed at once (default GOMAXPROCS).
+	Workers int
+	// Logger receives diagnostics (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Parser reads files into documents.
+type Parser interface {
+	parse.Parser
+	Supports(path string) bool
+}
+
+// Embedder is the embedding model as the engine uses it.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Dim() int
+	MaxTokens() int
+	CountTokens(text string) int
+}
+
+// Engine is an open library. Its methods are safe for concurrent use.
+type Engine struct {
+	cfg       Config
+	log       *slog.Logger
+	store     *store.Store
+	parser    Parser
+	enc       Embedder // nil when no model is installed
+	modelName string
+	vectors   *index.Exact
+	keywords  *index.BM25
+	searcher  *search.Searcher
+	composer  *answer.Composer
+
+	indexMu sync.Mutex // serialises indexing runs, the only writers of the library
+}
+
+// DefaultDataDir is the per-user application data folder plus "Folio":
+// $XDG_DATA_HOME/Folio (~/.local/share/Folio) on Linux, ~/Library/Application
+// Support/Folio on macOS, %AppData%\Folio on Windows.
+func DefaultDataDir() (string, error) {
+	if runtime.GOOS == "linux" {
+		if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+			return filepath.Join(d, "Folio"), nil
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find home folder: %w", err)
+		}
+		return filepath.Join(home, ".local", "share", "Folio"), nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find application data folder: %w", err)
+	}
+	return filepath.Join(d, "Folio"), nil
+}
+
+// Open opens (creating if needed) the library in cfg.DataDir.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.DataDir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return nil, err
+		}
+		cfg.DataDir = d
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Parser == nil {
+		cfg.Parser = isolate.NewRegistry(isolate.Config{})
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser, keywords: index.NewBM25()}
+	if err := e.openModel(); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, "library"))
+	if err != nil {
+		return nil, err
+	}
+	e.store = st
+	if err := e.load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	e.searcher = &search.Searcher{Vectors: e.vectors, Keywords: e.keywords}
+	e.composer = &answer.Composer{IDF: e.keywords.IDF}
+	if e.enc != nil {
+		e.searcher.Embed = e.enc
+		e.composer.Embed = e.enc
+	}
+	return e, nil
+}
+
+func (e *Engine) openModel() error {
+	dir := e.cfg.ModelDir
+	if dir == "" && !e.cfg.NoModel {
+		d, ok := model.Active(e.cfg.DataDir)
+		if !ok {
+			e.log.Debug("no embedding model installed; keyword search only", "data", e.cfg.DataDir)
+			return nil
+		}
+		dir = d
+	}
+	if dir == "" {
+		return nil
+	}
+	enc, err := encoder.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open embedding model %s: %w", dir, err)
+	}
+	e.enc = enc
+	e.modelName = filepath.Base(dir)
+	return nil
+}
+
+// load rebuilds the in-memory indexes from the store.
+func (e *Engine) load(ctx context.Context) error {
+	if n, err := e.store.DeleteOrphans(); err != nil {
+		return fmt.Errorf("clean up library: %w", err)
+	} else if n > 0 {
+		e.log.Info("removed documents left by an interrupted run", "count", n)
+	}
+	if err := e.store.EachChunk(func(c core.Chunk) error {
+		e.keywords.Add(c.ID, c.Text)
+		return ctx.Err()
+	}); err != nil {
+		return fmt.Errorf("load keyword index: %w", err)
+	}
+	dim := 0
+	if e.enc != nil {
+		dim = e.enc.Dim()
+		// Vectors from another model are useless: drop them.
+		prev, err := e.store.Setting("model")
+		if err != nil {
+			return err
+		}
+		if string(prev) != e.modelName {
+			if err := e.store.DeleteAllVectors(); err != nil {
+				return err
+			}
+			if err := e.store.SetSetting("model", []byte(e.modelName)); err != nil {
+				return err
+			}
+		}
+	}
+	e.vectors = index.NewExact(dim)
+	if e.enc == nil {
+		return nil
+	}
+	return e.store.EachVector(func(id uint64, v []float32) error {
+		return e.vectors.Add(id, v)
+	})
+}
+
+// Close releases the library. Call it once, after any indexing has stopped.
+func (e *Engine) Close() error {
+	return e.store.Close()
+}
+
+// Status reports the model and the size of the library.
+func (e *Engine) Status() Status {
+	s := Status{DataDir: e.cfg.DataDir, Model: "", Mode: search.ModeKeyword, Chunks: e.keywords.Len()}
+	if e.enc != nil {
+		s.Model = e.modelName
+		s.Mode = search.ModeHybrid
+	}
+	if files, err := e.store.Files(); err == nil {
+		for _, f := range files {
+			if f.State == store.StateIndexed {
+				s.Docs++
+			}
+		}
+	}
+	return s
+}
+
+// Search returns the k best passages for query.
+func (e *Engine) Search(ctx context.Context, query string, k int) ([]core.Hit, error) {
+	hits, _, err := e.search(ctx, query, k)
+	return hits, err
+}
+
+func (e *Engine) search(ctx context.Context, query string, k int) ([]core.Hit, []float32, error) {
+	if strings.TrimSpace(query) == "" {
+		return nil, nil, errors.New("the question is empty")
+	}
+	res, qvec, err := e.searcher.Search(ctx, query, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	paths := map[uint64]string{}
+	hits := make([]core.Hit, 0, len(res))
+	for _, r := range res {
+		c, err := e.store.Chunk(r.ID)
+		if errors.Is(err, core.ErrNotFound) {
+			continue // removed while we searched
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		path, ok := paths[c.DocID]
+		if !ok {
+			path = e.pathOf(c.DocID)
+			paths[c.DocID] = path
+		}
+		hits = append(hits, core.Hit{Chunk: c, Path: path, Score: r.Score})
+	}
+	return hits, qvec, nil
+}
+
+// pathOf finds the file of a document. Libraries are small enough that a
+// scan of the file records is fine here; a later index can map doc ids.
+func (e *Engine) pathOf(docID uint64) string {
+	files, err := e.store.Files()
+	if err != nil {
+		return ""
+	}
+	for _, f := range files {
+		if f.DocID == docID {
+			return f.Path
+		}
+	}
+	return ""
+}
+
+// Ask answers a question from the library, citing the passages it used.
+func (e *Engine) Ask(ctx context.Context, question string) (core.Answer, error) {
+	hits, qvec, err := e.search(ctx, question, 8)
+	if err != nil {
+		return core.Answer{}, err
+	}
+	return e.composer.Compose(ctx, question, qvec, hits)
+}
+
+// Library lists the roots the person added and every file under them.
+func (e *Engine) Library(ctx context.Context) (Library, error) {
+	roots, err := e.store.Roots()
+	if err != nil {
+		return Library{}, err
+	}
+	files, err := e.store.Files()
+	if err != nil {
+		return Library{}, err
+	}
+	lib := Library{Folders: []Folder{}, Files: []FileState{}}
+	byRoot := map[string]*Folder{}
+	for _, r := range roots {
+		lib.Folders = append(lib.Folders, Folder{Path: r})
+	}
+	for i := range lib.Folders {
+		byRoot[lib.Folders[i].Path] = &lib.Folders[i]
+	}
+	for _, f := range files {
+		lib.Files = append(lib.Files, FileState{
+			Path: f.Path, Root: f.Root, State: f.State, Reason: f.Reason,
+			Pages: len(f.Pages), Chunks: f.Chunks,
+		})
+		if fo := byRoot[f.Root]; fo != nil {
+			fo.Files++
+			switch f.State {
+			case store.StateIndexed:
+				fo.Indexed++
+			case store.StateFailed:
+				fo.Failed++
+			case store.StateSkipped:
+				fo.Skipped++
+			}
+		}
+	}
+	return lib, nil
+}
+
+// Source returns the page (or, for formats without pages, the stretch of
+// text) around a cited span, with the span and its highlights marked.
+func (e *Engine) Source(ctx context.Context, path string, span core.Span, highlights []core.Span) (Source, error) {
+	rec, ok, err := e.store.File(path)
+	if err != nil {
+		return Source{}, err
+	}
+	if !ok || rec.DocID == 0 {
+		return Source{}, fmt.Errorf("source %s: %w", path, core.ErrNotFound)
+	}
+	text, err := e.store.Text(rec.DocID)
+	if err != nil {
+		return Source{}, err
+	}
+	if span.Start < 0 || span.End > len(text) || span.Start > span.End {
+		return Source{}, fmt.Errorf("source %s: span %d-%d is outside the document (it may have changed since)", path, span.Start, span.End)
+	}
+	doc := core.Document{Pages: rec.Pages}
+	lo, hi := 0, len(text)
+	page := doc.PageAt(span.Start)
+	for _, p := range rec.Pages {
+		if p.Page == page {
+			lo, hi = p.Start, max(p.End, span.End)
+		}
+	}
+	if page == 0 {
+		// Show a window of text around the span, cut at line breaks.
+		const window = 3000
+		if span.Start-lo > window {
+			lo = span.Start - window
+			if i := strings.IndexByte(text[lo:span.Start], '\n'); i >= 0 {
+				lo += i + 1
+			}
+		}
+		if hi-span.End > window {
+			hi = span.End + window
+			if i := strings.LastIndexByte(text[span.End:hi], '\n'); i >= 0 {
+				hi = span.End + i
+			}
+		}
+		// Never cut a UTF-8 sequence in half.
+		for lo > 0 && !utf8Start(text[lo]) {
+			lo--
+		}
+		for hi < len(text) && !utf8Start(text[hi]) {
+			hi++
+		}
+	}
+	hl := append([]core.Span(nil), highlights...)
+	sort.Slice(hl, func(i, j int) bool { return hl[i].Start < hl[j].Start })
+	return Source{
+		Path: path, Format: rec.Format, Page: page, Pages: len(rec.Pages),
+		Segments: answer.Segments(text[lo:hi], lo, span, hl),
+	}, nil
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// chunkConfig sizes chunks for the installed model, or by estimate.
+func (e *Engine) chunkConfig() chunk.Config {
+	if e.enc == nil {
+		return chunk.Config{}
+	}
+	return chunk.Config{MaxTokens: min(200, e.enc.MaxTokens()-2), Count: e.enc.CountTokens}
+}

@@ -1,0 +1,70 @@
+package engine
+
+import "folio/backend/core"
+
+// Status tells the UI what Folio can do right now.
+type Status struct {
+	DataDir string `json:"dataDir"`
+	// Model is the name of the installed embedding model, or "" when none is
+	// installed and search runs on keywords alone.
+	Model  string `json:"model"`
+	Mode   string `json:"mode"` // "hybrid" or "keyword"
+	Docs   int    `json:"docs"`
+	Chunks int    `json:"chunks"`
+}
+
+// FileError names a file that could not be indexed and why.
+type FileError struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// IndexReport summarises one indexing run.
+type IndexReport struct {
+	Files          int         `json:"files"`
+	New            int         `json:"new"`
+	Changed        int         `json:"changed"`
+	Unchanged      int         `json:"unchanged"`
+	Failed         int         `json:"failed"`
+	Skipped        int         `json:"skipped"`
+	ChunksEmbedded int         `json:"chunks_embedded"`
+	Seconds        float64     `json:"seconds"`
+	Errors         []FileError `json:"errors,omitempty"`
+	Canceled       bool        `json:"canceled,omitempty"`
+}
+
+// FileState is one file of the library and how indexing went for it.
+type FileState struct {
+	Path   string `json:"path"`
+	Root   string `json:"root"`  // the folder or file the person added
+	State  string `json:"state"` // "indexed", "failed", "skipped"
+	Reason string `json:"reason,omitempty"`
+	Pages  int    `json:"pages"`
+	Chunks int    `json:"chunks"`
+}
+
+// Folder is one root the person added, with counts of its files.
+type Folder struct {
+	Path    string `json:"path"`
+	Files   int    `json:"files"`
+	Indexed int    `json:"indexed"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"`
+}
+
+// Library lists everything the person added.
+type Library struct {
+	Folders []Folder    `json:"folders"`
+	Files   []FileState `json:"files"`
+}
+
+// Source is a cited passage in its context, ready to display.
+type Source struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Page   int    `json:"page"`
+	Pages  int    `json:"pages"`
+	// Segments cover the page (or a window of the document around the span),
+	// with the cited span and its best sentences marked.
+	Segments []core.Segment `json:"segments"`
+}

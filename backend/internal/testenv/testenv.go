@@ -1,0 +1,68 @@
+// Package testenv finds what tests need outside the repository: the shared
+// evaluation data (../shared next to the repository root, or
+// $FOLIO_SHARED) and the real embedding model ($FOLIO_TEST_MODEL, or
+// .cache/models/all-MiniLM-L6-v2 in the repository). Tests that need them
+// skip with a clear message when they are missing.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// RepoRoot returns the folder holding go.mod, walking up from the current
+// directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("getwd: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root (go.mod) not found")
+		}
+		dir = parent
+	}
+}
+
+// Shared returns the shared data folder, or skips the test.
+func Shared(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("FOLIO_SHARED")
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err != nil {
+		t.Skipf("shared data not found at %s (set FOLIO_SHARED): skipping", dir)
+	}
+	return dir
+}
+
+// SharedFile returns a file under the shared data folder, or skips.
+func SharedFile(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(Shared(t), rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s not found: skipping", p)
+	}
+	return p
+}
+
+// Model returns the real all-MiniLM-L6-v2 folder, or skips the test.
+func Model(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("FOLIO_TEST_MODEL")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(t), ".cache", "models", "all-MiniLM-L6-v2")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
+		t.Skipf("real model not found at %s: run `make model` or set FOLIO_TEST_MODEL: skipping", dir)
+	}
+	return dir
+}

@@ -1,0 +1,30 @@
+// Package formats wires Folio's format adapters into a parse.Registry that
+// runs every parser in the current process. It exists apart from package
+// parse so parse itself imports no adapter (and no heavy library). For files
+// you do not trust, use isolate.NewRegistry, which runs PDFs in a child
+// process; this registry is what that child uses.
+package formats
+
+import (
+	"folio/backend/parse"
+	"folio/backend/parse/pdf"
+	"folio/backend/parse/text"
+)
+
+// Config holds each adapter's Config; zero values mean their defaults.
+type Config struct {
+	Text text.Config
+	PDF  pdf.Config
+}
+
+// NewDefault returns an in-process registry of every format with default
+// settings.
+func NewDefault() *parse.Registry { return New(Config{}) }
+
+// New returns an in-process registry of every format.
+func New(cfg Config) *parse.Registry {
+	r := parse.NewRegistry()
+	r.Register(text.New(cfg.Text), text.Extensions...)
+	r.Register(pdf.New(cfg.PDF), pdf.Extensions...)
+	return r
+}

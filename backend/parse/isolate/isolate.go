@@ -1,0 +1,350 @@
+// Package isolate runs parsers in a child process with a time and memory
+// limit. The PDF library Folio uses can loop forever on a /Kids cycle or ask
+// for 137 GB and die with a fatal error that no recover catches; parsing in a
+// child turns both into ordinary errors (core.ErrTimeout, core.ErrCorrupt)
+// and keeps the app alive.
+//
+// The child is the same executable started again: the parent runs
+// Config.Command followed by ChildSubcommand and the file path, with
+// EnvChild=1 in its environment. Every main and every TestMain of a binary
+// that uses this package must call RunChildIfRequested first, which in a
+// child parses the file with the in-process registry (package formats),
+// writes the result as JSON to stdout and exits. Detection is by the
+// environment variable, not by argv, so the subcommand cannot collide with a
+// command-line interface.
+package isolate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"folio/backend/core"
+	"folio/backend/parse"
+	"folio/backend/parse/formats"
+	"folio/backend/parse/pdf"
+	"folio/backend/parse/text"
+)
+
+const (
+	// EnvChild is set to "1" in the environment of a child parser process.
+	EnvChild = "FOLIO_PARSE_CHILD"
+	// envMemoryLimit carries Config.MemoryLimit (bytes) to the child.
+	envMemoryLimit = "FOLIO_PARSE_MEMORY_LIMIT"
+	// ChildSubcommand is the argument the parent passes before the file path.
+	// It only documents the command line (ps shows it); the child is detected
+	// by EnvChild.
+	ChildSubcommand = "__folio-parse-child"
+
+	// DefaultTimeout is the per-file time limit when Config.Timeout is zero.
+	DefaultTimeout = 60 * time.Second
+	// DefaultMemoryLimit is the child's memory limit when Config.MemoryLimit
+	// is zero.
+	DefaultMemoryLimit = 2 << 30 // 2 GiB
+	// maxOutput bounds the JSON the parent accepts from a child.
+	maxOutput = 1 << 30
+	// stderrKeep is how much of the head and of the tail of the child's
+	// stderr is kept for error messages.
+	stderrKeep = 4 << 10
+)
+
+// Config configures a Parser. The zero value uses the documented defaults.
+type Config struct {
+	// Command is the argv prefix that starts the child: the child runs
+	// Command..., ChildSubcommand, FILE. Empty means the current executable
+	// (os.Executable), which in tests is the test binary.
+	Command []string
+	// Timeout is the wall-clock limit per file; the child's process group is
+	// killed when it expires. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// MemoryLimit bounds the child's address space growth (RLIMIT_AS on
+	// Linux) and sets its Go memory limit. Zero means DefaultMemoryLimit.
+	MemoryLimit int64
+}
+
+// Parser parses each file in a fresh child process. It is safe for
+// concurrent use; bound the concurrency at the caller.
+type Parser struct {
+	cfg Config
+}
+
+// New returns a Parser for cfg.
+func New(cfg Config) *Parser {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MemoryLimit <= 0 {
+		cfg.MemoryLimit = DefaultMemoryLimit
+	}
+	return &Parser{cfg: cfg}
+}
+
+// NewRegistry returns a registry that parses plain text in process and PDFs
+// in a child process.
+func NewRegistry(cfg Config) *parse.Registry {
+	r := parse.NewRegistry()
+	r.Register(text.New(text.Config{}), text.Extensions...)
+	r.Register(New(cfg), pdf.Extensions...)
+	return r
+}
+
+// errNested stops a child from starting children of its own, which would
+// happen (recursively) if a binary forgot to call RunChildIfRequested.
+var errNested = errors.New("isolate: child process asked to start another child; does this binary's main/TestMain call isolate.RunChildIfRequested?")
+
+// Parse runs the child on path and returns its Document or its error,
+// translated back to the core sentinels. A child that outlives the timeout
+// is killed (core.ErrTimeout); one that dies or writes garbage yields
+// core.ErrCorrupt ("parser crashed ...").
+func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) {
+	if err := ctx.Err(); err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if os.Getenv(EnvChild) == "1" {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, errNested)
+	}
+	timeout, limit := p.cfg.Timeout, p.cfg.MemoryLimit
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if limit <= 0 {
+		limit = DefaultMemoryLimit
+	}
+	argv := p.cfg.Command
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return core.Document{}, fmt.Errorf("parse %s: finding own executable: %w", path, err)
+		}
+		argv = []string{exe}
+	}
+
+	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), ChildSubcommand, path)...)
+	cmd.Env = append(os.Environ(), EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
+	stdout := &limitedBuffer{max: maxOutput}
+	stderr := &headTail{max: stderrKeep}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = 2 * time.Second
+	setProcessGroup(cmd)
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: starting parser process: %w", path, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+
+	var waitErr error
+	select {
+	case waitErr = <-done:
+	case <-timer.C:
+		killGroup(cmd)
+		<-done
+		return core.Document{}, fmt.Errorf("parse %s: %w (killed after %s)", path, core.ErrTimeout, timeout)
+	case <-ctx.Done():
+		killGroup(cmd)
+		<-done
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, ctx.Err())
+	}
+
+	if waitErr != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w: parser crashed (%s after %s)%s",
+			path, core.ErrCorrupt, exitReason(cmd, waitErr), time.Since(start).Round(time.Millisecond), stderr.summary())
+	}
+	if stdout.overflow {
+		return core.Document{}, fmt.Errorf("parse %s: %w: extracted text exceeds %d bytes", path, core.ErrTooLarge, maxOutput)
+	}
+	var res result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || (res.Doc == nil && res.Error == nil) {
+		return core.Document{}, fmt.Errorf("parse %s: %w: parser crashed (garbled output: %v)%s", path, core.ErrCorrupt, err, stderr.summary())
+	}
+	if res.Error != nil {
+		return core.Document{}, res.Error.toError()
+	}
+	return *res.Doc, nil
+}
+
+// RunChildIfRequested turns the process into a child parser when the parent
+// started it as one (EnvChild=1): it limits its own memory, parses the file
+// named by the last argument, writes the JSON result to stdout and exits. In
+// any other process it returns at once. Call it first in main and TestMain.
+func RunChildIfRequested() {
+	if os.Getenv(EnvChild) != "1" {
+		return
+	}
+	out := os.Stdout
+	os.Stdout = os.Stderr // stray prints from libraries must not corrupt the result
+	os.Exit(runChild(os.Args, out))
+}
+
+// runChild is the body of the child process; it returns the exit code.
+func runChild(args []string, out io.Writer) int {
+	if len(args) < 3 || args[len(args)-2] != ChildSubcommand {
+		fmt.Fprintf(os.Stderr, "isolate child: want arguments ... %s FILE, got %q\n", ChildSubcommand, args)
+		return 2
+	}
+	path := args[len(args)-1]
+	limit, _ := strconv.ParseInt(os.Getenv(envMemoryLimit), 10, 64)
+	if limit <= 0 {
+		limit = DefaultMemoryLimit
+	}
+	debug.SetMemoryLimit(limit)
+	if err := limitAddressSpace(limit); err != nil {
+		fmt.Fprintf(os.Stderr, "isolate child: memory limit not applied: %v\n", err)
+	}
+
+	var res result
+	doc, err := formats.NewDefault().Parse(context.Background(), path)
+	if err != nil {
+		res.Error = newErrorJSON(err)
+	} else {
+		res.Doc = &doc
+	}
+	if err := json.NewEncoder(out).Encode(&res); err != nil {
+		fmt.Fprintf(os.Stderr, "isolate child: writing result: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// result is what a child writes to stdout: exactly one of Doc and Error.
+type result struct {
+	Doc   *core.Document `json:"doc,omitempty"`
+	Error *errorJSON     `json:"error,omitempty"`
+}
+
+// errorJSON carries an error across the process boundary: its message and
+// the kind of sentinel it wraps.
+type errorJSON struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// kinds maps error kinds to the sentinels they stand for, in the order they
+// are tested.
+var kinds = []struct {
+	name string
+	err  error
+}{
+	{"unsupported", core.ErrUnsupported},
+	{"encrypted", core.ErrEncrypted},
+	{"corrupt", core.ErrCorrupt},
+	{"empty", core.ErrEmpty},
+	{"too_large", core.ErrTooLarge},
+	{"timeout", core.ErrTimeout},
+	{"not_found", fs.ErrNotExist},
+	{"permission", fs.ErrPermission},
+	{"canceled", context.Canceled},
+	{"deadline", context.DeadlineExceeded},
+}
+
+func newErrorJSON(err error) *errorJSON {
+	e := &errorJSON{Message: err.Error()}
+	for _, k := range kinds {
+		if errors.Is(err, k.err) {
+			e.Kind = k.name
+			break
+		}
+	}
+	return e
+}
+
+func (e *errorJSON) toError() error {
+	ce := &childError{msg: e.Message}
+	for _, k := range kinds {
+		if k.name == e.Kind {
+			ce.kind = k.err
+		}
+	}
+	return ce
+}
+
+// childError is an error reported by a child: the child's message, matching
+// the sentinel of its kind under errors.Is.
+type childError struct {
+	msg  string
+	kind error
+}
+
+func (e *childError) Error() string { return e.msg }
+func (e *childError) Unwrap() error { return e.kind }
+
+// exitReason describes how the child ended.
+func exitReason(cmd *exec.Cmd, err error) string {
+	if st := cmd.ProcessState; st != nil {
+		if s := signalOf(st); s != "" {
+			return "killed by signal " + s
+		}
+		return "exit status " + strconv.Itoa(st.ExitCode())
+	}
+	return err.Error()
+}
+
+// limitedBuffer keeps at most max bytes and records whether more came.
+type limitedBuffer struct {
+	bytes.Buffer
+	max      int
+	overflow bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); len(p) > room {
+		b.overflow = true
+		if room > 0 {
+			b.Buffer.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}
+
+// headTail keeps the first and the last max bytes written to it: a Go
+// crash puts its reason at the head and goroutine traces after it.
+type headTail struct {
+	head, tail []byte
+	max        int
+}
+
+func (b *headTail) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := b.max - len(b.head); room > 0 {
+		k := min(room, len(p))
+		b.head = append(b.head, p[:k]...)
+		p = p[k:]
+	}
+	b.tail = append(b.tail, p...)
+	if over := len(b.tail) - b.max; over > 0 {
+		b.tail = append(b.tail[:0], b.tail[over:]...)
+	}
+	return n, nil
+}
+
+// summary returns ": " and the most telling line of the child's stderr (a
+// Go runtime, fatal error or panic line if there is one, else the last
+// line), or "".
+func (b *headTail) summary() string {
+	lines := strings.Split(strings.TrimSpace(string(b.head)+"\n"+string(b.tail)), "\n")
+	for _, prefix := range []string{"runtime:", "fatal error:", "panic:"} {
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return ": " + strings.TrimSpace(l)
+			}
+		}
+	}
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+		return ": " + last
+	}
+	return ""
+}

@@ -1,0 +1,172 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"folio/backend/core"
+	"folio/backend/parse/internal/sharedtest"
+)
+
+func writeFile(t *testing.T, name, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestChildRoundTrip runs the real child (this test binary) and checks that
+// documents and each kind of error come back intact.
+func TestChildRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	txt := writeFile(t, "a.txt", "hello\r\nworld")
+	empty := writeFile(t, "e.txt", "  \n")
+	bad := writeFile(t, "bad.pdf", "not a pdf")
+	missing := filepath.Join(dir, "missing.pdf")
+	odd := writeFile(t, "x.xyz", "data")
+	tests := []struct {
+		name     string
+		path     string
+		wantText string
+		wantErr  error
+	}{
+		{"text", txt, "hello\nworld", nil},
+		{"empty", empty, "", core.ErrEmpty},
+		{"corrupt pdf", bad, "", core.ErrCorrupt},
+		{"missing", missing, "", fs.ErrNotExist},
+		{"unsupported", odd, "", core.ErrUnsupported},
+	}
+	p := New(Config{Timeout: 20 * time.Second})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := p.Parse(context.Background(), tt.path)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Parse err = %v, want %v", err, tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), tt.path) {
+					t.Errorf("error %q does not name the file", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if doc.Text != tt.wantText || doc.Path != tt.path {
+				t.Errorf("Parse = %+v, want text %q", doc, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestChildPDF(t *testing.T) {
+	path := sharedtest.File(t, "data/pdf/pdfjs/tracemonkey.pdf")
+	doc, err := NewRegistry(Config{}).Parse(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(doc.Pages) != 14 || !strings.Contains(doc.Text, "trace tree") {
+		t.Errorf("got %d pages, text %.60q...; want 14 pages with \"trace tree\"", len(doc.Pages), doc.Text)
+	}
+	last := doc.Pages[len(doc.Pages)-1]
+	if last.End != len(doc.Text) {
+		t.Errorf("last page ends at %d, text is %d bytes (spans must survive JSON)", last.End, len(doc.Text))
+	}
+}
+
+// TestFailures uses fake children to check timeouts, crashes and garbage.
+func TestFailures(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("fake children use /bin/sh")
+	}
+	path := writeFile(t, "f.pdf", "%PDF-1.4")
+	tests := []struct {
+		name    string
+		script  string
+		timeout time.Duration
+		wantErr error
+		wantMsg string
+	}{
+		// The grandchild sleep must die with the group, or Wait would block.
+		{"hang", "sleep 30 & sleep 30", 300 * time.Millisecond, core.ErrTimeout, "killed after"},
+		{"signal", "kill -9 $$", 0, core.ErrCorrupt, "parser crashed (killed by signal killed"},
+		{"exit", "echo 'fatal error: out of memory' >&2; exit 2", 0, core.ErrCorrupt, "exit status 2"},
+		{"garbage", "echo not json", 0, core.ErrCorrupt, "garbled output"},
+		{"empty output", "true", 0, core.ErrCorrupt, "garbled output"},
+		{"child error", `echo '{"error":{"kind":"encrypted","message":"parse f.pdf: nope"}}'`, 0, core.ErrEncrypted, "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := New(Config{Command: []string{"/bin/sh", "-c", tt.script, "sh"}, Timeout: tt.timeout})
+			start := time.Now()
+			_, err := p.Parse(context.Background(), path)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Parse err = %v, want %v", err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("err %q lacks %q", err, tt.wantMsg)
+			}
+			if tt.name != "child error" && !strings.Contains(err.Error(), path) {
+				t.Errorf("err %q does not name the file", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("Parse took %s", d)
+			}
+		})
+	}
+	t.Run("stderr reason", func(t *testing.T) {
+		p := New(Config{Command: []string{"/bin/sh", "-c", "echo 'fatal error: out of memory' >&2; exit 2", "sh"}})
+		_, err := p.Parse(context.Background(), path)
+		if err == nil || !strings.Contains(err.Error(), "fatal error: out of memory") {
+			t.Errorf("err = %v, want the child's fatal error line", err)
+		}
+	})
+}
+
+func TestCancel(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("fake children use /bin/sh")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	p := New(Config{Command: []string{"/bin/sh", "-c", "sleep 30", "sh"}})
+	start := time.Now()
+	_, err := p.Parse(ctx, "f.pdf")
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, core.ErrTimeout) {
+		t.Errorf("Parse err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Parse took %s after cancel", d)
+	}
+}
+
+func TestNestedChildRefused(t *testing.T) {
+	t.Setenv(EnvChild, "1")
+	_, err := New(Config{}).Parse(context.Background(), "f.pdf")
+	if !errors.Is(err, errNested) {
+		t.Errorf("Parse in a child = %v, want errNested", err)
+	}
+}
+
+// TestMemoryLimit parses the corpus file that makes the library ask for
+// 137 GB: the child must die of its memory limit, not the test.
+func TestMemoryLimit(t *testing.T) {
+	path := sharedtest.File(t, "data/pdf/pdfjs/GHOSTSCRIPT-698804-1-fuzzed.pdf")
+	_, err := New(Config{MemoryLimit: 256 << 20}).Parse(context.Background(), path)
+	if !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "parser crashed") {
+		t.Fatalf("Parse = %v, want ErrCorrupt parser crashed", err)
+	}
+	// Under -race the runtime reports the failed mapping differently.
+	if runtime.GOOS == "linux" && !strings.Contains(err.Error(), "out of memory") && !strings.Contains(err.Error(), "address space") {
+		t.Errorf("err %q does not say out of memory", err)
+	}
+}

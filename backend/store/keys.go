@@ -1,0 +1,57 @@
+package store
+
+import "encoding/binary"
+
+// The key schema. Every key Folio writes is built here.
+//
+//	v                  schema version (uint32)
+//	s/<name>           settings (raw bytes)
+//	r/<path>           a root the person added (JSON root)
+//	f/<path>           a file's record (JSON FileRecord)
+//	t/<docID>          a document's extracted text
+//	c/<chunkID>        a chunk (JSON core.Chunk, text included)
+//	e/<chunkID>        a chunk's embedding (little-endian float32)
+//
+// IDs are big-endian uint64 so keys sort by id. A chunk id is its document
+// id shifted left by chunkBits plus the chunk's ordinal, so one document's
+// chunks and vectors are one contiguous key range.
+const schemaVersion = 1
+
+// chunkBits is how many low bits of a chunk id hold the ordinal.
+const chunkBits = 20
+
+// MaxChunksPerDoc is the most chunks one document can have.
+const MaxChunksPerDoc = 1 << chunkBits
+
+var (
+	keyVersion    = []byte("v")
+	keyDocSeq     = []byte("s/docseq")
+	prefixSetting = []byte("s/")
+	prefixRoot    = []byte("r/")
+	prefixFile    = []byte("f/")
+	prefixText    = []byte("t/")
+	prefixChunk   = []byte("c/")
+	prefixVector  = []byte("e/")
+)
+
+func withID(prefix []byte, id uint64) []byte {
+	k := make([]byte, len(prefix)+8)
+	copy(k, prefix)
+	binary.BigEndian.PutUint64(k[len(prefix):], id)
+	return k
+}
+
+func withString(prefix []byte, s string) []byte {
+	k := make([]byte, 0, len(prefix)+len(s))
+	return append(append(k, prefix...), s...)
+}
+
+func idOf(key, prefix []byte) uint64 {
+	return binary.BigEndian.Uint64(key[len(prefix):])
+}
+
+// ChunkID returns the id of a document's ord-th chunk.
+func ChunkID(docID uint64, ord int) uint64 { return docID<<chunkBits | uint64(ord) }
+
+// DocOf returns the document id a chunk id belongs to.
+func DocOf(chunkID uint64) uint64 { return chunkID >> chunkBits }

@@ -1,0 +1,451 @@
+// Package store keeps Folio's library on disk in Badger: files, extracted
+// text, chunks, vectors and settings. It is the only package that imports
+// Badger; the key schema lives in keys.go.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"folio/backend/core"
+)
+
+// File states.
+const (
+	StateIndexed = "indexed"
+	StateFailed  = "failed"
+	StateSkipped = "skipped"
+)
+
+// FileRecord is what Folio knows about one file of the library.
+type FileRecord struct {
+	Path     string          `json:"path"`
+	Root     string          `json:"root"`
+	State    string          `json:"state"`
+	Reason   string          `json:"reason,omitempty"`
+	Format   string          `json:"format,omitempty"`
+	Hash     string          `json:"hash,omitempty"`
+	Size     int64           `json:"size"`
+	ModTime  int64           `json:"mtime"`
+	DocID    uint64          `json:"doc_id,omitempty"`
+	Pages    []core.PageSpan `json:"pages,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Chunks   int             `json:"chunks"`
+}
+
+// Store is an open library database. It is safe for concurrent use.
+type Store struct {
+	db    *badger.DB
+	seqMu sync.Mutex // guards the document id counter (keyDocSeq)
+}
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create store dir: %w", err)
+	}
+	opts := badger.DefaultOptions(dir).
+		WithLogger(slogLogger{}).
+		WithNumVersionsToKeep(1).
+		WithMemTableSize(32 << 20).
+		WithNumMemtables(2).
+		WithBlockCacheSize(32 << 20)
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s := &Store{db: db}
+	if err := s.checkVersion(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes and closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) checkVersion() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyVersion)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return txn.Set(keyVersion, binary.BigEndian.AppendUint32(nil, schemaVersion))
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if len(v) != 4 || binary.BigEndian.Uint32(v) != schemaVersion {
+			return fmt.Errorf("store schema version %x is not %d: this library was written by another Folio version", v, schemaVersion)
+		}
+		return nil
+	})
+}
+
+// Setting returns a setting's value, or nil when unset.
+func (s *Store) Setting(name string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(withString(prefixSetting, name))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out, err = item.ValueCopy(nil)
+		return err
+	})
+	return out, err
+}
+
+// SetSetting stores a setting.
+func (s *Store) SetSetting(name string, value []byte) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(withString(prefixSetting, name), value)
+	})
+}
+
+// AddRoot records a folder or file the person added.
+func (s *Store) AddRoot(path string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(withString(prefixRoot, path), nil)
+	})
+}
+
+// Roots lists the folders and files the person added, sorted.
+func (s *Store) Roots() ([]string, error) {
+	var out []string
+	err := s.scan(prefixRoot, false, func(k, _ []byte) error {
+		out = append(out, string(k[len(prefixRoot):]))
+		return nil
+	})
+	return out, err
+}
+
+// File returns the record for path.
+func (s *Store) File(path string) (FileRecord, bool, error) {
+	var rec FileRecord
+	found := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(withString(prefixFile, path))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
+	})
+	return rec, found, err
+}
+
+// Files lists every file record, sorted by path.
+func (s *Store) Files() ([]FileRecord, error) {
+	var out []FileRecord
+	err := s.scan(prefixFile, true, func(_, v []byte) error {
+		var rec FileRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode file record: %w", err)
+		}
+		out = append(out, rec)
+		return nil
+	})
+	return out, err
+}
+
+// PutFile stores a record for a file that has no document (failed or
+// skipped), removing any document it had before. It returns the ids of the
+// chunks that were removed.
+func (s *Store) PutFile(rec FileRecord) ([]uint64, error) {
+	rec.DocID, rec.Chunks, rec.Pages = 0, 0, nil
+	return s.replace(rec, "", nil)
+}
+
+// PutDocument stores an indexed file with its text and chunks, replacing
+// the document it had before. Chunk ids are assigned here and written back
+// into chunks. It returns the ids of the chunks that were removed.
+func (s *Store) PutDocument(rec FileRecord, text string, chunks []core.Chunk) ([]uint64, error) {
+	if len(chunks) > MaxChunksPerDoc {
+		return nil, fmt.Errorf("store %s: %d chunks is more than %d: %w", rec.Path, len(chunks), MaxChunksPerDoc, core.ErrTooLarge)
+	}
+	rec.State = StateIndexed
+	rec.Chunks = len(chunks)
+	return s.replace(rec, text, chunks)
+}
+
+// replace writes rec and its document. The document's text and chunks are
+// written first and the file record last, so a crash in between leaves only
+// unreferenced chunks, which DeleteOrphans removes.
+func (s *Store) replace(rec FileRecord, text string, chunks []core.Chunk) ([]uint64, error) {
+	old, found, err := s.File(rec.Path)
+	if err != nil {
+		return nil, err
+	}
+	if rec.State == StateIndexed {
+		if rec.DocID, err = s.nextDocID(); err != nil {
+			return nil, err
+		}
+		b := s.newBatch()
+		b.set(withID(prefixText, rec.DocID), []byte(text))
+		for i := range chunks {
+			chunks[i].DocID = rec.DocID
+			chunks[i].Ord = i
+			chunks[i].ID = ChunkID(rec.DocID, i)
+			v, err := json.Marshal(chunks[i])
+			if err != nil {
+				return nil, err
+			}
+			b.set(withID(prefixChunk, chunks[i].ID), v)
+		}
+		if err := b.flush(); err != nil {
+			return nil, fmt.Errorf("store %s: %w", rec.Path, err)
+		}
+	}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(withString(prefixFile, rec.Path), v)
+	}); err != nil {
+		return nil, fmt.Errorf("store %s: %w", rec.Path, err)
+	}
+	if found && old.DocID != 0 {
+		return s.deleteDoc(old.DocID)
+	}
+	return nil, nil
+}
+
+// RemoveFile forgets a file and its document.
+func (s *Store) RemoveFile(path string) ([]uint64, error) {
+	old, found, err := s.File(path)
+	if err != nil || !found {
+		return nil, err
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Delete(withString(prefixFile, path))
+	}); err != nil {
+		return nil, err
+	}
+	if old.DocID != 0 {
+		return s.deleteDoc(old.DocID)
+	}
+	return nil, nil
+}
+
+// deleteDoc removes a document's text, chunks and vectors, returning the
+// removed chunk ids.
+func (s *Store) deleteDoc(docID uint64) ([]uint64, error) {
+	var ids []uint64
+	lo, hi := ChunkID(docID, 0), ChunkID(docID+1, 0)
+	err := s.scanRange(withID(prefixChunk, lo), withID(prefixChunk, hi), func(k []byte) error {
+		ids = append(ids, idOf(k, prefixChunk))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := s.newBatch()
+	b.del(withID(prefixText, docID))
+	for _, id := range ids {
+		b.del(withID(prefixChunk, id))
+		b.del(withID(prefixVector, id))
+	}
+	return ids, b.flush()
+}
+
+// DeleteOrphans removes documents that no file record points at (left by a
+// crash between writing a document and its record). It returns the number
+// of documents removed.
+func (s *Store) DeleteOrphans() (int, error) {
+	files, err := s.Files()
+	if err != nil {
+		return 0, err
+	}
+	live := map[uint64]bool{}
+	for _, f := range files {
+		if f.DocID != 0 {
+			live[f.DocID] = true
+		}
+	}
+	var orphans []uint64
+	err = s.scan(prefixText, false, func(k, _ []byte) error {
+		if id := idOf(k, prefixText); !live[id] {
+			orphans = append(orphans, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range orphans {
+		if _, err := s.deleteDoc(id); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
+
+func (s *Store) nextDocID() (uint64, error) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	var id uint64
+	err := s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyDocSeq)
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound):
+		case err != nil:
+			return err
+		default:
+			if err := item.Value(func(v []byte) error {
+				id = binary.BigEndian.Uint64(v)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		id++
+		return txn.Set(keyDocSeq, binary.BigEndian.AppendUint64(nil, id))
+	})
+	return id, err
+}
+
+// Text returns a document's extracted text.
+func (s *Store) Text(docID uint64) (string, error) {
+	var out string
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(withID(prefixText, docID))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("document %d: %w", docID, core.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		out = string(v)
+		return err
+	})
+	return out, err
+}
+
+// Chunk returns one chunk.
+func (s *Store) Chunk(id uint64) (core.Chunk, error) {
+	var c core.Chunk
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(withID(prefixChunk, id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return fmt.Errorf("chunk %d: %w", id, core.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error { return json.Unmarshal(v, &c) })
+	})
+	return c, err
+}
+
+// EachChunk calls fn for every chunk in id order.
+func (s *Store) EachChunk(fn func(core.Chunk) error) error {
+	return s.scan(prefixChunk, true, func(_, v []byte) error {
+		var c core.Chunk
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("decode chunk: %w", err)
+		}
+		return fn(c)
+	})
+}
+
+// PutVectors stores embeddings by chunk id, in bounded batches.
+func (s *Store) PutVectors(ids []uint64, vecs [][]float32) error {
+	b := s.newBatch()
+	for i, id := range ids {
+		b.set(withID(prefixVector, id), encodeVector(vecs[i]))
+	}
+	return b.flush()
+}
+
+// EachVector calls fn for every stored embedding in id order. vec is only
+// valid during the call.
+func (s *Store) EachVector(fn func(id uint64, vec []float32) error) error {
+	var buf []float32
+	return s.scan(prefixVector, true, func(k, v []byte) error {
+		buf = decodeVector(v, buf[:0])
+		return fn(idOf(k, prefixVector), buf)
+	})
+}
+
+// DeleteAllVectors drops every embedding, e.g. when the model changes.
+func (s *Store) DeleteAllVectors() error {
+	return s.db.DropPrefix(prefixVector)
+}
+
+func encodeVector(v []float32) []byte {
+	out := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(f))
+	}
+	return out
+}
+
+func decodeVector(b []byte, dst []float32) []float32 {
+	for i := 0; i+4 <= len(b); i += 4 {
+		dst = append(dst, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+	}
+	return dst
+}
+
+// scan iterates over all keys with prefix; v is nil unless values is set.
+func (s *Store) scan(prefix []byte, values bool, fn func(k, v []byte) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = values
+		opts.Prefix = prefix
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			var err error
+			if values {
+				err = item.Value(func(v []byte) error { return fn(item.Key(), v) })
+			} else {
+				err = fn(item.Key(), nil)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// scanRange iterates over keys in [lo, hi).
+func (s *Store) scanRange(lo, hi []byte, fn func(k []byte) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = false
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Seek(lo); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if string(k) >= string(hi) {
+				return nil
+			}
+			if err := fn(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

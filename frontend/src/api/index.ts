@@ -1,0 +1,52 @@
+// The only module that talks to Go. Everything else in the UI imports these
+// typed wrappers instead of wailsjs/ so the bindings can be regenerated (or
+// faked in tests) without touching components.
+import * as App from '../../wailsjs/go/main/App';
+import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime';
+import type { Answer, IndexReport, Library, Progress, Source, Span, Status } from './types';
+
+export * from './types';
+
+/** Event names, matching the constants in app.go. */
+export const EventProgress = 'library:progress';
+export const EventIndexed = 'library:indexed';
+
+/** Whether the Wails bindings are present (false in a plain browser tab). */
+export function connected(): boolean {
+  const w = window as unknown as { go?: { main?: { App?: unknown } } };
+  return !!w.go?.main?.App;
+}
+
+export const api = {
+  status: () => App.Status() as Promise<unknown> as Promise<Status>,
+  library: () => App.Library() as Promise<unknown> as Promise<Library>,
+  addPaths: (paths: string[]) => App.AddPaths(paths),
+  /** Opens the native folder picker; resolves to "" when cancelled. */
+  addFolder: () => App.AddFolder(),
+  indexing: () => App.Indexing(),
+  cancelIndexing: () => App.CancelIndexing(),
+  ask: (question: string) => App.Ask(question) as Promise<unknown> as Promise<Answer>,
+  source: (path: string, span: Span, highlights: Span[]) =>
+    App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,
+};
+
+/** Subscribes to indexing progress; returns the unsubscribe function. */
+export function onProgress(cb: (p: Progress) => void): () => void {
+  return EventsOn(EventProgress, (p: Progress) => cb(p));
+}
+
+/** Subscribes to the end of an indexing run; returns the unsubscribe function. */
+export function onIndexed(cb: (r: IndexReport) => void): () => void {
+  return EventsOn(EventIndexed, (r: IndexReport) => cb(r));
+}
+
+/**
+ * Registers the Wails file-drop listener. The Go side (runtime.OnFileDrop →
+ * App.HandleDrop) adds the paths; cb only lets the UI react. Registering
+ * also installs the runtime's own dragover/drop handlers, which Windows
+ * needs to resolve file paths. Drops count only over elements whose CSS
+ * has `--wails-drop-target: drop` (the app root sets it).
+ */
+export function onFileDrop(cb: (paths: string[]) => void): void {
+  OnFileDrop((_x, _y, paths) => cb(paths), true);
+}

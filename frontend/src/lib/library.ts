@@ -1,0 +1,38 @@
+// Shapes the Library DTO for the library panel.
+import type { FileState, Folder, Library } from '../api/types';
+
+export interface FolderView extends Folder {
+  /** Files of this folder that failed, with reasons. */
+  failures: FileState[];
+}
+
+/** Folders sorted by path, each with its failed files. */
+export function folderViews(lib: Library | null | undefined): FolderView[] {
+  const files = lib?.files ?? [];
+  const byRoot = new Map<string, FileState[]>();
+  for (const f of files) {
+    if (f.state !== 'failed') continue;
+    const list = byRoot.get(f.root) ?? [];
+    list.push(f);
+    byRoot.set(f.root, list);
+  }
+  return [...(lib?.folders ?? [])]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => ({
+      ...f,
+      failures: (byRoot.get(f.path) ?? []).sort((a, b) => a.path.localeCompare(b.path)),
+    }));
+}
+
+/** "12 indexed · 1 failed · 3 skipped" (zero counts other than indexed left out). */
+export function folderCounts(f: Folder): string {
+  const parts = [`${f.indexed} indexed`];
+  if (f.failed) parts.push(`${f.failed} failed`);
+  if (f.skipped) parts.push(`${f.skipped} skipped`);
+  return parts.join(' · ');
+}
+
+/** Total failed files across the library. */
+export function totalFailed(lib: Library | null | undefined): number {
+  return (lib?.folders ?? []).reduce((n, f) => n + (f.failed || 0), 0);
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { describeProgress, formatDuration, formatRate, fraction } from './progress';
+import type { Progress } from '../api/types';
+
+const base: Progress = {
+  phase: 'indexing', filesDone: 3, filesTotal: 10, failed: 0, chunks: 0,
+  chunksPerSec: 0, etaSeconds: 0, current: '/home/ann/papers/tracemonkey.pdf',
+};
+
+describe('formatDuration', () => {
+  const cases: [number, string][] = [
+    [0, '0 s'], [0.4, '0 s'], [45, '45 s'], [59.6, '1 min 00 s'], [65, '1 min 05 s'],
+    [3599, '59 min 59 s'], [3600, '1 h 00 min'], [3725, '1 h 02 min'], [-1, ''], [NaN, ''], [Infinity, ''],
+  ];
+  for (const [in_, want] of cases) {
+    it(`${in_} → ${JSON.stringify(want)}`, () => expect(formatDuration(in_)).toBe(want));
+  }
+});
+
+describe('formatRate', () => {
+  const cases: [number, string][] = [[0, ''], [-2, ''], [0.25, '0.25 chunks/s'], [3.44, '3.4 chunks/s'], [42.4, '42 chunks/s']];
+  for (const [in_, want] of cases) {
+    it(`${in_} → ${JSON.stringify(want)}`, () => expect(formatRate(in_)).toBe(want));
+  }
+});
+
+describe('fraction', () => {
+  it('is files done over total', () => expect(fraction(base)).toBeCloseTo(0.3));
+  it('is 0 with no total', () => expect(fraction({ ...base, filesTotal: 0 })).toBe(0));
+  it('is 1 when done', () => expect(fraction({ ...base, phase: 'done' })).toBe(1));
+  it('is clamped', () => expect(fraction({ ...base, filesDone: 12 })).toBe(1));
+});
+
+describe('describeProgress', () => {
+  it('reads files', () => {
+    const v = describeProgress(base);
+    expect(v.title).toBe('Reading files · 3 of 10 files');
+    expect(v.current).toBe('tracemonkey.pdf');
+    expect(v.speed).toBe('');
+    expect(v.percent).toBe(30);
+    expect(v.indeterminate).toBe(false);
+  });
+  it('shows speed and ETA while embedding', () => {
+    const v = describeProgress({ ...base, phase: 'embedding', chunksPerSec: 42.4, etaSeconds: 65, failed: 2 });
+    expect(v.title).toBe('Embedding · 3 of 10 files · 2 failed');
+    expect(v.speed).toBe('42 chunks/s · about 1 min 05 s left');
+  });
+  it('is indeterminate while scanning', () => {
+    const v = describeProgress({ ...base, phase: 'scanning', filesTotal: 0, filesDone: 0, current: '' });
+    expect(v.title).toBe('Scanning');
+    expect(v.indeterminate).toBe(true);
+    expect(v.current).toBe('');
+  });
+  it('names unknown phases', () => expect(describeProgress({ ...base, phase: 'tidying' }).title).toMatch(/^Tidying/));
+});

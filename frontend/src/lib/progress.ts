@@ -1,0 +1,72 @@
+// Formatting of indexing progress for the library panel. Pure functions.
+import type { Progress } from '../api/types';
+import { baseName } from './paths';
+
+/** Formats a duration in seconds as "45 s", "3 min 05 s" or "1 h 02 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h} h ${String(m).padStart(2, '0')} min`;
+}
+
+/** Formats a throughput: "12 chunks/s", "3.4 chunks/s", "0.25 chunks/s". */
+export function formatRate(perSec: number): string {
+  if (!Number.isFinite(perSec) || perSec <= 0) return '';
+  const digits = perSec >= 10 ? 0 : perSec >= 1 ? 1 : 2;
+  return `${perSec.toFixed(digits)} chunks/s`;
+}
+
+/** The fraction of work done, in [0, 1]. */
+export function fraction(p: Progress): number {
+  if (p.phase === 'done') return 1;
+  if (!p.filesTotal || p.filesTotal <= 0) return 0;
+  return Math.min(1, Math.max(0, p.filesDone / p.filesTotal));
+}
+
+const phases: Record<string, string> = {
+  scanning: 'Scanning',
+  indexing: 'Reading files',
+  embedding: 'Embedding',
+  done: 'Done',
+};
+
+export interface ProgressView {
+  /** "Reading files · 3 of 10 files" */
+  title: string;
+  /** The file being worked on, by base name ("" if none). */
+  current: string;
+  /** "42 chunks/s · about 1 min 05 s left" while embedding, else "". */
+  speed: string;
+  /** Percentage of files done, 0–100, for the progress bar. */
+  percent: number;
+  /** True when the total is not known yet (scanning). */
+  indeterminate: boolean;
+}
+
+/** Describes a progress event for display. */
+export function describeProgress(p: Progress): ProgressView {
+  const phase = phases[p.phase] ?? (p.phase ? p.phase[0].toUpperCase() + p.phase.slice(1) : 'Working');
+  const counts = p.filesTotal > 0 ? `${p.filesDone} of ${p.filesTotal} files` : '';
+  const failed = p.failed > 0 ? `${p.failed} failed` : '';
+  const title = [phase, counts, failed].filter(Boolean).join(' · ');
+  let speed = '';
+  if (p.phase === 'embedding') {
+    const rate = formatRate(p.chunksPerSec);
+    const eta = p.etaSeconds > 0 ? `about ${formatDuration(p.etaSeconds)} left` : '';
+    speed = [rate, eta].filter(Boolean).join(' · ');
+  }
+  return {
+    title,
+    current: p.current ? baseName(p.current) : '',
+    speed,
+    percent: Math.round(fraction(p) * 100),
+    indeterminate: p.phase === 'scanning' || (p.filesTotal <= 0 && p.phase !== 'done'),
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { clipContext, hasHighlight, normalizeSegments } from './segments';
+
+describe('normalizeSegments', () => {
+  it('merges runs, drops empties and unknown kinds become plain', () => {
+    expect(normalizeSegments([
+      { text: 'a', kind: 'plain' }, { text: 'b', kind: 'weird' }, { text: '', kind: 'highlight' },
+      { text: 'c', kind: 'passage' }, { text: 'd', kind: 'passage' }, { text: 'e', kind: 'highlight' },
+    ])).toEqual([{ text: 'ab', kind: 'plain' }, { text: 'cd', kind: 'passage' }, { text: 'e', kind: 'highlight' }]);
+  });
+  it('accepts null', () => expect(normalizeSegments(null)).toEqual([]));
+});
+
+describe('hasHighlight', () => {
+  it('finds one', () => expect(hasHighlight([{ text: 'x', kind: 'highlight' }])).toBe(true));
+  it('ignores blank', () => expect(hasHighlight([{ text: ' ', kind: 'highlight' }, { text: 'x', kind: 'plain' }])).toBe(false));
+});
+
+describe('clipContext', () => {
+  it('clips long plain ends at word boundaries', () => {
+    const long = 'word '.repeat(100);
+    const got = clipContext([{ text: long, kind: 'plain' }, { text: 'P', kind: 'passage' }, { text: long, kind: 'plain' }], 20);
+    expect(got[0].text.startsWith('…')).toBe(true);
+    expect(got[0].text.length).toBeLessThanOrEqual(21);
+    expect(got[2].text.endsWith('…')).toBe(true);
+    expect(got[1].text).toBe('P');
+  });
+  it('leaves short text', () => {
+    const s = [{ text: 'short', kind: 'plain' }];
+    expect(clipContext(s)).toEqual(s);
+  });
+});

@@ -1,0 +1,37 @@
+// Helpers for runs of text marked plain / passage / highlight.
+import type { Segment } from '../api/types';
+
+/** Joins adjacent segments of the same kind and drops empty ones. */
+export function normalizeSegments(segs: Segment[] | null | undefined): Segment[] {
+  const out: Segment[] = [];
+  for (const s of segs ?? []) {
+    if (!s.text) continue;
+    const kind = s.kind === 'highlight' || s.kind === 'passage' ? s.kind : 'plain';
+    const prev = out[out.length - 1];
+    if (prev && prev.kind === kind) prev.text += s.text;
+    else out.push({ text: s.text, kind });
+  }
+  return out;
+}
+
+/** Whether any segment is a highlight. */
+export function hasHighlight(segs: Segment[] | null | undefined): boolean {
+  return (segs ?? []).some((s) => s.kind === 'highlight' && s.text.trim() !== '');
+}
+
+/**
+ * Trims long plain context at the ends of a citation's segments so the card
+ * shows the passage, with "…" where text was cut. max is in characters.
+ */
+export function clipContext(segs: Segment[], max = 160): Segment[] {
+  const out = segs.map((s) => ({ ...s }));
+  const first = out[0];
+  if (first && first.kind === 'plain' && first.text.length > max) {
+    first.text = '…' + first.text.slice(first.text.length - max).replace(/^\S*\s/, '');
+  }
+  const last = out[out.length - 1];
+  if (last && last !== first && last.kind === 'plain' && last.text.length > max) {
+    last.text = last.text.slice(0, max).replace(/\s\S*$/, '') + '…';
+  }
+  return out;
+}

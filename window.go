@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"log/slog"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"folio/backend/engine"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+// runWindow opens Folio's window on the library in dataDir. It needs a
+// build with the desktop (or dev) tag; a plain build returns an error.
+func runWindow(ctx context.Context, cfg engine.Config) error {
+	eng, err := engine.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	app := NewApp(eng)
+	return wails.Run(&options.App{
+		Title:     "Folio",
+		Width:     1280,
+		Height:    800,
+		MinWidth:  900,
+		MinHeight: 560,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		BackgroundColour: &options.RGBA{R: 250, G: 250, B: 248, A: 1},
+		DragAndDrop:      &options.DragAndDrop{EnableFileDrop: true},
+		OnStartup: func(wctx context.Context) {
+			app.emit = func(event string, payload any) { runtime.EventsEmit(wctx, event, payload) }
+			app.pickFolder = func() (string, error) {
+				return runtime.OpenDirectoryDialog(wctx, runtime.OpenDialogOptions{
+					Title: "Add a folder to Folio", CanCreateDirectories: false,
+				})
+			}
+			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
+			slog.Info("window ready", "data", eng.Status().DataDir, "mode", eng.Status().Mode)
+		},
+		OnShutdown: func(context.Context) { app.CancelIndexing() },
+		Bind:       []any{app},
+	})
+}
