@@ -37,11 +37,10 @@ func TestCorpus(t *testing.T) {
 	if err := json.Unmarshal(raw, &manifest); err != nil {
 		t.Fatalf("manifest: %v", err)
 	}
-	timeout := 20 * time.Second
-	if raceEnabled {
-		timeout = 60 * time.Second
-	}
-	p := New(Config{Timeout: timeout})
+	// Under -race the child is the race-instrumented test binary and the
+	// slowest files (tracemonkey) may time out too; that is an allowed
+	// outcome here, where the point is that nothing hangs or crashes.
+	p := New(Config{Timeout: 20 * time.Second})
 	type outcome struct {
 		file string
 		doc  core.Document

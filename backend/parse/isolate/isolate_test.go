@@ -69,13 +69,13 @@ func TestChildRoundTrip(t *testing.T) {
 }
 
 func TestChildPDF(t *testing.T) {
-	path := sharedtest.File(t, "data/pdf/pdfjs/tracemonkey.pdf")
+	path := sharedtest.File(t, "data/pdf/pdfjs/calrgb.pdf")
 	doc, err := NewRegistry(Config{}).Parse(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	if len(doc.Pages) != 14 || !strings.Contains(doc.Text, "trace tree") {
-		t.Errorf("got %d pages, text %.60q...; want 14 pages with \"trace tree\"", len(doc.Pages), doc.Text)
+	if len(doc.Pages) != 17 || doc.Format != "pdf" || doc.Path != path {
+		t.Errorf("got %d pages, format %q, path %q; want 17 pages of pdf %s", len(doc.Pages), doc.Format, doc.Path, path)
 	}
 	last := doc.Pages[len(doc.Pages)-1]
 	if last.End != len(doc.Text) {
