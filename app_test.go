@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"folio/backend/core"
+	"folio/backend/engine"
+	"folio/backend/parse/isolate"
+)
+
+func TestMain(m *testing.M) {
+	isolate.RunChildIfRequested()
+	os.Exit(m.Run())
+}
+
+// recorder collects the events the App emits.
+type recorder struct {
+	mu     sync.Mutex // guards events
+	events []string
+	done   chan engine.IndexReport
+}
+
+func (r *recorder) emit(name string, payload any) {
+	r.mu.Lock()
+	r.events = append(r.events, name)
+	r.mu.Unlock()
+	if rep, ok := payload.(engine.IndexReport); ok && name == EventIndexed {
+		r.done <- rep
+	}
+}
+
+func TestDropIndexesAndAnswers(t *testing.T) {
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "minutes.txt"),
+		[]byte("The board approved the new library budget of 40,000 euros on 3 March."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.Open(context.Background(), engine.Config{DataDir: t.TempDir(), NoModel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	app := NewApp(eng)
+	rec := &recorder{done: make(chan engine.IndexReport, 1)}
+	app.emit = rec.emit
+
+	app.HandleDrop([]string{docs})
+	var rep engine.IndexReport
+	select {
+	case rep = <-rec.done:
+	case <-time.After(time.Minute):
+		t.Fatal("no library:indexed event within a minute of the drop")
+	}
+	if rep.New != 1 || rep.Failed != 0 {
+		t.Errorf("report %+v, want 1 new file", rep)
+	}
+	rec.mu.Lock()
+	sawProgress := len(rec.events) > 1 && rec.events[0] == EventProgress
+	rec.mu.Unlock()
+	if !sawProgress {
+		t.Errorf("events %v: want progress before the end", rec.events)
+	}
+	if app.Indexing() {
+		t.Error("Indexing() still true after the run ended")
+	}
+	lib, err := app.Library()
+	if err != nil || len(lib.Folders) != 1 || lib.Folders[0].Indexed != 1 {
+		t.Errorf("library after drop: %+v, %v", lib, err)
+	}
+	ans, err := app.Ask("What budget did the board approve?")
+	if err != nil || len(ans.Citations) == 0 || !strings.Contains(ans.Citations[0].Text, "40,000 euros") {
+		t.Fatalf("answer %+v, %v", ans, err)
+	}
+	src, err := app.Source(ans.Citations[0].Path, core.Span{Start: ans.Citations[0].Start, End: ans.Citations[0].End}, ans.Citations[0].Highlights)
+	if err != nil || len(src.Segments) == 0 {
+		t.Errorf("source: %+v, %v", src, err)
+	}
+	if st, _ := app.Status(); st.Mode != "keyword" || st.Model != "" {
+		t.Errorf("status %+v, want keyword mode with no model", st)
+	}
+	if err := app.AddPaths(nil); err == nil {
+		t.Error("AddPaths(nil) gave no error")
+	}
+}
