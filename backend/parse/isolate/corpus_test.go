@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"folio/backend/core"
-	"folio/backend/parse/internal/sharedtest"
+	"folio/backend/internal/testenv"
 )
 
 type manifestEntry struct {
@@ -28,7 +28,7 @@ type manifestEntry struct {
 // none may hang or take the test down, and each must return a Document or
 // an error naming the file.
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join(sharedtest.Dir(t), "data", "pdf", "pdfjs")
+	dir := filepath.Join(testenv.Shared(t), "data", "pdf", "pdfjs")
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Skipf("pdf.js corpus manifest missing: %v", err)

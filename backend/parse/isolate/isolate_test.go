@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"folio/backend/core"
-	"folio/backend/parse/internal/sharedtest"
+	"folio/backend/internal/testenv"
 )
 
 func writeFile(t *testing.T, name, data string) string {
@@ -69,7 +69,7 @@ func TestChildRoundTrip(t *testing.T) {
 }
 
 func TestChildPDF(t *testing.T) {
-	path := sharedtest.File(t, "data/pdf/pdfjs/calrgb.pdf")
+	path := testenv.SharedFile(t, "data/pdf/pdfjs/calrgb.pdf")
 	doc, err := NewRegistry(Config{}).Parse(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -160,7 +160,7 @@ func TestNestedChildRefused(t *testing.T) {
 // TestMemoryLimit parses the corpus file that makes the library ask for
 // 137 GB: the child must die of its memory limit, not the test.
 func TestMemoryLimit(t *testing.T) {
-	path := sharedtest.File(t, "data/pdf/pdfjs/GHOSTSCRIPT-698804-1-fuzzed.pdf")
+	path := testenv.SharedFile(t, "data/pdf/pdfjs/GHOSTSCRIPT-698804-1-fuzzed.pdf")
 	_, err := New(Config{MemoryLimit: 256 << 20}).Parse(context.Background(), path)
 	if !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "parser crashed") {
 		t.Fatalf("Parse = %v, want ErrCorrupt parser crashed", err)

@@ -12,11 +12,11 @@ import (
 	lpdf "github.com/ledongthuc/pdf"
 
 	"folio/backend/core"
-	"folio/backend/parse/internal/sharedtest"
+	"folio/backend/internal/testenv"
 )
 
 func TestTracemonkey(t *testing.T) {
-	path := sharedtest.File(t, "data/pdf/pdfjs/tracemonkey.pdf")
+	path := testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf")
 	doc, err := New(Config{}).Parse(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)

@@ -42,7 +42,9 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
         <button class="btn btn-quiet" onClick={onClose} aria-label="Close source" title="Close (Esc)">✕</button>
       </header>
       <div class="source-meta small">
-        <div class="source-path muted" data-testid="source-path" title={path}>{path}</div>
+        <div class="source-path muted" data-testid="source-path" title={path}>
+          <bdi>{path}</bdi>
+        </div>
         {src && src.pages > 0 && (
           <div data-testid="source-page">page {src.page} of {src.pages}</div>
         )}
