@@ -79,7 +79,7 @@ func TestVectorParity(t *testing.T) {
 			t.Errorf("case %d: |v|² = %v, want 1", i, norm)
 		}
 	}
-	t.Logf("worst cosine %.7f over %d texts", worst, len(cases))
+	t.Logf("worst cosine %.9f (1-cos %.2g) over %d texts", worst, 1-worst, len(cases))
 
 	// One at a time gives the same vectors as in a batch.
 	one, err := enc.Embed(context.Background(), texts[len(texts)-1:])

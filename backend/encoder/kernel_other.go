@@ -2,6 +2,9 @@
 
 package encoder
 
+// useAVX2 is always false off amd64.
+var useAVX2 = false
+
 func kern6x16(k int, a []float32, lda int, b []float32, c []float32, ldc int) {
 	kern6x16Go(k, a, lda, b, c, ldc)
 }

@@ -250,3 +250,35 @@ func TestOpenErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestPortableKernels checks the pure-Go kernels (used off amd64 or without
+// AVX2) give the same vectors as the assembly ones.
+func TestPortableKernels(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := modeltest.Write(dir, modeltest.Tiny{Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"the cat sat on the mat, hello world!", "dogs", "un cafe 中 文 running"}
+	fast, err := enc.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := useAVX2
+	useAVX2 = false
+	slow, err := enc.Embed(context.Background(), texts)
+	useAVX2 = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range texts {
+		for j := range fast[i] {
+			if d := math.Abs(float64(fast[i][j] - slow[i][j])); d > 1e-5 {
+				t.Fatalf("text %d dim %d: asm %v, Go %v", i, j, fast[i][j], slow[i][j])
+			}
+		}
+	}
+}
