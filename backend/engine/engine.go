@@ -72,7 +72,8 @@ type Engine struct {
 	searcher  *search.Searcher
 	composer  *answer.Composer
 
-	indexMu sync.Mutex // serialises indexing runs, the only writers of the library
+	indexMu sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed
+	closed  bool
 }
 
 // DefaultDataDir is the per-user application data folder plus "Folio":
@@ -200,8 +201,15 @@ func (e *Engine) load(ctx context.Context) error {
 	})
 }
 
-// Close releases the library. Call it once, after any indexing has stopped.
+// Close releases the library. It waits for a running indexing run to
+// finish (cancel its context first to make that quick); later runs fail.
 func (e *Engine) Close() error {
+	e.indexMu.Lock()
+	defer e.indexMu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
 	return e.store.Close()
 }
 

@@ -42,6 +42,9 @@ func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.P
 	defer e.indexMu.Unlock()
 	start := time.Now()
 	rep := IndexReport{Errors: []FileError{}}
+	if e.closed {
+		return rep, errors.New("the library is closed")
+	}
 	pr := newReporter(progress)
 
 	pr.set(func(p *core.Progress) { p.Phase = "scanning" })
