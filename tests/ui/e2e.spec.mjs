@@ -28,7 +28,10 @@ if (!docs) {
   console.error('e2e: --docs DIR is required');
   process.exit(2);
 }
-const fileCount = readdirSync(docs).length;
+// Files named broken.* are expected to fail; the rest to be indexed.
+const names = readdirSync(docs);
+const fileCount = names.filter((n) => !n.startsWith('broken.')).length;
+const failCount = names.length - fileCount;
 
 const QUESTION = 'When was the Zephyr lighthouse built?';
 const EXPECT = 'Zephyr lighthouse was built in 1887';
@@ -37,24 +40,17 @@ const t0 = Date.now();
 const log = (msg) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
 let step = 'launch chromium';
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-    '--disable-component-update', '--no-first-run',
-  ],
-});
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+let browser;
+let page;
 const problems = [];
-page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('console', (m) => {
-  if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-});
-
+// A hard limit, so a hung step cannot keep the test (and wails dev) alive.
+const watchdog = setTimeout(() => fail(new Error('timed out after 6 minutes')), 6 * 60_000);
 async function fail(err) {
-  console.error(`e2e: FAILED at step "${step}": ${err?.message ?? err}`);
+  const msg = String(err?.message ?? err).split('\n').filter(Boolean).slice(0, 4).join('\n  ');
+  console.error(`e2e: FAILED at step "${step}": ${msg}`);
   for (const p of problems) console.error(`  ${p}`);
   try {
+    if (!page) throw new Error('no page');
     await page.screenshot({ path: join(out, 'e2e-failure.png'), fullPage: false });
     console.error(`  screenshot: ${join(out, 'e2e-failure.png')}`);
     const text = await page.locator('body').innerText({ timeout: 2000 });
@@ -62,11 +58,24 @@ async function fail(err) {
   } catch {
     // The page may be gone; nothing more to show.
   }
-  await browser.close().catch(() => {});
+  await browser?.close().catch(() => {});
   process.exit(1);
 }
 
 try {
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
+      '--disable-component-update', '--no-first-run',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+
   step = 'open the page';
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   await page.waitForFunction(() => !!window.go?.main?.App && typeof window.WailsInvoke === 'function', null, { timeout: 60_000 });
@@ -109,20 +118,41 @@ try {
   step = 'drop the folder (WailsInvoke DD)';
   await page.evaluate((p) => window.WailsInvoke('DD:10:10:' + p), docs);
   log(`dropped ${docs} (${fileCount} files)`);
+  // Indexing a few files is quick; show the progress block if we catch it.
+  try {
+    await page.getByTestId('progress').waitFor({ timeout: 3000 });
+    await page.waitForTimeout(300);
+    const text = await page.getByTestId('progress').innerText();
+    await page.screenshot({ path: join(out, 'e2e-progress.png') });
+    log(`progress: ${text.replace(/\s+/g, ' ')}`);
+  } catch {
+    log('progress: indexing finished before it could be seen');
+  }
 
-  step = `library shows the folder with ${fileCount} indexed`;
+  step = `library shows the folder with ${fileCount} indexed, ${failCount} failed`;
   const folder = page.locator(`[data-testid=folder][data-path="${docs}"]`);
   await folder.waitFor({ timeout: 60_000 });
   await page.waitForFunction(
-    ([path, n]) => {
+    ([path, n, failed]) => {
       const el = [...document.querySelectorAll('[data-testid=folder]')].find((e) => e.getAttribute('data-path') === path);
       const counts = el?.querySelector('[data-testid=folder-counts]')?.textContent ?? '';
-      return counts.startsWith(`${n} indexed`) && !document.querySelector('[data-testid=progress]');
+      const want = failed ? `${n} indexed · ${failed} failed` : `${n} indexed`;
+      return counts.startsWith(want) && !document.querySelector('[data-testid=progress]');
     },
-    [docs, fileCount],
+    [docs, fileCount, failCount],
     { timeout: 180_000, polling: 250 },
   );
   log(`indexed: ${await folder.getByTestId('folder-counts').innerText()}`);
+
+  if (failCount) {
+    step = 'failed files are listed with their reasons';
+    await folder.locator('details.failures summary').click();
+    const failures = await folder.getByTestId('failure').allInnerTexts();
+    if (failures.length !== failCount || !failures[0].includes('broken.')) {
+      throw new Error(`failure list: ${JSON.stringify(failures)}`);
+    }
+    log(`failure shown: ${failures[0].replace(/\s+/g, ' ')}`);
+  }
 
   step = 'Ctrl+K focuses the question box';
   await page.getByTestId('library').click({ position: { x: 5, y: 300 } });
@@ -164,6 +194,29 @@ try {
   if (!(await srcMark.isVisible())) throw new Error('source highlight is not visible');
   log(`source: ${srcPath}: "${srcText}"`);
 
+  if (readdirSync(docs).some((f) => f.endsWith('.pdf'))) {
+    step = 'a PDF citation opens its page ("page X of Y") with a highlight';
+    await page.getByTestId('question').fill('Why does the inner tree forgive the outer loop blacklist counter?');
+    await page.getByTestId('ask').click();
+    const pdfAnswer = page.getByTestId('exchange').nth(1).getByTestId('answer');
+    await pdfAnswer.waitFor({ timeout: 60_000 });
+    const pdfCite = pdfAnswer.locator('[data-testid^=cite-]').first();
+    await pdfCite.click();
+    const pageLabel = source.getByTestId('source-page');
+    await pageLabel.waitFor({ timeout: 30_000 });
+    const label = await pageLabel.innerText();
+    if (!/^page \d+ of \d+$/.test(label)) throw new Error(`page label is "${label}"`);
+    await source.locator('mark.hl').first().waitFor({ timeout: 10_000 });
+    log(`pdf source: ${await source.getByTestId('source-path').innerText()}, ${label}`);
+    await page.screenshot({ path: join(out, 'e2e-pdf.png') });
+
+    step = 'Escape closes the source panel';
+    await page.keyboard.press('Escape');
+    await source.getByTestId('source-page').waitFor({ state: 'detached', timeout: 5000 });
+    await answer.getByTestId('cite-1').first().click();
+    await source.locator('mark.hl').first().waitFor({ timeout: 30_000 });
+  }
+
   step = 'screenshot';
   await page.screenshot({ path: join(out, 'e2e.png') });
   log(`screenshot ${join(out, 'e2e.png')}`);
@@ -174,5 +227,6 @@ try {
 } catch (err) {
   await fail(err);
 }
+clearTimeout(watchdog);
 await browser.close();
 log('PASS');

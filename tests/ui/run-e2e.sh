@@ -63,6 +63,8 @@ cat >"$DOCS/bread.md" <<'TXT'
 
 Mix flour, water, salt and yeast. Knead the dough for ten minutes, then let it rise for two hours in a warm place.
 TXT
+# A file that must fail, to check the failure list.
+printf 'this is not a PDF\n' >"$DOCS/broken.pdf"
 PDF=/work/shared/data/pdf/pdfjs/tracemonkey.pdf
 [[ -f $PDF ]] && cp "$PDF" "$DOCS/"
 

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Answer, Citation } from '../api';
 import { splitAnswer } from '../lib/answer';
 import { baseName } from '../lib/paths';
-import { clipContext, normalizeSegments } from '../lib/segments';
+import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
 import { Segments } from './Segments';
 
 export interface Exchange {
@@ -152,7 +152,7 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
                     {c.page > 0 && <span class="muted"> · page {c.page}</span>}
                   </button>
                   <div class="citation-text">
-                    <Segments segments={clipContext(normalizeSegments(c.segments?.length ? c.segments : [{ text: c.text, kind: 'passage' }]))} />
+                    <Segments segments={citationSegments(c)} />
                   </div>
                 </li>
               ))}
@@ -162,4 +162,10 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
       )}
     </section>
   );
+}
+
+/** A citation's passage for its card: reflowed if line-wrapped, context clipped. */
+function citationSegments(c: Citation) {
+  const segs = normalizeSegments(c.segments?.length ? c.segments : [{ text: c.text, kind: 'passage' }]);
+  return clipContext(isLineWrapped(c.path) ? reflow(segs) : segs);
 }

@@ -1,5 +1,5 @@
 import type { IndexReport, Library, Progress, Status } from '../api';
-import { folderCounts, folderViews } from '../lib/library';
+import { folderCounts, folderViews, shortReason } from '../lib/library';
 import { baseName, relativeTo } from '../lib/paths';
 import { describeProgress, formatDuration } from '../lib/progress';
 
@@ -56,7 +56,7 @@ export function LibraryPanel(p: Props) {
                       {f.failures.map((x) => (
                         <li key={x.path} class="small" data-testid="failure">
                           <span class="fail-path" title={x.path}>{relativeTo(x.path, f.path)}</span>
-                          <span class="fail-reason">{x.reason || 'unknown error'}</span>
+                          <span class="fail-reason" title={x.reason}>{shortReason(x.reason, x.path)}</span>
                         </li>
                       ))}
                     </ul>

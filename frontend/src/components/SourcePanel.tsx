@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Source } from '../api';
 import { baseName } from '../lib/paths';
-import { normalizeSegments } from '../lib/segments';
+import { isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
 import { Segments } from './Segments';
 
 export interface SourceState {
@@ -14,7 +14,8 @@ export interface SourceState {
 
 export function SourcePanel({ state, onClose }: { state: SourceState | null; onClose: () => void }) {
   const bodyRef = useRef<HTMLDivElement>(null);
-  const segs = normalizeSegments(state?.source?.segments);
+  const norm = normalizeSegments(state?.source?.segments);
+  const segs = isLineWrapped(state?.source?.format || state?.path || '') ? reflow(norm) : norm;
 
   // Bring the first highlight into view whenever a new source loads.
   useEffect(() => {

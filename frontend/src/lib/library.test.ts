@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderCounts, folderViews, totalFailed } from './library';
+import { folderCounts, folderViews, shortReason, totalFailed } from './library';
 
 describe('folderViews', () => {
   it('sorts folders and attaches failures', () => {
@@ -29,4 +29,12 @@ it('folderCounts', () => {
 it('totalFailed', () => {
   expect(totalFailed({ folders: [{ path: '/a', files: 2, indexed: 0, failed: 2, skipped: 0 }], files: [] })).toBe(2);
   expect(totalFailed(null)).toBe(0);
+});
+
+it('shortReason', () => {
+  const p = '/d/broken.pdf';
+  expect(shortReason(`parse ${p}: file is corrupt: not a PDF`, p)).toBe('file is corrupt: not a PDF');
+  expect(shortReason('encrypted', p)).toBe('encrypted');
+  expect(shortReason('', p)).toBe('unknown error');
+  expect(shortReason(undefined, p)).toBe('unknown error');
 });

@@ -36,3 +36,15 @@ export function folderCounts(f: Folder): string {
 export function totalFailed(lib: Library | null | undefined): number {
   return (lib?.folders ?? []).reduce((n, f) => n + (f.failed || 0), 0);
 }
+
+/**
+ * Shortens a failure reason for display: the backend wraps errors with the
+ * file's path ("parse /a/b.pdf: file is corrupt…"), which the list already
+ * shows, so keep what follows the last mention of the path.
+ */
+export function shortReason(reason: string | undefined, path: string): string {
+  const r = (reason ?? '').trim();
+  if (!r) return 'unknown error';
+  const i = path ? r.lastIndexOf(path + ': ') : -1;
+  return i >= 0 ? r.slice(i + path.length + 2) : r;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clipContext, hasHighlight, normalizeSegments } from './segments';
+import { clipContext, hasHighlight, isLineWrapped, normalizeSegments, reflow } from './segments';
 
 describe('normalizeSegments', () => {
   it('merges runs, drops empties and unknown kinds become plain', () => {
@@ -29,4 +29,29 @@ describe('clipContext', () => {
     const s = [{ text: 'short', kind: 'plain' }];
     expect(clipContext(s)).toEqual(s);
   });
+});
+
+describe('reflow', () => {
+  it('joins single newlines and keeps paragraph breaks, across segments', () => {
+    const got = reflow([
+      { text: 'one\ntwo\n', kind: 'plain' },
+      { text: '\nthree\nfour', kind: 'highlight' },
+      { text: '\n', kind: 'passage' },
+    ]);
+    expect(got).toEqual([
+      { text: 'one two\n', kind: 'plain' },
+      { text: '\nthree four', kind: 'highlight' },
+      { text: ' ', kind: 'passage' },
+    ]);
+  });
+  it('keeps lengths', () => {
+    const segs = [{ text: 'a\nb\n\nc', kind: 'plain' }];
+    expect(reflow(segs)[0].text).toHaveLength(segs[0].text.length);
+  });
+});
+
+it('isLineWrapped', () => {
+  expect(isLineWrapped('/x/a.PDF')).toBe(true);
+  expect(isLineWrapped('pdf')).toBe(true);
+  expect(isLineWrapped('/x/a.txt')).toBe(false);
 });

@@ -35,3 +35,30 @@ export function clipContext(segs: Segment[], max = 160): Segment[] {
   }
   return out;
 }
+
+/**
+ * Joins hard-wrapped lines (as PDF text extraction produces) into flowing
+ * text: a single newline becomes a space, while blank lines (paragraph
+ * breaks) stay. Works across segment boundaries; segment lengths are kept.
+ */
+export function reflow(segs: Segment[]): Segment[] {
+  const all = segs.map((s) => s.text).join('');
+  let off = 0;
+  return segs.map((s) => {
+    const start = off;
+    off += s.text.length;
+    let text = '';
+    for (let i = 0; i < s.text.length; i++) {
+      const c = s.text[i];
+      const at = start + i;
+      if (c === '\n' && all[at - 1] !== '\n' && all[at + 1] !== '\n') text += ' ';
+      else text += c;
+    }
+    return { ...s, text };
+  });
+}
+
+/** Whether a document's text is hard-wrapped by line (PDF extraction). */
+export function isLineWrapped(pathOrFormat: string): boolean {
+  return /(^|\.)pdf$/i.test(pathOrFormat);
+}
