@@ -72,6 +72,24 @@ func (a *App) AddPaths(paths []string) error {
 	return nil
 }
 
+// resume re-scans the library's folders in the background: it picks up
+// changes made while Folio was closed, and embeds what was indexed before
+// a model was installed. Unchanged files cost one stat each.
+func (a *App) resume() {
+	lib, err := a.eng.Library(context.Background())
+	if err != nil {
+		slog.Error("read library", "err", err)
+		return
+	}
+	paths := make([]string, 0, len(lib.Folders))
+	for _, f := range lib.Folders {
+		paths = append(paths, f.Path)
+	}
+	if len(paths) > 0 {
+		_ = a.AddPaths(paths)
+	}
+}
+
 // HandleDrop adds files and folders dropped onto the window.
 func (a *App) HandleDrop(paths []string) {
 	if err := a.AddPaths(paths); err != nil {

@@ -88,3 +88,42 @@ func TestDropIndexesAndAnswers(t *testing.T) {
 		t.Error("AddPaths(nil) gave no error")
 	}
 }
+
+func TestResumePicksUpChangesMadeWhileClosed(t *testing.T) {
+	docs, data := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "a.txt"), []byte("Alpha text about owls."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Index(context.Background(), []string{docs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	eng.Close()
+	// While Folio is closed, a file is added.
+	if err := os.WriteFile(filepath.Join(docs, "b.txt"), []byte("Beta text about falcons."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng, err = engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	app := NewApp(eng)
+	rec := &recorder{done: make(chan engine.IndexReport, 1)}
+	app.emit = rec.emit
+	app.resume()
+	select {
+	case rep := <-rec.done:
+		if rep.New != 1 || rep.Unchanged != 1 {
+			t.Errorf("resume report %+v, want 1 new and 1 unchanged", rep)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("resume did not finish within a minute")
+	}
+	if hits, err := eng.Search(context.Background(), "falcons", 3); err != nil || len(hits) != 1 {
+		t.Errorf("new file not searchable after resume: %v, %v", hits, err)
+	}
+}

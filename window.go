@@ -44,6 +44,7 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 				})
 			}
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
+			app.resume()
 			slog.Info("window ready", "data", eng.Status().DataDir, "mode", eng.Status().Mode)
 		},
 		OnShutdown: func(context.Context) { app.CancelIndexing() },

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"folio/backend/core"
 	"folio/backend/parse/isolate"
@@ -111,6 +112,15 @@ func TestIndexReindexAndReopen(t *testing.T) {
 	}
 	if hits, _ := e.Search(ctx, "kelp forests", 5); len(hits) != 0 {
 		t.Errorf("old text still found after change: %+v", hits)
+	}
+	// Touching a file without changing it re-reads nothing.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(docs, "sub", "b.md"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = e.Index(ctx, []string{docs}, nil)
+	if err != nil || rep.Changed != 0 || rep.Unchanged != 3 {
+		t.Errorf("after touch: %+v, %v; want nothing changed", rep, err)
 	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)

@@ -171,7 +171,7 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 // ("new", "changed", "unchanged" or "skipped"), the file's error if it
 // failed, and an error only when the library itself could not be written.
 func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError, error) {
-	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().Unix()}
+	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().UnixNano()}
 	if !e.parser.Supports(f.path) {
 		rec.State = store.StateSkipped
 		rec.Reason = fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path)))
@@ -186,28 +186,36 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 		e.forget(removed)
 		return "skipped", nil, err
 	}
-	hash, err := hashFile(f.path)
-	if err != nil {
-		return e.fail(rec, "new", "cannot read: "+reason(err))
-	}
-	rec.Hash = hash
 	old, found, err := e.store.File(f.path)
 	if err != nil {
 		return "", nil, err
 	}
+	// Same size and modification time: trust it without reading the file.
+	if found && old.State != store.StateSkipped && old.Size == rec.Size && old.ModTime == rec.ModTime {
+		return "unchanged", nil, nil
+	}
 	outcome := "new"
 	if found {
-		if old.Hash == hash && old.State != store.StateSkipped {
-			return "unchanged", nil, nil
-		}
 		outcome = "changed"
+	}
+	hash, err := hashFile(f.path)
+	if err != nil {
+		return e.fail(rec, outcome, "cannot read: "+reason(err))
+	}
+	rec.Hash = hash
+	if found && old.Hash == hash && old.State != store.StateSkipped {
+		// Touched but not changed: remember the new time, keep the document.
+		old.ModTime = rec.ModTime
+		return "unchanged", nil, e.store.UpdateFile(old)
 	}
 	doc, err := e.parser.Parse(ctx, f.path)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", nil, ctx.Err()
 		}
-		return e.fail(rec, outcome, reason(err))
+		// The record already names the file: keep just the reason.
+		why := strings.TrimPrefix(reason(err), "parse "+f.path+": ")
+		return e.fail(rec, outcome, why)
 	}
 	chunks := chunk.Split(&doc, e.chunkConfig())
 	if len(chunks) == 0 {

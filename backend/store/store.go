@@ -33,7 +33,7 @@ type FileRecord struct {
 	Format   string          `json:"format,omitempty"`
 	Hash     string          `json:"hash,omitempty"`
 	Size     int64           `json:"size"`
-	ModTime  int64           `json:"mtime"`
+	ModTime  int64           `json:"mtime_ns"`
 	DocID    uint64          `json:"doc_id,omitempty"`
 	Pages    []core.PageSpan `json:"pages,omitempty"`
 	Warnings []string        `json:"warnings,omitempty"`
@@ -213,19 +213,25 @@ func (s *Store) replace(rec FileRecord, text string, chunks []core.Chunk) ([]uin
 			return nil, fmt.Errorf("store %s: %w", rec.Path, err)
 		}
 	}
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(withString(prefixFile, rec.Path), v)
-	}); err != nil {
+	if err := s.UpdateFile(rec); err != nil {
 		return nil, fmt.Errorf("store %s: %w", rec.Path, err)
 	}
 	if found && old.DocID != 0 {
 		return s.deleteDoc(old.DocID)
 	}
 	return nil, nil
+}
+
+// UpdateFile rewrites a file's record without touching its document; use
+// it for metadata such as the modification time.
+func (s *Store) UpdateFile(rec FileRecord) error {
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(withString(prefixFile, rec.Path), v)
+	})
 }
 
 // RemoveFile forgets a file and its document.
