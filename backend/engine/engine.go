@@ -74,6 +74,9 @@ type Engine struct {
 
 	indexMu sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed
 	closed  bool
+
+	docsMu   sync.RWMutex // guards docPaths
+	docPaths map[uint64]string
 }
 
 // DefaultDataDir is the per-user application data folder plus "Folio":
@@ -118,7 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser, keywords: index.NewBM25()}
+	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser, keywords: index.NewBM25(), docPaths: map[uint64]string{}}
 	if err := e.openModel(); err != nil {
 		return nil, err
 	}
@@ -169,6 +172,15 @@ func (e *Engine) load(ctx context.Context) error {
 	} else if n > 0 {
 		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
+	files, err := e.store.Files()
+	if err != nil {
+		return fmt.Errorf("load library: %w", err)
+	}
+	for _, f := range files {
+		if f.DocID != 0 {
+			e.docPaths[f.DocID] = f.Path
+		}
+	}
 	if err := e.store.EachChunk(func(c core.Chunk) error {
 		e.keywords.Add(c.ID, c.Text)
 		return ctx.Err()
@@ -215,18 +227,14 @@ func (e *Engine) Close() error {
 
 // Status reports the model and the size of the library.
 func (e *Engine) Status() Status {
-	s := Status{DataDir: e.cfg.DataDir, Model: "", Mode: search.ModeKeyword, Chunks: e.keywords.Len()}
+	s := Status{DataDir: e.cfg.DataDir, Mode: search.ModeKeyword, Chunks: e.keywords.Len()}
 	if e.enc != nil {
 		s.Model = e.modelName
 		s.Mode = search.ModeHybrid
 	}
-	if files, err := e.store.Files(); err == nil {
-		for _, f := range files {
-			if f.State == store.StateIndexed {
-				s.Docs++
-			}
-		}
-	}
+	e.docsMu.RLock()
+	s.Docs = len(e.docPaths)
+	e.docsMu.RUnlock()
 	return s
 }
 
@@ -244,7 +252,6 @@ func (e *Engine) search(ctx context.Context, query string, k int) ([]core.Hit, [
 	if err != nil {
 		return nil, nil, err
 	}
-	paths := map[uint64]string{}
 	hits := make([]core.Hit, 0, len(res))
 	for _, r := range res {
 		c, err := e.store.Chunk(r.ID)
@@ -254,29 +261,16 @@ func (e *Engine) search(ctx context.Context, query string, k int) ([]core.Hit, [
 		if err != nil {
 			return nil, nil, err
 		}
-		path, ok := paths[c.DocID]
-		if !ok {
-			path = e.pathOf(c.DocID)
-			paths[c.DocID] = path
-		}
-		hits = append(hits, core.Hit{Chunk: c, Path: path, Score: r.Score})
+		hits = append(hits, core.Hit{Chunk: c, Path: e.pathOf(c.DocID), Score: r.Score})
 	}
 	return hits, qvec, nil
 }
 
-// pathOf finds the file of a document. Libraries are small enough that a
-// scan of the file records is fine here; a later index can map doc ids.
+// pathOf finds the file of a document.
 func (e *Engine) pathOf(docID uint64) string {
-	files, err := e.store.Files()
-	if err != nil {
-		return ""
-	}
-	for _, f := range files {
-		if f.DocID == docID {
-			return f.Path
-		}
-	}
-	return ""
+	e.docsMu.RLock()
+	defer e.docsMu.RUnlock()
+	return e.docPaths[docID]
 }
 
 // Ask answers a question from the library, citing the passages it used.

@@ -227,6 +227,9 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 		return "", nil, err
 	}
 	e.forget(removed)
+	e.docsMu.Lock()
+	e.docPaths[chunks[0].DocID] = f.path
+	e.docsMu.Unlock()
 	for _, c := range chunks {
 		e.keywords.Add(c.ID, c.Text)
 	}
@@ -242,13 +245,18 @@ func (e *Engine) fail(rec store.FileRecord, outcome, why string) (string, *FileE
 	return outcome, &FileError{Path: rec.Path, Reason: why}, err
 }
 
-// forget drops removed chunks from the in-memory indexes.
+// forget drops removed chunks, and their documents, from memory.
 func (e *Engine) forget(ids []uint64) {
 	if len(ids) == 0 {
 		return
 	}
 	e.keywords.Remove(ids...)
 	e.vectors.Remove(ids...)
+	e.docsMu.Lock()
+	for _, id := range ids {
+		delete(e.docPaths, store.DocOf(id))
+	}
+	e.docsMu.Unlock()
 }
 
 // embedPending embeds every chunk that has no vector yet.
