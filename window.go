@@ -45,6 +45,12 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 			}
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
 			app.resume()
+			// Ctrl+C or SIGTERM closes the window cleanly, so the library
+			// is closed properly too.
+			go func() {
+				<-ctx.Done()
+				runtime.Quit(wctx)
+			}()
 			slog.Info("window ready", "data", eng.Status().DataDir, "mode", eng.Status().Mode)
 		},
 		OnShutdown: func(context.Context) { app.CancelIndexing() },

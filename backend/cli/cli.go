@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"folio/backend/core"
 	"folio/backend/engine"
@@ -51,7 +52,7 @@ Global flags:
 // success, 1 on error, 2 on a usage error or (for parse) a file that could
 // not be parsed.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window WindowFunc) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	defData, _ := engine.DefaultDataDir()
 	fs := flag.NewFlagSet("folio", flag.ContinueOnError)
