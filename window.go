@@ -1,3 +1,5 @@
+//go:build desktop || dev || production || bindings
+
 package main
 
 import (

@@ -16,7 +16,9 @@ import (
 func buildFolio(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "folio")
+	// No cgo: the command line must build without GTK or WebKit.
 	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Dir = testenv.RepoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
