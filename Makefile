@@ -14,7 +14,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip
 
-.PHONY: deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -66,6 +66,15 @@ deps-wails:
 test-ui: deps-wails
 	WAILS=$(WAILS) tests/ui/run-e2e.sh
 	tests/ui/run-smoke.sh
+
+# Figures with references measured in the same run: end to end (parse vs
+# pdftotext, index with and without model, ask) and the encoder's speed.
+bench: model-test
+	scripts/bench-e2e.sh
+	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
+	@python3 -c 'import sentence_transformers' 2>/dev/null && \
+		python3 scripts/bench_sentence_transformers.py $(MODEL_DIR) || \
+		echo "(pip install torch sentence-transformers to compare with PyTorch in the same run)"
 
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out
