@@ -2,19 +2,8 @@ package encoder
 
 import (
 	"context"
-	"syscall"
 	"testing"
-	"time"
 )
-
-// cpuTime is the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // benchTexts are 48 full-length (256-token) chunks: the SciFact abstracts of
 // testdata/embeddings_ref.json that fill the window, repeated.
