@@ -191,8 +191,9 @@ func statement(s string) string {
 
 // Segments splits text, which starts at document offset base, into runs:
 // "plain" outside the passage, "passage" inside it and "highlight" inside a
-// highlighted span. Spans are document offsets; highlights must be sorted
-// and not overlap.
+// highlighted span. Spans are document offsets; highlights should be
+// sorted. Parts of highlights outside the passage, or overlapping an
+// earlier highlight, are ignored, so the runs always join to text.
 func Segments(text string, base int, passage core.Span, highlights []core.Span) []core.Segment {
 	type mark struct {
 		at   int
@@ -200,11 +201,18 @@ func Segments(text string, base int, passage core.Span, highlights []core.Span) 
 	}
 	clamp := func(off int) int { return min(max(off-base, 0), len(text)) }
 	// Boundaries in text-relative offsets, each starting a run of a kind.
-	marks := []mark{{0, "plain"}, {clamp(passage.Start), "passage"}}
+	pStart, pEnd := clamp(passage.Start), clamp(passage.End)
+	marks := []mark{{0, "plain"}, {pStart, "passage"}}
+	last := pStart
 	for _, h := range highlights {
-		marks = append(marks, mark{clamp(h.Start), "highlight"}, mark{clamp(h.End), "passage"})
+		s, e := max(clamp(h.Start), last), min(clamp(h.End), pEnd)
+		if e <= s {
+			continue
+		}
+		marks = append(marks, mark{s, "highlight"}, mark{e, "passage"})
+		last = e
 	}
-	marks = append(marks, mark{clamp(passage.End), "plain"})
+	marks = append(marks, mark{pEnd, "plain"})
 	var out []core.Segment
 	for i, m := range marks {
 		end := len(text)
