@@ -35,21 +35,33 @@ func (r *recorder) emit(name string, payload any) {
 	}
 }
 
+// openEngine opens a keyword-only library in data, closed when t ends.
+func openEngine(t *testing.T, data string) *engine.Engine {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
+}
+
+// newTestApp returns an App on eng whose events go to a recorder.
+func newTestApp(t *testing.T, eng *engine.Engine) (*App, *recorder) {
+	app := NewApp(eng)
+	rec := &recorder{done: make(chan engine.IndexReport, 1)}
+	app.emit = rec.emit
+	t.Cleanup(app.CancelIndexing)
+	return app, rec
+}
+
 func TestDropIndexesAndAnswers(t *testing.T) {
 	docs := t.TempDir()
 	if err := os.WriteFile(filepath.Join(docs, "minutes.txt"),
 		[]byte("The board approved the new library budget of 40,000 euros on 3 March."), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.Open(context.Background(), engine.Config{DataDir: t.TempDir(), NoModel: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	app := NewApp(eng)
-	rec := &recorder{done: make(chan engine.IndexReport, 1)}
-	app.emit = rec.emit
-
+	app, rec := newTestApp(t, openEngine(t, t.TempDir()))
 	app.HandleDrop([]string{docs})
 	var rep engine.IndexReport
 	select {
@@ -94,10 +106,7 @@ func TestResumePicksUpChangesMadeWhileClosed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(docs, "a.txt"), []byte("Alpha text about owls."), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := openEngine(t, data)
 	if _, err := eng.Index(context.Background(), []string{docs}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -106,14 +115,8 @@ func TestResumePicksUpChangesMadeWhileClosed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(docs, "b.txt"), []byte("Beta text about falcons."), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eng, err = engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	app := NewApp(eng)
-	rec := &recorder{done: make(chan engine.IndexReport, 1)}
-	app.emit = rec.emit
+	eng = openEngine(t, data)
+	app, rec := newTestApp(t, eng)
 	app.resume()
 	select {
 	case rep := <-rec.done:
