@@ -103,19 +103,28 @@ import -window root "$OUT/window-start.png"
 xdotool windowfocus --sync "$WID" 2>/dev/null || true
 xdotool type --delay 15 "When was the Zephyr lighthouse built?"
 xdotool key Return
-sleep 3
-import -window root "$OUT/window-answer.png"
 changed() { local d; d=$(compare -metric AE "$1" "$2" null: 2>&1 || true); d=${d%% *}; echo "${d%%.*}"; }
-diff=$(changed "$OUT/window-start.png" "$OUT/window-answer.png")
+# Poll (a loaded machine can be slow), then let the answer settle.
+waitchange() { # waitchange BEFORE AFTER: screenshot into AFTER until it differs
+  local i d=0
+  for ((i = 0; i < 60; i++)); do
+    sleep 0.5
+    import -window root "$2"
+    d=$(changed "$1" "$2")
+    ((d >= 2000)) && break
+  done
+  sleep 1
+  import -window root "$2"
+  changed "$1" "$2"
+}
+diff=$(waitchange "$OUT/window-start.png" "$OUT/window-answer.png")
 ((diff >= 2000)) || die "typing a question changed only $diff pixels; see $OUT/window-answer.png"
 echo "run-smoke: asked a question ($diff pixels changed)"
 
 # Keyboard only: Shift+Tab from the question box reaches the last citation;
 # Enter opens it in the source panel.
 xdotool key shift+Tab Return
-sleep 1.5
-import -window root "$OUT/window.png"
-diff=$(changed "$OUT/window-answer.png" "$OUT/window.png")
+diff=$(waitchange "$OUT/window-answer.png" "$OUT/window.png")
 ((diff >= 2000)) || die "opening the citation changed only $diff pixels; see $OUT/window.png"
 echo "run-smoke: opened citation [1] from the keyboard ($diff pixels changed)"
 kill "$APP" 2>/dev/null || true
