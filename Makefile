@@ -14,7 +14,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip
 
-.PHONY: bench deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -72,9 +72,15 @@ test-ui: deps-wails
 bench: model-test
 	scripts/bench-e2e.sh
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
-	@python3 -c 'import sentence_transformers' 2>/dev/null && \
-		python3 scripts/bench_sentence_transformers.py $(MODEL_DIR) || \
-		echo "(pip install torch sentence-transformers to compare with PyTorch in the same run)"
+	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/bench_sentence_transformers.py $(MODEL_DIR); \
+	else echo "(run 'make bench-reference' once to compare with sentence-transformers in the same run)"; fi
+
+# PyTorch + sentence-transformers from PyPI, the encoder's reference (about
+# 6 GB with the CUDA wheels pip picks on Linux). Python serves only here.
+BENCH_PY := $(CURDIR)/.cache/venv/bin/python
+bench-reference:
+	[ -x $(BENCH_PY) ] || python3 -m venv .cache/venv
+	$(BENCH_PY) -m pip install --quiet torch sentence-transformers
 
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out
