@@ -186,7 +186,21 @@ func RunChildIfRequested() {
 	}
 	out := os.Stdout
 	os.Stdout = os.Stderr // stray prints from libraries must not corrupt the result
+	go exitWhenOrphaned(os.Getppid(), time.Second)
 	os.Exit(runChild(os.Args, out))
+}
+
+// exitWhenOrphaned ends the child once its parent is gone (it is then
+// re-parented, so its parent id changes). A parent killed with SIGKILL
+// cannot kill its children, and a child stuck in a hang would otherwise
+// spin for ever.
+func exitWhenOrphaned(parent int, every time.Duration) {
+	for range time.Tick(every) {
+		if os.Getppid() != parent {
+			fmt.Fprintln(os.Stderr, "isolate child: parent is gone; exiting")
+			os.Exit(3)
+		}
+	}
 }
 
 // runChild is the body of the child process; it returns the exit code.
