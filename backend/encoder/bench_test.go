@@ -3,6 +3,8 @@ package encoder
 import (
 	"context"
 	"testing"
+
+	"folio/backend/internal/testenv"
 )
 
 // benchTexts are 48 full-length (256-token) chunks: the SciFact abstracts of
@@ -27,7 +29,7 @@ func benchTexts(b *testing.B) []string {
 
 // BenchmarkEmbed256 reports chunks/s for 256-token inputs on the real model.
 func BenchmarkEmbed256(b *testing.B) {
-	enc, err := Open(testModelDir(b))
+	enc, err := Open(testenv.Model(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func BenchmarkEmbed256(b *testing.B) {
 
 // BenchmarkEmbedQuery is one short query, the latency a search pays.
 func BenchmarkEmbedQuery(b *testing.B) {
-	enc, err := Open(testModelDir(b))
+	enc, err := Open(testenv.Model(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"folio/backend/internal/testenv"
 )
 
 type vecCase struct {
@@ -45,7 +47,7 @@ func cosine(a, b []float32) float64 {
 // TestVectorParity compares with sentence-transformers vectors recorded by
 // scripts/gen_embedding_fixtures.py.
 func TestVectorParity(t *testing.T) {
-	enc, err := Open(testModelDir(t))
+	enc, err := Open(testenv.Model(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestVectorParity(t *testing.T) {
 }
 
 func TestEmbedConcurrentAndCancel(t *testing.T) {
-	enc, err := Open(testModelDir(t))
+	enc, err := Open(testenv.Model(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"folio/backend/internal/testenv"
 )
 
 type tokCase struct {
@@ -17,7 +19,7 @@ type tokCase struct {
 // TestTokenizerParity compares ids with Hugging Face's BertTokenizer, as
 // recorded by scripts/gen_tokenizer_fixtures.py.
 func TestTokenizerParity(t *testing.T) {
-	dir := testModelDir(t)
+	dir := testenv.Model(t)
 	b, err := os.ReadFile(filepath.Join("testdata", "tokenizer_ref.json"))
 	if err != nil {
 		t.Fatal(err)

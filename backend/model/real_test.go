@@ -1,28 +1,16 @@
 package model_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"folio/backend/internal/testenv"
 	"folio/backend/model"
 )
 
-// realModelDir is $FOLIO_TEST_MODEL or <repo>/.cache/models/all-MiniLM-L6-v2.
-func realModelDir(t *testing.T) string {
-	dir := os.Getenv("FOLIO_TEST_MODEL")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".cache", "models", model.DefaultEmbedder)
-	}
-	if err := model.Validate(dir); err != nil {
-		t.Skipf("real model not available (%v): set FOLIO_TEST_MODEL or run scripts/fetch-test-model.sh .cache/models/all-MiniLM-L6-v2", err)
-	}
-	return dir
-}
-
 func TestRealModelHeader(t *testing.T) {
-	dir := realModelDir(t)
+	dir := testenv.Model(t)
 	c, err := model.LoadConfig(dir)
 	if err != nil {
 		t.Fatal(err)

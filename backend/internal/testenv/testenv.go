@@ -61,8 +61,10 @@ func Model(t testing.TB) string {
 	if dir == "" {
 		dir = filepath.Join(RepoRoot(t), ".cache", "models", "all-MiniLM-L6-v2")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "config.json")); err != nil {
-		t.Skipf("real model not found at %s: run `make model` or set FOLIO_TEST_MODEL: skipping", dir)
+	for _, f := range []string{"config.json", "vocab.txt", "model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Skipf("real model not found at %s (no %s): run `make model-test` or set FOLIO_TEST_MODEL: skipping", dir, f)
+		}
 	}
 	return dir
 }
