@@ -158,16 +158,7 @@ func (c *command) index(args []string) error {
 		return err
 	}
 	if *asJSON {
-		return c.printJSON(struct {
-			Files          int     `json:"files"`
-			New            int     `json:"new"`
-			Changed        int     `json:"changed"`
-			Unchanged      int     `json:"unchanged"`
-			Removed        int     `json:"removed"`
-			Failed         int     `json:"failed"`
-			ChunksEmbedded int     `json:"chunks_embedded"`
-			Seconds        float64 `json:"seconds"`
-		}{rep.Files, rep.New, rep.Changed, rep.Unchanged, 0, rep.Failed, rep.ChunksEmbedded, rep.Seconds})
+		return c.printJSON(rep)
 	}
 	fmt.Fprintf(c.stdout, "%d files: %d new, %d changed, %d unchanged, %d skipped, %d failed; %d chunks embedded in %.1fs (%s search)\n",
 		rep.Files, rep.New, rep.Changed, rep.Unchanged, rep.Skipped, rep.Failed, rep.ChunksEmbedded, rep.Seconds, eng.Status().Mode)

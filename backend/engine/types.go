@@ -25,6 +25,7 @@ type IndexReport struct {
 	New            int         `json:"new"`
 	Changed        int         `json:"changed"`
 	Unchanged      int         `json:"unchanged"`
+	Removed        int         `json:"removed"`
 	Failed         int         `json:"failed"`
 	Skipped        int         `json:"skipped"`
 	ChunksEmbedded int         `json:"chunks_embedded"`
