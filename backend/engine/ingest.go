@@ -172,23 +172,19 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 // failed, and an error only when the library itself could not be written.
 func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError, error) {
 	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().UnixNano()}
-	if !e.parser.Supports(f.path) {
-		rec.State = store.StateSkipped
-		rec.Reason = fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path)))
-		old, found, err := e.store.File(f.path)
-		if err != nil {
-			return "", nil, err
-		}
-		if found && old.State == store.StateSkipped {
-			return "skipped", nil, nil
-		}
-		removed, err := e.store.PutFile(rec)
-		e.forget(removed)
-		return "skipped", nil, err
-	}
 	old, found, err := e.store.File(f.path)
 	if err != nil {
 		return "", nil, err
+	}
+	if !e.parser.Supports(f.path) {
+		if found && old.State == store.StateSkipped {
+			return "skipped", nil, nil
+		}
+		rec.State = store.StateSkipped
+		rec.Reason = fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path)))
+		removed, err := e.store.PutFile(rec)
+		e.forget(removed)
+		return "skipped", nil, err
 	}
 	// Same size and modification time: trust it without reading the file.
 	if found && old.State != store.StateSkipped && old.Size == rec.Size && old.ModTime == rec.ModTime {
