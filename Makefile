@@ -10,9 +10,11 @@ BIN       := build/bin/folio
 MODEL_DIR := $(CURDIR)/.cache/models/all-MiniLM-L6-v2
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the window (GTK + WebKitGTK), the UI tests (Xvfb,
-# Chromium, xdotool, ImageMagick) and poppler's pdftotext for PDF checks.
+# Chromium, xdotool, ImageMagick), poppler's pdftotext for PDF checks and
+# qpdf's C library, which repairs and decrypts PDFs the reader refuses.
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
-             xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip
+             xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
+             libqpdf-dev
 
 .PHONY: bench bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 

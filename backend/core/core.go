@@ -10,6 +10,10 @@ type PageSpan struct {
 	Page  int `json:"page"`
 	Start int `json:"start"`
 	End   int `json:"end"`
+	// Box is the page's visible area (the CropBox) in user space, and
+	// Rotate its /Rotate in degrees; both are zero for non-PDF pages.
+	Box    *Rect `json:"box,omitempty"`
+	Rotate int   `json:"rotate,omitempty"`
 }
 
 // Document is the result of parsing one file: its extracted text and a map
@@ -19,6 +23,12 @@ type Document struct {
 	Format string     `json:"format"` // "pdf", "txt", "md", ...
 	Text   string     `json:"text"`
 	Pages  []PageSpan `json:"pages,omitempty"` // empty for formats without pages
+	// Locations map byte ranges of Text to where they came from (paragraph,
+	// slide, cell, section...), sorted by Start and not overlapping. PDFs
+	// leave it empty: their location is the page plus Boxes.
+	Locations []Location `json:"locations,omitempty"`
+	// Boxes are the PDF word rectangles, in text order.
+	Boxes []Box `json:"boxes,omitempty"`
 	// Warnings are per-page or per-part problems that did not stop the parse,
 	// such as "page 3: no text layer (needs OCR)".
 	Warnings []string `json:"warnings,omitempty"`

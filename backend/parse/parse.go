@@ -1,5 +1,6 @@
 // Package parse turns files into core.Documents. Each format has an adapter
-// in a subpackage; a Registry picks one by file extension.
+// in a subpackage; a Registry picks one by file extension and sniffed
+// content.
 package parse
 
 import (
@@ -49,11 +50,20 @@ func (r *Registry) Extensions() []string {
 	return out
 }
 
-// Parse parses path with the parser registered for its extension.
+// Parse parses path with the parser for what its content holds when Sniff
+// recognises it (a .doc that is really a PDF, an encrypted .docx that is an
+// OLE2 container), and otherwise with the parser for its extension.
 func (r *Registry) Parse(ctx context.Context, path string) (core.Document, error) {
-	p, ok := r.byExt[strings.ToLower(filepath.Ext(path))]
-	if !ok {
+	p := r.choose(path)
+	if p == nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, core.ErrUnsupported)
 	}
 	return p.Parse(ctx, path)
+}
+
+func (r *Registry) choose(path string) Parser {
+	if p, ok := r.byExt[Sniff(path)]; ok {
+		return p
+	}
+	return r.byExt[strings.ToLower(filepath.Ext(path))]
 }
