@@ -81,6 +81,8 @@ type Citation struct {
 	Start int    `json:"start"` // byte offsets into the document's extracted text
 	End   int    `json:"end"`
 	Text  string `json:"text"`
+	// Location describes where Start came from, e.g. "page 4" or "Sheet1!B7".
+	Location string `json:"location,omitempty"`
 	// Highlights are the sentences within [Start, End) that best match the
 	// question, as byte offsets into the document's extracted text.
 	Highlights []Span  `json:"highlights,omitempty"`

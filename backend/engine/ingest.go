@@ -167,11 +167,16 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 	return out, errs
 }
 
+// ParserVersion is stored with every file record. Raise it when the parsers
+// extract more or different text, so the next scan reads every file again.
+// 2: locations, word boxes, Office/OpenDocument/EPUB/HTML/CSV formats.
+const ParserVersion = 2
+
 // indexFile parses, chunks and stores one file. It returns what happened
 // ("new", "changed", "unchanged" or "skipped"), the file's error if it
 // failed, and an error only when the library itself could not be written.
 func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError, error) {
-	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().UnixNano()}
+	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().UnixNano(), Parser: ParserVersion}
 	old, found, err := e.store.File(f.path)
 	if err != nil {
 		return "", nil, err
@@ -186,8 +191,10 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 		e.forget(removed)
 		return "skipped", nil, err
 	}
+	// Read before by an older parser: read it again, whatever its state.
+	current := found && old.State != store.StateSkipped && old.Parser == ParserVersion
 	// Same size and modification time: trust it without reading the file.
-	if found && old.State != store.StateSkipped && old.Size == rec.Size && old.ModTime == rec.ModTime {
+	if current && old.Size == rec.Size && old.ModTime == rec.ModTime {
 		return "unchanged", nil, nil
 	}
 	outcome := "new"
@@ -199,7 +206,7 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 		return e.fail(rec, outcome, "cannot read: "+reason(err))
 	}
 	rec.Hash = hash
-	if found && old.Hash == hash && old.State != store.StateSkipped {
+	if current && old.Hash == hash {
 		// Touched but not changed: remember the new time, keep the document.
 		old.ModTime = rec.ModTime
 		return "unchanged", nil, e.store.UpdateFile(old)
@@ -218,7 +225,7 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 		return e.fail(rec, outcome, "no text found")
 	}
 	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
-	removed, err := e.store.PutDocument(rec, doc.Text, chunks)
+	removed, err := e.store.PutDocument(rec, &doc, chunks)
 	if err != nil {
 		return "", nil, err
 	}

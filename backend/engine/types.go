@@ -68,4 +68,14 @@ type Source struct {
 	// Segments cover the page (or a window of the document around the span),
 	// with the cited span and its best sentences marked.
 	Segments []core.Segment `json:"segments"`
+	// Location describes where the span starts, e.g. "page 4",
+	// "Sheet1!B7" or "slide 2 · notes".
+	Location string `json:"location,omitempty"`
+	// For PDF pages: the page's CropBox and /Rotate, and the rectangles
+	// (PDF user space, one per line) of the cited span and of its
+	// highlighted sentences, to draw over the rendered page.
+	PageBox    *core.Rect  `json:"pageBox,omitempty"`
+	Rotate     int         `json:"rotate,omitempty"`
+	Passage    []core.Rect `json:"passage,omitempty"`
+	Highlights []core.Rect `json:"highlights,omitempty"`
 }

@@ -11,6 +11,9 @@ import "encoding/binary"
 //	t/<docID>          a document's extracted text
 //	c/<chunkID>        a chunk (JSON core.Chunk, text included)
 //	e/<chunkID>        a chunk's embedding (little-endian float32)
+//	l/<docID><start>   up to locationsPerKey locations (JSON []core.Location)
+//	                   starting at byte offset start (uint64)
+//	b/<docID><page>    a PDF page's word boxes (uint32 page; boxBytes each)
 //
 // IDs are big-endian uint64 so keys sort by id. A chunk id is its document
 // id shifted left by chunkBits plus the chunk's ordinal, so one document's
@@ -24,14 +27,16 @@ const chunkBits = 20
 const MaxChunksPerDoc = 1 << chunkBits
 
 var (
-	keyVersion    = []byte("v")
-	keyDocSeq     = []byte("s/docseq")
-	prefixSetting = []byte("s/")
-	prefixRoot    = []byte("r/")
-	prefixFile    = []byte("f/")
-	prefixText    = []byte("t/")
-	prefixChunk   = []byte("c/")
-	prefixVector  = []byte("e/")
+	keyVersion     = []byte("v")
+	keyDocSeq      = []byte("s/docseq")
+	prefixSetting  = []byte("s/")
+	prefixRoot     = []byte("r/")
+	prefixFile     = []byte("f/")
+	prefixText     = []byte("t/")
+	prefixChunk    = []byte("c/")
+	prefixVector   = []byte("e/")
+	prefixLocation = []byte("l/")
+	prefixBox      = []byte("b/")
 )
 
 func withID(prefix []byte, id uint64) []byte {

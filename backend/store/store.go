@@ -38,6 +38,8 @@ type FileRecord struct {
 	Pages    []core.PageSpan `json:"pages,omitempty"`
 	Warnings []string        `json:"warnings,omitempty"`
 	Chunks   int             `json:"chunks"`
+	// Parser is the engine's parser version that produced this record.
+	Parser int `json:"parser,omitempty"`
 }
 
 // Store is an open library database. It is safe for concurrent use.
@@ -170,25 +172,26 @@ func (s *Store) Files() ([]FileRecord, error) {
 // chunks that were removed.
 func (s *Store) PutFile(rec FileRecord) ([]uint64, error) {
 	rec.DocID, rec.Chunks, rec.Pages = 0, 0, nil
-	return s.replace(rec, "", nil)
+	return s.replace(rec, nil, nil)
 }
 
-// PutDocument stores an indexed file with its text and chunks, replacing
-// the document it had before. Chunk ids are assigned here and written back
-// into chunks. It returns the ids of the chunks that were removed.
-func (s *Store) PutDocument(rec FileRecord, text string, chunks []core.Chunk) ([]uint64, error) {
+// PutDocument stores an indexed file with its document (text, locations and
+// word boxes) and chunks, replacing the document it had before. Chunk ids
+// are assigned here and written back into chunks. It returns the ids of the
+// chunks that were removed.
+func (s *Store) PutDocument(rec FileRecord, doc *core.Document, chunks []core.Chunk) ([]uint64, error) {
 	if len(chunks) > MaxChunksPerDoc {
 		return nil, fmt.Errorf("store %s: %d chunks is more than %d: %w", rec.Path, len(chunks), MaxChunksPerDoc, core.ErrTooLarge)
 	}
 	rec.State = StateIndexed
 	rec.Chunks = len(chunks)
-	return s.replace(rec, text, chunks)
+	return s.replace(rec, doc, chunks)
 }
 
 // replace writes rec and its document. The document's text and chunks are
 // written first and the file record last, so a crash in between leaves only
 // unreferenced chunks, which DeleteOrphans removes.
-func (s *Store) replace(rec FileRecord, text string, chunks []core.Chunk) ([]uint64, error) {
+func (s *Store) replace(rec FileRecord, doc *core.Document, chunks []core.Chunk) ([]uint64, error) {
 	old, found, err := s.File(rec.Path)
 	if err != nil {
 		return nil, err
@@ -198,7 +201,10 @@ func (s *Store) replace(rec FileRecord, text string, chunks []core.Chunk) ([]uin
 			return nil, err
 		}
 		b := s.newBatch()
-		b.set(withID(prefixText, rec.DocID), []byte(text))
+		b.set(withID(prefixText, rec.DocID), []byte(doc.Text))
+		if err := putLayout(b, rec.DocID, doc); err != nil {
+			return nil, err
+		}
 		for i := range chunks {
 			chunks[i].DocID = rec.DocID
 			chunks[i].Ord = i
@@ -263,8 +269,20 @@ func (s *Store) deleteDoc(docID uint64) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
+	var layout [][]byte
+	for _, prefix := range [][]byte{prefixLocation, prefixBox} {
+		if err := s.scan(withID(prefix, docID), false, func(k, _ []byte) error {
+			layout = append(layout, append([]byte(nil), k...))
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 	b := s.newBatch()
 	b.del(withID(prefixText, docID))
+	for _, k := range layout {
+		b.del(k)
+	}
 	for _, id := range ids {
 		b.del(withID(prefixChunk, id))
 		b.del(withID(prefixVector, id))
