@@ -5,6 +5,7 @@
 //	folio [--data DIR] ask [--json] QUESTION
 //	folio [--data DIR] search [--json] [-k N] QUERY
 //	folio parse --json FILE
+//	folio eval parse [--json] [-v] [--shared DIR]
 //	folio [--data DIR] models install [--name NAME] DIR
 //	folio [--data DIR] status [--json]
 package cli
@@ -18,11 +19,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"folio/backend/core"
 	"folio/backend/engine"
+	"folio/backend/evaluate"
 	"folio/backend/model"
 	"folio/backend/parse/isolate"
 )
@@ -40,6 +43,8 @@ Usage:
   folio [--data DIR] search [--json] [-k N] QUERY
   folio [--data DIR] status [--json]          the library and each file's state
   folio parse [--json] FILE                   print a file's extracted text
+  folio eval parse [--json] [-v] [--shared DIR]
+                                              measure the parsers on the shared corpora
   folio [--data DIR] models install [--name NAME] DIR
                                               import a Hugging Face model folder
 
@@ -87,6 +92,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 		return c.parse(rest[1:])
 	case "models":
 		err = c.models(rest[1:])
+	case "eval":
+		err = c.eval(rest[1:])
 	case "help", "-h", "--help":
 		fs.Usage()
 		return 0
@@ -336,6 +343,36 @@ func (c *command) parse(args []string) int {
 		fmt.Fprintln(c.stderr, "warning:", w)
 	}
 	return 0
+}
+
+func (c *command) eval(args []string) error {
+	const use = "eval: usage: folio eval parse [--json] [-v] [--shared DIR]"
+	if len(args) == 0 || args[0] != "parse" {
+		return usageError{use}
+	}
+	fs := c.flags("eval parse")
+	asJSON := fs.Bool("json", false, "print JSON")
+	verbose := fs.Bool("v", false, "print every file's outcome and ratio")
+	shared := fs.String("shared", "../shared", "the shared folder holding data/pdf/pdfjs and data/office")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 0 {
+		return usageError{use}
+	}
+	cfg := evaluate.ParsingConfig{Data: filepath.Join(*shared, "data")}
+	if !*asJSON {
+		cfg.Progress = func(f string) { fmt.Fprintf(c.stderr, "\r\033[K  reading %s", f) }
+	}
+	rep, err := evaluate.Parsing(c.ctx, cfg)
+	if !*asJSON {
+		fmt.Fprint(c.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return fmt.Errorf("eval parse: %w", err)
+	}
+	if *asJSON {
+		return c.printJSON(rep)
+	}
+	rep.WriteText(c.stdout, *verbose)
+	return nil
 }
 
 func (c *command) models(args []string) error {

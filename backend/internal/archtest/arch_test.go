@@ -99,6 +99,10 @@ func TestHeavyLibrariesHaveOneAdapter(t *testing.T) {
 	owners := map[string][]string{
 		"github.com/dgraph-io/badger":     {"folio/backend/store"},
 		"github.com/ledongthuc/pdf":       {"folio/backend/parse/pdf"},
+		"github.com/xuri/excelize":        {"folio/backend/parse/sheet"},
+		"github.com/yuin/goldmark":        {"folio/backend/parse/web"},
+		"golang.org/x/net/html":           {"folio/backend/parse/web"},
+		"github.com/richardlehane/mscfb":  {"folio/backend/parse/office"},
 		"github.com/nlpodyssey/cybertron": {"folio/backend/model", "folio/backend/encoder"},
 		"github.com/wailsapp/wails":       {"folio"},
 	}

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,6 @@ import (
 	"folio/backend/core"
 	"folio/backend/parse"
 	"folio/backend/parse/formats"
-	"folio/backend/parse/pdf"
 	"folio/backend/parse/text"
 )
 
@@ -89,14 +89,26 @@ func New(cfg Config) *Parser {
 	return &Parser{cfg: cfg}
 }
 
-// NewRegistry returns a registry that parses plain text in process and PDFs
-// in a child process.
+// NewRegistry returns a registry that reads plain text in process and every
+// other format (PDF, Office, OpenDocument, EPUB, HTML, Markdown, CSV...) in a
+// child process, under the time and memory limits of cfg.
 func NewRegistry(cfg Config) *parse.Registry {
 	r := parse.NewRegistry()
+	child := New(cfg)
+	for _, ext := range formats.NewDefault().Extensions() {
+		if slices.Contains(text.Extensions, ext) {
+			continue
+		}
+		r.Register(child, ext)
+	}
 	r.Register(text.New(text.Config{}), text.Extensions...)
-	r.Register(New(cfg), pdf.Extensions...)
 	return r
 }
+
+// ErrChildDied is wrapped (with core.ErrCorrupt) when the child process died
+// or wrote garbage instead of a result: a crash the adapter could not turn
+// into an error itself, contained by the process boundary.
+var ErrChildDied = errors.New("parser crashed")
 
 // errNested stops a child from starting children of its own, which would
 // happen (recursively) if a binary forgot to call RunChildIfRequested.
@@ -160,15 +172,15 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	}
 
 	if waitErr != nil {
-		return core.Document{}, fmt.Errorf("parse %s: %w: parser crashed (%s after %s)%s",
-			path, core.ErrCorrupt, exitReason(cmd, waitErr), time.Since(start).Round(time.Millisecond), stderr.summary())
+		return core.Document{}, fmt.Errorf("parse %s: %w: %w (%s after %s)%s",
+			path, core.ErrCorrupt, ErrChildDied, exitReason(cmd, waitErr), time.Since(start).Round(time.Millisecond), stderr.summary())
 	}
 	if stdout.overflow {
 		return core.Document{}, fmt.Errorf("parse %s: %w: extracted text exceeds %d bytes", path, core.ErrTooLarge, maxOutput)
 	}
 	var res result
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || (res.Doc == nil && res.Error == nil) {
-		return core.Document{}, fmt.Errorf("parse %s: %w: parser crashed (garbled output: %v)%s", path, core.ErrCorrupt, err, stderr.summary())
+		return core.Document{}, fmt.Errorf("parse %s: %w: %w (garbled output: %v)%s", path, core.ErrCorrupt, ErrChildDied, err, stderr.summary())
 	}
 	if res.Error != nil {
 		return core.Document{}, res.Error.toError()
