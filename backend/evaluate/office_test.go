@@ -1,0 +1,83 @@
+package evaluate
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"folio/backend/core"
+)
+
+func TestHoldsIgnoresWhitespace(t *testing.T) {
+	tests := []struct {
+		op, got, want string
+		ok            bool
+	}{
+		{"equals", "Issue  8276\n", "Issue 8276", true},
+		{"equals", "Issue 8277", "Issue 8276", false},
+		{"contains", "a\tb\nc d", "b c", true},
+		{"starts_with", " x y z", "xy", true},
+		{"starts_with", "y x", "x", false},
+		{"ends_with", "a b\n\n", "ab", true},
+		{"bogus", "a", "a", false},
+	}
+	for _, tt := range tests {
+		if got := holds(tt.op, tt.got, tt.want); got != tt.ok {
+			t.Errorf("holds(%q, %q, %q) = %v, want %v", tt.op, tt.got, tt.want, got, tt.ok)
+		}
+	}
+}
+
+func TestOfficeChecks(t *testing.T) {
+	text := "Ouch.\nA tachyon walks into a bar.\nNotes one\n"
+	doc := core.Document{Text: text, Locations: []core.Location{
+		{Start: 0, End: 5, Slide: 1},
+		{Start: 6, End: 33, Part: core.PartFootnote},
+		{Start: 34, End: 43, Part: core.PartNotes, Slide: 1},
+	}}
+	tests := []struct {
+		exp    string
+		doc    core.Document
+		err    error
+		passed int
+		total  int
+	}{
+		{`{"text": "Ouch.", "footnotes": ["A tachyon walks into a bar.", "Fin."]}`, doc, nil, 2, 3},
+		{`{"equals_slides_only": "Ouch.", "notes": ["Notes one"]}`, doc, nil, 2, 2},
+		{`{"equals_slides_only": "Ouch. Notes one"}`, doc, nil, 0, 1},
+		{`{"encrypted": "x"}`, core.Document{}, fmt.Errorf("parse f: %w", core.ErrEncrypted), 1, 1},
+		{`{"encrypted": "x"}`, core.Document{}, fmt.Errorf("parse f: %w", core.ErrCorrupt), 0, 1},
+		{`{"text": ""}`, core.Document{}, fmt.Errorf("parse f: %w", core.ErrEmpty), 1, 1},
+		{`{"contains": ["walks", "runs"]}`, doc, nil, 1, 2},
+		{`{"starts_with": "Ouch", "ends_with": "one"}`, doc, nil, 2, 2},
+		{`{"text": "Ouch."}`, core.Document{}, fmt.Errorf("parse f: %w", core.ErrCorrupt), 0, 1},
+		{`{"sheet_names": ["A", "B"]}`, core.Document{Text: "x\ny", Locations: []core.Location{{Start: 0, End: 1, Sheet: "A"}, {Start: 2, End: 3, Sheet: "B"}}}, nil, 1, 1},
+	}
+	for _, tt := range tests {
+		var exp map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(tt.exp), &exp); err != nil {
+			t.Fatal(err)
+		}
+		checks := officeChecks(exp, tt.doc, tt.err)
+		passed := 0
+		for _, c := range checks {
+			if c.ok {
+				passed++
+			}
+		}
+		if passed != tt.passed || len(checks) != tt.total {
+			t.Errorf("%s: %d of %d checks pass (%+v), want %d of %d", tt.exp, passed, len(checks), checks, tt.passed, tt.total)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tt := range []struct {
+		xs   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(tt.xs); got != tt.want {
+			t.Errorf("median(%v) = %v, want %v", tt.xs, got, tt.want)
+		}
+	}
+}
