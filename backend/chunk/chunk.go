@@ -32,16 +32,41 @@ func (c Config) withDefaults() Config {
 }
 
 // Split cuts doc into chunks of whole sentences. Chunks never cross a page
-// boundary, so each has exactly one page. Chunk ids are left zero.
+// boundary, so each has exactly one page, nor a section: a slide, a sheet,
+// or a document part such as the footnotes or a slide's speaker notes.
+// Chunk ids are left zero.
 func Split(doc *core.Document, cfg Config) []core.Chunk {
 	cfg = cfg.withDefaults()
 	parts := doc.Pages
 	if len(parts) == 0 {
-		parts = []core.PageSpan{{Page: 0, Start: 0, End: len(doc.Text)}}
+		parts = sections(doc)
 	}
 	var out []core.Chunk
 	for _, p := range parts {
 		out = splitRange(doc.Text, p.Start, p.End, p.Page, cfg, out)
+	}
+	return out
+}
+
+// sections groups consecutive locations that share a slide, sheet and part
+// into ranges of the text; without locations the whole text is one range.
+func sections(doc *core.Document) []core.PageSpan {
+	if len(doc.Locations) == 0 {
+		return []core.PageSpan{{Page: 0, Start: 0, End: len(doc.Text)}}
+	}
+	type key struct {
+		slide       int
+		sheet, part string
+	}
+	var out []core.PageSpan
+	var last key
+	for i, l := range doc.Locations {
+		k := key{l.Slide, l.Sheet, l.Part}
+		if i == 0 || k != last {
+			out = append(out, core.PageSpan{Start: l.Start})
+		}
+		out[len(out)-1].End = l.End
+		last = k
 	}
 	return out
 }

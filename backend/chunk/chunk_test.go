@@ -120,3 +120,21 @@ func TestApproxTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitKeepsSectionsApart(t *testing.T) {
+	text := "Revenue grew. Costs fell.\nSpeaker note one.\nSecond slide text.\n"
+	doc := core.Document{Text: text, Locations: []core.Location{
+		{Start: 0, End: 13, Slide: 1, Shape: "Title"},
+		{Start: 14, End: 25, Slide: 1, Shape: "Body"},
+		{Start: 26, End: 43, Slide: 1, Part: core.PartNotes},
+		{Start: 44, End: 62, Slide: 2},
+	}}
+	var got []string
+	for _, c := range Split(&doc, Config{}) {
+		got = append(got, c.Text)
+	}
+	want := []string{"Revenue grew. Costs fell.", "Speaker note one.", "Second slide text."}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("chunks = %q, want %q", got, want)
+	}
+}
