@@ -16,7 +16,7 @@ APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev
 
-.PHONY: bench bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench bench-parse fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -52,7 +52,11 @@ model: model-test
 	$(GO) run . models install --name all-MiniLM-L6-v2 $(MODEL_DIR)
 
 test: deps model-test
-	$(MAKE) test-go test-web test-ui
+	$(MAKE) test-go test-fuzz test-web test-ui
+
+# A short fuzzing budget on every run; `make fuzz FUZZTIME=10m` for longer.
+test-fuzz:
+	$(MAKE) fuzz FUZZTIME=10s
 
 test-go:
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -race -timeout 30m ./...
@@ -71,11 +75,27 @@ test-ui: deps-wails
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.
-bench: model-test
+bench: model-test bench-parse
 	scripts/bench-e2e.sh
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/bench_sentence_transformers.py $(MODEL_DIR); \
 	else echo "(run 'make bench-reference' once to compare with sentence-transformers in the same run)"; fi
+
+# The parsers on the shared corpora: pdf.js files opened, crashes, hangs,
+# expected-text assertions, characters against pdftotext, Office
+# expectations, and pages/s against pdftotext in the same run.
+bench-parse:
+	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval parse --shared ../shared
+
+# Fuzz the PDF, OOXML, spreadsheet and web readers for FUZZTIME each (the
+# seed corpora already run in every `make test`).
+FUZZTIME ?= 2m
+FUZZ_TARGETS := ./backend/parse/pdf:FuzzPDF ./backend/parse/office:FuzzDOCX ./backend/parse/office:FuzzPPTX \
+                ./backend/parse/sheet:FuzzCSV ./backend/parse/sheet:FuzzODS ./backend/parse/web:FuzzHTML ./backend/parse/web:FuzzMarkdown
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run XXX -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
 # PyTorch + sentence-transformers from PyPI, the encoder's reference (about
 # 6 GB with the CUDA wheels pip picks on Linux). Python serves only here.
