@@ -24,7 +24,7 @@ const (
 //	PDF           Page (word rectangles are in Document.Boxes)
 //	DOCX, ODT     Part, Path (heading path), Paragraph, and Table/Row/Col in tables
 //	PPTX, ODP     Slide, Shape; Part is PartNotes for speaker notes
-//	XLSX, ODS, CSV Sheet, Cell (A1) of the first cell on the line, Row
+//	XLSX, ODS, CSV Sheet, Cell (A1), Row and Col: one location per cell
 //	EPUB, HTML, MD Path (section and heading path), Part for the EPUB chapter file
 type Location struct {
 	Start int `json:"start"`
