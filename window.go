@@ -35,6 +35,9 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 		MinHeight: 560,
 		AssetServer: &assetserver.Options{
 			Assets: assets,
+			// GET /folio-file?path=… serves a library file's original
+			// bytes (the Source panel renders PDFs from it).
+			Middleware: fileServer{lib: eng}.middleware,
 		},
 		BackgroundColour: &options.RGBA{R: 250, G: 250, B: 248, A: 1},
 		DragAndDrop:      &options.DragAndDrop{EnableFileDrop: true},

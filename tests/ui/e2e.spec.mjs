@@ -35,6 +35,8 @@ const failCount = names.length - fileCount;
 
 const QUESTION = 'When was the Zephyr lighthouse built?';
 const EXPECT = 'Zephyr lighthouse was built in 1887';
+// Asked when the library holds a spreadsheet (run-e2e.sh writes plants.csv).
+const SHEET_QUESTION = 'How much water does the Monstera deliciosa need?';
 
 const t0 = Date.now();
 const log = (msg) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -200,21 +202,112 @@ try {
     await page.getByTestId('ask').click();
     const pdfAnswer = page.getByTestId('exchange').nth(1).getByTestId('answer');
     await pdfAnswer.waitFor({ timeout: 60_000 });
-    const pdfCite = pdfAnswer.locator('[data-testid^=cite-]').first();
+    const pdfCite = pdfAnswer.locator('button.cite').first();
     await pdfCite.click();
     const pageLabel = source.getByTestId('source-page');
     await pageLabel.waitFor({ timeout: 30_000 });
     const label = await pageLabel.innerText();
     if (!/^page \d+ of \d+$/.test(label)) throw new Error(`page label is "${label}"`);
-    await source.locator('mark.hl').first().waitFor({ timeout: 10_000 });
-    log(`pdf source: ${await source.getByTestId('source-path').innerText()}, ${label}`);
+    const pdfPlace = await pdfAnswer.getByTestId('cite-location').first().innerText().catch(() => '');
+    if (!/page \d+/.test(pdfPlace)) throw new Error(`the PDF citation's location in the chat is "${pdfPlace}", want "page N"`);
+
+    step = 'the PDF citation opens the Page view: pdf.js draws the page with highlight boxes';
+    if ((await source.getByTestId('view-page').getAttribute('aria-pressed')) !== 'true') {
+      throw new Error('the Page view is not the default for a PDF');
+    }
+    await source.locator('[data-testid=pdf-page][data-rendered=true]').waitFor({ timeout: 30_000 }).catch(async (err) => {
+      const note = await source.getByTestId('pdf-note').innerText().catch(() => '');
+      throw new Error(note ? `the page was not drawn: ${note}` : err.message);
+    });
+    const drawn = await source.locator('[data-testid=pdf-page] canvas').evaluate((c) => {
+      const ctx = c.getContext('2d');
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let ink = 0;
+      for (let i = 0; i < data.length; i += 4 * 7) if (data[i] < 128 && data[i + 1] < 128 && data[i + 2] < 128) ink++;
+      return { w: c.width, h: c.height, cssW: c.getBoundingClientRect().width, ink };
+    });
+    if (drawn.w < 200 || drawn.h < 200 || drawn.ink < 500) throw new Error(`canvas ${JSON.stringify(drawn)} looks blank`);
+    const boxes = await source.locator('.pdf-rect').evaluateAll((els) => {
+      const page = els[0]?.closest('.pdf-page')?.getBoundingClientRect();
+      return els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return {
+          kind: e.classList.contains('hl') ? 'hl' : 'passage',
+          inside: !!page && r.width > 2 && r.height > 2 && r.left >= page.left - 4 && r.right <= page.right + 4 && r.top >= page.top - 4 && r.bottom <= page.bottom + 4,
+        };
+      });
+    });
+    if (boxes.length === 0) throw new Error('no highlight rectangle is drawn over the page');
+    if (!boxes.every((b) => b.inside)) throw new Error(`highlight rectangles outside the page: ${JSON.stringify(boxes)}`);
+    const firstBox = source.locator('.pdf-rect.hl, .pdf-rect.passage').first();
+    if (!(await firstBox.isVisible())) throw new Error('the first highlight rectangle is not visible');
+    const inView = await firstBox.evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      const body = e.closest('[data-testid=source-body]').getBoundingClientRect();
+      return r.bottom > body.top && r.top < body.bottom;
+    });
+    if (!inView) throw new Error('the first highlight was not scrolled into view');
+    log(`pdf page: ${await source.getByTestId('source-path').innerText()}, ${label}, canvas ${drawn.w}×${drawn.h}, ` +
+      `${boxes.filter((b) => b.kind === 'hl').length} highlight + ${boxes.filter((b) => b.kind === 'passage').length} passage boxes`);
     await page.screenshot({ path: join(out, 'e2e-pdf.png') });
+
+    step = 'zoom in (button) and out (Ctrl+-) redraw the page';
+    await source.getByTestId('zoom-in').click();
+    await page.waitForFunction((w) => {
+      const c = document.querySelector('[data-testid=pdf-page][data-rendered=true] canvas');
+      return c && c.getBoundingClientRect().width > w * 1.1;
+    }, drawn.cssW, { timeout: 10_000 });
+    await page.keyboard.press('Control+-');
+    await page.waitForFunction((w) => {
+      const c = document.querySelector('[data-testid=pdf-page][data-rendered=true] canvas');
+      return c && Math.abs(c.getBoundingClientRect().width - w) < 2;
+    }, drawn.cssW, { timeout: 10_000 });
+    const zoomLabel = await source.getByTestId('zoom-fit').innerText();
+    if (zoomLabel !== '100%') throw new Error(`zoom reads ${zoomLabel} after in and out, want 100%`);
+
+    step = 'the Text view (keyboard) shows the page text with the highlight';
+    await source.getByTestId('view-text').focus();
+    await page.keyboard.press('Enter');
+    await source.locator('mark.hl').first().waitFor({ timeout: 10_000 });
+    if (await source.getByTestId('pdf-page').count()) throw new Error('the page is still shown in the Text view');
+    await source.getByTestId('view-page').click();
+    await source.locator('[data-testid=pdf-page][data-rendered=true]').waitFor({ timeout: 30_000 });
 
     step = 'Escape closes the source panel';
     await page.keyboard.press('Escape');
     await source.getByTestId('source-page').waitFor({ state: 'detached', timeout: 5000 });
-    await answer.getByTestId('cite-1').first().click();
+    // `answer` is the last exchange (the PDF one); go back to the first.
+    await page.getByTestId('exchange').first().getByTestId('answer').getByTestId('cite-1').first().click();
     await source.locator('mark.hl').first().waitFor({ timeout: 30_000 });
+    if (await source.getByTestId('pdf-page').count()) throw new Error('a text file opened in the Page view');
+  }
+
+  const sheet = readdirSync(docs).find((f) => /\.(csv|tsv|xlsx|ods)$/.test(f));
+  if (sheet) {
+    step = `a spreadsheet citation (${sheet}) shows its location line and a grid`;
+    await page.keyboard.press('Escape');
+    await page.getByTestId('question').fill(SHEET_QUESTION);
+    await page.getByTestId('ask').click();
+    const sheetAnswer = page.getByTestId('exchange').last().getByTestId('answer');
+    await sheetAnswer.waitFor({ timeout: 60_000 });
+    const sheetCite = sheetAnswer.locator('[data-testid^=citation-]').filter({ hasText: sheet }).first();
+    await sheetCite.waitFor({ timeout: 5000 }).catch(() => {
+      throw new Error(`no citation of ${sheet} in the answer`);
+    });
+    const chatPlace = await sheetCite.getByTestId('cite-location').innerText().catch(() => '');
+    if (!/!\s*[A-Z]+\d+/.test(chatPlace)) throw new Error(`the chat shows "${chatPlace}" as the citation's location, want Sheet!A1`);
+    await sheetCite.locator('.citation-head').click();
+    const where = source.getByTestId('source-location');
+    await where.waitFor({ timeout: 30_000 });
+    const whereText = await where.innerText();
+    if (!/![A-Z]+\d+/.test(whereText)) throw new Error(`location line is "${whereText}", want Sheet!A1`);
+    const grid = source.getByTestId('sheet-grid');
+    await grid.waitFor({ timeout: 5000 });
+    const cols = await grid.locator('tr').evaluateAll((rows) => Math.max(0, ...rows.map((r) => r.cells.length)));
+    if (cols < 2) throw new Error(`the sheet grid's widest row has ${cols} cells`);
+    await grid.locator('mark.hl, .seg-passage').first().waitFor({ timeout: 5000 });
+    log(`sheet source: ${whereText}, grid of ${await grid.locator('tr').count()} rows, chat says "${chatPlace.trim()}"`);
+    await page.screenshot({ path: join(out, 'e2e-sheet.png') });
   }
 
   step = 'screenshot';

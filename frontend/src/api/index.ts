@@ -30,6 +30,14 @@ export const api = {
     App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,
 };
 
+/**
+ * The URL from which the window reads a library file's original bytes. The
+ * Go side (files.go) serves library files only, GET only.
+ */
+export function fileUrl(path: string): string {
+  return `/folio-file?path=${encodeURIComponent(path)}`;
+}
+
 /** Subscribes to indexing progress; returns the unsubscribe function. */
 export function onProgress(cb: (p: Progress) => void): () => void {
   return EventsOn(EventProgress, (p: Progress) => cb(p));

@@ -24,6 +24,8 @@ export interface Citation {
   highlights?: Span[];
   score: number;
   segments?: Segment[];
+  /** Where the span is, e.g. "page 3", "Sheet1!B4", "slide 2 · notes". */
+  location?: string;
 }
 
 export interface Answer {
@@ -92,10 +94,31 @@ export interface Library {
   files: FileState[] | null;
 }
 
+/**
+ * A rectangle in PDF user space (points, origin at the bottom left of the
+ * page, before /Rotate), with x0 <= x1 and y0 <= y1.
+ */
+export interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 export interface Source {
   path: string;
   format: string;
   page: number;
   pages: number;
   segments: Segment[] | null;
+  /** Label of the span's location, e.g. "Methods › Sampling · ¶ 4"; may be empty. */
+  location?: string;
+  /** PDF only: the page's CropBox in user space. */
+  pageBox?: Rect | null;
+  /** PDF only: the page's /Rotate in degrees. */
+  rotate?: number;
+  /** PDF only: word boxes of the cited span on the page. */
+  passage?: Rect[] | null;
+  /** PDF only: word boxes of the best sentences within the span. */
+  highlights?: Rect[] | null;
 }

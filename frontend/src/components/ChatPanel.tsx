@@ -4,6 +4,7 @@ import type { Answer, Citation } from '../api';
 import { splitAnswer } from '../lib/answer';
 import { baseName } from '../lib/paths';
 import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
+import { citationPlace } from '../lib/sourceview';
 import { Segments } from './Segments';
 
 export interface Exchange {
@@ -133,7 +134,7 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
                     type="button"
                     class={`cite${activeN === part.n ? ' active' : ''}`}
                     data-testid={`cite-${part.n}`}
-                    title={c ? `${baseName(c.path)}${c.page ? `, page ${c.page}` : ''}` : undefined}
+                    title={c ? `${baseName(c.path)}${citationPlace(c) ? `, ${citationPlace(c)}` : ''}` : undefined}
                     aria-label={`Source ${part.n}`}
                     onClick={() => c && onCite(e.id, c)}
                   >
@@ -149,7 +150,9 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
                 <li key={c.n} class={`citation${activeN === c.n ? ' active' : ''}`} data-testid={`citation-${c.n}`}>
                   <button type="button" class="citation-head" onClick={() => onCite(e.id, c)} title={c.path}>
                     <span class="cite-n">[{c.n}]</span> <span class="cite-file">{baseName(c.path)}</span>
-                    {c.page > 0 && <span class="muted"> · page {c.page}</span>}
+                    {citationPlace(c) && (
+                      <span class="muted cite-place" data-testid="cite-location"> · {citationPlace(c)}</span>
+                    )}
                   </button>
                   <div class="citation-text">
                     <Segments segments={citationSegments(c)} />

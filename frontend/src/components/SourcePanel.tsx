@@ -1,8 +1,11 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Source } from '../api';
 import { baseName } from '../lib/paths';
 import { isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
+import { bodyKind, hasColumns, isPdf, locationLine, stepZoom, type SourceView } from '../lib/sourceview';
+import { PdfPage } from './PdfPage';
 import { Segments } from './Segments';
+import { SheetGrid } from './SheetGrid';
 
 export interface SourceState {
   n: number;
@@ -14,15 +17,42 @@ export interface SourceState {
 
 export function SourcePanel({ state, onClose }: { state: SourceState | null; onClose: () => void }) {
   const bodyRef = useRef<HTMLDivElement>(null);
-  const norm = normalizeSegments(state?.source?.segments);
-  const segs = isLineWrapped(state?.source?.format || state?.path || '') ? reflow(norm) : norm;
+  // The person's choice of view and zoom stay from one citation to the next.
+  const [view, setView] = useState<SourceView>('page');
+  const [zoom, setZoom] = useState(1);
+  // Why the current PDF page could not be drawn ("" while it can).
+  const [pdfError, setPdfError] = useState('');
+  const src = state?.source;
+  useEffect(() => setPdfError(''), [src]);
 
-  // Bring the first highlight into view whenever a new source loads.
+  const norm = normalizeSegments(src?.segments);
+  const segs = isLineWrapped(src?.format || state?.path || '') ? reflow(norm) : norm;
+  const kind = src ? bodyKind(src, view, pdfError !== '') : 'text';
+  const pdf = !!src && isPdf(src.format, src.path) && src.page > 0;
+
+  // In the text views, bring the first highlight into view whenever a new
+  // source loads (the page view scrolls to its own highlight).
   useEffect(() => {
+    if (kind === 'page') return;
     const mark = bodyRef.current?.querySelector('mark.hl') ?? bodyRef.current?.querySelector('.seg-passage');
     if (mark) mark.scrollIntoView({ block: 'center' });
     else bodyRef.current?.scrollTo({ top: 0 });
-  }, [state?.source]);
+  }, [src, kind]);
+
+  // Ctrl/⌘ + and − zoom the page, Ctrl/⌘ 0 fits it to the panel again.
+  useEffect(() => {
+    if (kind !== 'page') return;
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      if (e.key === '+' || e.key === '=') setZoom((z) => stepZoom(z, 1));
+      else if (e.key === '-' || e.key === '_') setZoom((z) => stepZoom(z, -1));
+      else if (e.key === '0') setZoom(1);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [kind]);
 
   if (!state) {
     return (
@@ -32,8 +62,8 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
       </aside>
     );
   }
-  const src = state.source;
   const path = src?.path || state.path;
+  const where = src ? locationLine(src.location, src.pages > 0 ? src.page : 0) : '';
   return (
     <aside class="panel source" data-testid="source" aria-label="Source" aria-busy={state.loading}>
       <header class="panel-head">
@@ -50,11 +80,71 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
           <div data-testid="source-page">page {src.page} of {src.pages}</div>
         )}
         {src?.format && <span class="tag">{src.format}</span>}
+        {where && (
+          <div class="source-location" data-testid="source-location" title="Where the passage is">
+            {where}
+          </div>
+        )}
+        {pdf && (
+          <div class="source-tools">
+            <div class="toggle" role="group" aria-label="Show the source as">
+              <button
+                type="button"
+                class="btn btn-quiet"
+                data-testid="view-page"
+                aria-pressed={kind === 'page'}
+                disabled={pdfError !== ''}
+                title={pdfError ? `The page cannot be drawn: ${pdfError}` : 'The real page, with the passage highlighted'}
+                onClick={() => setView('page')}
+              >
+                Page
+              </button>
+              <button
+                type="button"
+                class="btn btn-quiet"
+                data-testid="view-text"
+                aria-pressed={kind === 'text'}
+                title="The page's text, for reading and copying"
+                onClick={() => setView('text')}
+              >
+                Text
+              </button>
+            </div>
+            {kind === 'page' && (
+              <div class="zoom" role="group" aria-label="Zoom">
+                <button type="button" class="btn btn-quiet" data-testid="zoom-out" aria-label="Zoom out" title="Zoom out (Ctrl −)" onClick={() => setZoom((z) => stepZoom(z, -1))}>−</button>
+                <button type="button" class="btn btn-quiet zoom-level" data-testid="zoom-fit" title="Fit the panel's width (Ctrl 0)" onClick={() => setZoom(1)}>
+                  {Math.round(zoom * 100)}%
+                </button>
+                <button type="button" class="btn btn-quiet" data-testid="zoom-in" aria-label="Zoom in" title="Zoom in (Ctrl +)" onClick={() => setZoom((z) => stepZoom(z, 1))}>+</button>
+              </div>
+            )}
+          </div>
+        )}
       </div>
-      <div class="source-body" ref={bodyRef} data-testid="source-body" tabIndex={0}>
+      <div class={`source-body${kind === 'page' ? ' as-page' : ''}`} ref={bodyRef} data-testid="source-body" tabIndex={0}>
         {state.loading && <p class="muted">Opening…</p>}
         {state.error && <div class="error" role="alert">{state.error}</div>}
-        {src && <Segments segments={segs} />}
+        {pdf && pdfError && (
+          <div class="note" role="status" data-testid="pdf-note">
+            The page can’t be drawn ({pdfError}); showing its text instead.
+          </div>
+        )}
+        {src && kind === 'page' && (
+          <PdfPage
+            key={src.path}
+            path={src.path}
+            page={src.page}
+            pages={src.pages}
+            passage={src.passage}
+            highlights={src.highlights}
+            zoom={zoom}
+            onError={setPdfError}
+          />
+        )}
+        {src && kind === 'grid' && hasColumns(segs) && <SheetGrid segments={segs} />}
+        {src && kind === 'grid' && !hasColumns(segs) && <Segments segments={segs} />}
+        {src && kind === 'text' && <Segments segments={segs} />}
       </div>
     </aside>
   );

@@ -35,6 +35,7 @@ export namespace core {
 	    start: number;
 	    end: number;
 	    text: string;
+	    location?: string;
 	    highlights?: Span[];
 	    score: number;
 	    segments?: Segment[];
@@ -51,6 +52,7 @@ export namespace core {
 	        this.start = source["start"];
 	        this.end = source["end"];
 	        this.text = source["text"];
+	        this.location = source["location"];
 	        this.highlights = this.convertValues(source["highlights"], Span);
 	        this.score = source["score"];
 	        this.segments = this.convertValues(source["segments"], Segment);
@@ -111,6 +113,24 @@ export namespace core {
 		}
 	}
 	
+	export class Rect {
+	    x0: number;
+	    y0: number;
+	    x1: number;
+	    y1: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Rect(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.x0 = source["x0"];
+	        this.y0 = source["y0"];
+	        this.x1 = source["x1"];
+	        this.y1 = source["y1"];
+	    }
+	}
 	
 
 }
@@ -197,6 +217,11 @@ export namespace engine {
 	    page: number;
 	    pages: number;
 	    segments: core.Segment[];
+	    location?: string;
+	    pageBox?: core.Rect;
+	    rotate?: number;
+	    passage?: core.Rect[];
+	    highlights?: core.Rect[];
 	
 	    static createFrom(source: any = {}) {
 	        return new Source(source);
@@ -209,6 +234,11 @@ export namespace engine {
 	        this.page = source["page"];
 	        this.pages = source["pages"];
 	        this.segments = this.convertValues(source["segments"], core.Segment);
+	        this.location = source["location"];
+	        this.pageBox = this.convertValues(source["pageBox"], core.Rect);
+	        this.rotate = source["rotate"];
+	        this.passage = this.convertValues(source["passage"], core.Rect);
+	        this.highlights = this.convertValues(source["highlights"], core.Rect);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
