@@ -1,20 +1,24 @@
 // Package formats wires Folio's format adapters into a parse.Registry that
 // runs every parser in the current process. It exists apart from package
 // parse so parse itself imports no adapter (and no heavy library). For files
-// you do not trust, use isolate.NewRegistry, which runs PDFs in a child
-// process; this registry is what that child uses.
+// you do not trust, use isolate.NewRegistry, which runs every format but
+// plain text in a child process; this registry is what that child uses.
 package formats
 
 import (
 	"folio/backend/parse"
 	"folio/backend/parse/pdf"
+	"folio/backend/parse/sheet"
 	"folio/backend/parse/text"
+	"folio/backend/parse/web"
 )
 
 // Config holds each adapter's Config; zero values mean their defaults.
 type Config struct {
-	Text text.Config
-	PDF  pdf.Config
+	Text  text.Config
+	PDF   pdf.Config
+	Sheet sheet.Config
+	Web   web.Config
 }
 
 // NewDefault returns an in-process registry of every format with default
@@ -26,5 +30,7 @@ func New(cfg Config) *parse.Registry {
 	r := parse.NewRegistry()
 	r.Register(text.New(cfg.Text), text.Extensions...)
 	r.Register(pdf.New(cfg.PDF), pdf.Extensions...)
+	r.Register(sheet.New(cfg.Sheet), sheet.Extensions...)
+	r.Register(web.New(cfg.Web), web.Extensions...)
 	return r
 }

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -45,7 +45,7 @@ func New(cfg Config) *Parser {
 }
 
 // Extensions are the file extensions this parser handles.
-var Extensions = []string{".txt", ".md", ".markdown", ".text"}
+var Extensions = []string{".txt", ".text"}
 
 // Parse reads path and returns its text. Format is "md" for Markdown files
 // and "txt" otherwise; the Document has no Pages.
@@ -76,12 +76,39 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	if strings.TrimSpace(txt) == "" {
 		return core.Document{}, fmt.Errorf("parse %s: %w (empty or whitespace only)", path, core.ErrEmpty)
 	}
-	format := "txt"
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".md", ".markdown":
-		format = "md"
+	return core.Document{Path: path, Format: "txt", Text: txt, Locations: Paragraphs(txt)}, nil
+}
+
+// Paragraphs returns one location per paragraph of plain text: runs of
+// non-blank lines, numbered from 1, without their trailing whitespace.
+func Paragraphs(txt string) []core.Location {
+	var out []core.Location
+	start := -1
+	add := func(end int) {
+		end = start + len(strings.TrimRightFunc(txt[start:end], unicode.IsSpace))
+		out = append(out, core.Location{Start: start, End: end, Paragraph: len(out) + 1})
+		start = -1
 	}
-	return core.Document{Path: path, Format: format, Text: txt}, nil
+	for off := 0; off < len(txt); {
+		end := strings.IndexByte(txt[off:], '\n')
+		if end < 0 {
+			end = len(txt)
+		} else {
+			end += off
+		}
+		blank := strings.TrimSpace(txt[off:end]) == ""
+		switch {
+		case !blank && start < 0:
+			start = off
+		case blank && start >= 0:
+			add(off)
+		}
+		off = end + 1
+	}
+	if start >= 0 {
+		add(len(txt))
+	}
+	return out
 }
 
 // Decode turns raw file bytes into valid UTF-8 with "\n" line endings.

@@ -64,8 +64,8 @@ func TestParse(t *testing.T) {
 		wantErr    error
 	}{
 		{"txt", "a.txt", []byte("hello\r\nworld"), 0, "hello\nworld", "txt", nil},
-		{"md", "b.md", []byte("# Title\n"), 0, "# Title\n", "md", nil},
-		{"upper-case ext", "c.MD", []byte("x"), 0, "x", "md", nil},
+		{"text ext", "b.text", []byte("# Title\n"), 0, "# Title\n", "txt", nil},
+		{"upper-case ext", "c.TXT", []byte("x"), 0, "x", "txt", nil},
 		{"empty", "e.txt", nil, 0, "", "", core.ErrEmpty},
 		{"whitespace", "w.txt", []byte(" \r\n\t \n"), 0, "", "", core.ErrEmpty},
 		{"bom only", "bom.txt", []byte("\xEF\xBB\xBF"), 0, "", "", core.ErrEmpty},
