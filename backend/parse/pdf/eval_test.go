@@ -2,12 +2,41 @@ package pdf
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"folio/backend/internal/testenv"
 )
+
+// TestRunOne parses $FOLIO_PDF_ONE and prints the document (or the error)
+// as one line of JSON (with "check" set when Document.Check fails), so that an evaluation script can run the parser on
+// each file of a corpus in a child process with time and memory limits:
+//
+//	go test -c -o /tmp/pdf.test ./backend/parse/pdf
+//	FOLIO_PDF_ONE=file.pdf timeout 60 /tmp/pdf.test -test.run '^TestRunOne$'
+func TestRunOne(t *testing.T) {
+	path := os.Getenv("FOLIO_PDF_ONE")
+	if path == "" {
+		t.Skip("set FOLIO_PDF_ONE=file.pdf to print its parse as JSON")
+	}
+	doc, err := New(Config{}).Parse(context.Background(), path)
+	out := map[string]any{"doc": doc}
+	if err != nil {
+		out["err"] = err.Error()
+	} else if cerr := doc.Check(); cerr != nil {
+		out["check"] = cerr.Error()
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func bigrams(s string) map[string]int {
 	w := strings.Fields(s)
@@ -38,8 +67,8 @@ func f1(got, want map[string]int) float64 {
 }
 
 // TestAgreementWithPdftotext reports word-bigram F1 against poppler's
-// pdftotext, page by page, for the tuning knobs in layout.go. It runs the
-// parser in process, so only on files named in FOLIO_PDF_EVAL (comma
+// pdftotext, page by page, for the word-gap threshold in layout.go. It runs
+// the parser in process, so only on files named in FOLIO_PDF_EVAL (comma
 // separated) that are known not to hang or exhaust memory.
 func TestAgreementWithPdftotext(t *testing.T) {
 	list := os.Getenv("FOLIO_PDF_EVAL")
@@ -50,27 +79,82 @@ func TestAgreementWithPdftotext(t *testing.T) {
 		t.Skip("pdftotext not installed")
 	}
 	files := strings.Split(list, ",")
-	defer func(sl bool, gap float64) { sortLines, spaceGap = sl, gap }(sortLines, spaceGap)
-	for _, sl := range []bool{true, false} {
-		for _, gap := range []float64{0.1, 0.15, 0.2} {
-			sortLines, spaceGap = sl, gap
-			var sum float64
-			var n int
-			for _, f := range files {
-				doc, err := New(Config{}).Parse(context.Background(), f)
-				if err != nil {
+	defer func(gap float64) { spaceGap = gap }(spaceGap)
+	for _, gap := range []float64{0.1, 0.15, 0.2} {
+		spaceGap = gap
+		var sum float64
+		var n int
+		for _, f := range files {
+			doc, err := New(Config{}).Parse(context.Background(), f)
+			if err != nil {
+				continue
+			}
+			for _, p := range doc.Pages {
+				out, err := exec.Command("pdftotext", "-f", fmt.Sprint(p.Page), "-l", fmt.Sprint(p.Page), f, "-").Output()
+				if err != nil || len(strings.Fields(string(out))) < 20 {
 					continue
 				}
-				for _, p := range doc.Pages {
-					out, err := exec.Command("pdftotext", "-f", fmt.Sprint(p.Page), "-l", fmt.Sprint(p.Page), f, "-").Output()
-					if err != nil || len(strings.Fields(string(out))) < 20 {
-						continue
-					}
-					sum += f1(bigrams(doc.Text[p.Start:p.End]), bigrams(string(out)))
-					n++
+				sum += f1(bigrams(doc.Text[p.Start:p.End]), bigrams(string(out)))
+				n++
+			}
+		}
+		t.Logf("gap=%.2f pages=%d bigramF1=%.3f", gap, n, sum/float64(n))
+	}
+}
+
+var bboxWord = regexp.MustCompile(`<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)</word>`)
+
+// TestBoxesMatchPdftotext checks that word boxes sit where poppler says the
+// words are drawn: on the first pages of tracemonkey.pdf, nearly every
+// word must have a poppler word with the same text whose box overlaps it
+// by at least half.
+func TestBoxesMatchPdftotext(t *testing.T) {
+	path := testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf")
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	doc, err := New(Config{}).Parse(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	checkBoxes(t, doc)
+	for page := 1; page <= 3; page++ {
+		out, err := exec.Command("pdftotext", "-bbox", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), path, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext -bbox: %v", err)
+		}
+		span := doc.Pages[page-1]
+		top := span.Box.Y1 // poppler measures y down from the top
+		type box struct{ x0, y0, x1, y1 float64 }
+		poppler := map[string][]box{}
+		for _, m := range bboxWord.FindAllStringSubmatch(string(out), -1) {
+			v := make([]float64, 4)
+			for i := range v {
+				v[i], _ = strconv.ParseFloat(m[i+1], 64)
+			}
+			w := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'").Replace(m[5])
+			poppler[w] = append(poppler[w], box{v[0], top - v[3], v[2], top - v[1]})
+		}
+		matched, total := 0, 0
+		for _, b := range doc.Boxes {
+			if b.Page != page {
+				continue
+			}
+			total++
+			for _, p := range poppler[doc.Text[b.Start:b.End]] {
+				ix := math.Min(b.Rect.X1, p.x1) - math.Max(b.Rect.X0, p.x0)
+				iy := math.Min(b.Rect.Y1, p.y1) - math.Max(b.Rect.Y0, p.y0)
+				area := (b.Rect.X1 - b.Rect.X0) * (b.Rect.Y1 - b.Rect.Y0)
+				if ix > 0 && iy > 0 && ix*iy >= 0.5*area {
+					matched++
+					break
 				}
 			}
-			t.Logf("sort=%v gap=%.2f pages=%d bigramF1=%.3f\n", sl, gap, n, sum/float64(n))
+		}
+		if total < 100 || float64(matched) < 0.9*float64(total) {
+			t.Errorf("page %d: %d of %d word boxes match poppler's, want >= 90%%", page, matched, total)
+		} else {
+			t.Logf("page %d: %d of %d word boxes match poppler's", page, matched, total)
 		}
 	}
 }

@@ -6,155 +6,514 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	lpdf "github.com/ledongthuc/pdf"
 )
 
-// spaceGap is the smallest horizontal gap, in em, read as a word break.
-// 0.2 em misses the tightest justified LaTeX lines (0.197 em on
-// tracemonkey); in-word kerning gaps are far below 0.15 em.
-var spaceGap = 0.15
+// Layout tuning, in em (the font size in user space).
+var (
+	// spaceGap is the smallest gap between glyphs read as a word break.
+	// 0.2 em misses the tightest justified LaTeX lines (0.197 em on
+	// tracemonkey); in-word kerning gaps are far below 0.15 em.
+	spaceGap = 0.15
+	// segmentGap is the gap that splits a line into separate segments
+	// (table cells, columns); columns are only found between segments.
+	segmentGap = 1.0
+)
 
-// sortLines orders lines strictly top to bottom. It is off: that interleaves
-// the columns of two-column papers, and producers nearly always write text
-// in reading order. Word-bigram F1 against pdftotext (TestAgreementWith
-// Pdftotext) on the 493 pages of the pdf.js corpus this library opens:
-// 0.76 sorted, 0.87 in stream order; on tracemonkey 0.86 and 0.93.
-var sortLines = false
-
-// Layout tuning, in em (the glyph's font size in points).
 const (
-	// estWidth is the advance assumed for a glyph whose width is unknown
-	// (the library reports 0 for Type0/CID fonts and for standard-14 fonts
-	// without /Widths).
-	estWidth = 0.5
-	// lineShift is the baseline change that starts a new line.
-	lineShift = 0.5
-	// backJump is how far left of the previous glyph the next may start on
-	// the same baseline before it is taken as a new line (another column or
-	// table cell drawn out of order).
-	backJump = 3
-	// defaultEm is used when the library reports a zero font size (rotated
-	// text makes the matrix entry it reads zero).
-	defaultEm = 10
+	// rowTol is how far two baselines may differ on one line.
+	rowTol = 0.2
+	// scriptTol is how far a sub- or superscript's baseline may be from
+	// its line's.
+	scriptTol = 0.55
+	// colMinSegment is the mean segment width, in em, that each side of a
+	// column gap must have: text columns hold long lines, table columns
+	// short cells, which are read row by row instead.
+	colMinSegment = 5.0
+	// maxLayoutSegments bounds the column analysis; pages with more
+	// segments are read row by row.
+	maxLayoutSegments = 4000
 )
 
-type glyph struct {
-	x, y, w, em float64
-	s           string
-	space       bool // the glyph is whitespace
-}
-
-type line struct {
-	y      float64
+// page is the layout input: the page's glyphs and geometry.
+type page struct {
 	glyphs []glyph
+	crop   [4]float64
+	rotate int
 }
 
-// layout rebuilds the text of one page from the library's glyphs: it groups
-// them into lines in content-stream order, inserts spaces at gaps wider than
-// spaceGap em, and orders lines top to bottom (stable, so lines on the same
-// baseline keep their stream order).
-func layout(texts []lpdf.Text) string {
-	var lines []*line
-	var cur *line
-	for _, t := range texts {
-		s := cleanGlyph(t.S)
-		if s == "" {
-			continue // includes the bogus "\n" glyph the library adds after each TJ
+// wordBox is one word of the page text: bytes [start, end) of the page's
+// text and its rectangle in user space.
+type wordBox struct {
+	start, end int
+	r          rect
+}
+
+// fglyph is a glyph in its reading frame: the page turned so that the
+// glyph's text runs left to right.
+type fglyph struct {
+	g            *glyph
+	x0, x1, y    float64 // advance start, end and baseline
+	em           float64
+	top, bottom  float64 // frame box
+	text         string
+	space, empty bool
+}
+
+// word is a run of glyphs without a break.
+type word struct {
+	x0, x1, y, em float64
+	top, bottom   float64
+	text          string
+	r             rect // user space
+}
+
+// segment is a run of words on one baseline without a wide gap.
+type segment struct {
+	words         []*word
+	x0, x1, y, em float64
+	top, bottom   float64
+	merged        bool
+}
+
+// rotCW turns (x, y) clockwise by k quarter turns.
+func rotCW(k int, x, y float64) (float64, float64) {
+	switch k & 3 {
+	case 1:
+		return y, -x
+	case 2:
+		return -x, -y
+	case 3:
+		return -y, x
+	}
+	return x, y
+}
+
+// layoutPage orders the glyphs of a page into text and word boxes.
+func layoutPage(p page) (string, []wordBox) {
+	crop := rect{p.crop[0], p.crop[1], p.crop[2], p.crop[3]}
+	rot := p.rotate / 90
+	// Frame groups, by quarter turn of the text direction.
+	var groups [4][]fglyph
+	for i := range p.glyphs {
+		g := &p.glyphs[i]
+		if g.bbox.x1 < crop.x0 || g.bbox.x0 > crop.x1 || g.bbox.y1 < crop.y0 || g.bbox.y0 > crop.y1 {
+			continue // outside the visible page
 		}
-		em := math.Abs(t.FontSize)
-		if em < 0.1 {
-			em = defaultEm
+		dx, dy := g.ex-g.x, g.ey-g.y
+		if math.Abs(dx)+math.Abs(dy) < 1e-9 {
+			dx, dy = g.dx, g.dy
 		}
-		g := glyph{x: t.X, y: t.Y, w: t.W, em: em, s: s, space: strings.TrimSpace(s) == ""}
+		// Direction in display space (the page turned by /Rotate).
+		ddx, ddy := rotCW(rot, dx, dy)
+		dir := 0
+		switch {
+		case math.Abs(ddx) >= math.Abs(ddy) && ddx >= 0:
+			dir = 0
+		case math.Abs(ddx) < math.Abs(ddy) && ddy > 0:
+			dir = 1
+		case math.Abs(ddx) >= math.Abs(ddy):
+			dir = 2
+		default:
+			dir = 3
+		}
+		k := (rot + dir) & 3
+		x0, y := rotCW(k, g.x, g.y)
+		x1, _ := rotCW(k, g.ex, g.ey)
+		if x1 < x0 {
+			x1 = x0
+		}
+		_, by0 := rotCW(k, g.bbox.x0, g.bbox.y0)
+		_, by1 := rotCW(k, g.bbox.x1, g.bbox.y1)
+		em := g.em
+		if em < 0.01 {
+			em = 1
+		}
+		text := cleanGlyph(g.text)
+		fg := fglyph{g: g, x0: x0, x1: x1, y: y, em: em, top: math.Max(by0, by1), bottom: math.Min(by0, by1), text: text}
+		fg.space = g.space
+		fg.empty = text == "" || (!g.space && strings.TrimSpace(text) == "")
+		if g.vertical {
+			// The frame baseline of a vertical run is its centre line.
+			fg.top, fg.bottom = y+0.5*em, y-0.5*em
+		}
+		groups[dir] = append(groups[dir], fg)
+	}
+	order := []int{0, 1, 2, 3}
+	sort.SliceStable(order, func(i, j int) bool { return len(groups[order[i]]) > len(groups[order[j]]) })
+
+	var b strings.Builder
+	var boxes []wordBox
+	for _, d := range order {
+		if len(groups[d]) == 0 {
+			continue
+		}
+		words := buildWords(groups[d])
+		if len(words) == 0 {
+			continue
+		}
+		segs := buildSegments(words)
+		var lines [][]*segment
+		if len(segs) > maxLayoutSegments {
+			lines = rows(segs)
+		} else {
+			lines = readingOrder(segs)
+		}
+		for _, line := range lines {
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			first := true
+			for _, s := range line {
+				for _, w := range s.words {
+					if !first {
+						b.WriteByte(' ')
+					}
+					first = false
+					start := b.Len()
+					b.WriteString(w.text)
+					boxes = append(boxes, wordBox{start: start, end: b.Len(), r: clampRect(w.r, crop)})
+				}
+			}
+		}
+	}
+	return b.String(), boxes
+}
+
+func clampRect(r, c rect) rect {
+	r = rect{math.Max(r.x0, c.x0), math.Max(r.y0, c.y0), math.Min(r.x1, c.x1), math.Min(r.y1, c.y1)}
+	if r.x1 < r.x0 {
+		r.x1 = r.x0
+	}
+	if r.y1 < r.y0 {
+		r.y1 = r.y0
+	}
+	return r
+}
+
+func union(a, b rect) rect {
+	return rect{math.Min(a.x0, b.x0), math.Min(a.y0, b.y0), math.Max(a.x1, b.x1), math.Max(a.y1, b.y1)}
+}
+
+// dupKey finds glyphs drawn twice at (almost) the same place, as fake bold
+// and shadow effects do.
+type dupKey struct {
+	text   string
+	cx, cy int32
+}
+
+// buildWords groups glyphs, in content order, into words: a word ends at a
+// space glyph, a gap wider than spaceGap em, a move back, or a new baseline.
+func buildWords(gs []fglyph) []*word {
+	var words []*word
+	var cur *word
+	var curEnd float64
+	var sb strings.Builder
+	flush := func() {
 		if cur != nil {
-			last := cur.glyphs[len(cur.glyphs)-1]
-			lem := math.Max(em, last.em)
-			if math.Abs(g.y-cur.y) > lineShift*lem || g.x < last.x-backJump*lem {
-				cur = nil
+			cur.text = sb.String()
+			if cur.text != "" {
+				words = append(words, cur)
+			}
+		}
+		cur = nil
+		sb.Reset()
+	}
+	seen := map[dupKey][2]float64{}
+	const cell = 2.0 // user space units
+	for i := range gs {
+		g := &gs[i]
+		if g.space {
+			flush()
+			continue
+		}
+		if !g.empty {
+			cx, cy := int32(math.Floor(g.x0/cell)), int32(math.Floor(g.y/cell))
+			dup := false
+			for ox := int32(-1); ox <= 1 && !dup; ox++ {
+				for oy := int32(-1); oy <= 1; oy++ {
+					if p, ok := seen[dupKey{g.text, cx + ox, cy + oy}]; ok && math.Abs(p[0]-g.x0) < 0.1*g.em && math.Abs(p[1]-g.y) < 0.1*g.em {
+						dup = true
+						break
+					}
+				}
+			}
+			if dup {
+				continue
+			}
+			seen[dupKey{g.text, cx, cy}] = [2]float64{g.x0, g.y}
+		}
+		if cur != nil {
+			em := math.Max(cur.em, g.em)
+			gap := g.x0 - curEnd
+			if math.Abs(g.y-cur.y) > rowTol*em || gap > spaceGap*em || gap < -0.5*em {
+				flush()
 			}
 		}
 		if cur == nil {
-			cur = &line{y: g.y}
-			lines = append(lines, cur)
+			if g.empty {
+				continue
+			}
+			cur = &word{x0: g.x0, x1: g.x1, y: g.y, em: g.em, top: g.top, bottom: g.bottom, r: g.g.bbox}
+			curEnd = g.x1
+		} else {
+			cur.x1 = math.Max(cur.x1, g.x1)
+			cur.em = math.Max(cur.em, g.em)
+			if !g.empty {
+				cur.top = math.Max(cur.top, g.top)
+				cur.bottom = math.Min(cur.bottom, g.bottom)
+				cur.r = union(cur.r, g.g.bbox)
+			}
+			curEnd = g.x1
 		}
-		cur.glyphs = append(cur.glyphs, g)
+		sb.WriteString(g.text)
 	}
-	if sortLines {
-		sort.SliceStable(lines, func(i, j int) bool { return lines[i].y > lines[j].y+0.01 })
-	}
-
-	var b strings.Builder
-	for i, l := range lines {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		writeLine(&b, l.glyphs)
-	}
-	return b.String()
+	flush()
+	return words
 }
 
-// writeLine writes one line's glyphs, inserting single spaces at word gaps
-// and collapsing runs of whitespace.
-func writeLine(b *strings.Builder, gs []glyph) {
-	start := b.Len()
-	pendingSpace := false
-	stacked := 0 // glyphs before this one drawn at the previous glyph's x with unknown width
-	for i, g := range gs {
-		if g.space {
-			pendingSpace, stacked = true, 0
+// buildSegments groups words into lines by baseline, splits lines at wide
+// gaps and attaches sub- and superscripts to their lines.
+func buildSegments(words []*word) []*segment {
+	sort.SliceStable(words, func(i, j int) bool { return words[i].y > words[j].y })
+	var segs []*segment
+	for i := 0; i < len(words); {
+		// One row: baselines within rowTol of the first.
+		anchor := words[i]
+		j := i + 1
+		for j < len(words) && anchor.y-words[j].y <= rowTol*math.Max(anchor.em, words[j].em) {
+			j++
+		}
+		row := words[i:j]
+		sort.SliceStable(row, func(a, b int) bool { return row[a].x0 < row[b].x0 })
+		var s *segment
+		for _, w := range row {
+			if s != nil && w.x0-s.x1 > segmentGap*math.Max(s.em, w.em) {
+				s = nil
+			}
+			if s == nil {
+				s = &segment{x0: w.x0, x1: w.x1, y: w.y, em: w.em, top: w.top, bottom: w.bottom}
+				segs = append(segs, s)
+			}
+			s.add(w)
+		}
+		i = j
+	}
+	if len(segs) <= maxLayoutSegments {
+		attachScripts(segs)
+		out := segs[:0]
+		for _, s := range segs {
+			if !s.merged {
+				out = append(out, s)
+			}
+		}
+		segs = out
+	}
+	return segs
+}
+
+func (s *segment) add(w *word) {
+	s.words = append(s.words, w)
+	s.x0 = math.Min(s.x0, w.x0)
+	s.x1 = math.Max(s.x1, w.x1)
+	s.top = math.Max(s.top, w.top)
+	s.bottom = math.Min(s.bottom, w.bottom)
+	if w.em > s.em {
+		s.em = w.em
+	}
+}
+
+// attachScripts merges short segments that sit a little above or below a
+// longer line, next to or inside it, into that line: sub- and superscripts
+// (also raised far with a smaller font, right after a word of the line) and
+// words nudged off the baseline.
+func attachScripts(segs []*segment) {
+	for _, s := range segs {
+		if len(s.words) > 3 {
 			continue
 		}
-		if i > 0 && !pendingSpace && wordGap(gs[i-1], g, stacked) {
-			pendingSpace = true
+		var best *segment
+		bestDy := 0.0
+		for _, l := range segs {
+			if l == s || l.merged || len(l.words) < len(s.words) || s.em > l.em*1.05 {
+				continue
+			}
+			if len(l.words) == len(s.words) && (l.x0 > s.x0 || len(l.words) > 1) {
+				continue // equal short segments: the right one joins the left
+			}
+			dy := math.Abs(s.y - l.y)
+			if dy < 0.05*l.em {
+				continue
+			}
+			if s.x0 > l.x1+segmentGap*l.em || s.x1 < l.x0-segmentGap*l.em {
+				continue
+			}
+			tol := scriptTol * l.em
+			if s.em < 0.85*l.em && touchesWord(l, s) {
+				tol = 1.1 * l.em
+			}
+			if dy > tol {
+				continue
+			}
+			if best == nil || dy < bestDy {
+				best, bestDy = l, dy
+			}
 		}
-		if i > 0 && gs[i-1].w == 0 && math.Abs(g.x-gs[i-1].x) < 0.01*g.em {
-			stacked++
-		} else {
-			stacked = 0
+		if best == nil {
+			continue
 		}
-		if pendingSpace && b.Len() > start {
-			b.WriteByte(' ')
+		for _, w := range s.words {
+			best.add(w)
 		}
-		pendingSpace = false
-		b.WriteString(g.s)
+		sort.SliceStable(best.words, func(a, b int) bool { return best.words[a].x0 < best.words[b].x0 })
+		s.merged = true
 	}
 }
 
-// wordGap reports whether the horizontal gap between prev and g reads as a
-// space. stacked counts the glyphs before prev drawn at prev's x.
-//
-// The library reports width 0 for some fonts and then advances the pen by
-// nothing, stacking a string's glyphs at one x. The move from such a stack
-// to the next glyph is then only the explicit kerning or positioning, so it
-// is compared with spaceGap directly; a lone glyph of unknown width is given
-// estWidth.
-func wordGap(prev, g glyph, stacked int) bool {
-	if prev.space {
-		return false
+// touchesWord reports whether s starts right where a word of l ends.
+func touchesWord(l, s *segment) bool {
+	for _, w := range l.words {
+		if math.Abs(s.x0-w.x1) < 0.15*l.em {
+			return true
+		}
 	}
-	em := math.Max(prev.em, g.em)
-	move := g.x - prev.x
-	switch {
-	case prev.w > 0:
-		return move-prev.w > spaceGap*em
-	case math.Abs(move) < 0.01*em:
-		return false // same stack
-	case stacked > 0:
-		return move > spaceGap*em
-	default:
-		return move-estWidth*prev.em > spaceGap*em
-	}
+	return false
 }
 
-// Typographic ligatures become their letters so words stay searchable.
-func cleanGlyph(s string) string { return ligatures.Replace(clean(s, false)) }
+// rows orders segments top to bottom, then left to right, one line per row.
+func rows(segs []*segment) [][]*segment {
+	sort.SliceStable(segs, func(i, j int) bool { return segs[i].y > segs[j].y })
+	var out [][]*segment
+	for i := 0; i < len(segs); {
+		anchor := segs[i]
+		j := i + 1
+		for j < len(segs) && anchor.y-segs[j].y <= 0.4*math.Max(anchor.em, segs[j].em) {
+			j++
+		}
+		row := append([]*segment(nil), segs[i:j]...)
+		sort.SliceStable(row, func(a, b int) bool { return row[a].x0 < row[b].x0 })
+		out = append(out, row)
+		i = j
+	}
+	return out
+}
+
+// readingOrder orders segments into lines: bands separated by horizontal
+// gaps are read top to bottom, except that consecutive bands sharing a
+// column gap are read as columns, left column first (an XY-cut that only
+// cuts between real text columns).
+func readingOrder(segs []*segment) [][]*segment {
+	if len(segs) == 0 {
+		return nil
+	}
+	// Bands: segments whose vertical extents chain-overlap.
+	sort.SliceStable(segs, func(i, j int) bool { return segs[i].top > segs[j].top })
+	var bands [][]*segment
+	lo := math.Inf(1)
+	for _, s := range segs {
+		if len(bands) == 0 || s.top < lo {
+			bands = append(bands, nil)
+			lo = s.bottom
+		}
+		bands[len(bands)-1] = append(bands[len(bands)-1], s)
+		lo = math.Min(lo, s.bottom)
+	}
+	var out [][]*segment
+	region := bands[0]
+	emit := func(r []*segment) {
+		if len(r) == 0 {
+			return
+		}
+		if at, ok := columnGap(r); ok {
+			var left, right []*segment
+			for _, s := range r {
+				if s.x1 <= at {
+					left = append(left, s)
+				} else {
+					right = append(right, s)
+				}
+			}
+			if len(left) > 0 && len(right) > 0 {
+				out = append(out, readingOrder(left)...)
+				out = append(out, readingOrder(right)...)
+				return
+			}
+		}
+		out = append(out, rows(r)...)
+	}
+	for _, band := range bands[1:] {
+		merged := append(append([]*segment(nil), region...), band...)
+		if _, ok := columnGap(merged); ok {
+			region = merged
+			continue
+		}
+		emit(region)
+		region = band
+	}
+	emit(region)
+	return out
+}
+
+// columnGap finds the widest vertical gap between text columns in segs:
+// no segment crosses it, it is at least segmentGap em wide, and the
+// segments on each side are text lines rather than table cells. It returns
+// the gap's left edge.
+func columnGap(segs []*segment) (float64, bool) {
+	if len(segs) < 2 {
+		return 0, false
+	}
+	idx := make([]*segment, len(segs))
+	copy(idx, segs)
+	sort.Slice(idx, func(i, j int) bool { return idx[i].x0 < idx[j].x0 })
+	ems := make([]float64, len(segs))
+	for i, s := range segs {
+		ems[i] = s.em
+	}
+	sort.Float64s(ems)
+	em := ems[len(ems)/2]
+	best, bestW := 0.0, 0.0
+	reach := idx[0].x1
+	var leftW float64
+	leftN := 0
+	totalW := 0.0
+	for _, s := range idx {
+		totalW += s.x1 - s.x0
+	}
+	for i := 1; i < len(idx); i++ {
+		leftW += idx[i-1].x1 - idx[i-1].x0
+		leftN++
+		reach = math.Max(reach, idx[i-1].x1)
+		gap := idx[i].x0 - reach
+		if gap < segmentGap*em {
+			continue
+		}
+		rightN := len(idx) - leftN
+		if leftW/float64(leftN) < colMinSegment*em || (totalW-leftW)/float64(rightN) < colMinSegment*em {
+			continue
+		}
+		if gap > bestW {
+			best, bestW = reach, gap
+		}
+	}
+	return best, bestW > 0
+}
+
+// cleanGlyph makes a glyph's text valid UTF-8 without control characters
+// or white space (a glyph is never more than one word), with typographic
+// ligatures turned into their letters so words stay searchable.
+func cleanGlyph(s string) string {
+	s = ligatures.Replace(clean(s, false))
+	if strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return s
+}
 
 var ligatures = strings.NewReplacer("\uFB00", "ff", "\uFB01", "fi", "\uFB02", "fl", "\uFB03", "ffi", "\uFB04", "ffl", "\uFB05", "st", "\uFB06", "st")
-
-// cleanText makes page text valid UTF-8 without control characters other
-// than newlines; tabs become spaces.
-func cleanText(s string) string { return clean(s, true) }
 
 func clean(s string, keepNewlines bool) string {
 	if !utf8.ValidString(s) {

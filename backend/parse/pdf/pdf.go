@@ -1,38 +1,55 @@
-// Package pdf parses PDF files into core.Documents with
-// github.com/ledongthuc/pdf, the only package in Folio that imports it.
+// Package pdf parses PDF files into core.Documents. It reads the file's
+// objects with github.com/ledongthuc/pdf, the only package in Folio that
+// imports it, and lays out the text itself.
 //
-// Text is extracted page by page (the library's whole-document
-// GetPlainText garbles later pages). Each page's lines are rebuilt from glyph
-// positions, inserting a space where the gap between glyphs exceeds about
-// 0.2 em, because the library ignores TJ kerning and LaTeX words would run
-// together otherwise; when the glyph path fails a page falls back to the
-// library's plain-text extraction. Every call into the library is guarded
-// with recover, but the library can also hang or exhaust memory on hostile
-// files, which no recover catches: run this parser in a child process (see
-// package isolate) for files you do not trust.
+// The library's own text extraction is not used: it reports zero widths for
+// CID and standard-14 fonts, ignores TJ kerning, word spacing, horizontal
+// scaling, Form XObjects, rotation and the CropBox, and is slow. Instead a
+// text-state interpreter (interp.go) runs each page's content streams,
+// decoded by the library, with fonts read once per font dictionary
+// (font.go: /Widths, /W, standard-14 AFM metrics, ToUnicode and encoding
+// CMaps, glyph names). It yields glyphs with their user-space positions;
+// layout.go builds words from gaps, lines from baselines in the page's
+// display orientation, and a reading order that reads text columns one
+// after the other. Every word in Document.Text has a core.Box with its
+// rectangle on the page.
+//
+// Pages are extracted one by one, each with a time budget. Every call into
+// the library is guarded with recover, but the library can also hang or
+// exhaust memory on hostile files, which no recover catches: run this parser
+// in a child process (see package isolate) for files you do not trust.
+// Files the library cannot open, and encrypted ones, are first rewritten by
+// qpdf (package qpdf) when it is available.
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	lpdf "github.com/ledongthuc/pdf"
 
 	"folio/backend/core"
+	"folio/backend/parse/qpdf"
 )
 
-// DefaultMaxBytes is the size limit used when Config.MaxBytes is zero.
-const DefaultMaxBytes = 512 << 20 // 512 MiB
+// Defaults used for zero Config fields.
+const (
+	DefaultMaxBytes    = 512 << 20 // 512 MiB
+	DefaultPageTimeout = 10 * time.Second
+	DefaultMaxGlyphs   = 200000
+	DefaultMaxOps      = 5000000
+)
 
 // PageSeparator joins the text of consecutive pages in Document.Text.
 const PageSeparator = "\n\n"
 
-// maxMissingRun is how many consecutive pages may be missing from the page
-// tree (a lying /Count) before the parser stops looking for more.
-const maxMissingRun = 50
+// maxContentBytes bounds the decoded content (page and forms) read per page.
+const maxContentBytes = 64 << 20
 
 // Extensions are the file extensions this parser handles.
 var Extensions = []string{".pdf"}
@@ -42,12 +59,38 @@ type Config struct {
 	// MaxBytes is the largest file accepted; larger files fail with
 	// core.ErrTooLarge. Zero means DefaultMaxBytes.
 	MaxBytes int64
+	// PageTimeout is the time budget of one page; a page over it is
+	// abandoned with a warning. Zero means DefaultPageTimeout.
+	PageTimeout time.Duration
+	// MaxGlyphs is the most glyphs read from one page; the rest of the
+	// page is skipped with a warning. Zero means DefaultMaxGlyphs.
+	MaxGlyphs int
+	// MaxOps is the most content-stream operators run for one page
+	// (Form XObjects included). Zero means DefaultMaxOps.
+	MaxOps int
+}
+
+// rewriter turns a PDF the library cannot read (damaged, encrypted, PDF
+// 2.0) into a classic one. Package qpdf implements it.
+type rewriter interface {
+	Available() bool
+	Rewrite(ctx context.Context, in, out, password string) error
+}
+
+type qpdfRewriter struct{}
+
+func (qpdfRewriter) Available() bool { return qpdf.Available() }
+
+func (qpdfRewriter) Rewrite(ctx context.Context, in, out, password string) error {
+	_, err := qpdf.Rewrite(ctx, in, out, password)
+	return err
 }
 
 // Parser extracts the text layer of PDF files. It is safe for concurrent
 // use: each call opens its own reader.
 type Parser struct {
 	cfg Config
+	rw  rewriter // nil: no pre-pass
 }
 
 // New returns a Parser for cfg.
@@ -55,23 +98,96 @@ func New(cfg Config) *Parser {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
 	}
-	return &Parser{cfg: cfg}
+	if cfg.PageTimeout <= 0 {
+		cfg.PageTimeout = DefaultPageTimeout
+	}
+	if cfg.MaxGlyphs <= 0 {
+		cfg.MaxGlyphs = DefaultMaxGlyphs
+	}
+	if cfg.MaxOps <= 0 {
+		cfg.MaxOps = DefaultMaxOps
+	}
+	return &Parser{cfg: cfg, rw: qpdfRewriter{}}
 }
 
 // Parse extracts the text of every page of the PDF at path. Pages are joined
-// with PageSeparator and Document.Pages holds each page's byte range.
-// Pages without text produce a warning; a file without any text fails with
-// core.ErrEmpty, one that needs a password with core.ErrEncrypted, and one the
-// library cannot read with core.ErrCorrupt.
+// with PageSeparator; Document.Pages holds each page's byte range, visible
+// box and rotation, and Document.Boxes each word's rectangle. Pages without
+// text produce a warning; a file without any text fails with core.ErrEmpty,
+// one that needs a password with core.ErrEncrypted, and one that cannot be
+// read with core.ErrCorrupt.
 func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) {
 	if err := ctx.Err(); err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
 	}
-	max := p.cfg.MaxBytes
-	if max <= 0 {
-		max = DefaultMaxBytes
+	cfg := p.cfg
+	if cfg.MaxBytes <= 0 {
+		cfg = New(cfg).cfg
 	}
-	f, err := os.Open(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if fi.Size() > cfg.MaxBytes {
+		return core.Document{}, fmt.Errorf("parse %s: %w (%d bytes, limit %d)", path, core.ErrTooLarge, fi.Size(), cfg.MaxBytes)
+	}
+
+	canRewrite := p.rw != nil && p.rw.Available()
+	doc, err := p.parseFile(ctx, path, path, !canRewrite)
+	if !canRewrite || !(errors.Is(err, core.ErrCorrupt) || errors.Is(err, core.ErrEncrypted)) {
+		return doc, err
+	}
+	// The library could not read the file, or it is encrypted (the
+	// library's decryption is unreliable): let qpdf rewrite it.
+	fallback := func() (core.Document, error) {
+		if errors.Is(err, errNeedsRewrite) {
+			return p.parseFile(ctx, path, path, true)
+		}
+		return core.Document{}, err
+	}
+	tmp, terr := os.CreateTemp("", "folio-pdf-*.pdf")
+	if terr != nil {
+		return fallback()
+	}
+	tmpPath := tmp.Name()
+	tmp.Close()
+	defer os.Remove(tmpPath)
+	if rerr := p.rw.Rewrite(ctx, path, tmpPath, ""); rerr != nil {
+		switch {
+		case ctx.Err() != nil:
+			return core.Document{}, fmt.Errorf("parse %s: %w", path, ctx.Err())
+		case errors.Is(rerr, core.ErrEncrypted):
+			// The library opened it with the empty password: try that.
+			if errors.Is(err, errNeedsRewrite) {
+				if d, ferr := fallback(); ferr == nil {
+					return d, nil
+				}
+			}
+			return core.Document{}, fmt.Errorf("parse %s: %w", path, core.ErrEncrypted)
+		}
+		d, ferr := fallback()
+		if ferr != nil && !errors.Is(err, errNeedsRewrite) {
+			ferr = fmt.Errorf("%w (qpdf: %v)", ferr, rerr)
+		}
+		return d, ferr
+	}
+	doc2, err2 := p.parseFile(ctx, tmpPath, path, true)
+	if err2 != nil && !errors.Is(err2, core.ErrEmpty) && ctx.Err() == nil {
+		if d, ferr := fallback(); ferr == nil {
+			return d, nil
+		}
+	}
+	return doc2, err2
+}
+
+// errNeedsRewrite marks an encrypted file left for qpdf to decrypt.
+var errNeedsRewrite = fmt.Errorf("%w: encrypted; decrypting with qpdf", core.ErrEncrypted)
+
+// parseFile parses the file at file, naming it path in the document and in
+// errors. With allowEncrypted false, an encrypted file fails with
+// errNeedsRewrite.
+func (p *Parser) parseFile(ctx context.Context, file, path string, allowEncrypted bool) (core.Document, error) {
+	f, err := os.Open(file)
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
 	}
@@ -80,80 +196,24 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
 	}
-	if fi.Size() > max {
-		return core.Document{}, fmt.Errorf("parse %s: %w (%d bytes, limit %d)", path, core.ErrTooLarge, fi.Size(), max)
-	}
-
 	r, err := openReader(f, fi.Size())
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
 	}
-	var n int
-	if err := safely(func() { n = r.NumPage() }); err != nil {
-		return core.Document{}, fmt.Errorf("parse %s: %w: reading page count: %v", path, core.ErrCorrupt, err)
+	encrypted := false
+	safely(func() { encrypted = !r.Trailer().Key("Encrypt").IsNull() })
+	if encrypted && !allowEncrypted {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, errNeedsRewrite)
 	}
-	if n <= 0 {
-		// /Count is missing or wrong: walk the tree until a page is missing.
-		n = probePages(r)
-		if n == 0 {
-			return core.Document{}, fmt.Errorf("parse %s: %w: no pages in the page tree", path, core.ErrCorrupt)
-		}
-	}
-
-	doc := core.Document{Path: path, Format: "pdf"}
-	var b strings.Builder
-	var firstErr error
-	withText, missingRun := 0, 0
-	for num := 1; num <= n; num++ {
-		if err := ctx.Err(); err != nil {
-			return core.Document{}, fmt.Errorf("parse %s: page %d: %w", path, num, err)
-		}
-		txt, warn, err := pageText(r, num)
-		if errors.Is(err, errMissingPage) {
-			missingRun++
-			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: missing from the page tree", num))
-			if missingRun >= maxMissingRun && num < n {
-				doc.Warnings = append(doc.Warnings, fmt.Sprintf("pages %d-%d: not read after %d missing pages in a row", num+1, n, missingRun))
-				break
-			}
-			continue
-		}
-		missingRun = 0
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("page %d: %v", num, err)
-			}
-			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: text extraction failed: %v", num, err))
-		} else if warn != "" {
-			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s", num, warn))
-		}
-		if err == nil && strings.TrimSpace(txt) == "" {
-			txt = ""
-			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: no text layer (needs OCR)", num))
-		}
-		if txt != "" {
-			withText++
-		}
-		if len(doc.Pages) > 0 {
-			b.WriteString(PageSeparator)
-		}
-		start := b.Len()
-		b.WriteString(txt)
-		doc.Pages = append(doc.Pages, core.PageSpan{Page: num, Start: start, End: b.Len()})
-	}
-	if withText == 0 {
-		if firstErr != nil {
-			return core.Document{}, fmt.Errorf("parse %s: %w: %v", path, core.ErrCorrupt, firstErr)
-		}
-		return core.Document{}, fmt.Errorf("parse %s: %w: no text layer on any of %d pages (scanned? needs OCR)", path, core.ErrEmpty, n)
-	}
-	doc.Text = b.String()
-	return doc, nil
+	return p.extract(ctx, r, path)
 }
 
 // openReader opens r with the library, trying the empty user password once,
 // and translates its errors into core sentinels.
 func openReader(f *os.File, size int64) (*lpdf.Reader, error) {
+	if err := preflight(f, size); err != nil {
+		return nil, fmt.Errorf("%w: %v", core.ErrCorrupt, err)
+	}
 	var r *lpdf.Reader
 	var err error
 	crash := safely(func() {
@@ -174,48 +234,190 @@ func openReader(f *os.File, size int64) (*lpdf.Reader, error) {
 	return r, nil
 }
 
-// maxProbe bounds probePages.
-const maxProbe = 100000
-
-// probePages counts pages by fetching them one by one, for files whose page
-// tree has no usable /Count.
-func probePages(r *lpdf.Reader) int {
-	n := 0
-	for n < maxProbe {
-		var pg lpdf.Page
-		if err := safely(func() { pg = r.Page(n + 1) }); err != nil || pg.V.IsNull() {
-			break
-		}
-		n++
-	}
-	return n
+// pageResult is what extracting one page produced.
+type pageResult struct {
+	text     string
+	boxes    []wordBox
+	warnings []string
+	err      error
+	stopped  error // why the interpreter stopped early, if it did
 }
 
-var errMissingPage = errors.New("page missing from the page tree")
+func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core.Document, error) {
+	pages, loops, err := walkPages(r)
+	if err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w: reading the page tree: %v", path, core.ErrCorrupt, err)
+	}
+	if len(pages) == 0 {
+		return core.Document{}, fmt.Errorf("parse %s: %w: no pages in the page tree", path, core.ErrCorrupt)
+	}
+	doc := core.Document{Path: path, Format: "pdf"}
+	if loops > 0 {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("page tree: skipped %d references that loop back into the tree", loops))
+	}
+	var count int
+	safely(func() { count = int(r.Trailer().Key("Root").Key("Pages").Key("Count").Int64()) })
+	if count > len(pages) && count <= maxPages {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("pages %d-%d: missing from the page tree (/Count says %d)", len(pages)+1, count, count))
+	}
 
-// pageText returns the text of page num, a non-fatal warning, or an error.
-func pageText(r *lpdf.Reader, num int) (text, warn string, err error) {
-	var pg lpdf.Page
-	if err := safely(func() { pg = r.Page(num) }); err != nil {
-		return "", "", err
+	fonts := newFontCache()
+	var b strings.Builder
+	var firstErr error
+	withText := 0
+	for i, pi := range pages {
+		num := i + 1
+		if err := ctx.Err(); err != nil {
+			return core.Document{}, fmt.Errorf("parse %s: page %d: %w", path, num, err)
+		}
+		res, abandoned := p.runPage(ctx, pi, fonts)
+		if err := ctx.Err(); err != nil {
+			return core.Document{}, fmt.Errorf("parse %s: page %d: %w", path, num, err)
+		}
+		for _, w := range res.warnings {
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s", num, w))
+		}
+		switch {
+		case abandoned:
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: abandoned after %v", num, p.cfg.PageTimeout))
+		case errors.Is(res.stopped, context.DeadlineExceeded):
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: abandoned after %v; kept the text read until then", num, p.cfg.PageTimeout))
+		case res.stopped != nil:
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %v; the rest of the page is skipped", num, res.stopped))
+		}
+		txt := res.text
+		if res.err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("page %d: %v", num, res.err)
+			}
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: text extraction failed: %v", num, res.err))
+		} else if !abandoned && strings.TrimSpace(txt) == "" {
+			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: no text layer (needs OCR)", num))
+		}
+		if strings.TrimSpace(txt) == "" {
+			txt, res.boxes = "", nil
+		} else {
+			withText++
+		}
+		if i > 0 {
+			b.WriteString(PageSeparator)
+		}
+		start := b.Len()
+		b.WriteString(txt)
+		box := core.Rect{X0: pi.crop[0], Y0: pi.crop[1], X1: pi.crop[2], Y1: pi.crop[3]}
+		doc.Pages = append(doc.Pages, core.PageSpan{Page: num, Start: start, End: b.Len(), Box: &box, Rotate: pi.rotate})
+		for _, w := range res.boxes {
+			doc.Boxes = append(doc.Boxes, core.Box{Start: start + w.start, End: start + w.end, Page: num,
+				Rect: core.Rect{X0: w.r.x0, Y0: w.r.y0, X1: w.r.x1, Y1: w.r.y1}})
+		}
 	}
-	if pg.V.IsNull() {
-		return "", "", errMissingPage
+	if withText == 0 {
+		if firstErr != nil {
+			return core.Document{}, fmt.Errorf("parse %s: %w: %v", path, core.ErrCorrupt, firstErr)
+		}
+		return core.Document{}, fmt.Errorf("parse %s: %w: no text layer on any of %d pages (scanned? needs OCR)", path, core.ErrEmpty, len(pages))
 	}
-	var glyphs []lpdf.Text
-	gerr := safely(func() { glyphs = pg.Content().Text })
-	if gerr == nil {
-		return layout(glyphs), "", nil
+	doc.Text = b.String()
+	return doc, nil
+}
+
+// runPage extracts one page within the page time budget. When the budget
+// runs out first, the page is abandoned: the extraction goroutine notices
+// its context at its next check and ends on its own.
+func (p *Parser) runPage(ctx context.Context, pi pageInfo, fonts *fontCache) (res pageResult, abandoned bool) {
+	pctx, cancel := context.WithTimeout(ctx, p.cfg.PageTimeout)
+	defer cancel()
+	done := make(chan pageResult, 1)
+	go func() {
+		var r pageResult
+		if crash := safely(func() { r = p.extractPage(pctx, pi, fonts) }); crash != nil {
+			r = pageResult{err: crash}
+		}
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		return r, false
+	case <-pctx.Done():
+		// Give a goroutine that stopped at the deadline a moment to report.
+		select {
+		case r := <-done:
+			return r, false
+		case <-time.After(100 * time.Millisecond):
+			return pageResult{}, true
+		}
 	}
-	var plain string
-	var perr error
-	if crash := safely(func() { plain, perr = pg.GetPlainText(nil) }); crash != nil {
-		perr = crash
+}
+
+// extractPage runs the page's content streams and lays out its glyphs.
+func (p *Parser) extractPage(ctx context.Context, pi pageInfo, fonts *fontCache) pageResult {
+	var res pageResult
+	content, err := pageContent(pi.v)
+	if err != nil {
+		if len(content) == 0 {
+			res.err = err
+			return res
+		}
+		res.warnings = append(res.warnings, fmt.Sprintf("content stream: %v", err))
 	}
-	if perr != nil {
-		return "", "", fmt.Errorf("%v; plain-text fallback: %v", gerr, perr)
+	in := newInterp(ctx, fonts, identity, p.cfg.MaxOps, p.cfg.MaxGlyphs)
+	in.bytesRead = int64(len(content))
+	scope := newScope(pi.resources)
+	in.run(content, scope, 0)
+	if in.stop == nil {
+		in.annotations(pi.v, scope)
 	}
-	return cleanText(plain), fmt.Sprintf("glyph layout failed (%v); used plain text", gerr), nil
+	for w := range in.warnings {
+		res.warnings = append(res.warnings, w)
+	}
+	res.stopped = in.stop
+	if errors.Is(in.stop, errGlyphLimit) {
+		res.stopped = fmt.Errorf("more than %d glyphs", p.cfg.MaxGlyphs)
+	}
+	if errors.Is(in.stop, errOpLimit) {
+		res.stopped = fmt.Errorf("more than %d operators", p.cfg.MaxOps)
+	}
+	if ctx.Err() != nil && !errors.Is(in.stop, context.DeadlineExceeded) {
+		return res
+	}
+	res.text, res.boxes = layoutPage(page{glyphs: in.glyphs, crop: pi.crop, rotate: pi.rotate})
+	return res
+}
+
+// pageContent returns the page's decoded content streams, joined.
+func pageContent(v lpdf.Value) ([]byte, error) {
+	var c lpdf.Value
+	if err := safely(func() { c = v.Key("Contents") }); err != nil {
+		return nil, err
+	}
+	switch c.Kind() {
+	case lpdf.Stream:
+		return streamBytes(c, maxContentBytes)
+	case lpdf.Array:
+		var out bytes.Buffer
+		var firstErr error
+		for i := 0; i < c.Len(); i++ {
+			var s lpdf.Value
+			if err := safely(func() { s = c.Index(i) }); err != nil {
+				firstErr = err
+				continue
+			}
+			data, err := streamBytes(s, maxContentBytes-int64(out.Len()))
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			out.Write(data)
+			out.WriteByte('\n')
+			if out.Len() >= maxContentBytes {
+				break
+			}
+		}
+		if out.Len() == 0 {
+			return nil, firstErr
+		}
+		return out.Bytes(), firstErr
+	}
+	return nil, nil
 }
 
 // safely runs f and turns a panic into an error.
