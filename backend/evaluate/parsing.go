@@ -37,6 +37,8 @@ type ParsingConfig struct {
 	// (default 3; the best run counts).
 	SpeedFiles []string
 	SpeedRuns  int
+	// NoSpeed skips the timing (tests assert quality, not time).
+	NoSpeed bool
 	// Progress, if set, is called with each file as it is read.
 	Progress func(file string)
 }
@@ -120,7 +122,7 @@ func Parsing(ctx context.Context, cfg ParsingConfig) (ParsingReport, error) {
 	if rep.Office, err = evalOffice(ctx, cfg); err != nil {
 		return rep, err
 	}
-	if cfg.Pdftotext != "" {
+	if cfg.Pdftotext != "" && !cfg.NoSpeed {
 		for _, f := range cfg.SpeedFiles {
 			row, err := timeFile(ctx, cfg, filepath.Join(cfg.Data, "pdf", "pdfjs", f))
 			if err != nil {
