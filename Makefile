@@ -90,7 +90,7 @@ bench-parse:
 # Fuzz the PDF, OOXML, spreadsheet and web readers for FUZZTIME each (the
 # seed corpora already run in every `make test`).
 FUZZTIME ?= 2m
-FUZZ_TARGETS := ./backend/parse/pdf:FuzzPDF ./backend/parse/office:FuzzDOCX ./backend/parse/office:FuzzPPTX \
+FUZZ_TARGETS := ./backend/parse/pdf:FuzzPDF ./backend/parse/office:FuzzDOCX ./backend/parse/office:FuzzPPTX ./backend/parse/office:FuzzODF \
                 ./backend/parse/sheet:FuzzCSV ./backend/parse/sheet:FuzzODS ./backend/parse/web:FuzzHTML ./backend/parse/web:FuzzMarkdown
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -38,7 +38,6 @@ func (layoutParser) Parse(_ context.Context, path string) (core.Document, error)
 	}}, nil
 }
 
-
 func TestSourceCarriesLocationsAndPageRects(t *testing.T) {
 	dir := t.TempDir()
 	pdf, csv := filepath.Join(dir, "docs", "a.pdf"), filepath.Join(dir, "docs", "plants.csv")

@@ -7,6 +7,7 @@ package formats
 
 import (
 	"folio/backend/parse"
+	"folio/backend/parse/office"
 	"folio/backend/parse/pdf"
 	"folio/backend/parse/sheet"
 	"folio/backend/parse/text"
@@ -15,10 +16,11 @@ import (
 
 // Config holds each adapter's Config; zero values mean their defaults.
 type Config struct {
-	Text  text.Config
-	PDF   pdf.Config
-	Sheet sheet.Config
-	Web   web.Config
+	Text   text.Config
+	PDF    pdf.Config
+	Office office.Config
+	Sheet  sheet.Config
+	Web    web.Config
 }
 
 // NewDefault returns an in-process registry of every format with default
@@ -30,6 +32,7 @@ func New(cfg Config) *parse.Registry {
 	r := parse.NewRegistry()
 	r.Register(text.New(cfg.Text), text.Extensions...)
 	r.Register(pdf.New(cfg.PDF), pdf.Extensions...)
+	r.Register(office.New(cfg.Office), office.Extensions...)
 	r.Register(sheet.New(cfg.Sheet), sheet.Extensions...)
 	r.Register(web.New(cfg.Web), web.Extensions...)
 	return r

@@ -1,0 +1,59 @@
+package office
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"folio/backend/core"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden is what a golden file records of a parse.
+type golden struct {
+	Format    string          `json:"format"`
+	Text      string          `json:"text"`
+	Locations []core.Location `json:"locations"`
+	Warnings  []string        `json:"warnings,omitempty"`
+}
+
+// TestGolden parses one small file per format (written by
+// scripts/fixtures/office_fixtures.py) and compares text and locations with
+// testdata/<name>.golden.json; -update rewrites them.
+func TestGolden(t *testing.T) {
+	for _, name := range []string{"sample.docx", "sample.pptx", "sample.odt", "sample.odp"} {
+		t.Run(name, func(t *testing.T) {
+			doc, err := New(Config{}).Parse(context.Background(), filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if err := doc.Check(); err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			got, err := json.MarshalIndent(golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the parse output (rerun with -update if the change is intended):\ngot:\n%s", path, got)
+			}
+		})
+	}
+}
