@@ -196,10 +196,16 @@ func RunChildIfRequested() {
 	if os.Getenv(EnvChild) != "1" {
 		return
 	}
+	runChildWith(formats.NewDefault().Parse)
+}
+
+// runChildWith is the child's whole life, with parse standing for the
+// in-process registry (tests pass parsers that hang or allocate).
+func runChildWith(parse func(context.Context, string) (core.Document, error)) {
 	out := os.Stdout
 	os.Stdout = os.Stderr // stray prints from libraries must not corrupt the result
 	go exitWhenOrphaned(os.Getppid(), time.Second)
-	os.Exit(runChild(os.Args, out))
+	os.Exit(runChild(os.Args, out, parse))
 }
 
 // exitWhenOrphaned ends the child once its parent is gone (it is then
@@ -216,7 +222,7 @@ func exitWhenOrphaned(parent int, every time.Duration) {
 }
 
 // runChild is the body of the child process; it returns the exit code.
-func runChild(args []string, out io.Writer) int {
+func runChild(args []string, out io.Writer, parse func(context.Context, string) (core.Document, error)) int {
 	if len(args) < 3 || args[len(args)-2] != ChildSubcommand {
 		fmt.Fprintf(os.Stderr, "isolate child: want arguments ... %s FILE, got %q\n", ChildSubcommand, args)
 		return 2
@@ -232,7 +238,7 @@ func runChild(args []string, out io.Writer) int {
 	}
 
 	var res result
-	doc, err := formats.NewDefault().Parse(context.Background(), path)
+	doc, err := parse(context.Background(), path)
 	if err != nil {
 		res.Error = newErrorJSON(err)
 	} else {

@@ -1,11 +1,31 @@
 package isolate
 
 import (
+	"context"
 	"os"
 	"testing"
+
+	"folio/backend/core"
 )
 
+// envMisbehave makes a child started by these tests stand in for a library
+// gone wrong: "hang" loops for ever, "alloc" asks for 137 GB, as one pdf.js
+// file once made the PDF library do.
+const envMisbehave = "FOLIO_ISOLATE_TEST_MISBEHAVE"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(EnvChild) == "1" {
+		switch os.Getenv(envMisbehave) {
+		case "hang":
+			runChildWith(func(context.Context, string) (core.Document, error) { select {} })
+		case "alloc":
+			runChildWith(func(context.Context, string) (core.Document, error) {
+				b := make([]byte, 137<<30)
+				b[len(b)-1] = 1
+				return core.Document{Text: string(b[:1])}, nil
+			})
+		}
+	}
 	RunChildIfRequested()
 	// Children inherit this: race-mode binaries otherwise sleep 1s at exit.
 	if os.Getenv("GORACE") == "" {
