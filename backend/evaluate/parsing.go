@@ -12,10 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
+
+	"golang.org/x/sync/errgroup"
 
 	"folio/backend/core"
 	"folio/backend/parse"
@@ -39,7 +43,11 @@ type ParsingConfig struct {
 	SpeedRuns  int
 	// NoSpeed skips the timing (tests assert quality, not time).
 	NoSpeed bool
-	// Progress, if set, is called with each file as it is read.
+	// Workers is how many files are read at once (default: the number of
+	// CPUs). Timing always runs one file at a time.
+	Workers int
+	// Progress, if set, is called with each file as it is read, from one
+	// goroutine at a time.
 	Progress func(file string)
 }
 
@@ -111,6 +119,9 @@ func Parsing(ctx context.Context, cfg ParsingConfig) (ParsingReport, error) {
 	if len(cfg.SpeedFiles) == 0 {
 		cfg.SpeedFiles = []string{"freeculture.pdf", "tracemonkey.pdf"}
 	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
 	if cfg.SpeedRuns <= 0 {
 		cfg.SpeedRuns = 3
 	}
@@ -171,26 +182,36 @@ func evalPDF(ctx context.Context, cfg ParsingConfig) (PDFReport, error) {
 		return PDFReport{}, err
 	}
 	rep := PDFReport{Errors: map[string]int{}, Ratios: map[string]float64{}, PerFile: map[string]string{}}
-	docs := map[string]core.Document{}
-	for _, e := range manifest {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(e.File)
-		}
+	docs := make([]core.Document, len(manifest))
+	errs := make([]error, len(manifest))
+	var mu sync.Mutex // serialises cfg.Progress
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cfg.Workers)
+	for i, e := range manifest {
+		g.Go(func() error {
+			if cfg.Progress != nil {
+				mu.Lock()
+				cfg.Progress(e.File)
+				mu.Unlock()
+			}
+			docs[i], errs[i] = cfg.Parser.Parse(gctx, filepath.Join(dir, e.File))
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return rep, err
+	}
+	byFile := map[string]core.Document{}
+	for i, e := range manifest {
 		rep.Files++
-		doc, err := cfg.Parser.Parse(ctx, filepath.Join(dir, e.File))
-		switch {
+		switch err := errs[i]; {
 		case err == nil:
 			rep.Opened++
 			rep.PerFile[e.File] = "ok"
-			if nonSpace(doc.Text) > 0 {
+			if nonSpace(docs[i].Text) > 0 {
 				rep.WithText++
 			}
-			docs[e.File] = doc
-		case ctx.Err() != nil:
-			return rep, ctx.Err()
+			byFile[e.File] = docs[i]
 		default:
 			rep.PerFile[e.File] = err.Error()
 			rep.Errors[ErrorKind(err)]++
@@ -202,8 +223,7 @@ func evalPDF(ctx context.Context, cfg ParsingConfig) (PDFReport, error) {
 			}
 		}
 		if e.PopplerChars > 0 {
-			d := docs[e.File]
-			rep.Ratios[e.File] = float64(nonSpace(d.Text)) / float64(e.PopplerChars)
+			rep.Ratios[e.File] = float64(nonSpace(byFile[e.File].Text)) / float64(e.PopplerChars)
 		}
 	}
 	var ratios []float64
@@ -217,7 +237,7 @@ func evalPDF(ctx context.Context, cfg ParsingConfig) (PDFReport, error) {
 
 	for _, x := range expected {
 		rep.Assertions++
-		text, ok := pageText(docs[x.File], x.Page)
+		text, ok := pageText(byFile[x.File], x.Page)
 		all := ok
 		for _, c := range x.Checks {
 			rep.Checks++
