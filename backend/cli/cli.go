@@ -198,6 +198,7 @@ func (c *command) ask(args []string) error {
 			Page       int         `json:"page"`
 			Start      int         `json:"start"`
 			End        int         `json:"end"`
+			Location   string      `json:"location,omitempty"`
 			Text       string      `json:"text"`
 			Highlights []core.Span `json:"highlights"`
 		}
@@ -207,7 +208,7 @@ func (c *command) ask(args []string) error {
 			Citations []cite `json:"citations"`
 		}{Answer: ans.Text, Mode: ans.Mode, Citations: []cite{}}
 		for _, ci := range ans.Citations {
-			out.Citations = append(out.Citations, cite{ci.N, ci.Path, ci.Page, ci.Start, ci.End, ci.Text, ci.Highlights})
+			out.Citations = append(out.Citations, cite{ci.N, ci.Path, ci.Page, ci.Start, ci.End, ci.Location, ci.Text, ci.Highlights})
 		}
 		return c.printJSON(out)
 	}
@@ -216,7 +217,7 @@ func (c *command) ask(args []string) error {
 		fmt.Fprintln(c.stdout)
 	}
 	for _, ci := range ans.Citations {
-		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, ci.Path, pageLabel(ci.Page), ci.Start, ci.End)
+		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, ci.Path, where(ci), ci.Start, ci.End)
 	}
 	if ans.Mode == "keyword" {
 		fmt.Fprintln(c.stderr, "(keyword search only: no embedding model is installed)")
@@ -224,11 +225,15 @@ func (c *command) ask(args []string) error {
 	return nil
 }
 
-func pageLabel(p int) string {
-	if p == 0 {
-		return ""
+// where describes a citation's location for the text output.
+func where(ci core.Citation) string {
+	switch {
+	case ci.Location != "":
+		return ", " + ci.Location
+	case ci.Page > 0:
+		return fmt.Sprintf(", page %d", ci.Page)
 	}
-	return fmt.Sprintf(", page %d", p)
+	return ""
 }
 
 func (c *command) search(args []string) error {
@@ -398,4 +403,11 @@ func (c *command) models(args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "installed %s\nRun `folio index` (or open the window) to embed the library with it.\n", dir)
 	return nil
+}
+
+func pageLabel(p int) string {
+	if p == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", page %d", p)
 }

@@ -212,3 +212,57 @@ func TestParseCommandReportsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryFormatEndToEnd indexes one file of each structured format (the
+// adapters' golden fixtures) and checks that answers cite their location.
+func TestEveryFormatEndToEnd(t *testing.T) {
+	bin := buildFolio(t)
+	root := testenv.RepoRoot(t)
+	docs, data := t.TempDir(), t.TempDir()
+	for _, f := range []string{
+		"backend/parse/office/testdata/sample.docx", "backend/parse/office/testdata/sample.pptx",
+		"backend/parse/office/testdata/sample.odt", "backend/parse/sheet/testdata/sample.xlsx",
+		"backend/parse/sheet/testdata/sample.csv", "backend/parse/web/testdata/sample.epub",
+		"backend/parse/web/testdata/sample.html", "backend/parse/web/testdata/sample.md",
+	} {
+		raw, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(docs, filepath.Base(f)), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errOut, code := run(t, bin, "--data", data, "--no-model", "index", "--json", docs)
+	var rep struct {
+		Files, New, Failed int
+		Errors             []struct{ Path, Reason string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.New != 8 || rep.Failed != 0 {
+		t.Fatalf("index: exit %d, %s%s; want 8 new files and no failures", code, out, errOut)
+	}
+	tests := []struct{ q, file, location string }{
+		{"keeper's log fog and rain", "sample.epub", "OEBPS/text/ch01.xhtml"},
+		{"Region North Product Widget Units", "sample.xlsx", "Sales!"},
+		{"Quarterly review growth held up", "sample.pptx", "slide 1"},
+		{"A footnote", "sample.docx", "footnote"},
+	}
+	for _, tt := range tests {
+		out, errOut, code := run(t, bin, "--data", data, "--no-model", "ask", "--json", tt.q)
+		var ans struct {
+			Citations []struct{ Path, Location string } `json:"citations"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &ans) != nil {
+			t.Fatalf("ask %q: exit %d, %s%s", tt.q, code, out, errOut)
+		}
+		found := false
+		for _, c := range ans.Citations {
+			if filepath.Base(c.Path) == tt.file && strings.Contains(c.Location, tt.location) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("ask %q: citations %+v, want one in %s at %q", tt.q, ans.Citations, tt.file, tt.location)
+		}
+	}
+}
