@@ -241,6 +241,7 @@ type pageResult struct {
 	warnings []string
 	err      error
 	stopped  error // why the interpreter stopped early, if it did
+	drawn    int   // glyphs drawn, whether or not they map to text
 }
 
 func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core.Document, error) {
@@ -264,7 +265,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 	fonts := newFontCache()
 	var b strings.Builder
 	var firstErr error
-	withText := 0
+	withText, unmapped := 0, 0
 	for i, pi := range pages {
 		num := i + 1
 		if err := ctx.Err(); err != nil {
@@ -292,7 +293,12 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 			}
 			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: text extraction failed: %v", num, res.err))
 		} else if !abandoned && strings.TrimSpace(txt) == "" {
-			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: no text layer (needs OCR)", num))
+			if res.drawn > 0 {
+				unmapped++
+				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %d glyphs drawn in fonts without a Unicode map; no usable text layer (needs OCR)", num, res.drawn))
+			} else {
+				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: no text layer (needs OCR)", num))
+			}
 		}
 		if strings.TrimSpace(txt) == "" {
 			txt, res.boxes = "", nil
@@ -314,6 +320,9 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 	if withText == 0 {
 		if firstErr != nil {
 			return core.Document{}, fmt.Errorf("parse %s: %w: %v", path, core.ErrCorrupt, firstErr)
+		}
+		if unmapped > 0 {
+			return core.Document{}, fmt.Errorf("parse %s: %w: text is drawn in fonts without a Unicode map on %d of %d pages, and there is no other text layer (needs OCR)", path, core.ErrEmpty, unmapped, len(pages))
 		}
 		return core.Document{}, fmt.Errorf("parse %s: %w: no text layer on any of %d pages (scanned? needs OCR)", path, core.ErrEmpty, len(pages))
 	}
@@ -380,6 +389,7 @@ func (p *Parser) extractPage(ctx context.Context, pi pageInfo, fonts *fontCache)
 	if ctx.Err() != nil && !errors.Is(in.stop, context.DeadlineExceeded) {
 		return res
 	}
+	res.drawn = len(in.glyphs)
 	res.text, res.boxes = layoutPage(page{glyphs: in.glyphs, crop: pi.crop, rotate: pi.rotate})
 	return res
 }
