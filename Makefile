@@ -95,7 +95,7 @@ FUZZ_TARGETS := ./backend/parse/pdf:FuzzPDF ./backend/parse/office:FuzzDOCX ./ba
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run XXX -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
+		$(GO) test -run XXX -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg || exit 1; done
 
 # PyTorch + sentence-transformers from PyPI, the encoder's reference (about
 # 6 GB with the CUDA wheels pip picks on Linux). Python serves only here.
