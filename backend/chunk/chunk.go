@@ -167,7 +167,8 @@ func ApproxTokens(text string) int {
 // Sentences returns the spans of the sentences in text, trimmed of
 // surrounding white space. A sentence ends at ., ! or ? followed by space
 // and a capital, digit or opening mark (not after a known abbreviation),
-// and at every blank line.
+// at every blank line, and at the end of a line holding a tab: such lines
+// are table or spreadsheet rows, each a statement of its own.
 func Sentences(text string) []core.Span {
 	var out []core.Span
 	start := 0
@@ -188,7 +189,7 @@ func Sentences(text string) []core.Span {
 			for j < len(text) && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
 				j++
 			}
-			if j < len(text) && text[j] == '\n' || j < len(text) && text[j] == '\f' {
+			if j < len(text) && text[j] == '\n' || j < len(text) && text[j] == '\f' || strings.ContainsRune(text[start:i], '\t') {
 				add(i)
 			}
 		case r == '\f':

@@ -138,3 +138,15 @@ func TestSplitKeepsSectionsApart(t *testing.T) {
 		t.Errorf("chunks = %q, want %q", got, want)
 	}
 }
+
+func TestSentencesSplitTableRows(t *testing.T) {
+	text := "Plant\tWater\nPlant: Monstera\tWater: weekly\nA line that wraps\nin prose. Next one."
+	var got []string
+	for _, s := range Sentences(text) {
+		got = append(got, text[s.Start:s.End])
+	}
+	want := []string{"Plant\tWater", "Plant: Monstera\tWater: weekly", "A line that wraps\nin prose.", "Next one."}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Sentences = %q, want %q", got, want)
+	}
+}

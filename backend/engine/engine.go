@@ -355,7 +355,7 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 	hl := append([]core.Span(nil), highlights...)
 	sort.Slice(hl, func(i, j int) bool { return hl[i].Start < hl[j].Start })
 	src.Segments = answer.Segments(text[lo:hi], lo, span, hl)
-	if src.Location, err = e.locationLabel(rec, span.Start); err != nil {
+	if src.Location, err = e.locationLabel(rec, claimStart(span.Start, hl)); err != nil {
 		return Source{}, err
 	}
 	if page > 0 {
@@ -409,6 +409,16 @@ func (e *Engine) locationLabel(rec store.FileRecord, off int) (string, error) {
 	return loc.Label(), nil
 }
 
+// claimStart is where a cited claim starts: its first highlighted sentence,
+// or the passage when nothing is highlighted. Locations name that spot
+// (the cell or paragraph of the claim, not of the chunk's first byte).
+func claimStart(start int, highlights []core.Span) int {
+	if len(highlights) > 0 {
+		return highlights[0].Start
+	}
+	return start
+}
+
 // labelCitations fills in each citation's location label.
 func (e *Engine) labelCitations(ans *core.Answer) error {
 	for i := range ans.Citations {
@@ -417,7 +427,7 @@ func (e *Engine) labelCitations(ans *core.Answer) error {
 		if err != nil {
 			continue // removed since the search; the citation still has its text
 		}
-		if c.Location, err = e.locationLabel(rec, c.Start); err != nil {
+		if c.Location, err = e.locationLabel(rec, claimStart(c.Start, c.Highlights)); err != nil {
 			return err
 		}
 	}

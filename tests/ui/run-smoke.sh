@@ -55,8 +55,8 @@ The Zephyr lighthouse was built in 1887 on Gannet Rock. Its lamp burned whale oi
 
 The keeper lived in a stone cottage beside the tower and kept a log of every passing ship.
 TXT
-  PDF=/work/shared/data/pdf/pdfjs/tracemonkey.pdf
-  [[ -f $PDF ]] && cp "$PDF" "$TMP/docs/"
+  PDF=${FOLIO_SHARED:-$ROOT/../shared}/data/pdf/pdfjs/tracemonkey.pdf
+  if [[ -f $PDF ]]; then cp "$PDF" "$TMP/docs/"; fi
   # Index through the same binary's command line, so the window opens on a
   # library with something in it.
   "$BIN" --data "$TMP/data" index "$TMP/docs" >"$OUT/smoke-index.log" 2>&1 ||
