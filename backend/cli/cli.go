@@ -6,11 +6,13 @@
 //	folio [--data DIR] search [--json] [-k N] QUERY
 //	folio parse --json FILE
 //	folio eval parse [--json] [-v] [--shared DIR]
+//	folio [--data DIR] embed [--model NAME] --json < texts
 //	folio [--data DIR] models install [--name NAME] DIR
 //	folio [--data DIR] status [--json]
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,10 +22,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"folio/backend/core"
+	"folio/backend/encoder"
 	"folio/backend/engine"
 	"folio/backend/evaluate"
 	"folio/backend/model"
@@ -45,6 +49,9 @@ Usage:
   folio parse [--json] FILE                   print a file's extracted text
   folio eval parse [--json] [-v] [--shared DIR]
                                               measure the parsers on the shared corpora
+  folio [--data DIR] embed [--model NAME] --json
+                                              embed one text per stdin line; one JSON
+                                              array of floats per output line, in order
   folio [--data DIR] models install [--name NAME] DIR
                                               import a Hugging Face model folder
 
@@ -94,6 +101,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 		err = c.models(rest[1:])
 	case "eval":
 		err = c.eval(rest[1:])
+	case "embed":
+		err = c.embed(rest[1:])
 	case "help", "-h", "--help":
 		fs.Usage()
 		return 0
@@ -378,6 +387,96 @@ func (c *command) eval(args []string) error {
 	}
 	rep.WriteText(c.stdout, *verbose)
 	return nil
+}
+
+// embedBatch is how many stdin lines embed reads before embedding them: large
+// enough for the encoder to batch similar lengths, small enough to stream.
+const embedBatch = 256
+
+func (c *command) embed(args []string) error {
+	const use = "embed: usage: folio [--data DIR] embed [--model NAME] --json < texts"
+	fs := c.flags("embed")
+	name := fs.String("model", "", "installed model to use (default: the active one)")
+	fs.Bool("json", true, "print one JSON array per line (the only format)")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return usageError{use}
+	}
+	dir, err := c.modelDir(*name)
+	if err != nil {
+		return err
+	}
+	enc, err := encoder.Open(dir)
+	if err != nil {
+		return err
+	}
+	in := bufio.NewScanner(c.stdin)
+	in.Buffer(make([]byte, 64<<10), 64<<20)
+	out := bufio.NewWriter(c.stdout)
+	var batch []string
+	var line []byte
+	flush := func() error {
+		vecs, err := enc.Embed(c.ctx, batch)
+		if err != nil {
+			return err
+		}
+		for _, v := range vecs {
+			line = appendVector(line[:0], v)
+			if _, err := out.Write(line); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		return out.Flush()
+	}
+	for in.Scan() {
+		batch = append(batch, strings.TrimSuffix(in.Text(), "\r"))
+		if len(batch) == embedBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := in.Err(); err != nil {
+		return fmt.Errorf("embed: reading stdin: %w", err)
+	}
+	return flush()
+}
+
+// appendVector writes v as a JSON array and a newline, each float in the
+// shortest form that reads back as the same float32.
+func appendVector(b []byte, v []float32) []byte {
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, float64(x), 'g', -1, 32)
+	}
+	return append(b, ']', '\n')
+}
+
+// modelDir finds an installed model: name, or the active one.
+func (c *command) modelDir(name string) (string, error) {
+	dataDir := c.cfg.DataDir
+	if dataDir == "" {
+		d, err := engine.DefaultDataDir()
+		if err != nil {
+			return "", err
+		}
+		dataDir = d
+	}
+	if name != "" {
+		dir := filepath.Join(dataDir, model.ModelsDir, name)
+		if err := model.Validate(dir); err != nil {
+			return "", fmt.Errorf("model %q: %w", name, err)
+		}
+		return dir, nil
+	}
+	dir, ok := model.Active(dataDir)
+	if !ok {
+		return "", fmt.Errorf("%w in %s; install one with `folio models install DIR`", core.ErrNoModel, dataDir)
+	}
+	return dir, nil
 }
 
 func (c *command) models(args []string) error {

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -265,4 +266,78 @@ func TestEveryFormatEndToEnd(t *testing.T) {
 			t.Errorf("ask %q: citations %+v, want one in %s at %q", tt.q, ans.Citations, tt.file, tt.location)
 		}
 	}
+}
+
+// TestEmbedCommandMatchesReference pipes the reference texts through
+// `folio embed --json` and compares each printed vector with
+// sentence-transformers' (backend/encoder/testdata/embeddings_ref.json).
+func TestEmbedCommandMatchesReference(t *testing.T) {
+	modelDir := testenv.Model(t)
+	bin := buildFolio(t)
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "backend/encoder/testdata/embeddings_ref.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Cases []struct {
+			Text   string
+			Vector []float64
+		}
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	var in strings.Builder
+	var cases []int
+	for i, c := range ref.Cases {
+		if strings.ContainsAny(c.Text, "\r\n") {
+			continue // one text per line
+		}
+		in.WriteString(c.Text + "\n")
+		cases = append(cases, i)
+	}
+	data := t.TempDir()
+	if out, errOut, code := run(t, bin, "--data", data, "models", "install", modelDir); code != 0 {
+		t.Fatalf("models install: exit %d\n%s%s", code, out, errOut)
+	}
+	cmd := exec.Command(bin, "--data", data, "embed", "--json")
+	cmd.Stdin = strings.NewReader(in.String())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("embed: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(cases) {
+		t.Fatalf("embed printed %d lines for %d texts", len(lines), len(cases))
+	}
+	for j, line := range lines {
+		var got []float64
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatalf("line %d is not a JSON array: %v", j+1, err)
+		}
+		want := ref.Cases[cases[j]].Vector
+		if len(got) != len(want) {
+			t.Fatalf("line %d: %d floats, want %d", j+1, len(got), len(want))
+		}
+		var dot, ng, nw float64
+		for k := range got {
+			dot, ng, nw = dot+got[k]*want[k], ng+got[k]*got[k], nw+want[k]*want[k]
+		}
+		if cos := dot / math.Sqrt(ng*nw); cos < 0.9999 {
+			t.Errorf("text %q: cosine with sentence-transformers %.6f, want ≥ 0.9999", oneLine(ref.Cases[cases[j]].Text), cos)
+		}
+	}
+
+	// Without a model it fails with a clear message, not an empty output.
+	_, errOut, code := run(t, bin, "--data", t.TempDir(), "embed", "--json")
+	if code == 0 || !strings.Contains(errOut, "no embedding model") {
+		t.Errorf("embed without a model: exit %d, %q; want a failure saying no model is installed", code, errOut)
+	}
+}
+
+func oneLine(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
 }
