@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"folio/backend/core"
 	"folio/backend/model"
 	"folio/backend/model/modeltest"
 )
@@ -208,12 +209,12 @@ func TestOpenErrors(t *testing.T) {
 		}
 		return dir
 	}
-	t.Run("pytorch only", func(t *testing.T) {
+	t.Run("broken pytorch_model.bin", func(t *testing.T) {
 		dir := mk(t)
 		os.Remove(filepath.Join(dir, model.SafetensorsFile))
 		os.WriteFile(filepath.Join(dir, model.PytorchFile), []byte("PK"), 0o644)
-		if _, err := Open(dir); !errors.Is(err, model.ErrPytorchUnsupported) {
-			t.Errorf("err = %v, want ErrPytorchUnsupported", err)
+		if _, err := Open(dir); !errors.Is(err, core.ErrCorrupt) {
+			t.Errorf("err = %v, want ErrCorrupt", err)
 		}
 	})
 	t.Run("truncated weights", func(t *testing.T) {
@@ -278,6 +279,33 @@ func TestPortableKernels(t *testing.T) {
 		for j := range fast[i] {
 			if d := math.Abs(float64(fast[i][j] - slow[i][j])); d > 1e-5 {
 				t.Fatalf("text %d dim %d: asm %v, Go %v", i, j, fast[i][j], slow[i][j])
+			}
+		}
+	}
+}
+
+// TestPytorchWeightsEmbedAlike loads the same tiny model from
+// pytorch_model.bin and from model.safetensors: the vectors must be equal.
+func TestPytorchWeightsEmbedAlike(t *testing.T) {
+	texts := []string{"hello world", "A tiny model, written twice."}
+	var got [2][][]float32
+	for i, f := range []modeltest.Format{modeltest.Safetensors, modeltest.Pytorch} {
+		dir := t.TempDir()
+		if _, err := modeltest.Write(dir, modeltest.Tiny{Format: f}); err != nil {
+			t.Fatal(err)
+		}
+		enc, err := Open(dir)
+		if err != nil {
+			t.Fatalf("Open(format %v): %v", f, err)
+		}
+		if got[i], err = enc.Embed(context.Background(), texts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range texts {
+		for j := range got[0][i] {
+			if got[0][i][j] != got[1][i][j] {
+				t.Fatalf("text %d, dim %d: safetensors %v, pytorch_model.bin %v", i, j, got[0][i][j], got[1][i][j])
 			}
 		}
 	}

@@ -21,9 +21,12 @@ const ModelsDir = "models"
 // activeFile, inside <dataDir>/models, names the active embedder.
 const activeFile = "active"
 
-// ErrPytorchUnsupported is returned for folders whose only weights are a
-// pytorch_model.bin: Folio reads model.safetensors only, for now.
-var ErrPytorchUnsupported = errors.New("pytorch_model.bin not supported yet, use model.safetensors")
+// ErrPytorchUnsupported is wrapped when a pytorch_model.bin is in a form
+// Folio does not read: the legacy (pre-1.6) torch.save format, a pickle
+// using more than a state dict's opcodes and globals, or a non-contiguous or
+// big-endian tensor. The error names the file; converting it to
+// model.safetensors always works.
+var ErrPytorchUnsupported = errors.New("unsupported pytorch_model.bin")
 
 // ErrMissingFile is wrapped when a model folder lacks a required file.
 var ErrMissingFile = errors.New("model folder is missing a required file")
@@ -44,8 +47,31 @@ func Validate(dir string) error {
 			return fmt.Errorf("model: %s: no %s: %w", dir, f, ErrMissingFile)
 		}
 	}
-	if !isFile(filepath.Join(dir, SafetensorsFile)) && !isFile(filepath.Join(dir, PytorchFile)) {
-		return fmt.Errorf("model: %s: no weights (%s or %s): %w", dir, SafetensorsFile, PytorchFile, ErrMissingFile)
+	if isFile(filepath.Join(dir, SafetensorsFile)) {
+		return nil
+	}
+	if p := filepath.Join(dir, PytorchFile); isFile(p) {
+		return checkPytorchHead(p)
+	}
+	return fmt.Errorf("model: %s: no weights (%s or %s): %w", dir, SafetensorsFile, PytorchFile, ErrMissingFile)
+}
+
+// checkPytorchHead refuses a pytorch_model.bin in the legacy torch.save
+// format up front, so a folder that cannot be opened is not installed.
+func checkPytorchHead(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("model: read %s: %w", path, err)
+	}
+	if isLegacyPytorch(head[:n]) {
+		return fmt.Errorf("model: %s: legacy PyTorch format (torch.save before PyTorch 1.6, or with _use_new_zipfile_serialization=False); convert it to %s: %w",
+			path, SafetensorsFile, ErrPytorchUnsupported)
 	}
 	return nil
 }
@@ -64,14 +90,15 @@ type Weights interface {
 	Close() error
 }
 
-// OpenWeights opens the weights of the model folder dir.
+// OpenWeights opens the weights of the model folder dir: model.safetensors
+// when present, else pytorch_model.bin.
 func OpenWeights(dir string) (Weights, error) {
 	p := filepath.Join(dir, SafetensorsFile)
 	if isFile(p) {
 		return OpenSafetensors(p)
 	}
-	if isFile(filepath.Join(dir, PytorchFile)) {
-		return nil, fmt.Errorf("model: %s: %w", dir, ErrPytorchUnsupported)
+	if p := filepath.Join(dir, PytorchFile); isFile(p) {
+		return OpenPytorch(p)
 	}
 	return nil, fmt.Errorf("model: %s: no weights (%s or %s): %w", dir, SafetensorsFile, PytorchFile, ErrMissingFile)
 }

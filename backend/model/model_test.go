@@ -174,18 +174,21 @@ func TestValidateAndWeights(t *testing.T) {
 			}
 		})
 	}
-	// Only a pytorch_model.bin: valid folder, but weights are refused clearly.
+	// Only a pytorch_model.bin: a valid folder whose weights open.
 	d := t.TempDir()
-	if _, err := modeltest.Write(d, modeltest.Tiny{}); err != nil {
+	if _, err := modeltest.Write(d, modeltest.Tiny{Format: modeltest.Pytorch}); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(filepath.Join(d, model.SafetensorsFile))
-	os.WriteFile(filepath.Join(d, model.PytorchFile), []byte("PK..."), 0o644)
 	if err := model.Validate(d); err != nil {
 		t.Errorf("Validate with pytorch_model.bin: %v", err)
 	}
-	if _, err := model.OpenWeights(d); !errors.Is(err, model.ErrPytorchUnsupported) {
-		t.Errorf("OpenWeights: err = %v, want ErrPytorchUnsupported", err)
+	if _, err := model.OpenWeights(d); err != nil {
+		t.Errorf("OpenWeights(pytorch_model.bin only): %v", err)
+	}
+	// A .bin that is not a torch zip is reported as corrupt.
+	os.WriteFile(filepath.Join(d, model.PytorchFile), []byte("PK..."), 0o644)
+	if _, err := model.OpenWeights(d); !errors.Is(err, core.ErrCorrupt) {
+		t.Errorf("OpenWeights(broken .bin): err = %v, want ErrCorrupt", err)
 	}
 }
 

@@ -14,9 +14,20 @@ import (
 	"folio/backend/model"
 )
 
+// Format says which weights files Write produces.
+type Format string
+
+// The weights formats. The zero Format is Safetensors.
+const (
+	Safetensors Format = ""        // model.safetensors only
+	Pytorch     Format = "pytorch" // pytorch_model.bin only, as torch.save writes it
+	Both        Format = "both"    // both files, with the same values
+)
+
 // Tiny describes a tiny model. The zero value gives the defaults.
 type Tiny struct {
 	DType  model.DType // weights dtype; "" means F32
+	Format Format      // weights file(s); "" means model.safetensors only
 	Prefix string      // tensor name prefix, e.g. "bert."
 	Hidden int         // 0 means 32
 	Heads  int         // 0 means 4 (head size 8)
@@ -38,8 +49,8 @@ var Vocab = []string{
 }
 
 // Write creates the model folder dir (config.json, vocab.txt,
-// tokenizer_config.json, sentence_bert_config.json, model.safetensors) and
-// returns every tensor it wrote, by name without prefix, in float32 as
+// tokenizer_config.json, sentence_bert_config.json, and model.safetensors
+// and/or pytorch_model.bin as o.Format says) and returns every tensor it wrote, by name without prefix, in float32 as
 // stored (after rounding to DType).
 func Write(dir string, o Tiny) (map[string]model.Tensor, error) {
 	if o.DType == "" {
@@ -137,8 +148,20 @@ func Write(dir string, o Tiny) (map[string]model.Tensor, error) {
 	for k, v := range ts {
 		onDisk[o.Prefix+k] = v
 	}
-	if err := model.WriteSafetensors(filepath.Join(dir, model.SafetensorsFile), onDisk, o.DType); err != nil {
-		return nil, err
+	switch o.Format {
+	case Safetensors, Pytorch, Both:
+	default:
+		return nil, fmt.Errorf("modeltest: unknown format %q", o.Format)
+	}
+	if o.Format != Pytorch {
+		if err := model.WriteSafetensors(filepath.Join(dir, model.SafetensorsFile), onDisk, o.DType); err != nil {
+			return nil, err
+		}
+	}
+	if o.Format != Safetensors {
+		if err := model.WritePytorch(filepath.Join(dir, model.PytorchFile), onDisk, o.DType); err != nil {
+			return nil, err
+		}
 	}
 	return ts, nil
 }
