@@ -61,6 +61,9 @@ test-fuzz:
 
 test-go:
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -race -timeout 30m ./...
+	# The encoder's pure-Go fallback (no OpenBLAS), and a build without cgo.
+	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -tags purego -short ./backend/encoder/...
+	CGO_ENABLED=0 $(GO) build -o /dev/null .
 
 test-web:
 	cd frontend && npx vitest run

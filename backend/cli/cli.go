@@ -49,6 +49,8 @@ Usage:
   folio parse [--json] FILE                   print a file's extracted text
   folio eval parse [--json] [-v] [--shared DIR]
                                               measure the parsers on the shared corpora
+  folio eval embed [--json] [--model DIR] [--python PY]
+                                              time the encoder against sentence-transformers
   folio [--data DIR] embed [--model NAME] --json
                                               embed one text per stdin line; one JSON
                                               array of floats per output line, in order
@@ -360,7 +362,10 @@ func (c *command) parse(args []string) int {
 }
 
 func (c *command) eval(args []string) error {
-	const use = "eval: usage: folio eval parse [--json] [-v] [--shared DIR]"
+	const use = "eval: usage: folio eval parse [--json] [-v] [--shared DIR] | folio eval embed [--json] [--shared DIR] [--model DIR] [--python PY] [-n N]"
+	if len(args) > 0 && args[0] == "embed" {
+		return c.evalEmbed(args[1:], use)
+	}
 	if len(args) == 0 || args[0] != "parse" {
 		return usageError{use}
 	}
@@ -386,6 +391,38 @@ func (c *command) eval(args []string) error {
 		return c.printJSON(rep)
 	}
 	rep.WriteText(c.stdout, *verbose)
+	return nil
+}
+
+// evalEmbed times the encoder on SciFact against sentence-transformers.
+func (c *command) evalEmbed(args []string, use string) error {
+	fs := c.flags("eval embed")
+	asJSON := fs.Bool("json", false, "print JSON")
+	shared := fs.String("shared", "../shared", "the shared folder holding data/retrieval/scifact")
+	dir := fs.String("model", "", "model folder (default: the active model of --data)")
+	python := fs.String("python", "", "Python with torch and sentence-transformers, for the reference run (default: none)")
+	script := fs.String("script", "scripts/bench_embed_reference.py", "the reference script")
+	n := fs.Int("n", 1000, "how many abstracts to embed")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return usageError{use}
+	}
+	if *dir == "" {
+		d, err := c.modelDir("")
+		if err != nil {
+			return err
+		}
+		*dir = d
+	}
+	rep, err := evaluate.Embedding(c.ctx, evaluate.EmbeddingConfig{
+		Data: filepath.Join(*shared, "data"), ModelDir: *dir, Docs: *n, Python: *python, Script: *script,
+	})
+	if err != nil {
+		return fmt.Errorf("eval embed: %w", err)
+	}
+	if *asJSON {
+		return c.printJSON(rep)
+	}
+	rep.WriteText(c.stdout)
 	return nil
 }
 

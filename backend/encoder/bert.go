@@ -8,17 +8,17 @@ import (
 	"folio/backend/model"
 )
 
-// layer holds one transformer layer's weights, packed for the GEMM.
+// layer holds one transformer layer's weights, prepared for the GEMM.
 type layer struct {
-	qkv     *packed   // [H, 3H]: query, key, value side by side
+	qkv     *weight   // [3H, H]: query, key, value stacked
 	qkvBias []float32 // [3H]
-	out     *packed   // [H, H]
+	out     *weight   // [H, H]
 	outBias []float32
 	ln1G    []float32
 	ln1B    []float32
-	ff1     *packed // [H, I]
+	ff1     *weight // [I, H]
 	ff1Bias []float32
-	ff2     *packed // [I, H]
+	ff2     *weight // [H, I]
 	ff2Bias []float32
 	ln2G    []float32
 	ln2B    []float32
@@ -33,9 +33,11 @@ type bert struct {
 	vocab, maxPos           int
 	embG, embB              []float32
 	ls                      []layer
+	stats                   gemmStats // GEMM work, for Encoder.Stats
 }
 
-// loadBert reads and packs the weights. Names may carry a "bert." prefix.
+// loadBert reads the weights and prepares them for the GEMM. Names may
+// carry a "bert." prefix.
 func loadBert(cfg *model.Config, w model.Weights) (*bert, error) {
 	names := w.Names()
 	prefix := ""
@@ -116,18 +118,14 @@ func loadBert(cfg *model.Config, w model.Weights) (*bert, error) {
 			return nil, err
 		}
 		l := layer{
-			qkv:     newPacked(H, 3*H),
+			qkv:     newWeight(slices.Concat(q, k, v), 3*H, H),
 			qkvBias: slices.Concat(qb, kb, vb),
-			out:     newPacked(H, H), outBias: ob,
+			out:     newWeight(o, H, H), outBias: ob,
 			ln1G: l1g, ln1B: l1b,
-			ff1: newPacked(H, I), ff1Bias: f1b,
-			ff2: newPacked(I, H), ff2Bias: f2b,
+			ff1: newWeight(f1, I, H), ff1Bias: f1b,
+			ff2: newWeight(f2, H, I), ff2Bias: f2b,
 			ln2G: l2g, ln2B: l2b,
 		}
-		l.qkv.packRows(slices.Concat(q, k, v), H)
-		l.out.packRows(o, H)
-		l.ff1.packRows(f1, H)
-		l.ff2.packRows(f2, I)
 		b.ls = append(b.ls, l)
 	}
 	return b, nil
@@ -137,10 +135,12 @@ func loadBert(cfg *model.Config, w model.Weights) (*bert, error) {
 type workspace struct {
 	x, qkv, ctx, tmp, ff []float32
 	scratch              []attnScratch // one per worker
+	// types holds each sequence's token type ids (segments); nil means all 0.
+	types [][]int8
 }
 
 type attnScratch struct {
-	kt, v       packed
+	g           gemmScratch
 	scores, inv []float32
 }
 
@@ -179,6 +179,9 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 			we := b.word[id*H : id*H+H]
 			pe := b.pos[p*H : p*H+H]
 			te := b.typ[:H]
+			if ws.types != nil {
+				te = b.typ[int(ws.types[si][p])*H:][:H]
+			}
 			for j := range row {
 				row[j] = we[j] + pe[j] + te[j]
 			}
@@ -191,7 +194,7 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 	for li := range b.ls {
 		l := &b.ls[li]
 		// Q, K, V for all tokens at once.
-		matmul(T, x, H, l.qkv, ws.qkv, 3*H, func(r0, r1 int) {
+		l.qkv.mul(&b.stats, T, x, H, ws.qkv, 3*H, func(r0, r1 int) {
 			addBias(ws.qkv[r0*3*H:r1*3*H], l.qkvBias)
 		})
 		// Attention per (sequence, head).
@@ -202,21 +205,17 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 			q := ws.qkv[s0*3*H+hd*d:]
 			k := ws.qkv[s0*3*H+H+hd*d:]
 			v := ws.qkv[s0*3*H+2*H+hd*d:]
-			sc.kt.reset(d, L)
-			sc.kt.packRows(k, 3*H)
-			ld := sc.kt.np * panelW
+			ld := L
 			sc.scores = grow(sc.scores, L*ld)
-			gemmRows(0, L, q, 3*H, &sc.kt, sc.scores, ld)
+			sc.g.mulNT(&b.stats, L, L, d, q, 3*H, k, 3*H, sc.scores, ld)
 			// Unnormalised softmax; each row's 1/sum scales the output row.
 			sc.inv = grow(sc.inv, L)
 			for i := 0; i < L; i++ {
 				row := sc.scores[i*ld : i*ld+L]
 				sc.inv[i] = 1 / expShiftSum(row, maxf(row), scale)
 			}
-			sc.v.reset(L, d)
-			sc.v.packCols(v, 3*H)
 			c := ws.ctx[s0*H+hd*d:]
-			gemmRows(0, L, sc.scores, ld, &sc.v, c, H)
+			sc.g.mulNN(&b.stats, L, d, L, sc.scores, ld, v, 3*H, c, H)
 			for i := 0; i < L; i++ {
 				row := c[i*H : i*H+d]
 				for j := range row {
@@ -225,7 +224,7 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 			}
 		})
 		// Output projection + residual + LayerNorm.
-		matmul(T, ws.ctx, H, l.out, ws.tmp, H, func(r0, r1 int) {
+		l.out.mul(&b.stats, T, ws.ctx, H, ws.tmp, H, func(r0, r1 int) {
 			t := ws.tmp[r0*H : r1*H]
 			xr := x[r0*H : r1*H]
 			for i := range t {
@@ -234,12 +233,12 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 			layerNorm(xr, l.ln1G, l.ln1B, b.eps)
 		})
 		// Feed-forward.
-		matmul(T, x, H, l.ff1, ws.ff, I, func(r0, r1 int) {
+		l.ff1.mul(&b.stats, T, x, H, ws.ff, I, func(r0, r1 int) {
 			f := ws.ff[r0*I : r1*I]
 			addBias(f, l.ff1Bias)
 			b.act(f)
 		})
-		matmul(T, ws.ff, I, l.ff2, ws.tmp, H, func(r0, r1 int) {
+		l.ff2.mul(&b.stats, T, ws.ff, I, ws.tmp, H, func(r0, r1 int) {
 			t := ws.tmp[r0*H : r1*H]
 			xr := x[r0*H : r1*H]
 			for i := range t {
@@ -249,6 +248,9 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 		})
 	}
 
+	if out == nil { // the heads read the hidden states from ws.x
+		return
+	}
 	// Mean pooling over each sequence's tokens, then L2 normalisation.
 	for si := range seqs {
 		v := make([]float32, H)

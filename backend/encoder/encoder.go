@@ -1,9 +1,16 @@
-// Package encoder turns text into embedding vectors with a BERT-family
-// sentence encoder (such as all-MiniLM-L6-v2) in pure Go: a WordPiece
-// tokenizer that matches Hugging Face's BertTokenizer, and a batched forward
-// pass (packed sequences without padding, a blocked float32 GEMM with an
-// AVX2/FMA micro-kernel on amd64, goroutines bounded by GOMAXPROCS), followed
-// by mean pooling and L2 normalisation.
+// Package encoder runs BERT-family transformers on the CPU: a WordPiece
+// tokenizer that matches Hugging Face's BertTokenizer (ids and byte
+// offsets), and a batched forward pass (packed sequences without padding,
+// sequences of similar length batched together, goroutines bounded by
+// GOMAXPROCS) with three heads: sentence embeddings (mean pooling and L2
+// normalisation, Encoder), sequence-pair classification for cross-encoder
+// rerankers (Classifier) and extractive question answering (Reader).
+//
+// The matrix multiply is OpenBLAS's sgemm through cgo (one BLAS thread; Go
+// splits the work), in package internal/cblas. Building with -tags purego,
+// or without cgo, selects Folio's own blocked GEMM with an AVX2/FMA
+// micro-kernel on amd64 and plain Go elsewhere. Softmax (exp, max) and GELU
+// (erf, as the reference) are vectorised on amd64; LayerNorm is plain Go.
 package encoder
 
 import (
@@ -154,6 +161,9 @@ func (e *Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error
 			idx = append(idx, order[end])
 			tokens += n
 			end++
+		}
+		if cap(res) < len(batch) { // short texts: more than 64 per batch
+			res = make([][]float32, len(batch))
 		}
 		res = res[:len(batch)]
 		e.net.forward(ws, batch, res)

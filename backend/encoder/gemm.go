@@ -4,13 +4,29 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// The matrix multiply is C[m×n] = A[m×k] · B[k×n] in float32. B is packed
-// once into panels of panelW columns: panel p holds B[0:k, p*16:(p+1)*16]
-// row after row, so the micro-kernel streams it linearly while A rows are
-// read in place (any row stride). The micro-kernel computes a 6×16 block of C
-// (AVX2+FMA assembly on amd64, plain Go elsewhere).
+// Matrix multiplies (C = A·B in float32) have two backends, chosen at build
+// time; bert.go sees only their common surface:
+//
+//   - weight: a Linear layer's weight, prepared once by newWeight from the
+//     Hugging Face layout [out×in]; weight.mul(st, m, a, lda, c, ldc, epi)
+//     computes C[m×out] = A[m×in]·Wᵀ on GOMAXPROCS goroutines and runs
+//     epi(r0, r1) once on every row, in blocks of finished rows.
+//   - gemmScratch: per-worker scratch for the serial products inside
+//     attention, mulNT (C = A·Bᵀ) and mulNN (C = A·B) on strided operands.
+//
+// blas_openblas.go (cgo && !purego) calls OpenBLAS's cblas_sgemm with one
+// BLAS thread; Go parallelises over row blocks and attention heads.
+// blas_go.go (!cgo || purego) uses the Go kernel below. gemmBackend names
+// the one built in.
+//
+// The Go kernel: B is packed once into panels of panelW columns: panel p
+// holds B[0:k, p*16:(p+1)*16] row after row, so the micro-kernel streams it
+// linearly while A rows are read in place (any row stride). The micro-kernel
+// computes a 6×16 block of C (AVX2+FMA assembly on amd64, plain Go
+// elsewhere).
 
 const (
 	panelW = 16 // columns per packed panel
@@ -178,13 +194,103 @@ func maxWorkers() int { return runtime.GOMAXPROCS(0) }
 // each block of rows [r0,r1) is computed, epi (if not nil) runs on it while
 // it is still in cache.
 func matmul(m int, a []float32, lda int, b *packed, c []float32, ldc int, epi func(r0, r1 int)) {
+	matmulStats(nil, m, a, lda, b, c, ldc, epi)
+}
+
+// matmulStats is matmul that counts its GEMM work in st (which may be nil).
+func matmulStats(st *gemmStats, m int, a []float32, lda int, b *packed, c []float32, ldc int, epi func(r0, r1 int)) {
 	tasks := (m + mc - 1) / mc
 	parallelFor(tasks, func(_, t int) {
 		r0 := t * mc
 		r1 := min(r0+mc, m)
+		tm := st.start()
 		gemmRows(r0, r1, a, lda, b, c, ldc)
+		st.done(tm, r1-r0, b.n, b.k)
 		if epi != nil {
 			epi(r0, r1)
 		}
 	})
+}
+
+// gemmStats counts the work done inside GEMM calls; it is safe for
+// concurrent use (atomic counters). A nil *gemmStats counts nothing.
+type gemmStats struct {
+	flops, nanos, cpu, calls atomic.Int64
+}
+
+// gemmTimer is the clock readings at the start of one GEMM call.
+type gemmTimer struct {
+	t0  time.Time
+	cpu int64
+}
+
+// start begins timing a GEMM call. It pins the goroutine to its OS thread
+// so that the thread CPU clock read by done belongs to the same thread;
+// done must follow on the same goroutine.
+func (s *gemmStats) start() gemmTimer {
+	if s == nil {
+		return gemmTimer{}
+	}
+	runtime.LockOSThread()
+	return gemmTimer{t0: time.Now(), cpu: threadCPU()}
+}
+
+// done records one m×n×k product timed from tm.
+func (s *gemmStats) done(tm gemmTimer, m, n, k int) {
+	if s == nil {
+		return
+	}
+	cpu := threadCPU() - tm.cpu
+	d := time.Since(tm.t0)
+	runtime.UnlockOSThread()
+	s.flops.Add(2 * int64(m) * int64(n) * int64(k))
+	s.nanos.Add(int64(d))
+	s.cpu.Add(cpu)
+	s.calls.Add(1)
+}
+
+// Stats counts the matrix multiplies an Encoder has run since Open or the
+// last ResetStats: the Linear layers and the attention products.
+//
+// GemmFlops/GemmCPUNanos is the GEMM speed of one busy core in FLOP/s, and
+// GemmCPUNanos divided by the process CPU time over the same interval is
+// the share of the work spent in GEMM; both hold on a loaded machine.
+// GemmNanos is wall-clock time inside GEMM calls, summed over the
+// goroutines that ran them at the same time: it also counts time the thread
+// waited for a core, so it exceeds GemmCPUNanos when the machine is busy.
+type Stats struct {
+	// GemmBackend is the GEMM implementation built in: "openblas" or "go".
+	GemmBackend string
+	// GemmFlops is 2·m·n·k summed over every GEMM call.
+	GemmFlops int64
+	// GemmNanos is the wall time spent inside GEMM calls, summed over
+	// goroutines.
+	GemmNanos int64
+	// GemmCPUNanos is the thread CPU time spent inside GEMM calls, summed
+	// over threads (0 where the OS has no per-thread clock: not Linux or
+	// macOS).
+	GemmCPUNanos int64
+	// GemmCalls is the number of GEMM calls (row blocks count separately).
+	GemmCalls int64
+}
+
+// Stats returns the GEMM counters. It is safe to call during Embed.
+func (e *Encoder) Stats() Stats {
+	st := &e.net.stats
+	return Stats{
+		GemmBackend:  gemmBackend,
+		GemmFlops:    st.flops.Load(),
+		GemmNanos:    st.nanos.Load(),
+		GemmCPUNanos: st.cpu.Load(),
+		GemmCalls:    st.calls.Load(),
+	}
+}
+
+// ResetStats sets the GEMM counters to zero.
+func (e *Encoder) ResetStats() {
+	st := &e.net.stats
+	st.flops.Store(0)
+	st.nanos.Store(0)
+	st.cpu.Store(0)
+	st.calls.Store(0)
 }

@@ -1,11 +1,18 @@
 package encoder
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
+
+	"folio/backend/model/modeltest"
 )
 
+// naiveMatmulT is C[m×n] = A[m×k]·Wᵀ for W [n×k], accumulated in float64.
 func naiveMatmulT(a []float32, m, k int, w []float32, n int) []float32 {
 	c := make([]float32, m*n)
 	for i := 0; i < m; i++ {
@@ -28,14 +35,49 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-func TestMatmul(t *testing.T) {
+// transpose returns the row-major rows×cols matrix w as cols×rows.
+func transpose(w []float32, rows, cols int) []float32 {
+	t := make([]float32, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			t[j*rows+i] = w[i*cols+j]
+		}
+	}
+	return t
+}
+
+// checkClose fails when got and want differ by more than a tolerance that
+// grows with k (float32 accumulation of k products of values in [-1,1]).
+func checkClose(t *testing.T, what string, k int, got, want []float32) {
+	t.Helper()
+	tol := 1e-5 * float64(k+8)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= tol) {
+			t.Fatalf("%s: c[%d] = %v, want %v (|diff| %.3g > %.3g)", what, i, got[i], want[i], d, tol)
+		}
+	}
+}
+
+// gemmShapes are m, n, k: odd sizes, panel edges, and MiniLM's layers
+// (k=384 hidden, 1536 intermediate) with a token count that is not a
+// multiple of any block size.
+var gemmShapes = [][3]int{
+	{1, 1, 1}, {7, 5, 13}, {5, 7, 3}, {6, 16, 8}, {13, 33, 17}, {100, 48, 64}, {97, 40, 384},
+	{300, 1152, 384}, {300, 384, 384}, {300, 1536, 384}, {300, 384, 1536}, {2100, 40, 24},
+}
+
+// TestGemmGoKernel checks the Go/assembly kernel (both micro-kernels) on B
+// packed from rows (a torch weight) and from columns (row-major B). It runs
+// in every build: it is the fallback and the reference the benchmarks use.
+func TestGemmGoKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, sh := range [][3]int{{1, 1, 1}, {5, 7, 3}, {6, 16, 8}, {13, 33, 17}, {100, 48, 64}, {97, 40, 384}} {
+	for _, sh := range gemmShapes {
 		m, n, k := sh[0], sh[1], sh[2]
 		a := randSlice(r, m*k)
 		w := randSlice(r, n*k) // torch layout [n,k]
 		want := naiveMatmulT(a, m, k, w, n)
 		for _, generic := range []bool{false, true} {
+			name := fmt.Sprintf("m=%d n=%d k=%d generic=%v", m, n, k, generic)
 			saved := useAVX2
 			if generic {
 				useAVX2 = false
@@ -45,36 +87,207 @@ func TestMatmul(t *testing.T) {
 			c := make([]float32, m*n)
 			matmul(m, a, k, b, c, n, nil)
 			// Same product with B given row-major (packCols of Wᵀ).
-			wt := make([]float32, k*n)
-			for j := 0; j < n; j++ {
-				for kk := 0; kk < k; kk++ {
-					wt[kk*n+j] = w[j*k+kk]
-				}
-			}
 			b2 := newPacked(k, n)
-			b2.packCols(wt, n)
+			b2.packCols(transpose(w, n, k), n)
 			c2 := make([]float32, m*n)
 			matmul(m, a, k, b2, c2, n, nil)
 			useAVX2 = saved
-			for i := range want {
-				if math.Abs(float64(c[i]-want[i])) > 1e-4 || math.Abs(float64(c2[i]-want[i])) > 1e-4 {
-					t.Fatalf("m=%d n=%d k=%d generic=%v: c[%d] = %v / %v, want %v", m, n, k, generic, i, c[i], c2[i], want[i])
-				}
-			}
+			checkClose(t, name+" packRows", k, c, want)
+			checkClose(t, name+" packCols", k, c2, want)
 		}
 	}
 }
 
-func BenchmarkGemm384x1536(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 2))
-	m, k, n := 1536, 384, 1536
-	a := randSlice(r, m*k)
-	p := newPacked(k, n)
-	p.packRows(randSlice(r, n*k), k)
-	c := make([]float32, m*n)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		matmul(m, a, k, p, c, n, nil)
+// TestGemmWeight checks the built-in backend's Linear product (OpenBLAS, or
+// the Go kernel with -tags purego / CGO_ENABLED=0) on strided operands, that
+// the epilogue sees every row exactly once after its block is computed, and
+// the FLOP count, with 1, 2 and 3 workers (the work splits differ).
+func TestGemmWeight(t *testing.T) {
+	for _, procs := range []int{1, 2, 3} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			testGemmWeight(t, procs)
+		}()
 	}
-	b.ReportMetric(float64(2*m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func testGemmWeight(t *testing.T, procs int) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range gemmShapes {
+		m, n, k := sh[0], sh[1], sh[2]
+		name := fmt.Sprintf("%s procs=%d m=%d n=%d k=%d", gemmBackend, procs, m, n, k)
+		lda, ldc := k+3, n+5 // strided rows; the padding must stay untouched
+		a := randSlice(r, m*lda)
+		w := randSlice(r, n*k)
+		dense := make([]float32, m*k)
+		for i := 0; i < m; i++ {
+			copy(dense[i*k:(i+1)*k], a[i*lda:])
+		}
+		want := naiveMatmulT(dense, m, k, w, n)
+		wt := newWeight(w, n, k)
+		c := make([]float32, m*ldc)
+		for i := range c {
+			c[i] = 42
+		}
+		seen := make([]int, m) // rows the epilogue visited; written by one block each
+		var st gemmStats
+		wt.mul(&st, m, a, lda, c, ldc, func(r0, r1 int) {
+			for i := r0; i < r1; i++ {
+				seen[i]++
+				// The block's product must be complete when epi runs.
+				c[i*ldc+n-1] = -c[i*ldc+n-1]
+			}
+		})
+		got := make([]float32, m*n)
+		for i := 0; i < m; i++ {
+			if seen[i] != 1 {
+				t.Fatalf("%s: epilogue ran %d times on row %d, want 1", name, seen[i], i)
+			}
+			c[i*ldc+n-1] = -c[i*ldc+n-1]
+			copy(got[i*n:(i+1)*n], c[i*ldc:])
+			for j := n; j < ldc; j++ {
+				if c[i*ldc+j] != 42 {
+					t.Fatalf("%s: padding c[%d][%d] = %v, want untouched 42", name, i, j, c[i*ldc+j])
+				}
+			}
+		}
+		checkClose(t, name, k, got, want)
+		if got, want := st.flops.Load(), int64(2*m*n*k); got != want {
+			t.Errorf("%s: counted %d flops, want %d", name, got, want)
+		}
+		if st.calls.Load() < 1 || st.nanos.Load() < 0 {
+			t.Errorf("%s: calls %d, nanos %d, want ≥ 1, ≥ 0", name, st.calls.Load(), st.nanos.Load())
+		}
+	}
+}
+
+// TestGemmAttention checks the serial products of attention, Q·Kᵀ (mulNT)
+// and P·V (mulNN), on operands strided like the packed Q|K|V rows.
+func TestGemmAttention(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sh := range [][2]int{{1, 1}, {1, 8}, {7, 13}, {17, 32}, {256, 32}, {130, 64}} {
+		L, d := sh[0], sh[1]
+		name := fmt.Sprintf("%s L=%d d=%d", gemmBackend, L, d)
+		ld := 3*d + 2
+		qkv := randSlice(r, L*ld)
+		q, k, v := qkv, qkv[d:], qkv[2*d+1:]
+		dense := func(s []float32) []float32 { // L×d copy of a strided operand
+			out := make([]float32, L*d)
+			for i := 0; i < L; i++ {
+				copy(out[i*d:(i+1)*d], s[i*ld:])
+			}
+			return out
+		}
+		var g gemmScratch
+		var st gemmStats
+		for pass := 0; pass < 2; pass++ { // the second pass reuses the scratch
+			scores := make([]float32, L*L)
+			g.mulNT(&st, L, L, d, q, ld, k, ld, scores, L)
+			checkClose(t, name+" Q·Kᵀ", d, scores, naiveMatmulT(dense(q), L, d, dense(k), L))
+
+			ldc := d + 1
+			c := make([]float32, L*ldc)
+			g.mulNN(&st, L, d, L, scores, L, v, ld, c, ldc)
+			got := make([]float32, L*d)
+			for i := 0; i < L; i++ {
+				copy(got[i*d:(i+1)*d], c[i*ldc:])
+				if c[i*ldc+d] != 0 {
+					t.Fatalf("%s: P·V wrote past column %d", name, d)
+				}
+			}
+			checkClose(t, name+" P·V", L, got, naiveMatmulT(scores, L, L, transpose(dense(v), L, d), d))
+		}
+		if got, want := st.flops.Load(), int64(2*2*(L*L*d+L*d*L)); got != want {
+			t.Errorf("%s: counted %d flops, want %d", name, got, want)
+		}
+	}
+}
+
+// TestGemmStats checks Encoder.Stats against the FLOPs of the forward pass
+// of a tiny model, and ResetStats.
+func TestGemmStats(t *testing.T) {
+	dir := t.TempDir()
+	o := modeltest.Tiny{Seed: 9} // defaults: H 32, 4 heads, I 64, 2 layers
+	if _, err := modeltest.Write(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := enc.Stats(); st.GemmFlops != 0 || st.GemmCalls != 0 || st.GemmBackend != gemmBackend {
+		t.Fatalf("fresh Stats = %+v, want zero counts, backend %q", st, gemmBackend)
+	}
+	texts := []string{"the cat sat on the mat", "hello world", "dogs running"}
+	t0 := time.Now()
+	if _, err := enc.Embed(context.Background(), texts); err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(t0)
+	const H, I, layers = 32, 64, 2
+	var want int64
+	for _, s := range texts {
+		L := int64(len(enc.Tokenize(s)))
+		linear := 2 * L * (3*H*H + H*H + 2*H*I)
+		attn := 2 * 2 * L * L * H // Q·Kᵀ and P·V over all heads
+		want += layers * (linear + attn)
+	}
+	st := enc.Stats()
+	if st.GemmFlops != want {
+		t.Errorf("GemmFlops = %d, want %d", st.GemmFlops, want)
+	}
+	// Summed over goroutines, GEMM time cannot exceed wall time × workers.
+	if st.GemmNanos <= 0 || st.GemmNanos > int64(elapsed)*int64(maxWorkers()) {
+		t.Errorf("GemmNanos = %d, want in (0, %d]", st.GemmNanos, int64(elapsed)*int64(maxWorkers()))
+	}
+	enc.ResetStats()
+	if st := enc.Stats(); st.GemmFlops != 0 || st.GemmNanos != 0 || st.GemmCalls != 0 {
+		t.Errorf("after ResetStats: %+v, want zero counts", st)
+	}
+}
+
+// gemmLayerShapes are the products of one MiniLM layer over a batch of 2048
+// tokens: Q|K|V, attention output, FF1, FF2 (name, n, k).
+var gemmLayerShapes = []struct {
+	name string
+	n, k int
+}{
+	{"qkv", 1152, 384}, {"out", 384, 384}, {"ff1", 1536, 384}, {"ff2", 384, 1536},
+}
+
+// BenchmarkGemmLayer times the built-in backend (OpenBLAS by default) and
+// the Go/assembly kernel in the same run on MiniLM's layer shapes, with
+// GOMAXPROCS workers. It reports GFLOP/s over wall time (all workers) and
+// per core over process CPU time, which holds on a loaded machine, and the
+// ratio of the two backends' CPU times.
+func BenchmarkGemmLayer(b *testing.B) {
+	const m = 2048
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range gemmLayerShapes {
+		b.Run(fmt.Sprintf("%s_%dx%dx%d", sh.name, m, sh.k, sh.n), func(b *testing.B) {
+			a := randSlice(r, m*sh.k)
+			w := randSlice(r, sh.n*sh.k)
+			wt := newWeight(w, sh.n, sh.k)
+			p := newPacked(sh.k, sh.n)
+			p.packRows(w, sh.k)
+			c := make([]float32, m*sh.n)
+			var wallB, wallG, cpuB, cpuG time.Duration
+			for b.Loop() {
+				t0, c0 := time.Now(), cpuTime()
+				wt.mul(nil, m, a, sh.k, c, sh.n, nil)
+				t1, c1 := time.Now(), cpuTime()
+				matmul(m, a, sh.k, p, c, sh.n, nil)
+				wallB += t1.Sub(t0)
+				cpuB += c1 - c0
+				wallG += time.Since(t1)
+				cpuG += cpuTime() - c1
+			}
+			gf := float64(2*m*sh.n*sh.k) * float64(b.N) / 1e9
+			b.ReportMetric(gf/wallB.Seconds(), "GFLOP/s-"+gemmBackend)
+			b.ReportMetric(gf/wallG.Seconds(), "GFLOP/s-goasm")
+			b.ReportMetric(gf/cpuB.Seconds(), "GFLOP/s/core-"+gemmBackend)
+			b.ReportMetric(gf/cpuG.Seconds(), "GFLOP/s/core-goasm")
+			b.ReportMetric(cpuG.Seconds()/cpuB.Seconds(), "x-vs-goasm")
+		})
+	}
 }

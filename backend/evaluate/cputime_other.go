@@ -1,0 +1,6 @@
+//go:build !linux && !darwin
+
+package evaluate
+
+// cpuNanos is unknown here.
+func cpuNanos() int64 { return 0 }
