@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"folio/backend/model"
@@ -131,6 +132,9 @@ func (e *Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("encoder: embed: %w", err)
 			}
+		}
+		if e.mcfg.LowercaseInput {
+			t = strings.ToLower(t)
 		}
 		ids[i] = e.tok.Tokenize(t)
 		order[i] = i

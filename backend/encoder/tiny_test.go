@@ -310,3 +310,40 @@ func TestPytorchWeightsEmbedAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestSentenceBertLowercasesInput: sentence_bert_config.json's do_lower_case
+// lower-cases texts before a cased tokenizer sees them, as
+// sentence-transformers does.
+func TestSentenceBertLowercasesInput(t *testing.T) {
+	embed := func(lower bool) [][]float32 {
+		dir := t.TempDir()
+		if _, err := modeltest.Write(dir, modeltest.Tiny{}); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, model.TokenizerConfigFile), []byte(`{"do_lower_case": false}`), 0o644)
+		os.WriteFile(filepath.Join(dir, model.SBertConfigFile), []byte(fmt.Sprintf(`{"max_seq_length": 32, "do_lower_case": %v}`, lower)), 0o644)
+		enc, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := enc.Embed(context.Background(), []string{"Hello World", "hello world"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	same := func(a, b []float32) bool {
+		for i := range a {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if v := embed(true); !same(v[0], v[1]) {
+		t.Error("with do_lower_case, \"Hello World\" and \"hello world\" embed differently")
+	}
+	if v := embed(false); same(v[0], v[1]) {
+		t.Error("without do_lower_case, a cased tokenizer embeds \"Hello World\" like \"hello world\"; the test cannot tell the settings apart")
+	}
+}

@@ -27,6 +27,10 @@ type Config struct {
 	// that file is missing it is tokenizer_config.json's model_max_length, and
 	// it is always capped at MaxPositionEmbeddings.
 	MaxSeqLength int `json:"-"`
+	// LowercaseInput comes from sentence_bert_config.json (do_lower_case):
+	// sentence-transformers then lower-cases every text before tokenizing,
+	// whatever the tokenizer itself does.
+	LowercaseInput bool `json:"-"`
 	// DoLowerCase comes from tokenizer_config.json; true when absent, as for
 	// uncased BERT vocabularies.
 	DoLowerCase bool `json:"-"`
@@ -101,13 +105,15 @@ func LoadConfig(dir string) (*Config, error) {
 		}
 	}
 	var sb struct {
-		MaxSeqLength int `json:"max_seq_length"`
+		MaxSeqLength int  `json:"max_seq_length"`
+		DoLowerCase  bool `json:"do_lower_case"`
 	}
 	if ok, err := readOptionalJSON(filepath.Join(dir, SBertConfigFile), &sb); err != nil {
 		return nil, err
 	} else if ok && sb.MaxSeqLength > 0 {
 		maxLen = sb.MaxSeqLength
 	}
+	c.LowercaseInput = sb.DoLowerCase
 	if maxLen <= 0 {
 		maxLen = DefaultMaxSeqLength
 	}
