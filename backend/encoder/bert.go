@@ -225,12 +225,7 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 		})
 		// Output projection + residual + LayerNorm.
 		l.out.mul(&b.stats, T, ws.ctx, H, ws.tmp, H, func(r0, r1 int) {
-			t := ws.tmp[r0*H : r1*H]
-			xr := x[r0*H : r1*H]
-			for i := range t {
-				xr[i] += t[i] + l.outBias[i%H]
-			}
-			layerNorm(xr, l.ln1G, l.ln1B, b.eps)
+			addLayerNorm(x[r0*H:r1*H], ws.tmp[r0*H:r1*H], l.outBias, l.ln1G, l.ln1B, b.eps)
 		})
 		// Feed-forward.
 		l.ff1.mul(&b.stats, T, x, H, ws.ff, I, func(r0, r1 int) {
@@ -239,12 +234,7 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 			b.act(f)
 		})
 		l.ff2.mul(&b.stats, T, ws.ff, I, ws.tmp, H, func(r0, r1 int) {
-			t := ws.tmp[r0*H : r1*H]
-			xr := x[r0*H : r1*H]
-			for i := range t {
-				xr[i] += t[i] + l.ff2Bias[i%H]
-			}
-			layerNorm(xr, l.ln2G, l.ln2B, b.eps)
+			addLayerNorm(x[r0*H:r1*H], ws.tmp[r0*H:r1*H], l.ff2Bias, l.ln2G, l.ln2B, b.eps)
 		})
 	}
 

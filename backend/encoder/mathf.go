@@ -78,24 +78,49 @@ func softmax(v []float32, scale float32) {
 	}
 }
 
-// layerNorm normalises each of the rows of x (length len(g)) in place.
+// layerNorm normalises each of the rows of x (length len(g)) in place:
+// x = (x-mean)·rstd·g + b, rstd = 1/sqrt(var+eps), as PyTorch's LayerNorm.
 func layerNorm(x []float32, g, b []float32, eps float32) {
+	addLayerNorm(x, nil, nil, g, b, eps)
+}
+
+// addLayerNormGo is the portable addLayerNorm: each row of x (length
+// len(g)) becomes LayerNorm(x + (t + bias)), where t has x's layout and
+// bias is one row; t == nil means no residual (bias is then unused).
+//
+// Mean and variance are two float32 passes (mean, then the sum of squared
+// deviations), both taken relative to the row's first value: x-x0 is exact
+// for values of similar magnitude, so a large common offset costs no
+// precision. The AVX2 kernel follows the same steps.
+func addLayerNormGo(x, t, bias, g, b []float32, eps float32) {
 	h := len(g)
+	if h == 0 {
+		return
+	}
+	b = b[:h]
+	fh := float32(h)
 	for off := 0; off+h <= len(x); off += h {
 		row := x[off : off+h]
+		if t != nil {
+			tr, br := t[off:off+h], bias[:h]
+			for j := range row {
+				row[j] += tr[j] + br[j]
+			}
+		}
+		x0 := row[0]
 		var s float32
 		for _, v := range row {
-			s += v
+			s += v - x0
 		}
-		mean := s / float32(h)
+		m := s / fh // mean - x0
 		var ss float32
 		for _, v := range row {
-			d := v - mean
+			d := (v - x0) - m
 			ss += d * d
 		}
-		inv := float32(1 / math.Sqrt(float64(ss/float32(h)+eps)))
+		inv := float32(1 / math.Sqrt(float64(ss/fh+eps)))
 		for i, v := range row {
-			row[i] = (v-mean)*inv*g[i] + b[i]
+			row[i] = ((v-x0)-m)*inv*g[i] + b[i]
 		}
 	}
 }

@@ -26,3 +26,7 @@ func maxf(v []float32) float32 {
 	}
 	return m
 }
+
+// addLayerNorm sets each row of x to LayerNorm(x + (t + bias)) (t nil: no
+// residual); see addLayerNormGo.
+func addLayerNorm(x, t, bias, g, b []float32, eps float32) { addLayerNormGo(x, t, bias, g, b, eps) }
