@@ -106,9 +106,7 @@ FUZZTIME ?= 2m
 FUZZ_TARGETS := ./backend/parse/pdf:FuzzPDF ./backend/parse/office:FuzzDOCX ./backend/parse/office:FuzzPPTX ./backend/parse/office:FuzzODF \
                 ./backend/model:FuzzPickle ./backend/model:FuzzPytorchFile ./backend/parse/sheet:FuzzCSV ./backend/parse/sheet:FuzzODS ./backend/parse/web:FuzzHTML ./backend/parse/web:FuzzMarkdown
 fuzz:
-	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
-		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run XXX -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg || exit 1; done
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # PyTorch + sentence-transformers from PyPI, the encoder's reference (about
 # 6 GB with the CUDA wheels pip picks on Linux). Python serves only here.
