@@ -301,33 +301,9 @@ func (p *Pytorch) Float32(name string) ([]float32, []int, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("model: %s: %q: %w", p.name, name, ErrNoTensor)
 	}
-	switch t.dtype {
-	case F32, F16, BF16:
-	default:
-		return nil, nil, fmt.Errorf("model: %s: tensor %q has dtype %s; only F32, F16 and BF16 are supported", p.name, name, t.dtype)
-	}
-	es := int64(dtypeSize(t.dtype))
-	buf := make([]byte, t.elems*es)
-	if _, err := p.r.ReadAt(buf, t.off); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = core.ErrCorrupt
-		}
-		return nil, nil, fmt.Errorf("model: %s: read tensor %q: %w", p.name, name, err)
-	}
-	out := make([]float32, t.elems)
-	switch t.dtype {
-	case F32:
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-		}
-	case F16:
-		for i := range out {
-			out[i] = HalfToFloat32(binary.LittleEndian.Uint16(buf[2*i:]))
-		}
-	case BF16:
-		for i := range out {
-			out[i] = BF16ToFloat32(binary.LittleEndian.Uint16(buf[2*i:]))
-		}
+	out, err := readFloat32(p.r, t.off, t.elems, t.dtype)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model: %s: tensor %q: %w", p.name, name, err)
 	}
 	return out, append([]int(nil), t.shape...), nil
 }

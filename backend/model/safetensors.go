@@ -189,25 +189,31 @@ func (s *Safetensors) Float32(name string) ([]float32, []int, error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("model: %s: %q: %w", s.name, name, ErrNoTensor)
 	}
-	n := t.Elems()
-	var es int
-	switch t.DType {
-	case F32:
-		es = 4
-	case F16, BF16:
-		es = 2
-	default:
-		return nil, nil, fmt.Errorf("model: %s: tensor %q has dtype %s; only F32, F16 and BF16 are supported", s.name, name, t.DType)
+	out, err := readFloat32(s.f, s.dataStart+t.Begin, int64(t.Elems()), t.DType)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model: %s: tensor %q: %w", s.name, name, err)
 	}
+	return out, append([]int(nil), t.Shape...), nil
+}
+
+// readFloat32 reads n elements of dtype (F32, F16 or BF16, little-endian)
+// at off and converts them to float32. Both weight formats use it.
+func readFloat32(r io.ReaderAt, off, n int64, dtype DType) ([]float32, error) {
+	switch dtype {
+	case F32, F16, BF16:
+	default:
+		return nil, fmt.Errorf("dtype %s is not supported; only F32, F16 and BF16 are", dtype)
+	}
+	es := int64(dtypeSize(dtype))
 	buf := make([]byte, n*es)
-	if _, err := s.f.ReadAt(buf, s.dataStart+t.Begin); err != nil {
+	if _, err := r.ReadAt(buf, off); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = core.ErrCorrupt
 		}
-		return nil, nil, fmt.Errorf("model: %s: read tensor %q: %w", s.name, name, err)
+		return nil, fmt.Errorf("read: %w", err)
 	}
 	out := make([]float32, n)
-	switch t.DType {
+	switch dtype {
 	case F32:
 		for i := range out {
 			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
@@ -221,7 +227,7 @@ func (s *Safetensors) Float32(name string) ([]float32, []int, error) {
 			out[i] = BF16ToFloat32(binary.LittleEndian.Uint16(buf[2*i:]))
 		}
 	}
-	return out, append([]int(nil), t.Shape...), nil
+	return out, nil
 }
 
 // HalfToFloat32 converts an IEEE 754 binary16 value to float32.
