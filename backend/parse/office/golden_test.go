@@ -1,15 +1,13 @@
 package office
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"folio/backend/core"
+	"folio/backend/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -35,25 +33,7 @@ func TestGolden(t *testing.T) {
 			if err := doc.Check(); err != nil {
 				t.Fatalf("Check: %v", err)
 			}
-			got, err := json.MarshalIndent(golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the parse output (rerun with -update if the change is intended):\ngot:\n%s", path, got)
-			}
+			testenv.Golden(t, filepath.Join("testdata", name+".golden.json"), golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, *update)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"math"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"folio/backend/core"
+	"folio/backend/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -48,25 +48,7 @@ func TestGolden(t *testing.T) {
 				r := &g.Boxes[i].Rect
 				r.X0, r.Y0, r.X1, r.Y1 = round3(r.X0), round3(r.Y0), round3(r.X1), round3(r.Y1)
 			}
-			got, err := json.MarshalIndent(g, "", " ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from the parse result (go test -update rewrites it):\ngot:\n%s", path, got)
-			}
+			testenv.Golden(t, filepath.Join("testdata", name+".golden.json"), g, *update)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"folio/backend/core"
+	"folio/backend/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -43,24 +43,7 @@ func TestGolden(t *testing.T) {
 			if err := doc.Check(); err != nil {
 				t.Fatalf("Check: %v", err)
 			}
-			got, err := json.MarshalIndent(golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (run with -update if the change is intended)\ngot:\n%s", name, path, got)
-			}
+			testenv.Golden(t, filepath.Join("testdata", name+".golden.json"), golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, *update)
 		})
 	}
 }

@@ -1,14 +1,13 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"folio/backend/core"
+	"folio/backend/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files (and testdata/sample.epub)")
@@ -37,25 +36,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := mustParse(t, name, data)
-			got, err := json.MarshalIndent(golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			goldenPath := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(goldenPath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(goldenPath)
-			if err != nil {
-				t.Fatalf("%v (run go test ./backend/parse/web -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (run with -update if the change is intended)\n got:\n%s", name, goldenPath, got)
-			}
+			testenv.Golden(t, filepath.Join("testdata", name+".golden.json"), golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, *update)
 		})
 	}
 }
