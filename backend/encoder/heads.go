@@ -411,58 +411,15 @@ func (t *Tokenizer) chunkOffsets(chunk string, base int, emit func(id int32, s, 
 	}
 	if !same {
 		for _, w := range ref {
-			t.wordpieceSpans(w, func(id int32, _, _ int) { emit(id, base, base+len(chunk)) })
+			t.wordpiece(w, func(id int32, _, _ int) bool { emit(id, base, base+len(chunk)); return true })
 		}
 		return
 	}
 	for _, tok := range toks {
-		t.wordpieceSpans(tok.s.String(), func(id int32, s, e int) {
+		t.wordpiece(tok.s.String(), func(id int32, s, e int) bool {
 			emit(id, tok.src[s][0], tok.src[e-1][1])
+			return true
 		})
-	}
-}
-
-// wordpieceSpans is wordpiece with each piece's byte range in word.
-func (t *Tokenizer) wordpieceSpans(word string, emit func(id int32, s, e int)) {
-	if word == "" {
-		return
-	}
-	if utf8.RuneCountInString(word) > t.maxWord {
-		emit(t.unk, 0, len(word))
-		return
-	}
-	type span struct {
-		id   int32
-		s, e int
-	}
-	var pieces []span
-	for start := 0; start < len(word); {
-		end := len(word)
-		found := int32(-1)
-		for end > start {
-			var id int32
-			var ok bool
-			if start == 0 {
-				id, ok = t.vocab[word[start:end]]
-			} else {
-				id, ok = t.cont[word[start:end]]
-			}
-			if ok {
-				found = id
-				break
-			}
-			_, size := utf8.DecodeLastRuneInString(word[start:end])
-			end -= size
-		}
-		if found < 0 {
-			emit(t.unk, 0, len(word))
-			return
-		}
-		pieces = append(pieces, span{found, start, end})
-		start = end
-	}
-	for _, p := range pieces {
-		emit(p.id, p.s, p.e)
 	}
 }
 

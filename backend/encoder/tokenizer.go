@@ -192,7 +192,7 @@ func (t *Tokenizer) wordpieces(text string, limit int, emit func(int32)) {
 			if limit >= 0 && n >= limit {
 				return
 			}
-			t.wordpiece(word, more)
+			t.wordpiece(word, func(id int32, _, _ int) bool { return more(id) })
 		}
 		if sp >= 0 && !more(sp) {
 			return
@@ -226,17 +226,22 @@ func (t *Tokenizer) cutSpecial(text string) (before string, id int32, after stri
 }
 
 // wordpiece splits one basic token greedily, longest match first, and calls
-// emit for each piece until emit returns false.
-func (t *Tokenizer) wordpiece(word string, emit func(int32) bool) {
+// emit with each piece's id and byte range in word until emit returns false.
+// A word with an unknown part (or longer than maxWord) is one [UNK] that
+// spans the whole word.
+func (t *Tokenizer) wordpiece(word string, emit func(id int32, s, e int) bool) {
 	if utf8.RuneCountInString(word) > t.maxWord {
-		emit(t.unk)
+		emit(t.unk, 0, len(word))
 		return
 	}
 	// Find all pieces first: a word with an unknown part is one [UNK].
-	var buf [16]int32
+	type piece struct {
+		id  int32
+		end int
+	}
+	var buf [16]piece
 	pieces := buf[:0]
-	start := 0
-	for start < len(word) {
+	for start := 0; start < len(word); {
 		end := len(word)
 		found := int32(-1)
 		for end > start {
@@ -252,20 +257,22 @@ func (t *Tokenizer) wordpiece(word string, emit func(int32) bool) {
 				found = id
 				break
 			}
-			_, size := utf8.DecodeLastRuneInString(word[start:end])
+			_, size := utf8.DecodeLastRuneInString(sub)
 			end -= size
 		}
 		if found < 0 {
-			pieces = append(pieces[:0], t.unk)
-			break
-		}
-		pieces = append(pieces, found)
-		start = end
-	}
-	for _, id := range pieces {
-		if !emit(id) {
+			emit(t.unk, 0, len(word))
 			return
 		}
+		pieces = append(pieces, piece{found, end})
+		start = end
+	}
+	start := 0
+	for _, p := range pieces {
+		if !emit(p.id, start, p.end) {
+			return
+		}
+		start = p.end
 	}
 }
 
