@@ -100,7 +100,7 @@ type SpeedRow struct {
 	Ratio float64 `json:"ratio"`
 }
 
-// Share returns passed/total, or 0.
+// share returns passed/total, or 0 when there is nothing to count.
 func share(passed, total int) float64 {
 	if total == 0 {
 		return 0
