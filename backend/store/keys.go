@@ -14,6 +14,14 @@ import "encoding/binary"
 //	l/<docID><start>   up to locationsPerKey locations (JSON []core.Location)
 //	                   starting at byte offset start (uint64)
 //	b/<docID><page>    a PDF page's word boxes (uint32 page; boxBytes each)
+//	p/<term>0<docID>   one document's postings for a keyword term (0 is a
+//	                   zero byte; the value is encoded by package index)
+//	k/<docID>          the terms a document has postings for
+//	n/<docID>          a document's keyword totals (encoded by package index)
+//	s/vecseq           the vector write sequence (uint64), advanced by every
+//	                   write or delete of vectors
+//	g/<name>           a snapshot's header (generation, size, parts)
+//	G/<name>0<gen><n>  a snapshot's n-th part (uint32 n) of generation gen
 //
 // IDs are big-endian uint64 so keys sort by id. A chunk id is its document
 // id shifted left by chunkBits plus the chunk's ordinal, so one document's
@@ -37,7 +45,20 @@ var (
 	prefixVector   = []byte("e/")
 	prefixLocation = []byte("l/")
 	prefixBox      = []byte("b/")
+	prefixPosting  = []byte("p/")
+	prefixTermList = []byte("k/")
+	prefixKwStats  = []byte("n/")
+	keyVecSeq      = []byte("s/vecseq")
+	prefixBlobHead = []byte("g/")
+	prefixBlobPart = []byte("G/")
 )
+
+// postingKey is p/<term>\x00<docID>. Terms never hold a zero byte.
+func postingKey(term string, docID uint64) []byte {
+	k := make([]byte, 0, len(prefixPosting)+len(term)+9)
+	k = append(append(append(k, prefixPosting...), term...), 0)
+	return binary.BigEndian.AppendUint64(k, docID)
+}
 
 func withID(prefix []byte, id uint64) []byte {
 	k := make([]byte, len(prefix)+8)

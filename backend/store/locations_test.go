@@ -26,7 +26,7 @@ func TestLocationsAndBoxesRoundTrip(t *testing.T) {
 	}
 	doc := &core.Document{Text: b.String(), Locations: locs, Boxes: boxes}
 	rec := FileRecord{Path: "/a/s.csv", Format: "csv"}
-	if _, err := s.PutDocument(rec, doc, nil); err != nil {
+	if _, err := s.PutDocument(rec, doc, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := s.File(rec.Path)
@@ -53,7 +53,7 @@ func TestLocationsAndBoxesRoundTrip(t *testing.T) {
 	}
 
 	// Replacing the document removes the old layout.
-	if _, err := s.PutDocument(rec, &core.Document{Text: "new"}, nil); err != nil {
+	if _, err := s.PutDocument(rec, &core.Document{Text: "new"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if loc, ok, _ := s.LocationAt(got.DocID, 2); ok {

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -44,9 +45,17 @@ type FileRecord struct {
 
 // Store is an open library database. It is safe for concurrent use.
 type Store struct {
-	db    *badger.DB
-	seqMu sync.Mutex // guards the document id counter (keyDocSeq)
+	db     *badger.DB
+	seqMu  sync.Mutex // guards the document id counter (keyDocSeq)
+	vecMu  sync.Mutex // guards the vector write sequence (keyVecSeq)
+	writes atomic.Uint64
 }
+
+// Writes counts the changes to documents and postings since Open, so
+// caches of derived figures (such as keyword totals) know when to refresh.
+func (s *Store) Writes() uint64 { return s.writes.Load() }
+
+func (s *Store) wrote() { s.writes.Add(1) }
 
 // Open opens (creating if needed) the database in dir.
 func Open(dir string) (*Store, error) {
@@ -172,26 +181,27 @@ func (s *Store) Files() ([]FileRecord, error) {
 // chunks that were removed.
 func (s *Store) PutFile(rec FileRecord) ([]uint64, error) {
 	rec.DocID, rec.Chunks, rec.Pages = 0, 0, nil
-	return s.replace(rec, nil, nil)
+	return s.replace(rec, nil, nil, nil)
 }
 
 // PutDocument stores an indexed file with its document (text, locations and
-// word boxes) and chunks, replacing the document it had before. Chunk ids
-// are assigned here and written back into chunks. It returns the ids of the
+// word boxes), chunks and keyword postings (post may be nil), replacing the
+// document it had before. Chunk ids are assigned here, the i-th chunk's
+// ordinal being i, and written back into chunks. It returns the ids of the
 // chunks that were removed.
-func (s *Store) PutDocument(rec FileRecord, doc *core.Document, chunks []core.Chunk) ([]uint64, error) {
+func (s *Store) PutDocument(rec FileRecord, doc *core.Document, chunks []core.Chunk, post *Postings) ([]uint64, error) {
 	if len(chunks) > MaxChunksPerDoc {
 		return nil, fmt.Errorf("store %s: %d chunks is more than %d: %w", rec.Path, len(chunks), MaxChunksPerDoc, core.ErrTooLarge)
 	}
 	rec.State = StateIndexed
 	rec.Chunks = len(chunks)
-	return s.replace(rec, doc, chunks)
+	return s.replace(rec, doc, chunks, post)
 }
 
 // replace writes rec and its document. The document's text and chunks are
 // written first and the file record last, so a crash in between leaves only
 // unreferenced chunks, which DeleteOrphans removes.
-func (s *Store) replace(rec FileRecord, doc *core.Document, chunks []core.Chunk) ([]uint64, error) {
+func (s *Store) replace(rec FileRecord, doc *core.Document, chunks []core.Chunk, post *Postings) ([]uint64, error) {
 	old, found, err := s.File(rec.Path)
 	if err != nil {
 		return nil, err
@@ -215,6 +225,12 @@ func (s *Store) replace(rec FileRecord, doc *core.Document, chunks []core.Chunk)
 			}
 			b.set(withID(prefixChunk, chunks[i].ID), v)
 		}
+		if post != nil {
+			if err := putPostings(b, rec.DocID, post); err != nil {
+				b.txn.Discard()
+				return nil, fmt.Errorf("store %s: %w", rec.Path, err)
+			}
+		}
 		if err := b.flush(); err != nil {
 			return nil, fmt.Errorf("store %s: %w", rec.Path, err)
 		}
@@ -222,6 +238,7 @@ func (s *Store) replace(rec FileRecord, doc *core.Document, chunks []core.Chunk)
 	if err := s.UpdateFile(rec); err != nil {
 		return nil, fmt.Errorf("store %s: %w", rec.Path, err)
 	}
+	s.wrote()
 	if found && old.DocID != 0 {
 		return s.deleteDoc(old.DocID)
 	}
@@ -257,12 +274,12 @@ func (s *Store) RemoveFile(path string) ([]uint64, error) {
 	return nil, nil
 }
 
-// deleteDoc removes a document's text, chunks and vectors, returning the
-// removed chunk ids.
+// deleteDoc removes a document's text, chunks, postings and vectors,
+// returning the removed chunk ids.
 func (s *Store) deleteDoc(docID uint64) ([]uint64, error) {
 	var ids []uint64
 	lo, hi := ChunkID(docID, 0), ChunkID(docID+1, 0)
-	err := s.scanRange(withID(prefixChunk, lo), withID(prefixChunk, hi), func(k []byte) error {
+	err := s.scanRange(withID(prefixChunk, lo), withID(prefixChunk, hi), false, func(k, _ []byte) error {
 		ids = append(ids, idOf(k, prefixChunk))
 		return nil
 	})
@@ -278,16 +295,27 @@ func (s *Store) deleteDoc(docID uint64) ([]uint64, error) {
 			return nil, err
 		}
 	}
+	postings, err := s.postingKeys(docID)
+	if err != nil {
+		return nil, err
+	}
+	s.vecMu.Lock()
+	defer s.vecMu.Unlock()
 	b := s.newBatch()
 	b.del(withID(prefixText, docID))
-	for _, k := range layout {
+	for _, k := range append(layout, postings...) {
 		b.del(k)
 	}
 	for _, id := range ids {
 		b.del(withID(prefixChunk, id))
 		b.del(withID(prefixVector, id))
 	}
-	return ids, b.flush()
+	if len(ids) > 0 {
+		s.advanceVecSeq(b)
+	}
+	err = b.flush()
+	s.wrote()
+	return ids, err
 }
 
 // DeleteOrphans removes documents that no file record points at (left by a
@@ -393,11 +421,55 @@ func (s *Store) EachChunk(fn func(core.Chunk) error) error {
 
 // PutVectors stores embeddings by chunk id, in bounded batches.
 func (s *Store) PutVectors(ids []uint64, vecs [][]float32) error {
+	s.vecMu.Lock()
+	defer s.vecMu.Unlock()
 	b := s.newBatch()
 	for i, id := range ids {
 		b.set(withID(prefixVector, id), encodeVector(vecs[i]))
 	}
+	s.advanceVecSeq(b)
 	return b.flush()
+}
+
+// VectorSeq returns the vector write sequence: it advances with every
+// write or delete of vectors, so a snapshot of the vector index can record
+// which writes it covers.
+func (s *Store) VectorSeq() (uint64, error) {
+	s.vecMu.Lock()
+	defer s.vecMu.Unlock()
+	return s.vecSeq()
+}
+
+func (s *Store) vecSeq() (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyVecSeq)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("vector sequence has %d bytes, want 8", len(v))
+			}
+			seq = binary.BigEndian.Uint64(v)
+			return nil
+		})
+	})
+	return seq, err
+}
+
+// advanceVecSeq adds the next vector sequence number to b, as its last
+// write. The caller holds vecMu.
+func (s *Store) advanceVecSeq(b *batch) {
+	seq, err := s.vecSeq()
+	if err != nil {
+		b.err = err
+		return
+	}
+	b.set(keyVecSeq, binary.BigEndian.AppendUint64(nil, seq+1))
 }
 
 // EachVector calls fn for every stored embedding in id order. vec is only
@@ -412,7 +484,14 @@ func (s *Store) EachVector(fn func(id uint64, vec []float32) error) error {
 
 // DeleteAllVectors drops every embedding, e.g. when the model changes.
 func (s *Store) DeleteAllVectors() error {
-	return s.db.DropPrefix(prefixVector)
+	s.vecMu.Lock()
+	defer s.vecMu.Unlock()
+	if err := s.db.DropPrefix(prefixVector); err != nil {
+		return err
+	}
+	b := s.newBatch()
+	s.advanceVecSeq(b)
+	return b.flush()
 }
 
 func encodeVector(v []float32) []byte {
@@ -432,41 +511,36 @@ func decodeVector(b []byte, dst []float32) []float32 {
 
 // scan iterates over all keys with prefix; v is nil unless values is set.
 func (s *Store) scan(prefix []byte, values bool, fn func(k, v []byte) error) error {
+	return s.iterate(prefix, prefix, nil, values, fn)
+}
+
+// scanRange iterates over keys in [lo, hi); v is nil unless values is set.
+func (s *Store) scanRange(lo, hi []byte, values bool, fn func(k, v []byte) error) error {
+	return s.iterate(nil, lo, hi, values, fn)
+}
+
+// iterate calls fn for the keys with prefix from seek on, stopping before
+// hi (when not nil).
+func (s *Store) iterate(prefix, seek, hi []byte, values bool, fn func(k, v []byte) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchValues = values
 		opts.Prefix = prefix
 		it := txn.NewIterator(opts)
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
+		for it.Seek(seek); it.Valid(); it.Next() {
 			item := it.Item()
-			var err error
-			if values {
-				err = item.Value(func(v []byte) error { return fn(item.Key(), v) })
-			} else {
-				err = fn(item.Key(), nil)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// scanRange iterates over keys in [lo, hi).
-func (s *Store) scanRange(lo, hi []byte, fn func(k []byte) error) error {
-	return s.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(lo); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			if string(k) >= string(hi) {
+			k := item.Key()
+			if hi != nil && string(k) >= string(hi) {
 				return nil
 			}
-			if err := fn(k); err != nil {
+			var err error
+			if values {
+				err = item.Value(func(v []byte) error { return fn(k, v) })
+			} else {
+				err = fn(k, nil)
+			}
+			if err != nil {
 				return err
 			}
 		}

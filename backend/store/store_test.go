@@ -27,7 +27,7 @@ func TestDocumentRoundTripAcrossReopen(t *testing.T) {
 	}
 	rec := FileRecord{Path: "/a/b.txt", Root: "/a", Format: "txt", Hash: "h1",
 		Pages: []core.PageSpan{{Page: 1, Start: 0, End: len(text)}}}
-	if _, err := s.PutDocument(rec, &core.Document{Text: text}, chunks); err != nil {
+	if _, err := s.PutDocument(rec, &core.Document{Text: text}, chunks, nil); err != nil {
 		t.Fatalf("PutDocument: %v", err)
 	}
 	if chunks[0].ID == 0 || chunks[1].ID != chunks[0].ID+1 {
@@ -90,14 +90,14 @@ func TestReplaceAndRemoveDropOldChunks(t *testing.T) {
 	s, _ := openTemp(t)
 	defer s.Close()
 	first := []core.Chunk{{Text: "one"}, {Text: "two"}}
-	if _, err := s.PutDocument(FileRecord{Path: "/x.txt", Hash: "1"}, &core.Document{Text: "one two"}, first); err != nil {
+	if _, err := s.PutDocument(FileRecord{Path: "/x.txt", Hash: "1"}, &core.Document{Text: "one two"}, first, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.PutVectors([]uint64{first[0].ID}, [][]float32{{1}}); err != nil {
 		t.Fatal(err)
 	}
 	second := []core.Chunk{{Text: "three"}}
-	removed, err := s.PutDocument(FileRecord{Path: "/x.txt", Hash: "2"}, &core.Document{Text: "three"}, second)
+	removed, err := s.PutDocument(FileRecord{Path: "/x.txt", Hash: "2"}, &core.Document{Text: "three"}, second, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestReplaceAndRemoveDropOldChunks(t *testing.T) {
 func TestDeleteOrphans(t *testing.T) {
 	s, _ := openTemp(t)
 	defer s.Close()
-	if _, err := s.PutDocument(FileRecord{Path: "/keep.txt"}, &core.Document{Text: "keep"}, []core.Chunk{{Text: "keep"}}); err != nil {
+	if _, err := s.PutDocument(FileRecord{Path: "/keep.txt"}, &core.Document{Text: "keep"}, []core.Chunk{{Text: "keep"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Simulate a crash after the text and chunks were written but before
@@ -169,7 +169,7 @@ func TestManyChunksCommitInBatches(t *testing.T) {
 	for i := range chunks {
 		chunks[i] = core.Chunk{Text: string(big)}
 	}
-	if _, err := s.PutDocument(FileRecord{Path: "/big.txt"}, &core.Document{Text: "x"}, chunks); err != nil {
+	if _, err := s.PutDocument(FileRecord{Path: "/big.txt"}, &core.Document{Text: "x"}, chunks, nil); err != nil {
 		t.Fatalf("PutDocument: %v", err)
 	}
 	n := 0

@@ -1,0 +1,364 @@
+package index
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+
+	"folio/backend/core"
+	"folio/backend/store"
+)
+
+// keywordsVersion names the postings encoding and the Terms rules. When it
+// changes, OpenKeywords rebuilds every document's postings from its chunks.
+const keywordsVersion = "1"
+
+// keywordsSetting is the store setting that records keywordsVersion.
+const keywordsSetting = "keywords.version"
+
+// maxPrefixTerms bounds how many stored terms one prefix query expands to.
+const maxPrefixTerms = 64
+
+// Keywords is a BM25 keyword index over postings kept in the store, next to
+// their documents: a document's postings are written and deleted in the
+// same transactions as its chunks, so the index never disagrees with the
+// library. Safe for concurrent use.
+//
+// Queries are words, "quoted phrases" (all words, adjacent and in order)
+// and prefixes ending in * (trac* matches trace and tracing).
+type Keywords struct {
+	st *store.Store
+
+	mu     sync.Mutex // guards totals and at
+	totals kwTotals
+	at     uint64 // st.Writes() when totals were summed; 0 = never
+}
+
+// kwTotals are the figures BM25 normalises by.
+type kwTotals struct {
+	chunks   int // chunks indexed
+	totalLen int // their total length in terms
+}
+
+// OpenKeywords returns the keyword index of st, first writing postings for
+// documents stored without them (or with an older encoding).
+func OpenKeywords(ctx context.Context, st *store.Store) (*Keywords, error) {
+	x := &Keywords{st: st}
+	v, err := st.Setting(keywordsSetting)
+	if err != nil {
+		return nil, err
+	}
+	if string(v) != keywordsVersion {
+		if err := st.DropPostings(); err != nil {
+			return nil, err
+		}
+	}
+	missing, err := st.DocsWithoutPostings()
+	if err != nil {
+		return nil, fmt.Errorf("open keyword index: %w", err)
+	}
+	for _, doc := range missing {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		chunks, err := st.Chunks(doc)
+		if err != nil {
+			return nil, fmt.Errorf("rebuild keyword index: %w", err)
+		}
+		if err := st.PutPostings(doc, EncodePostings(chunks)); err != nil {
+			return nil, fmt.Errorf("rebuild keyword index: %w", err)
+		}
+	}
+	if string(v) != keywordsVersion {
+		if err := st.SetSetting(keywordsSetting, []byte(keywordsVersion)); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+// EncodePostings returns the postings of one document's chunks, the i-th
+// chunk having ordinal i (as store.PutDocument numbers them).
+//
+// A term's value lists, for each chunk that has it, the chunk's ordinal
+// (as the gap from the previous one), the term's count in it, and the
+// chunk's length in terms, all as uvarints. Stats holds the number of
+// chunks and their total length.
+func EncodePostings(chunks []core.Chunk) *store.Postings {
+	post := &store.Postings{Terms: map[string][]byte{}}
+	last := map[string]int{}
+	total := 0
+	for i, c := range chunks {
+		terms := Terms(c.Text)
+		total += len(terms)
+		tf := map[string]int{}
+		for _, t := range terms {
+			tf[t]++
+		}
+		for t, n := range tf {
+			prev, seen := last[t]
+			if !seen {
+				prev = 0
+			}
+			v := post.Terms[t]
+			v = binary.AppendUvarint(v, uint64(i-prev))
+			v = binary.AppendUvarint(v, uint64(n))
+			v = binary.AppendUvarint(v, uint64(len(terms)))
+			post.Terms[t] = v
+			last[t] = i
+		}
+	}
+	post.Stats = binary.AppendUvarint(binary.AppendUvarint(nil, uint64(len(chunks))), uint64(total))
+	return post
+}
+
+// posting is one chunk's entry in a term's postings.
+type posting struct {
+	id      uint64
+	tf, len int
+}
+
+// eachPosting decodes one document's postings for a term.
+func eachPosting(doc uint64, v []byte, fn func(posting)) error {
+	ord := uint64(0)
+	for first := true; len(v) > 0; first = false {
+		var f [3]uint64
+		for i := range f {
+			n, w := binary.Uvarint(v)
+			if w <= 0 {
+				return fmt.Errorf("document %d: damaged keyword postings", doc)
+			}
+			f[i], v = n, v[w:]
+		}
+		if first {
+			ord = f[0]
+		} else {
+			ord += f[0]
+		}
+		fn(posting{id: store.ChunkID(doc, int(ord)), tf: int(f[1]), len: int(f[2])})
+	}
+	return nil
+}
+
+// sums returns the totals, summing the stored ones again after writes.
+func (x *Keywords) sums() (kwTotals, error) {
+	w := x.st.Writes()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.at == w+1 {
+		return x.totals, nil
+	}
+	var t kwTotals
+	err := x.st.EachPostingStats(func(doc uint64, v []byte) error {
+		n, w1 := binary.Uvarint(v)
+		l, w2 := binary.Uvarint(v[max(w1, 0):])
+		if w1 <= 0 || w2 <= 0 {
+			return fmt.Errorf("document %d: damaged keyword totals", doc)
+		}
+		t.chunks += int(n)
+		t.totalLen += int(l)
+		return nil
+	})
+	if err != nil {
+		return kwTotals{}, err
+	}
+	x.totals, x.at = t, w+1
+	return t, nil
+}
+
+// Len returns the number of indexed chunks.
+func (x *Keywords) Len() int {
+	t, err := x.sums()
+	if err != nil {
+		return 0
+	}
+	return t.chunks
+}
+
+// IDF returns the inverse document frequency of a term (as from Terms),
+// or 0 when it cannot be read.
+func (x *Keywords) IDF(term string) float64 {
+	t, err := x.sums()
+	if err != nil {
+		return 0
+	}
+	df := 0
+	err = x.st.Postings(term, func(doc uint64, v []byte) error {
+		return eachPosting(doc, v, func(posting) { df++ })
+	})
+	if err != nil {
+		return 0
+	}
+	return idf(t.chunks, df)
+}
+
+func idf(n, df int) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// Query is a parsed keyword query.
+type Query struct {
+	Terms    []string   // plain terms
+	Phrases  [][]string // each phrase's terms, which must be adjacent
+	Prefixes []string   // prefixes to expand to stored terms
+}
+
+// ParseQuery splits a query into terms, "quoted phrases" and prefix*es.
+func ParseQuery(q string) Query {
+	var out Query
+	for i, part := range strings.Split(q, `"`) {
+		if i%2 == 1 { // inside quotes
+			if p := Terms(part); len(p) > 1 {
+				out.Phrases = append(out.Phrases, p)
+			} else {
+				out.Terms = append(out.Terms, p...)
+			}
+			continue
+		}
+		for _, w := range strings.Fields(part) {
+			if stem, ok := strings.CutSuffix(w, "*"); ok {
+				stem = strings.TrimFunc(strings.ToLower(stem), func(r rune) bool {
+					return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+				})
+				if len(stem) >= 2 {
+					out.Prefixes = append(out.Prefixes, stem)
+					continue
+				}
+			}
+			out.Terms = append(out.Terms, Terms(w)...)
+		}
+	}
+	return out
+}
+
+// Search returns the k chunks scoring highest for query under BM25. keep,
+// when not nil, says which chunks may be returned.
+func (x *Keywords) Search(ctx context.Context, query string, k int, keep func(id uint64) bool) ([]Result, error) {
+	if k <= 0 {
+		return nil, nil
+	}
+	q := ParseQuery(query)
+	terms := slices.Clone(q.Terms)
+	for _, p := range q.Phrases {
+		terms = append(terms, p...)
+	}
+	for _, p := range q.Prefixes {
+		more, err := x.st.TermsWithPrefix(p, maxPrefixTerms)
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, more...)
+	}
+	slices.Sort(terms)
+	terms = slices.Compact(terms)
+	t, err := x.sums()
+	if err != nil || t.chunks == 0 {
+		return nil, err
+	}
+	avg := float64(t.totalLen) / float64(t.chunks)
+	scores := map[uint64]float64{}
+	var hits map[uint64]int // per chunk, how many phrase terms it has
+	need := phraseTerms(q.Phrases)
+	if len(need) > 0 {
+		hits = map[uint64]int{}
+	}
+	var list []posting
+	for _, term := range terms {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		list = list[:0]
+		err := x.st.Postings(term, func(doc uint64, v []byte) error {
+			return eachPosting(doc, v, func(p posting) { list = append(list, p) })
+		})
+		if err != nil {
+			return nil, err
+		}
+		w := idf(t.chunks, len(list))
+		for _, p := range list {
+			if keep != nil && !keep(p.id) {
+				continue
+			}
+			f := float64(p.tf)
+			norm := 1 - bm25B + bm25B*float64(p.len)/avg
+			scores[p.id] += w * f * (bm25K1 + 1) / (f + bm25K1*norm)
+			if need[term] {
+				hits[p.id]++
+			}
+		}
+	}
+	ranked := make([]Result, 0, len(scores))
+	for id, s := range scores {
+		if hits != nil && hits[id] < len(need) {
+			continue
+		}
+		ranked = append(ranked, Result{ID: id, Score: s})
+	}
+	slices.SortFunc(ranked, byScore)
+	if len(q.Phrases) == 0 {
+		return ranked[:min(k, len(ranked))], nil
+	}
+	// Phrases: check adjacency in the chunk's text, best first, until k.
+	var out []Result
+	for _, r := range ranked {
+		if len(out) == k {
+			break
+		}
+		c, err := x.st.Chunk(r.ID)
+		if errors.Is(err, core.ErrNotFound) {
+			continue // removed while we searched
+		}
+		if err != nil {
+			return nil, err
+		}
+		if hasPhrases(Terms(c.Text), q.Phrases) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// byScore orders results best first, ties by id.
+func byScore(a, b Result) int {
+	switch {
+	case a.Score > b.Score:
+		return -1
+	case a.Score < b.Score:
+		return 1
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
+}
+
+func phraseTerms(phrases [][]string) map[string]bool {
+	need := map[string]bool{}
+	for _, p := range phrases {
+		for _, t := range p {
+			need[t] = true
+		}
+	}
+	return need
+}
+
+// hasPhrases reports whether terms holds every phrase as a run.
+func hasPhrases(terms []string, phrases [][]string) bool {
+	for _, p := range phrases {
+		found := false
+		for i := 0; i+len(p) <= len(terms) && !found; i++ {
+			found = slices.Equal(terms[i:i+len(p)], p)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,189 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+
+	"folio/backend/core"
+	"folio/backend/store"
+)
+
+// keywordLibrary stores each document (a list of chunk texts) with its
+// postings and returns the store, its keyword index and the chunk ids.
+func keywordLibrary(t *testing.T, docs map[string][]string) (*store.Store, *Keywords, map[string][]uint64) {
+	t.Helper()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ids := map[string][]uint64{}
+	for path, texts := range docs {
+		ids[path] = putDoc(t, st, path, texts)
+	}
+	kw, err := OpenKeywords(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, kw, ids
+}
+
+func putDoc(t *testing.T, st *store.Store, path string, texts []string) []uint64 {
+	t.Helper()
+	var chunks []core.Chunk
+	all := ""
+	for _, s := range texts {
+		chunks = append(chunks, core.Chunk{Start: len(all), End: len(all) + len(s), Text: s})
+		all += s
+	}
+	if _, err := st.PutDocument(store.FileRecord{Path: path}, &core.Document{Text: all}, chunks, EncodePostings(chunks)); err != nil {
+		t.Fatal(err)
+	}
+	var out []uint64
+	for _, c := range chunks {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+func kwSearch(t *testing.T, kw *Keywords, q string, keep func(uint64) bool) []Result {
+	t.Helper()
+	got, err := kw.Search(context.Background(), q, 10, keep)
+	if err != nil {
+		t.Fatalf("Search(%q): %v", q, err)
+	}
+	return got
+}
+
+// TestKeywordsScoreLikeTheInMemoryBM25 checks the stored postings against
+// the plain in-memory BM25 over the same chunks: same ranking, same scores.
+func TestKeywordsScoreLikeTheInMemoryBM25(t *testing.T) {
+	docs := map[string][]string{
+		"/a": {"The trace tree records hot loops in the interpreter.", "Side exits leave the trace."},
+		"/b": {"Garbage collection pauses and heap growth.", "Loops allocate on the heap."},
+		"/c": {"Loops, loops and more loops: tracing JIT compilers.", "", "Type-specialised traces of loops."},
+	}
+	_, kw, ids := keywordLibrary(t, docs)
+	mem := NewBM25()
+	for path, texts := range docs {
+		for i, s := range texts {
+			mem.Add(ids[path][i], s)
+		}
+	}
+	if kw.Len() != mem.Len() {
+		t.Errorf("Len = %d, want %d", kw.Len(), mem.Len())
+	}
+	for _, q := range []string{"trace trees", "loops", "heap loops", "hot interpreter exits", "the and of", "nothing matches"} {
+		got, want := kwSearch(t, kw, q, nil), mem.Search(q, 10)
+		if len(got) != len(want) {
+			t.Errorf("Search(%q) = %v, want %v", q, got, want)
+			continue
+		}
+		for i := range got {
+			if got[i].ID != want[i].ID || math.Abs(got[i].Score-want[i].Score) > 1e-9 {
+				t.Errorf("Search(%q)[%d] = %+v, want %+v", q, i, got[i], want[i])
+			}
+		}
+	}
+	for _, term := range []string{"loop", "heap", "absent"} {
+		if got, want := kw.IDF(term), mem.IDF(term); math.Abs(got-want) > 1e-12 {
+			t.Errorf("IDF(%q) = %v, want %v", term, got, want)
+		}
+	}
+}
+
+func TestKeywordsPhrasesPrefixesAndFilters(t *testing.T) {
+	_, kw, ids := keywordLibrary(t, map[string][]string{
+		"/a": {"hot loops are traced", "the loops run hot"},
+		"/b": {"tracing hot loops", "a trace of the heap"},
+	})
+	a, b := ids["/a"], ids["/b"]
+	idsOf := func(rs []Result) []uint64 {
+		var out []uint64
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	set := func(rs []Result) map[uint64]bool {
+		m := map[uint64]bool{}
+		for _, r := range rs {
+			m[r.ID] = true
+		}
+		return m
+	}
+	tests := []struct {
+		query string
+		keep  func(uint64) bool
+		want  map[uint64]bool
+	}{
+		{`"hot loops"`, nil, map[uint64]bool{a[0]: true, b[0]: true}},
+		{`"loops hot"`, nil, map[uint64]bool{}},
+		{`"run hot" loops`, nil, map[uint64]bool{a[1]: true}},
+		{`trac*`, nil, map[uint64]bool{a[0]: true, b[0]: true, b[1]: true}},
+		{`heap`, nil, map[uint64]bool{b[1]: true}},
+		{`loops`, func(id uint64) bool { return store.DocOf(id) == store.DocOf(b[0]) }, map[uint64]bool{b[0]: true}},
+	}
+	for _, tt := range tests {
+		if got := set(kwSearch(t, kw, tt.query, tt.keep)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Search(%s) = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	if got := idsOf(kwSearch(t, kw, "", nil)); len(got) != 0 {
+		t.Errorf("empty query found %v", got)
+	}
+}
+
+func TestKeywordsFollowTheStore(t *testing.T) {
+	st, kw, _ := keywordLibrary(t, map[string][]string{"/a": {"alpha beta"}, "/b": {"beta gamma"}})
+	if got := len(kwSearch(t, kw, "beta", nil)); got != 2 {
+		t.Fatalf("beta found %d chunks, want 2", got)
+	}
+	if _, err := st.RemoveFile("/a"); err != nil {
+		t.Fatal(err)
+	}
+	newIDs := putDoc(t, st, "/b", []string{"delta"})
+	if got := kwSearch(t, kw, "beta", nil); len(got) != 0 {
+		t.Errorf("after remove and replace, beta found %v", got)
+	}
+	if got := kwSearch(t, kw, "delta", nil); len(got) != 1 || got[0].ID != newIDs[0] {
+		t.Errorf("delta found %v, want [%d]", got, newIDs[0])
+	}
+	if kw.Len() != 1 {
+		t.Errorf("Len = %d, want 1", kw.Len())
+	}
+}
+
+func TestOpenKeywordsRebuildsMissingPostings(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 3 {
+		chunks := []core.Chunk{{Text: fmt.Sprintf("old library chunk %d", i)}}
+		if _, err := st.PutDocument(store.FileRecord{Path: fmt.Sprint("/", i)}, &core.Document{Text: chunks[0].Text}, chunks, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kw, err := OpenKeywords(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(kwSearch(t, kw, "library", nil)); got != 3 {
+		t.Errorf("after rebuild, library found %d chunks, want 3", got)
+	}
+	// An older encoding is dropped and written again.
+	if err := st.SetSetting(keywordsSetting, []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	if kw, err = OpenKeywords(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(kwSearch(t, kw, "chunk", nil)); got != 3 || kw.Len() != 3 {
+		t.Errorf("after re-encoding, chunk found %d chunks of %d, want 3 of 3", got, kw.Len())
+	}
+}
