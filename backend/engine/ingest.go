@@ -19,6 +19,7 @@ import (
 
 	"folio/backend/chunk"
 	"folio/backend/core"
+	"folio/backend/index"
 	"folio/backend/store"
 )
 
@@ -225,7 +226,7 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 		return e.fail(rec, outcome, "no text found")
 	}
 	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
-	removed, err := e.store.PutDocument(rec, &doc, chunks)
+	removed, err := e.store.PutDocument(rec, &doc, chunks, index.EncodePostings(chunks))
 	if err != nil {
 		return "", nil, err
 	}
