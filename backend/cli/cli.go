@@ -6,6 +6,7 @@
 //	folio [--data DIR] search [--json] [-k N] QUERY
 //	folio parse --json FILE
 //	folio eval parse [--json] [-v] [--shared DIR]
+//	folio eval retrieval --beir DIR [--qrels FILE] [--mode MODE] [--model DIR] [--json] [-v]
 //	folio [--data DIR] embed [--model NAME] --json < texts
 //	folio [--data DIR] models install [--name NAME] DIR
 //	folio [--data DIR] status [--json]
@@ -51,6 +52,8 @@ Usage:
                                               measure the parsers on the shared corpora
   folio eval embed [--json] [--model DIR] [--python PY]
                                               time the encoder against sentence-transformers
+  folio eval retrieval --beir DIR [--qrels FILE] [--mode bm25|dense|hybrid|rerank] [--model DIR] [--json] [-v]
+                                              nDCG@10, recall and MRR on a BEIR dataset
   folio [--data DIR] embed [--model NAME] --json
                                               embed one text per stdin line; one JSON
                                               array of floats per output line, in order
@@ -366,6 +369,9 @@ func (c *command) eval(args []string) error {
 	if len(args) > 0 && args[0] == "embed" {
 		return c.evalEmbed(args[1:], use)
 	}
+	if len(args) > 0 && args[0] == "retrieval" {
+		return c.evalRetrieval(args[1:])
+	}
 	if len(args) == 0 || args[0] != "parse" {
 		return usageError{use}
 	}
@@ -423,6 +429,55 @@ func (c *command) evalEmbed(args []string, use string) error {
 		return c.printJSON(rep)
 	}
 	rep.WriteText(c.stdout)
+	return nil
+}
+
+// evalRetrieval scores search on a BEIR dataset. --mode takes one mode, a
+// comma-separated list or "all" (bm25, dense, hybrid over one index; one
+// report, or JSON line, per mode).
+func (c *command) evalRetrieval(args []string) error {
+	const use = "eval retrieval: usage: folio eval retrieval --beir DIR [--qrels FILE] [--mode bm25|dense|hybrid|rerank|all] [--model DIR] [--json] [-v]"
+	fs := c.flags("eval retrieval")
+	beir := fs.String("beir", "", "the BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)")
+	qrels := fs.String("qrels", "", "relevance file (default qrels/test.tsv, else qrels/train.tsv)")
+	mode := fs.String("mode", "", "bm25, dense, hybrid or rerank (default hybrid with a model, else bm25)")
+	dir := fs.String("model", "", "embedding model folder (default: the active model of --data)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	verbose := fs.Bool("v", false, "print every query's figures")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *beir == "" {
+		return usageError{use}
+	}
+	if *dir == "" && !c.cfg.NoModel {
+		if d, err := c.modelDir(""); err == nil {
+			*dir = d
+		}
+	}
+	var modes []string
+	if *mode == "all" {
+		modes = []string{evaluate.ModeBM25, evaluate.ModeDense, evaluate.ModeHybrid}
+	} else {
+		modes = strings.Split(*mode, ",")
+	}
+	cfg := evaluate.RetrievalConfig{BEIR: *beir, Qrels: *qrels, ModelDir: *dir}
+	if !*asJSON {
+		cfg.Progress = func(stage string, done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  %s %d/%d", stage, done, total) }
+	}
+	reps, err := evaluate.RetrievalModes(c.ctx, cfg, modes)
+	if !*asJSON {
+		fmt.Fprint(c.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return fmt.Errorf("eval retrieval: %w", err)
+	}
+	for _, rep := range reps {
+		if *asJSON {
+			if err := c.printJSON(rep); err != nil {
+				return err
+			}
+			continue
+		}
+		rep.WriteText(c.stdout, *verbose)
+	}
 	return nil
 }
 
