@@ -63,6 +63,7 @@ Usage:
 Global flags:
   --data DIR     the library folder (default: %s)
   --no-model     ignore any installed model (keyword search only)
+  --reranker DIR a cross-encoder model folder for --mode rerank
 `
 
 // Main runs the command line and returns the process exit code: 0 on
@@ -78,6 +79,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 	var cfg engine.Config
 	fs.StringVar(&cfg.DataDir, "data", "", "library folder")
 	fs.BoolVar(&cfg.NoModel, "no-model", false, "ignore any installed model")
+	fs.StringVar(&cfg.Reranker, "reranker", "", "cross-encoder model folder for reranking")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

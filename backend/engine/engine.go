@@ -36,6 +36,9 @@ type Config struct {
 	ModelDir string
 	// NoModel turns the embedding model off even when one is installed.
 	NoModel bool
+	// Reranker is a cross-encoder model folder; searches in rerank mode
+	// need one (default: none).
+	Reranker string
 	// Parser reads files (default: every supported format, PDFs in a
 	// sandboxed child process).
 	Parser Parser
@@ -145,6 +148,16 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.searcher.Vectors = e.vectors
 		e.searcher.Embed = e.enc
 		e.composer.Embed = e.enc
+	}
+	if cfg.Reranker != "" {
+		if e.searcher.Rerank, err = search.OpenCrossEncoder(cfg.Reranker); err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.searcher.Passage = func(id uint64) (string, error) {
+			c, err := e.store.Chunk(id)
+			return c.Text, err
+		}
 	}
 	return e, nil
 }
