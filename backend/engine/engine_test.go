@@ -15,6 +15,9 @@ import (
 
 func TestMain(m *testing.M) {
 	isolate.RunChildIfRequested() // the PDF parser's child process
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		os.Exit(runKillChild(dir))
+	}
 	os.Exit(m.Run())
 }
 
