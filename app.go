@@ -124,7 +124,7 @@ func (a *App) CancelIndexing() {
 
 // Ask answers a question from the library with cited passages.
 func (a *App) Ask(question string) (core.Answer, error) {
-	return a.eng.Ask(context.Background(), question)
+	return a.eng.Ask(context.Background(), question, engine.Filter{})
 }
 
 // Source returns the page or text around a cited span, marked for display.

@@ -126,7 +126,7 @@ func TestResumePicksUpChangesMadeWhileClosed(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("resume did not finish within a minute")
 	}
-	if hits, err := eng.Search(context.Background(), "falcons", 3); err != nil || len(hits) != 1 {
+	if hits, err := eng.Search(context.Background(), "falcons", engine.SearchOptions{K: 3}); err != nil || len(hits) != 1 {
 		t.Errorf("new file not searchable after resume: %v, %v", hits, err)
 	}
 }

@@ -2,8 +2,8 @@
 // no display needed.
 //
 //	folio [--data DIR] index PATH...
-//	folio [--data DIR] ask [--json] QUESTION
-//	folio [--data DIR] search [--json] [-k N] QUERY
+//	folio [--data DIR] ask [--json] [FILTERS] QUESTION
+//	folio [--data DIR] search [--json] [-k N] [--mode M] [FILTERS] QUERY
 //	folio parse --json FILE
 //	folio eval parse [--json] [-v] [--shared DIR]
 //	folio eval retrieval --beir DIR [--qrels FILE] [--mode MODE] [--model DIR] [--json] [-v]
@@ -45,7 +45,10 @@ Usage:
   folio [--data DIR]                          open the window
   folio [--data DIR] index [--json] PATH...   add files/folders and index them
   folio [--data DIR] ask [--json] QUESTION    answer from the library, with citations
-  folio [--data DIR] search [--json] [-k N] QUERY
+  folio [--data DIR] search [--json] [-k N] [--mode bm25|dense|hybrid|rerank] QUERY
+                                              the best passages for a query
+  ask and search take filters, each repeatable: --folder DIR, --file PATH,
+  --type pdf (a format or an extension)
   folio [--data DIR] status [--json]          the library and each file's state
   folio parse [--json] FILE                   print a file's extracted text
   folio eval parse [--json] [-v] [--shared DIR]
@@ -63,6 +66,7 @@ Usage:
 Global flags:
   --data DIR     the library folder (default: %s)
   --no-model     ignore any installed model (keyword search only)
+  --reranker DIR a cross-encoder model folder for --mode rerank
 `
 
 // Main runs the command line and returns the process exit code: 0 on
@@ -78,6 +82,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 	var cfg engine.Config
 	fs.StringVar(&cfg.DataDir, "data", "", "library folder")
 	fs.BoolVar(&cfg.NoModel, "no-model", false, "ignore any installed model")
+	fs.StringVar(&cfg.Reranker, "reranker", "", "cross-encoder model folder for reranking")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -149,6 +154,24 @@ func (c *command) flags(name string) *flag.FlagSet {
 
 func (c *command) open() (*engine.Engine, error) { return engine.Open(c.ctx, c.cfg) }
 
+// filterFlags adds the repeatable --folder, --file and --type flags.
+func filterFlags(fs *flag.FlagSet) *engine.Filter {
+	var f engine.Filter
+	add := func(list *[]string) func(string) error {
+		return func(v string) error {
+			if abs, err := filepath.Abs(v); err == nil && list != &f.Types {
+				v = abs
+			}
+			*list = append(*list, v)
+			return nil
+		}
+	}
+	fs.Func("folder", "only use files under this folder (repeatable)", add(&f.Folders))
+	fs.Func("file", "only use this file (repeatable)", add(&f.Files))
+	fs.Func("type", "only use files of this type, such as pdf or docx (repeatable)", add(&f.Types))
+	return &f
+}
+
 func (c *command) printJSON(v any) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)
@@ -189,6 +212,7 @@ func (c *command) index(args []string) error {
 func (c *command) ask(args []string) error {
 	fs := c.flags("ask")
 	asJSON := fs.Bool("json", false, "print JSON")
+	filter := filterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{"ask: " + err.Error()}
 	}
@@ -201,7 +225,7 @@ func (c *command) ask(args []string) error {
 		return err
 	}
 	defer eng.Close()
-	ans, err := eng.Ask(c.ctx, q)
+	ans, err := eng.Ask(c.ctx, q, *filter)
 	if err != nil {
 		return err
 	}
@@ -254,6 +278,8 @@ func (c *command) search(args []string) error {
 	fs := c.flags("search")
 	asJSON := fs.Bool("json", false, "print JSON")
 	k := fs.Int("k", 10, "number of hits")
+	mode := fs.String("mode", "", "bm25, dense, hybrid or rerank (default: the best available)")
+	filter := filterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{"search: " + err.Error()}
 	}
@@ -266,7 +292,7 @@ func (c *command) search(args []string) error {
 		return err
 	}
 	defer eng.Close()
-	hits, err := eng.Search(c.ctx, q, *k)
+	hits, err := eng.Search(c.ctx, q, engine.SearchOptions{K: *k, Mode: *mode, Filter: *filter})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,9 @@ type Config struct {
 	ModelDir string
 	// NoModel turns the embedding model off even when one is installed.
 	NoModel bool
+	// Reranker is a cross-encoder model folder; searches in rerank mode
+	// need one (default: none).
+	Reranker string
 	// Parser reads files (default: every supported format, PDFs in a
 	// sandboxed child process).
 	Parser Parser
@@ -67,16 +70,21 @@ type Engine struct {
 	parser    Parser
 	enc       Embedder // nil when no model is installed
 	modelName string
-	vectors   *index.Exact
-	keywords  *index.BM25
+	vectors   *index.Vectors // nil when no model is installed
+	keywords  *index.Keywords
 	searcher  *search.Searcher
 	composer  *answer.Composer
 
 	indexMu sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed
 	closed  bool
 
-	docsMu   sync.RWMutex // guards docPaths
-	docPaths map[uint64]string
+	docsMu sync.RWMutex // guards docs
+	docs   map[uint64]docInfo
+}
+
+// docInfo is what searches need to know of an indexed document.
+type docInfo struct {
+	path, format string
 }
 
 // DefaultDataDir is the per-user application data folder plus "Folio":
@@ -121,7 +129,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser, keywords: index.NewBM25(), docPaths: map[uint64]string{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser, docs: map[uint64]docInfo{}}
 	if err := e.openModel(); err != nil {
 		return nil, err
 	}
@@ -134,11 +142,22 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
-	e.searcher = &search.Searcher{Vectors: e.vectors, Keywords: e.keywords}
+	e.searcher = &search.Searcher{Keywords: e.keywords}
 	e.composer = &answer.Composer{IDF: e.keywords.IDF}
 	if e.enc != nil {
+		e.searcher.Vectors = e.vectors
 		e.searcher.Embed = e.enc
 		e.composer.Embed = e.enc
+	}
+	if cfg.Reranker != "" {
+		if e.searcher.Rerank, err = search.OpenCrossEncoder(cfg.Reranker); err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.searcher.Passage = func(id uint64) (string, error) {
+			c, err := e.store.Chunk(id)
+			return c.Text, err
+		}
 	}
 	return e, nil
 }
@@ -178,39 +197,33 @@ func (e *Engine) load(ctx context.Context) error {
 	}
 	for _, f := range files {
 		if f.DocID != 0 {
-			e.docPaths[f.DocID] = f.Path
+			e.docs[f.DocID] = docInfo{f.Path, f.Format}
 		}
 	}
-	if err := e.store.EachChunk(func(c core.Chunk) error {
-		e.keywords.Add(c.ID, c.Text)
-		return ctx.Err()
-	}); err != nil {
-		return fmt.Errorf("load keyword index: %w", err)
+	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
+		return err
 	}
-	dim := 0
-	if e.enc != nil {
-		dim = e.enc.Dim()
-		// Vectors from another model are useless: drop them.
-		prev, err := e.store.Setting("model")
-		if err != nil {
-			return err
-		}
-		if string(prev) != e.modelName {
-			if err := e.store.DeleteAllVectors(); err != nil {
-				return err
-			}
-			if err := e.store.SetSetting("model", []byte(e.modelName)); err != nil {
-				return err
-			}
-		}
-	}
-	e.vectors = index.NewExact(dim)
 	if e.enc == nil {
 		return nil
 	}
-	return e.store.EachVector(func(id uint64, v []float32) error {
-		return e.vectors.Add(id, v)
-	})
+	// Vectors from another model are useless: drop them.
+	prev, err := e.store.Setting("model")
+	if err != nil {
+		return err
+	}
+	if string(prev) != e.modelName {
+		if err := e.store.DeleteAllVectors(); err != nil {
+			return err
+		}
+		if err := e.store.DeleteBlob(index.VectorSnapshot); err != nil {
+			return err
+		}
+		if err := e.store.SetSetting("model", []byte(e.modelName)); err != nil {
+			return err
+		}
+	}
+	e.vectors, err = index.OpenVectors(ctx, e.store, index.VectorsConfig{Dim: e.enc.Dim(), Logger: e.log})
+	return err
 }
 
 // Close releases the library. It waits for a running indexing run to
@@ -222,7 +235,11 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
-	return e.store.Close()
+	var errs []error
+	if e.vectors != nil {
+		errs = append(errs, e.vectors.Close())
+	}
+	return errors.Join(append(errs, e.store.Close())...)
 }
 
 // Status reports the model and the size of the library.
@@ -233,22 +250,25 @@ func (e *Engine) Status() Status {
 		s.Mode = search.ModeHybrid
 	}
 	e.docsMu.RLock()
-	s.Docs = len(e.docPaths)
+	s.Docs = len(e.docs)
 	e.docsMu.RUnlock()
 	return s
 }
 
-// Search returns the k best passages for query.
-func (e *Engine) Search(ctx context.Context, query string, k int) ([]core.Hit, error) {
-	hits, _, err := e.search(ctx, query, k)
+// Search returns the best passages for query.
+func (e *Engine) Search(ctx context.Context, query string, opt SearchOptions) ([]core.Hit, error) {
+	if opt.K <= 0 {
+		opt.K = 10
+	}
+	hits, _, err := e.search(ctx, query, opt)
 	return hits, err
 }
 
-func (e *Engine) search(ctx context.Context, query string, k int) ([]core.Hit, []float32, error) {
+func (e *Engine) search(ctx context.Context, query string, opt SearchOptions) ([]core.Hit, []float32, error) {
 	if strings.TrimSpace(query) == "" {
 		return nil, nil, errors.New("the question is empty")
 	}
-	res, qvec, err := e.searcher.Search(ctx, query, k)
+	res, qvec, err := e.searcher.Search(ctx, query, opt.K, search.Options{Mode: opt.Mode, Keep: e.keep(opt.Filter)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -266,16 +286,59 @@ func (e *Engine) search(ctx context.Context, query string, k int) ([]core.Hit, [
 	return hits, qvec, nil
 }
 
+// keep turns a filter into the set of chunks it allows (nil: all).
+func (e *Engine) keep(f Filter) func(id uint64) bool {
+	if len(f.Folders) == 0 && len(f.Files) == 0 && len(f.Types) == 0 {
+		return nil
+	}
+	e.docsMu.RLock()
+	allowed := map[uint64]bool{}
+	for id, d := range e.docs {
+		if f.matches(d) {
+			allowed[id] = true
+		}
+	}
+	e.docsMu.RUnlock()
+	return func(id uint64) bool { return allowed[store.DocOf(id)] }
+}
+
+// matches reports whether a document passes the filter.
+func (f Filter) matches(d docInfo) bool {
+	return anyOf(f.Folders, func(dir string) bool {
+		dir = filepath.Clean(dir)
+		return strings.HasPrefix(d.path, dir+string(filepath.Separator)) || dir == string(filepath.Separator)
+	}) && anyOf(f.Files, func(p string) bool {
+		return filepath.Clean(p) == d.path
+	}) && anyOf(f.Types, func(t string) bool {
+		t = strings.ToLower(strings.TrimPrefix(t, "."))
+		return t == strings.ToLower(d.format) || t == strings.ToLower(strings.TrimPrefix(filepath.Ext(d.path), "."))
+	})
+}
+
+// anyOf reports whether some element satisfies ok; an empty list passes.
+func anyOf(list []string, ok func(string) bool) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, s := range list {
+		if ok(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // pathOf finds the file of a document.
 func (e *Engine) pathOf(docID uint64) string {
 	e.docsMu.RLock()
 	defer e.docsMu.RUnlock()
-	return e.docPaths[docID]
+	return e.docs[docID].path
 }
 
-// Ask answers a question from the library, citing the passages it used.
-func (e *Engine) Ask(ctx context.Context, question string) (core.Answer, error) {
-	hits, qvec, err := e.search(ctx, question, 8)
+// Ask answers a question from the library (or the part of it the filter
+// allows), citing the passages it used.
+func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answer, error) {
+	hits, qvec, err := e.search(ctx, question, SearchOptions{K: 8, Filter: f})
 	if err != nil {
 		return core.Answer{}, err
 	}

@@ -15,6 +15,9 @@ import (
 
 func TestMain(m *testing.M) {
 	isolate.RunChildIfRequested() // the PDF parser's child process
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		os.Exit(runKillChild(dir))
+	}
 	os.Exit(m.Run())
 }
 
@@ -66,12 +69,12 @@ func TestIndexReindexAndReopen(t *testing.T) {
 	if len(events) == 0 || events[len(events)-1].Phase != "done" || events[len(events)-1].FilesDone != 4 {
 		t.Errorf("last progress %+v, want done with 4 files", events[len(events)-1])
 	}
-	hits, err := e.Search(ctx, "hidden words", 5)
+	hits, err := e.Search(ctx, "hidden words", SearchOptions{K: 5})
 	if err != nil || len(hits) != 0 {
 		t.Errorf("hidden file was indexed: %v %v", hits, err)
 	}
 
-	ans, err := e.Ask(ctx, "Where do honey bees dance?")
+	ans, err := e.Ask(ctx, "Where do honey bees dance?", Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +113,7 @@ func TestIndexReindexAndReopen(t *testing.T) {
 	if rep.Changed != 1 || rep.Unchanged != 2 || rep.Skipped != 1 {
 		t.Errorf("second run %+v: want 1 changed, 2 unchanged, 1 skipped", rep)
 	}
-	if hits, _ := e.Search(ctx, "kelp forests", 5); len(hits) != 0 {
+	if hits, _ := e.Search(ctx, "kelp forests", SearchOptions{K: 5}); len(hits) != 0 {
 		t.Errorf("old text still found after change: %+v", hits)
 	}
 	// Touching a file without changing it re-reads nothing.
@@ -129,7 +132,7 @@ func TestIndexReindexAndReopen(t *testing.T) {
 	// Everything survives a restart.
 	e = open(t, data)
 	defer e.Close()
-	hits, err = e.Search(ctx, "rocks tools", 5)
+	hits, err = e.Search(ctx, "rocks tools", SearchOptions{K: 5})
 	if err != nil || len(hits) != 1 || !strings.HasSuffix(hits[0].Path, "a.txt") || hits[0].Text != "Sea otters use rocks as tools." {
 		t.Errorf("after reopen: %+v, %v", hits, err)
 	}

@@ -122,6 +122,13 @@ func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.P
 	if err == nil {
 		rep.ChunksEmbedded, err = e.embedPending(ctx, pr)
 	}
+	if e.vectors != nil {
+		// Whatever was embedded, even in a canceled run, is stored: save
+		// the graph so the next start need not catch up with it.
+		if serr := e.vectors.Save(); serr != nil {
+			e.log.Warn("save vector index snapshot", "err", serr)
+		}
+	}
 	rep.Seconds = time.Since(start).Seconds()
 	sort.Slice(rep.Errors, func(i, j int) bool { return rep.Errors[i].Path < rep.Errors[j].Path })
 	if errors.Is(err, context.Canceled) {
@@ -232,11 +239,8 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 	}
 	e.forget(removed)
 	e.docsMu.Lock()
-	e.docPaths[chunks[0].DocID] = f.path
+	e.docs[chunks[0].DocID] = docInfo{f.path, doc.Format}
 	e.docsMu.Unlock()
-	for _, c := range chunks {
-		e.keywords.Add(c.ID, c.Text)
-	}
 	e.log.Debug("indexed", "path", f.path, "chunks", len(chunks))
 	return outcome, nil, nil
 }
@@ -254,11 +258,12 @@ func (e *Engine) forget(ids []uint64) {
 	if len(ids) == 0 {
 		return
 	}
-	e.keywords.Remove(ids...)
-	e.vectors.Remove(ids...)
+	if e.vectors != nil {
+		e.vectors.Remove(ids...)
+	}
 	e.docsMu.Lock()
 	for _, id := range ids {
-		delete(e.docPaths, store.DocOf(id))
+		delete(e.docs, store.DocOf(id))
 	}
 	e.docsMu.Unlock()
 }
@@ -299,13 +304,8 @@ func (e *Engine) embedPending(ctx context.Context, pr *reporter) (int, error) {
 		if err != nil {
 			return done, fmt.Errorf("embed: %w", err)
 		}
-		if err := e.store.PutVectors(ids, vecs); err != nil {
+		if err := e.vectors.Put(ids, vecs); err != nil {
 			return done, err
-		}
-		for j, id := range ids {
-			if err := e.vectors.Add(id, vecs[j]); err != nil {
-				return done, err
-			}
 		}
 		done += len(batch)
 		rate := float64(done) / time.Since(start).Seconds()

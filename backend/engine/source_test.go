@@ -76,7 +76,7 @@ func TestSourceCarriesLocationsAndPageRects(t *testing.T) {
 		t.Errorf("csv source location %q, passage %+v; want \"plants!B2\" and no rects", src.Location, src.Passage)
 	}
 
-	ans, err := e.Ask(context.Background(), "tidal output")
+	ans, err := e.Ask(context.Background(), "tidal output", Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}

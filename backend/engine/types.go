@@ -79,3 +79,18 @@ type Source struct {
 	Passage    []core.Rect `json:"passage,omitempty"`
 	Highlights []core.Rect `json:"highlights,omitempty"`
 }
+
+// Filter narrows a search or a question to part of the library. Empty
+// fields match everything; a document must match every field that is set.
+type Filter struct {
+	Folders []string `json:"folders,omitempty"` // folders whose files may be used, subfolders included
+	Files   []string `json:"files,omitempty"`   // files that may be used
+	Types   []string `json:"types,omitempty"`   // formats or extensions, such as "pdf", "docx" or ".md"
+}
+
+// SearchOptions shape a search.
+type SearchOptions struct {
+	K      int    `json:"k"`    // how many passages (default 10)
+	Mode   string `json:"mode"` // bm25, dense, hybrid or rerank; "" picks the best available
+	Filter Filter `json:"filter"`
+}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -43,15 +44,17 @@ func (x *Exact) Add(id uint64, vec []float32) error {
 	return nil
 }
 
-// Remove deletes the vectors for ids; unknown ids are ignored.
-func (x *Exact) Remove(ids ...uint64) {
+// Delete removes the vectors for ids and returns how many it had.
+func (x *Exact) Delete(ids ...uint64) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	n := 0
 	for _, id := range ids {
 		p, ok := x.pos[id]
 		if !ok {
 			continue
 		}
+		n++
 		last := len(x.ids) - 1
 		if p != last {
 			x.ids[p] = x.ids[last]
@@ -62,10 +65,12 @@ func (x *Exact) Remove(ids ...uint64) {
 		x.slab = x.slab[:last*x.dim]
 		delete(x.pos, id)
 	}
+	return n
 }
 
-// Search returns the k vectors with the highest dot product with q.
-func (x *Exact) Search(q []float32, k int) []Result {
+// Search returns the k vectors with the highest dot product with q; keep,
+// when not nil, says which ids may be returned.
+func (x *Exact) Search(q []float32, k int, keep func(id uint64) bool) []Result {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if len(q) != x.dim || k <= 0 {
@@ -73,26 +78,19 @@ func (x *Exact) Search(q []float32, k int) []Result {
 	}
 	t := topK{k: k}
 	for i, id := range x.ids {
-		t.push(Result{ID: id, Score: float64(dot(q, x.slab[i*x.dim:(i+1)*x.dim]))})
+		if keep == nil || keep(id) {
+			t.push(Result{ID: id, Score: float64(dot(q, x.slab[i*x.dim:(i+1)*x.dim]))})
+		}
 	}
 	return t.res
 }
 
-// dot is the inner product of two equal-length vectors, unrolled by four.
-func dot(a, b []float32) float32 {
-	var s0, s1, s2, s3 float32
-	n := len(a) &^ 3
-	b = b[:len(a)]
-	for i := 0; i < n; i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for i := n; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return s0 + s1 + s2 + s3
+// Copy returns the ids and a copy of their vectors, the i-th vector being
+// slab[i*dim:(i+1)*dim].
+func (x *Exact) Copy() (ids []uint64, slab []float32) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return slices.Clone(x.ids), slices.Clone(x.slab)
 }
 
 // Has reports whether id has a vector.

@@ -22,7 +22,7 @@ func TestExactMatchesBruteForce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	x.Remove(5, 17, 300, 9999)
+	x.Delete(5, 17, 300, 9999)
 	delete(vecs, 5)
 	delete(vecs, 17)
 	delete(vecs, 300)
@@ -43,7 +43,7 @@ func TestExactMatchesBruteForce(t *testing.T) {
 		all = append(all, pair{id, s})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].s > all[j].s })
-	got := x.Search(q, 10)
+	got := x.Search(q, 10, nil)
 	for i, r := range got {
 		if r.ID != all[i].id {
 			t.Errorf("rank %d: got id %d, want %d", i, r.ID, all[i].id)

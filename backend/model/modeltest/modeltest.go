@@ -37,6 +37,9 @@ type Tiny struct {
 	Seed   uint64
 	// NoSBert leaves out sentence_bert_config.json.
 	NoSBert bool
+	// Labels, when positive, makes a BertForSequenceClassification (such
+	// as a cross-encoder reranker) with that many outputs.
+	Labels int
 }
 
 // Vocab is the tiny models' vocabulary. Its last entry is a dummy token
@@ -88,6 +91,10 @@ func Write(dir string, o Tiny) (map[string]model.Tensor, error) {
 		"vocab_size":              len(Vocab),
 		"hidden_act":              "gelu",
 		"pad_token_id":            0,
+	}
+	if o.Labels > 0 {
+		cfg["architectures"] = []string{"BertForSequenceClassification"}
+		cfg["num_labels"] = o.Labels
 	}
 	if err := writeJSON(filepath.Join(dir, model.ConfigFile), cfg); err != nil {
 		return nil, err
@@ -144,6 +151,10 @@ func Write(dir string, o Tiny) (map[string]model.Tensor, error) {
 	}
 	randT("pooler.dense.weight", 0.3, 0, H, H)
 	randT("pooler.dense.bias", 0.1, 0, H)
+	if o.Labels > 0 {
+		randT("classifier.weight", 0.5, 0, o.Labels, H)
+		randT("classifier.bias", 0.1, 0, o.Labels)
+	}
 	onDisk := make(map[string]model.Tensor, len(ts))
 	for k, v := range ts {
 		onDisk[o.Prefix+k] = v
