@@ -349,7 +349,10 @@ func (c *command) status(args []string) error {
 		}{eng.Status(), lib.Files})
 	}
 	st := eng.Status()
-	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %s search\n", st.DataDir, st.Docs, st.Chunks, st.Mode)
+	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %d vectors, %s search\n", st.DataDir, st.Docs, st.Chunks, st.Vectors, st.Mode)
+	if st.Rebuilding {
+		fmt.Fprintln(c.stdout, "the vector index is being rebuilt; searches scan every vector until it is ready")
+	}
 	for _, f := range lib.Files {
 		line := fmt.Sprintf("%-8s %s", f.State, f.Path)
 		if f.Reason != "" {

@@ -248,6 +248,8 @@ func (e *Engine) Status() Status {
 	if e.enc != nil {
 		s.Model = e.modelName
 		s.Mode = search.ModeHybrid
+		s.Vectors = e.vectors.Len()
+		s.Rebuilding = e.vectors.Rebuilding()
 	}
 	e.docsMu.RLock()
 	s.Docs = len(e.docs)

@@ -11,6 +11,11 @@ type Status struct {
 	Mode   string `json:"mode"` // "hybrid" or "keyword"
 	Docs   int    `json:"docs"`
 	Chunks int    `json:"chunks"`
+	// Vectors is how many chunks have an embedding.
+	Vectors int `json:"vectors"`
+	// Rebuilding is set while the vector graph is rebuilt in the
+	// background; searches scan every vector meanwhile.
+	Rebuilding bool `json:"rebuilding,omitempty"`
 }
 
 // FileError names a file that could not be indexed and why.

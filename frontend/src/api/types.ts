@@ -52,6 +52,8 @@ export interface Status {
   mode: string; // "hybrid" | "keyword"
   docs: number;
   chunks: number;
+  vectors: number;
+  rebuilding?: boolean; // the vector graph is being rebuilt; searches scan meanwhile
 }
 
 export interface FileError {

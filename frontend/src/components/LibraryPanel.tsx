@@ -86,6 +86,11 @@ function ModeLine({ status }: { status: Status | null }) {
     <div class="mode small" data-testid="mode-banner">
       <span>Model: {status.model || 'unknown'} · hybrid search</span>
       <div class="muted">{size}</div>
+      {status.rebuilding && (
+        <div class="muted" data-testid="rebuilding">
+          Rebuilding the vector index in the background; searches stay exact meanwhile.
+        </div>
+      )}
     </div>
   );
 }
