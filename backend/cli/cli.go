@@ -55,7 +55,7 @@ Usage:
                                               measure the parsers on the shared corpora
   folio eval embed [--json] [--model DIR] [--python PY]
                                               time the encoder against sentence-transformers
-  folio eval retrieval --beir DIR [--qrels FILE] [--mode bm25|dense|hybrid|rerank] [--model DIR] [--json] [-v]
+  folio eval retrieval --beir DIR [--qrels FILE] [--mode bm25|dense|hybrid|rerank|all] [--model DIR] [--reranker DIR] [--json] [-v]
                                               nDCG@10, recall and MRR on a BEIR dataset
   folio [--data DIR] embed [--model NAME] --json
                                               embed one text per stdin line; one JSON
@@ -471,6 +471,7 @@ func (c *command) evalRetrieval(args []string) error {
 	qrels := fs.String("qrels", "", "relevance file (default qrels/test.tsv, else qrels/train.tsv)")
 	mode := fs.String("mode", "", "bm25, dense, hybrid or rerank (default hybrid with a model, else bm25)")
 	dir := fs.String("model", "", "embedding model folder (default: the active model of --data)")
+	reranker := fs.String("reranker", c.cfg.Reranker, "cross-encoder model folder, for --mode rerank")
 	asJSON := fs.Bool("json", false, "print JSON")
 	verbose := fs.Bool("v", false, "print every query's figures")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *beir == "" {
@@ -487,7 +488,7 @@ func (c *command) evalRetrieval(args []string) error {
 	} else {
 		modes = strings.Split(*mode, ",")
 	}
-	cfg := evaluate.RetrievalConfig{BEIR: *beir, Qrels: *qrels, ModelDir: *dir}
+	cfg := evaluate.RetrievalConfig{BEIR: *beir, Qrels: *qrels, ModelDir: *dir, Reranker: *reranker}
 	if !*asJSON {
 		cfg.Progress = func(stage string, done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  %s %d/%d", stage, done, total) }
 	}

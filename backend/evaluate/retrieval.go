@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"folio/backend/encoder"
+	"folio/backend/search"
 )
 
 // Retrieval modes.
@@ -40,6 +41,8 @@ type RetrievalConfig struct {
 	// Mode is bm25, dense, hybrid or rerank (default hybrid with a model,
 	// bm25 without).
 	Mode string
+	// Reranker is a cross-encoder model folder, for mode rerank.
+	Reranker string
 	// ModelDir is the embedding model folder; "" runs without a model
 	// (chunks sized by estimate, keyword search only).
 	ModelDir string
@@ -110,7 +113,10 @@ func RetrievalModes(ctx context.Context, cfg RetrievalConfig, modes []string) ([
 			}
 			needDense = true
 		case ModeRerank:
-			return nil, errors.New("mode rerank needs a cross-encoder reranker (a BERT sequence-classification model such as cross-encoder/ms-marco-MiniLM-L-6-v2) and Folio has none installed; run bm25, dense or hybrid")
+			if cfg.ModelDir == "" || cfg.Reranker == "" {
+				return nil, errors.New("mode rerank needs an embedding model and a cross-encoder reranker (a BERT sequence-classification model such as cross-encoder/ms-marco-MiniLM-L-6-v2): give --model DIR and --reranker DIR")
+			}
+			needDense = true
 		default:
 			return nil, fmt.Errorf("unknown mode %q (want bm25, dense, hybrid or rerank)", m)
 		}
@@ -125,7 +131,17 @@ func RetrievalModes(ctx context.Context, cfg RetrievalConfig, modes []string) ([
 			return nil, err
 		}
 	}
-	r := newRetriever(enc, needDense, cfg.Progress)
+	var rerank search.Reranker
+	if cfg.Reranker != "" {
+		if rerank, err = search.OpenCrossEncoder(cfg.Reranker); err != nil {
+			return nil, err
+		}
+	}
+	r, err := newRetriever(ctx, enc, needDense, rerank, cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
 	times, err := r.add(ctx, set.Docs)
 	if err != nil {
 		return nil, err

@@ -247,7 +247,7 @@ func refBM25(t *testing.T) float64 {
 
 // TestRetrievalSciFact holds Folio's BM25 on the full SciFact train qrels to
 // within 0.01 nDCG@10 of the reference BM25 (rank_bm25), and with the model
-// checks on a subset that hybrid search beats BM25 and dense alone.
+// runs every mode on a subset small enough for the race detector.
 func TestRetrievalSciFact(t *testing.T) {
 	beir := filepath.Join(testenv.Shared(t), "data", "retrieval", "scifact")
 	ref := refBM25(t)
@@ -270,16 +270,39 @@ func TestRetrievalSciFact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// On so small a subset, random distractors make dense search nearly
+	// perfect and fusion can only pull it down towards BM25: the
+	// comparison between modes is TestRetrievalSciFactHybridWins's, on the
+	// whole corpus. Here each mode must work.
+	for _, r := range reps {
+		t.Logf("subset (%d docs, %d chunks, %d queries), %s: nDCG@10 %.4f, R@10 %.4f, MRR@10 %.4f", r.Docs, r.Chunks, r.Queries, r.Mode, r.NDCG10, r.Recall10, r.MRR10)
+		if r.NDCG10 < 0.75 {
+			t.Errorf("subset %s nDCG@10 %.4f; want at least 0.75 (measured 0.87-0.95)", r.Mode, r.NDCG10)
+		}
+	}
+}
+
+// TestRetrievalSciFactHybridWins checks the target on the whole of
+// SciFact with the real model: hybrid search beats BM25 and dense alone.
+// Embedding 5,183 abstracts takes minutes, so it runs without the race
+// detector (make test runs it on its own) and not with -short.
+func TestRetrievalSciFactHybridWins(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("embeds all of SciFact: run without -race and -short (make test does)")
+	}
+	beir := filepath.Join(testenv.Shared(t), "data", "retrieval", "scifact")
+	modelDir := testenv.Model(t)
+	reps, err := RetrievalModes(context.Background(), RetrievalConfig{BEIR: beir, ModelDir: modelDir}, []string{ModeBM25, ModeDense, ModeHybrid})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := map[string]float64{}
 	for _, r := range reps {
 		got[r.Mode] = r.NDCG10
-		t.Logf("subset (%d docs, %d chunks, %d queries), %s: nDCG@10 %.4f, R@10 %.4f, MRR@10 %.4f", r.Docs, r.Chunks, r.Queries, r.Mode, r.NDCG10, r.Recall10, r.MRR10)
+		t.Logf("SciFact train, %s: nDCG@10 %.4f, R@10 %.4f, R@100 %.4f, MRR@10 %.4f, %.0f q/s", r.Mode, r.NDCG10, r.Recall10, r.Recall100, r.MRR10, r.QPS)
 	}
-	if got[ModeDense] <= 0 {
-		t.Errorf("dense nDCG@10 %.4f; want it positive", got[ModeDense])
-	}
-	if best := max(got[ModeBM25], got[ModeDense]); got[ModeHybrid] < best {
-		t.Errorf("hybrid nDCG@10 %.4f < max(bm25 %.4f, dense %.4f)", got[ModeHybrid], got[ModeBM25], got[ModeDense])
+	if best := max(got[ModeBM25], got[ModeDense]); got[ModeHybrid] <= best {
+		t.Errorf("hybrid nDCG@10 %.4f is not above max(bm25 %.4f, dense %.4f)", got[ModeHybrid], got[ModeBM25], got[ModeDense])
 	}
 }
 

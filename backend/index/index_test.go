@@ -54,40 +54,6 @@ func TestExactMatchesBruteForce(t *testing.T) {
 	}
 }
 
-func TestBM25(t *testing.T) {
-	x := NewBM25()
-	x.Add(1, "The trace tree records hot loops in the interpreter.")
-	x.Add(2, "Garbage collection pauses and heap growth.")
-	x.Add(3, "Loops, loops and more loops: tracing JIT compilers.")
-	tests := []struct {
-		query string
-		want  []uint64
-	}{
-		{"trace trees", []uint64{1}},
-		{"loops", []uint64{3, 1}},
-		{"heap", []uint64{2}},
-		{"the and of", nil},
-		{"nothing matches", nil},
-	}
-	for _, tt := range tests {
-		var got []uint64
-		for _, r := range x.Search(tt.query, 10) {
-			got = append(got, r.ID)
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Search(%q) = %v, want %v", tt.query, got, tt.want)
-		}
-	}
-	x.Remove(3)
-	x.Add(1, "replaced text about heap")
-	if got := x.Search("loops", 10); len(got) != 0 {
-		t.Errorf("after remove and replace, loops found %v", got)
-	}
-	if got := x.Search("heap", 10); len(got) != 2 {
-		t.Errorf("heap found %d chunks, want 2", len(got))
-	}
-}
-
 func TestTerms(t *testing.T) {
 	tests := []struct {
 		in   string

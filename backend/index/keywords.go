@@ -22,6 +22,12 @@ const keywordsVersion = "1"
 // keywordsSetting is the store setting that records keywordsVersion.
 const keywordsSetting = "keywords.version"
 
+// BM25 parameters (the usual defaults).
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
 // maxPrefixTerms bounds how many stored terms one prefix query expands to.
 const maxPrefixTerms = 64
 

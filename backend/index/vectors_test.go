@@ -13,6 +13,9 @@ import (
 
 const vecTestDim = 32
 
+// vecTestGraph is the graph configuration of the vector index tests.
+var vecTestGraph = GraphConfig{Dim: vecTestDim, M: 8, EfConstruction: 64, EfSearch: 64}
+
 // vecLibrary is a store with documents of ten chunks each, for the vector
 // index tests.
 type vecLibrary struct {
@@ -45,7 +48,7 @@ func (l *vecLibrary) reopen() {
 func (l *vecLibrary) open(cfg VectorsConfig) *Vectors {
 	l.t.Helper()
 	cfg.Dim = vecTestDim
-	cfg.Graph = GraphConfig{M: 8, EfConstruction: 64, EfSearch: 64}
+	cfg.Graph = vecTestGraph
 	if cfg.GraphFrom == 0 {
 		cfg.GraphFrom = 1 // walk the graph even when small
 	}
@@ -198,7 +201,7 @@ func TestVectorsServeExactlyWhileRebuilding(t *testing.T) {
 			case "from the future":
 				// The library was restored from an older backup.
 				seq, _ := l.st.VectorSeq()
-				g := NewGraph(GraphConfig{Dim: vecTestDim})
+				g := NewGraph(vecTestGraph)
 				var buf bytesBuffer
 				if err := g.Export(&buf, seq+5); err != nil {
 					t.Fatal(err)
