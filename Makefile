@@ -17,7 +17,7 @@ APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev libopenblas-dev
 
-.PHONY: bench bench-embed bench-parse fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench bench-embed bench-parse bench-retrieval bench-ann bench-scale fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -61,6 +61,9 @@ test-fuzz:
 
 test-go:
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -race -timeout 30m ./...
+	# Hybrid search beats BM25 and dense alone on all of SciFact: minutes of
+	# embedding, so without the race detector.
+	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -count=1 -run 'TestRetrievalSciFactHybridWins' -timeout 30m -v ./backend/evaluate | grep -v '^=== RUN'
 	# The encoder's pure-Go fallback (no OpenBLAS), and a build without cgo.
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -tags purego -short ./backend/encoder/...
 	CGO_ENABLED=0 $(GO) build -o /dev/null .
@@ -79,7 +82,7 @@ test-ui: deps-wails
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.
-bench: model-test bench-parse bench-embed
+bench: model-test bench-parse bench-embed bench-retrieval bench-ann bench-scale
 	scripts/bench-e2e.sh
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/bench_sentence_transformers.py $(MODEL_DIR); \
@@ -100,6 +103,26 @@ bench-embed: model-test
 	$(GO) build -tags purego -o build/bin/folio-cli-purego . && build/bin/folio-cli-purego eval embed --shared ../shared \
 		--model $(MODEL_DIR) $$([ -x $(BENCH_PY) ] && echo --python $(BENCH_PY))
 
+# Retrieval on SciFact (train qrels) in every mode, then the reference BM25
+# (rank_bm25, after `make bench-reference`) on the same data.
+bench-retrieval: model-test
+	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval retrieval \
+		--beir ../shared/data/retrieval/scifact --model $(MODEL_DIR) --mode all
+	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/ref_bm25.py --beir ../shared/data/retrieval/scifact; \
+	else echo "(run 'make bench-reference' once to measure the reference BM25 in the same run)"; fi
+
+# The HNSW index against hnswlib on the ANN kit's clustered data, 100k
+# vectors, in the same run (N=10000 for a quick look).
+N ?= 100000
+bench-ann:
+	scripts/bench-ann.sh $(N)
+
+# The library at 100k chunks: open time and search latency with query
+# embedding, against a rebuild without the snapshot and the exact scan.
+bench-scale: model-test
+	scripts/bench-ann.sh --data-only
+	$(GO) run ./tools/scalebench -n $(N) -kit .cache/ann/data -model $(MODEL_DIR) -scifact ../shared/data/retrieval/scifact
+
 # Fuzz the PDF, OOXML, spreadsheet and web readers for FUZZTIME each (the
 # seed corpora already run in every `make test`).
 FUZZTIME ?= 2m
@@ -113,7 +136,7 @@ fuzz:
 BENCH_PY := $(CURDIR)/.cache/venv/bin/python
 bench-reference:
 	[ -x $(BENCH_PY) ] || python3 -m venv .cache/venv
-	$(BENCH_PY) -m pip install --quiet torch sentence-transformers
+	$(BENCH_PY) -m pip install --quiet torch sentence-transformers rank_bm25==0.2.2 snowballstemmer==3.1.1
 
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out

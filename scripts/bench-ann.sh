@@ -7,11 +7,14 @@
 #   memory       bytes per vector, the vector included
 #
 # usage: scripts/bench-ann.sh [N]          (default 100000; 10000 for a quick look)
+#        scripts/bench-ann.sh --data-only  only make the kit's data in .cache/ann/data
 # env:   FOLIO_SHARED (default ../shared)  the shared folder with bench/ann
 #        ANN_EFC (default 100), ANN_PARALLEL (default 2; 0 skips the parallel build)
 # needs: g++, python3, libhnswlib-dev (installed here when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+DATA_ONLY=
+if [ "${1:-}" = --data-only ]; then DATA_ONLY=1; shift; fi
 N=${1:-100000}
 EFC=${ANN_EFC:-100}
 PAR=${ANN_PARALLEL:-2}
@@ -31,6 +34,8 @@ if [ ! -f "$DATA/clustered.gt$N.i32" ]; then
 	echo "bench-ann: generating the clustered data set (once) into $DATA" >&2
 	(cd "$CACHE/kit" && go run ./cmd/gendata -kind clustered -ns "10000,100000,300000,$N" -out "$DATA")
 fi
+
+[ -z "$DATA_ONLY" ] || exit 0
 
 # hnswlib (header-only) from Debian, as the Makefile installs packages.
 if [ ! -f /usr/include/hnswlib/hnswlib.h ]; then

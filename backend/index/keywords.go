@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode"
 
 	"folio/backend/core"
 	"folio/backend/store"
@@ -17,7 +16,7 @@ import (
 
 // keywordsVersion names the postings encoding and the Terms rules. When it
 // changes, OpenKeywords rebuilds every document's postings from its chunks.
-const keywordsVersion = "1"
+const keywordsVersion = "2"
 
 // keywordsSetting is the store setting that records keywordsVersion.
 const keywordsSetting = "keywords.version"
@@ -228,12 +227,9 @@ func ParseQuery(q string) Query {
 			continue
 		}
 		for _, w := range strings.Fields(part) {
-			if stem, ok := strings.CutSuffix(w, "*"); ok {
-				stem = strings.TrimFunc(strings.ToLower(stem), func(r rune) bool {
-					return !unicode.IsLetter(r) && !unicode.IsNumber(r)
-				})
-				if len(stem) >= 2 {
-					out.Prefixes = append(out.Prefixes, stem)
+			if p, ok := strings.CutSuffix(w, "*"); ok {
+				if p = TermPrefix(p); len(p) >= 2 {
+					out.Prefixes = append(out.Prefixes, p)
 					continue
 				}
 			}
