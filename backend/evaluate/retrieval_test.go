@@ -287,7 +287,7 @@ func TestRetrievalSciFact(t *testing.T) {
 // Embedding 5,183 abstracts takes minutes, so it runs without the race
 // detector (make test runs it on its own) and not with -short.
 func TestRetrievalSciFactHybridWins(t *testing.T) {
-	if raceEnabled || testing.Short() {
+	if testenv.Race || testing.Short() {
 		t.Skip("embeds all of SciFact: run without -race and -short (make test does)")
 	}
 	beir := filepath.Join(testenv.Shared(t), "data", "retrieval", "scifact")

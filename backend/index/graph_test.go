@@ -1,6 +1,8 @@
 package index
 
 import (
+	"folio/backend/internal/testenv"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -69,7 +71,7 @@ func (c *clustered) gen(n int) [][]float32 {
 
 // testSize picks a data size that keeps the race-detector run short.
 func testSize(full int) int {
-	if raceEnabled || testing.Short() {
+	if testenv.Race || testing.Short() {
 		return max(full/5, 500)
 	}
 	return full

@@ -11,14 +11,11 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -29,9 +26,9 @@ import (
 	"time"
 
 	"folio/backend/index"
+	"folio/tools/internal/annkit"
 )
 
-const dim = 384
 
 type run struct {
 	Ef       int     `json:"ef"`
@@ -77,19 +74,19 @@ func main() {
 	asJSON := flag.Bool("json", false, "print one JSON object")
 	flag.Parse()
 
-	base, err := readF32(filepath.Join(*data, "clustered.base.f32"), *n)
+	base, err := annkit.ReadF32(filepath.Join(*data, "clustered.base.f32"), *n)
 	if err != nil {
 		log.Fatal(err)
 	}
-	qs, err := readF32(filepath.Join(*data, "clustered.query.f32"), *nq)
+	qs, err := annkit.ReadF32(filepath.Join(*data, "clustered.query.f32"), *nq)
 	if err != nil {
 		log.Fatal(err)
 	}
-	gt, err := readI32(filepath.Join(*data, fmt.Sprintf("clustered.gt%d.i32", *n)), *nq*100)
+	gt, err := annkit.ReadI32(filepath.Join(*data, fmt.Sprintf("clustered.gt%d.i32", *n)), *nq*100)
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg := index.GraphConfig{Dim: dim, M: *m, EfConstruction: *efc}
+	cfg := index.GraphConfig{Dim: annkit.Dim, M: *m, EfConstruction: *efc}
 
 	var ms runtime.MemStats
 	runtime.GC()
@@ -153,7 +150,7 @@ func build(cfg index.GraphConfig, base []float32, n, workers int) (*index.Graph,
 				if i >= n {
 					return
 				}
-				if err := g.Add(uint64(i), base[i*dim:(i+1)*dim]); err != nil {
+				if err := g.Add(uint64(i), base[i*annkit.Dim:(i+1)*annkit.Dim]); err != nil {
 					log.Fatal(err)
 				}
 			}
@@ -169,13 +166,13 @@ func measure(qs []float32, gt []int32, search func([]float32) []index.Result, ef
 	lockThread()
 	defer unlockThread()
 	for i := range min(50, nq) {
-		search(qs[i*dim : (i+1)*dim])
+		search(qs[i*annkit.Dim : (i+1)*annkit.Dim])
 	}
 	lat := make([]float64, 0, nq)
 	cpu := make([]float64, 0, nq)
 	hit := 0
 	for i := range nq {
-		q := qs[i*dim : (i+1)*dim]
+		q := qs[i*annkit.Dim : (i+1)*annkit.Dim]
 		c := threadCPU()
 		t := time.Now()
 		res := search(q)
@@ -200,41 +197,3 @@ func measure(qs []float32, gt []int32, search func([]float32) []index.Result, ef
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
-
-// readF32 reads the first rows 384-d rows of a raw little-endian float32 file.
-func readF32(path string, rows int) ([]float32, error) {
-	b, err := readPrefix(path, rows*dim*4)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]float32, rows*dim)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[i*4:]))
-	}
-	return out, nil
-}
-
-func readI32(path string, cnt int) ([]int32, error) {
-	b, err := readPrefix(path, cnt*4)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int32, cnt)
-	for i := range out {
-		out[i] = int32(binary.LittleEndian.Uint32(b[i*4:]))
-	}
-	return out, nil
-}
-
-func readPrefix(path string, size int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open kit data: %w", err)
-	}
-	defer f.Close()
-	b := make([]byte, size)
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("read %s: want %d bytes: %w", path, size, err)
-	}
-	return b, nil
-}
