@@ -122,9 +122,10 @@ func (a *App) CancelIndexing() {
 	a.jobs, a.cancel = context.WithCancel(context.Background())
 }
 
-// Ask answers a question from the library with cited passages.
-func (a *App) Ask(question string) (core.Answer, error) {
-	return a.eng.Ask(context.Background(), question, engine.Filter{})
+// Ask answers a question from the library, or the part of it the filter
+// allows (folders, files, types), with cited passages.
+func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
+	return a.eng.Ask(context.Background(), question, filter)
 }
 
 // Source returns the page or text around a cited span, marked for display.

@@ -85,7 +85,7 @@ func TestDropIndexesAndAnswers(t *testing.T) {
 	if err != nil || len(lib.Folders) != 1 || lib.Folders[0].Indexed != 1 {
 		t.Errorf("library after drop: %+v, %v", lib, err)
 	}
-	ans, err := app.Ask("What budget did the board approve?")
+	ans, err := app.Ask("What budget did the board approve?", engine.Filter{})
 	if err != nil || len(ans.Citations) == 0 || !strings.Contains(ans.Citations[0].Text, "40,000 euros") {
 		t.Fatalf("answer %+v, %v", ans, err)
 	}

@@ -5,6 +5,7 @@ import { ChatPanel, type Exchange } from './components/ChatPanel';
 import { DropOverlay } from './components/DropOverlay';
 import { LibraryPanel } from './components/LibraryPanel';
 import { SourcePanel, type SourceState } from './components/SourcePanel';
+import { type Scope, scopeOptions, toFilter, validScope, wholeLibrary } from './lib/scope';
 
 /** How often the library is refreshed while an indexing run is going. */
 const REFRESH_MS = 1500;
@@ -29,6 +30,7 @@ export function App() {
   const [exchanges, setExchanges] = useState<Exchange[]>([]);
   const [source, setSource] = useState<SourceState | null>(null);
   const [activeCite, setActiveCite] = useState<{ exchange: number; n: number } | null>(null);
+  const [scope, setScope] = useState<Scope>(wholeLibrary);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const nextId = useRef(1);
   const sourceReq = useRef(0);
@@ -122,10 +124,11 @@ export function App() {
 
   const ask = async (question: string) => {
     const id = nextId.current++;
-    setExchanges((xs) => [...xs, { id, question, pending: true }]);
+    const asked = validScope(scope, library);
+    setExchanges((xs) => [...xs, { id, question, scope: asked, pending: true }]);
     let patch: Partial<Exchange>;
     try {
-      patch = { answer: await api.ask(question) };
+      patch = { answer: await api.ask(question, toFilter(asked)) };
     } catch (err) {
       patch = { error: errorText(err) };
     }
@@ -163,6 +166,9 @@ export function App() {
         activeCite={activeCite}
         onAsk={ask}
         onCite={openCitation}
+        scope={validScope(scope, library)}
+        scopeOptions={scopeOptions(library)}
+        onScope={setScope}
       />
       <SourcePanel
         state={source}

@@ -284,12 +284,22 @@ try {
 
   const sheet = readdirSync(docs).find((f) => /\.(csv|tsv|xlsx|ods)$/.test(f));
   if (sheet) {
-    step = `a spreadsheet citation (${sheet}) shows its location line and a grid`;
+    step = `a question limited to .${sheet.split('.').pop()} files cites only ${sheet}`;
     await page.keyboard.press('Escape');
+    const ext = sheet.split('.').pop().toLowerCase();
+    await page.getByTestId('scope-type').selectOption(ext);
     await page.getByTestId('question').fill(SHEET_QUESTION);
     await page.getByTestId('ask').click();
     const sheetAnswer = page.getByTestId('exchange').last().getByTestId('answer');
     await sheetAnswer.waitFor({ timeout: 60_000 });
+    const scopeText = await page.getByTestId('exchange').last().getByTestId('question-scope').innerText();
+    if (!scopeText.includes(`.${ext} only`)) throw new Error(`the question's scope reads "${scopeText}"`);
+    const cited = await sheetAnswer.locator('[data-testid^=citation-] .citation-head').allInnerTexts();
+    if (cited.length === 0 || cited.some((c) => !c.includes(sheet))) throw new Error(`scoped to .${ext}, the answer cites ${JSON.stringify(cited)}`);
+    await page.getByTestId('scope-type').selectOption('');
+    log(`scope .${ext}: ${cited.length} citation(s), all of ${sheet}`);
+
+    step = `a spreadsheet citation (${sheet}) shows its location line and a grid`;
     const sheetCite = sheetAnswer.locator('[data-testid^=citation-]').filter({ hasText: sheet }).first();
     await sheetCite.waitFor({ timeout: 5000 }).catch(() => {
       throw new Error(`no citation of ${sheet} in the answer`);

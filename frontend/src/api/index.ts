@@ -3,7 +3,7 @@
 // faked in tests) without touching components.
 import * as App from '../../wailsjs/go/main/App';
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime';
-import type { Answer, IndexReport, Library, Progress, Source, Span, Status } from './types';
+import type { Answer, Filter, IndexReport, Library, Progress, Source, Span, Status } from './types';
 
 export * from './types';
 
@@ -25,7 +25,7 @@ export const api = {
   addFolder: () => App.AddFolder(),
   indexing: () => App.Indexing(),
   cancelIndexing: () => App.CancelIndexing(),
-  ask: (question: string) => App.Ask(question) as Promise<unknown> as Promise<Answer>,
+  ask: (question: string, filter: Filter = {}) => App.Ask(question, filter) as Promise<unknown> as Promise<Answer>,
   source: (path: string, span: Span, highlights: Span[]) =>
     App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,
 };

@@ -91,6 +91,13 @@ export interface Folder {
   skipped: number;
 }
 
+/** Limits a question to part of the library; empty fields match everything. */
+export interface Filter {
+  folders?: string[];
+  files?: string[];
+  types?: string[]; // formats or extensions: "pdf", "docx", ".md"
+}
+
 export interface Library {
   folders: Folder[] | null;
   files: FileState[] | null;

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Answer, Citation } from '../api';
 import { splitAnswer } from '../lib/answer';
 import { baseName } from '../lib/paths';
+import type { Scope } from '../lib/scope';
 import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
 import { citationPlace } from '../lib/sourceview';
 import { Segments } from './Segments';
@@ -10,6 +11,7 @@ import { Segments } from './Segments';
 export interface Exchange {
   id: number;
   question: string;
+  scope?: Scope; // what the question was limited to
   pending: boolean;
   answer?: Answer;
   error?: string;
@@ -22,6 +24,9 @@ interface Props {
   activeCite: { exchange: number; n: number } | null;
   onAsk: (question: string) => void;
   onCite: (exchange: number, c: Citation) => void;
+  scope: Scope;
+  scopeOptions: { folders: string[]; types: string[] };
+  onScope: (s: Scope) => void;
 }
 
 export function ChatPanel(p: Props) {
@@ -75,13 +80,61 @@ export function ChatPanel(p: Props) {
             }
           }}
         />
-        <button class="btn btn-primary" type="submit" data-testid="ask" disabled={busy || !text.trim()}>
-          Ask
-        </button>
+        <div class="ask-side">
+          <button class="btn btn-primary" type="submit" data-testid="ask" disabled={busy || !text.trim()}>
+            Ask
+          </button>
+          <ScopePicker scope={p.scope} options={p.scopeOptions} onScope={p.onScope} />
+        </div>
       </form>
       <div class="hint small muted">Ctrl/⌘ K focuses the question box · Esc closes the source</div>
     </main>
   );
+}
+
+/** Limits the next questions to one folder and/or one file type. */
+function ScopePicker({ scope, options, onScope }: { scope: Scope; options: Props['scopeOptions']; onScope: (s: Scope) => void }) {
+  if (options.folders.length < 2 && options.types.length < 2) return null;
+  return (
+    <div class="scope small" data-testid="scope">
+      {options.folders.length > 1 && (
+        <select
+          aria-label="Search in folder"
+          data-testid="scope-folder"
+          value={scope.folder}
+          onChange={(ev) => onScope({ ...scope, folder: (ev.target as HTMLSelectElement).value })}
+        >
+          <option value="">All folders</option>
+          {options.folders.map((f) => (
+            <option key={f} value={f} title={f}>
+              {baseName(f)}
+            </option>
+          ))}
+        </select>
+      )}
+      {options.types.length > 1 && (
+        <select
+          aria-label="Search files of type"
+          data-testid="scope-type"
+          value={scope.type}
+          onChange={(ev) => onScope({ ...scope, type: (ev.target as HTMLSelectElement).value })}
+        >
+          <option value="">All types</option>
+          {options.types.map((t) => (
+            <option key={t} value={t}>
+              .{t} only
+            </option>
+          ))}
+        </select>
+      )}
+    </div>
+  );
+}
+
+/** The scope a question was asked in, for its bubble ("" for everything). */
+function scopeLabel(s?: Scope): string {
+  if (!s) return '';
+  return [s.folder && `in ${baseName(s.folder)}`, s.type && `.${s.type} only`].filter(Boolean).join(' · ');
 }
 
 function EmptyState({ hasLibrary }: { hasLibrary: boolean }) {
@@ -110,7 +163,14 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
   const statements = e.answer ? splitAnswer(e.answer.answer, citations.map((c) => c.n)) : [];
   return (
     <section class="exchange" data-testid="exchange" aria-busy={e.pending}>
-      <div class="question-bubble">{e.question}</div>
+      <div class="question-bubble">
+        {e.question}
+        {scopeLabel(e.scope) && (
+          <div class="scope-label small" data-testid="question-scope">
+            {scopeLabel(e.scope)}
+          </div>
+        )}
+      </div>
       {e.pending && (
         <div class="thinking" data-testid="thinking" role="status">
           Searching your documents<span class="dots" aria-hidden="true"><span>.</span><span>.</span><span>.</span></span>

@@ -159,6 +159,22 @@ export namespace engine {
 	        this.chunks = source["chunks"];
 	    }
 	}
+	export class Filter {
+	    folders?: string[];
+	    files?: string[];
+	    types?: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Filter(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.folders = source["folders"];
+	        this.files = source["files"];
+	        this.types = source["types"];
+	    }
+	}
 	export class Folder {
 	    path: string;
 	    files: number;
@@ -265,6 +281,8 @@ export namespace engine {
 	    mode: string;
 	    docs: number;
 	    chunks: number;
+	    vectors: number;
+	    rebuilding?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Status(source);
@@ -277,6 +295,8 @@ export namespace engine {
 	        this.mode = source["mode"];
 	        this.docs = source["docs"];
 	        this.chunks = source["chunks"];
+	        this.vectors = source["vectors"];
+	        this.rebuilding = source["rebuilding"];
 	    }
 	}
 

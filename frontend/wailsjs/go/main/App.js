@@ -10,8 +10,8 @@ export function AddPaths(arg1) {
   return window['go']['main']['App']['AddPaths'](arg1);
 }
 
-export function Ask(arg1) {
-  return window['go']['main']['App']['Ask'](arg1);
+export function Ask(arg1, arg2) {
+  return window['go']['main']['App']['Ask'](arg1, arg2);
 }
 
 export function CancelIndexing() {
