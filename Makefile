@@ -63,7 +63,7 @@ test-go:
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -race -timeout 30m ./...
 	# Hybrid search beats BM25 and dense alone on all of SciFact: minutes of
 	# embedding, so without the race detector.
-	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -count=1 -run 'TestRetrievalSciFactHybridWins' -timeout 30m -v ./backend/evaluate | grep -v '^=== RUN'
+	set -o pipefail; FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -count=1 -run 'TestRetrievalSciFactHybridWins' -timeout 30m -v ./backend/evaluate | grep -v '^=== RUN'
 	# The encoder's pure-Go fallback (no OpenBLAS), and a build without cgo.
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -tags purego -short ./backend/encoder/...
 	CGO_ENABLED=0 $(GO) build -o /dev/null .

@@ -571,15 +571,15 @@ func (s *searcher) greedy(q []float32, cur item, l int) item {
 func (s *searcher) searchLayer(q []float32, ep item, ef, l int, accept func(uint32) bool) {
 	s.cand, s.res = s.cand[:0], s.res[:0]
 	s.visit(ep.id)
-	s.cand = pushMax(s.cand, ep)
+	s.cand = heapPush[maxOnTop](s.cand, ep)
 	lower := float32(math.Inf(-1))
 	if accept == nil || accept(ep.id) {
-		s.res = pushMin(s.res, ep)
+		s.res = heapPush[minOnTop](s.res, ep)
 		lower = ep.score
 	}
 	for len(s.cand) > 0 {
 		var c item
-		s.cand, c = popMax(s.cand)
+		s.cand, c = heapPop[maxOnTop](s.cand)
 		if c.score < lower && len(s.res) >= ef {
 			break
 		}
@@ -590,11 +590,11 @@ func (s *searcher) searchLayer(q []float32, ep item, ef, l int, accept func(uint
 			sc := dot(q, s.vec(nb))
 			if len(s.res) < ef || sc > lower {
 				it := item{id: nb, score: sc}
-				s.cand = pushMax(s.cand, it)
+				s.cand = heapPush[maxOnTop](s.cand, it)
 				if accept == nil || accept(nb) {
-					s.res = pushMin(s.res, it)
+					s.res = heapPush[minOnTop](s.res, it)
 					if len(s.res) > ef {
-						s.res, _ = popMin(s.res)
+						s.res, _ = heapPop[minOnTop](s.res)
 					}
 					lower = s.res[0].score
 				}
@@ -608,7 +608,7 @@ func (s *searcher) sortedResults(skip uint32) []item {
 	s.out = s.out[:0]
 	for len(s.res) > 0 {
 		var it item
-		s.res, it = popMin(s.res)
+		s.res, it = heapPop[minOnTop](s.res)
 		if it.id != skip {
 			s.out = append(s.out, it)
 		}
@@ -644,12 +644,23 @@ func (s *searcher) heuristic(cands []item, m int) []item {
 	return s.sel
 }
 
-func pushMax(h []item, it item) []item {
+// heapOrder says which of two scores a binary heap keeps nearer the top.
+// Its implementations are empty types, so each heap is compiled for its
+// order.
+type heapOrder interface{ above(a, b float32) bool }
+
+type maxOnTop struct{} // candidates: the best first
+type minOnTop struct{} // results: the worst first, to be dropped
+
+func (maxOnTop) above(a, b float32) bool { return a > b }
+func (minOnTop) above(a, b float32) bool { return a < b }
+
+func heapPush[O heapOrder](h []item, it item) []item {
+	var o O
 	h = append(h, it)
-	i := len(h) - 1
-	for i > 0 {
+	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if h[p].score >= h[i].score {
+		if !o.above(h[i].score, h[p].score) {
 			break
 		}
 		h[p], h[i] = h[i], h[p]
@@ -658,60 +669,22 @@ func pushMax(h []item, it item) []item {
 	return h
 }
 
-func popMax(h []item) ([]item, item) {
+func heapPop[O heapOrder](h []item) ([]item, item) {
+	var o O
 	top := h[0]
 	n := len(h) - 1
 	h[0] = h[n]
 	h = h[:n]
-	i := 0
-	for {
+	for i := 0; ; {
 		l := 2*i + 1
 		if l >= n {
 			break
 		}
 		b := l
-		if r := l + 1; r < n && h[r].score > h[l].score {
+		if r := l + 1; r < n && o.above(h[r].score, h[l].score) {
 			b = r
 		}
-		if h[i].score >= h[b].score {
-			break
-		}
-		h[i], h[b] = h[b], h[i]
-		i = b
-	}
-	return h, top
-}
-
-func pushMin(h []item, it item) []item {
-	h = append(h, it)
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].score <= h[i].score {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-	return h
-}
-
-func popMin(h []item) ([]item, item) {
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		b := l
-		if r := l + 1; r < n && h[r].score < h[l].score {
-			b = r
-		}
-		if h[i].score <= h[b].score {
+		if !o.above(h[b].score, h[i].score) {
 			break
 		}
 		h[i], h[b] = h[b], h[i]

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -30,26 +29,14 @@ func blobPartKey(name string, gen uint64, part uint32) []byte {
 }
 
 func (s *Store) blobHead(name string) (blobHead, bool, error) {
-	var h blobHead
-	found := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(withString(prefixBlobHead, name))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			if len(v) != 16 {
-				return fmt.Errorf("snapshot %s: header has %d bytes, want 16", name, len(v))
-			}
-			h = blobHead{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
-			found = true
-			return nil
-		})
-	})
-	return h, found, err
+	v, found, err := s.get(withString(prefixBlobHead, name))
+	switch {
+	case err != nil || !found:
+		return blobHead{}, false, err
+	case len(v) != 16:
+		return blobHead{}, false, fmt.Errorf("snapshot %s: header has %d bytes, want 16", name, len(v))
+	}
+	return blobHead{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}, true, nil
 }
 
 // PutBlob stores data under name, replacing what was there. The new parts

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -46,19 +45,8 @@ func putPostings(b *batch, docID uint64, post *Postings) error {
 // postingKeys returns every key of docID's postings, its term list and
 // totals included.
 func (s *Store) postingKeys(docID uint64) ([][]byte, error) {
-	var list []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(withID(prefixTermList, docID))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		list, err = item.ValueCopy(nil)
-		return err
-	})
-	if err != nil || list == nil {
+	list, found, err := s.get(withID(prefixTermList, docID))
+	if err != nil || !found {
 		return nil, err
 	}
 	keys := [][]byte{withID(prefixTermList, docID), withID(prefixKwStats, docID)}

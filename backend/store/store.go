@@ -105,19 +105,25 @@ func (s *Store) checkVersion() error {
 
 // Setting returns a setting's value, or nil when unset.
 func (s *Store) Setting(name string) ([]byte, error) {
-	var out []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(withString(prefixSetting, name))
+	v, _, err := s.get(withString(prefixSetting, name))
+	return v, err
+}
+
+// get returns key's value; found is false when the key is absent.
+func (s *Store) get(key []byte) (v []byte, found bool, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		out, err = item.ValueCopy(nil)
+		found = true
+		v, err = item.ValueCopy(nil)
 		return err
 	})
-	return out, err
+	return v, found, err
 }
 
 // SetSetting stores a setting.
@@ -147,18 +153,10 @@ func (s *Store) Roots() ([]string, error) {
 // File returns the record for path.
 func (s *Store) File(path string) (FileRecord, bool, error) {
 	var rec FileRecord
-	found := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(withString(prefixFile, path))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		found = true
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
-	})
+	v, found, err := s.get(withString(prefixFile, path))
+	if err == nil && found {
+		err = json.Unmarshal(v, &rec)
+	}
 	return rec, found, err
 }
 
@@ -376,35 +374,24 @@ func (s *Store) nextDocID() (uint64, error) {
 
 // Text returns a document's extracted text.
 func (s *Store) Text(docID uint64) (string, error) {
-	var out string
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(withID(prefixText, docID))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fmt.Errorf("document %d: %w", docID, core.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		v, err := item.ValueCopy(nil)
-		out = string(v)
-		return err
-	})
-	return out, err
+	v, found, err := s.get(withID(prefixText, docID))
+	if err == nil && !found {
+		err = fmt.Errorf("document %d: %w", docID, core.ErrNotFound)
+	}
+	return string(v), err
 }
 
 // Chunk returns one chunk.
 func (s *Store) Chunk(id uint64) (core.Chunk, error) {
 	var c core.Chunk
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(withID(prefixChunk, id))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return fmt.Errorf("chunk %d: %w", id, core.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error { return json.Unmarshal(v, &c) })
-	})
+	v, found, err := s.get(withID(prefixChunk, id))
+	switch {
+	case err != nil:
+	case !found:
+		err = fmt.Errorf("chunk %d: %w", id, core.ErrNotFound)
+	default:
+		err = json.Unmarshal(v, &c)
+	}
 	return c, err
 }
 
@@ -441,24 +428,14 @@ func (s *Store) VectorSeq() (uint64, error) {
 }
 
 func (s *Store) vecSeq() (uint64, error) {
-	var seq uint64
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(keyVecSeq)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			if len(v) != 8 {
-				return fmt.Errorf("vector sequence has %d bytes, want 8", len(v))
-			}
-			seq = binary.BigEndian.Uint64(v)
-			return nil
-		})
-	})
-	return seq, err
+	v, found, err := s.get(keyVecSeq)
+	switch {
+	case err != nil || !found:
+		return 0, err
+	case len(v) != 8:
+		return 0, fmt.Errorf("vector sequence has %d bytes, want 8", len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // advanceVecSeq adds the next vector sequence number to b, as its last

@@ -97,37 +97,50 @@ function ScopePicker({ scope, options, onScope }: { scope: Scope; options: Props
   if (options.folders.length < 2 && options.types.length < 2) return null;
   return (
     <div class="scope small" data-testid="scope">
-      {options.folders.length > 1 && (
-        <select
-          aria-label="Search in folder"
-          data-testid="scope-folder"
-          value={scope.folder}
-          onChange={(ev) => onScope({ ...scope, folder: (ev.target as HTMLSelectElement).value })}
-        >
-          <option value="">All folders</option>
-          {options.folders.map((f) => (
-            <option key={f} value={f} title={f}>
-              {baseName(f)}
-            </option>
-          ))}
-        </select>
-      )}
-      {options.types.length > 1 && (
-        <select
-          aria-label="Search files of type"
-          data-testid="scope-type"
-          value={scope.type}
-          onChange={(ev) => onScope({ ...scope, type: (ev.target as HTMLSelectElement).value })}
-        >
-          <option value="">All types</option>
-          {options.types.map((t) => (
-            <option key={t} value={t}>
-              .{t} only
-            </option>
-          ))}
-        </select>
-      )}
+      <ScopeSelect
+        label="Search in folder"
+        testId="scope-folder"
+        all="All folders"
+        value={scope.folder}
+        choices={options.folders.map((f) => ({ value: f, text: baseName(f), title: f }))}
+        onChange={(folder) => onScope({ ...scope, folder })}
+      />
+      <ScopeSelect
+        label="Search files of type"
+        testId="scope-type"
+        all="All types"
+        value={scope.type}
+        choices={options.types.map((t) => ({ value: t, text: `.${t} only` }))}
+        onChange={(type) => onScope({ ...scope, type })}
+      />
     </div>
+  );
+}
+
+/** One of the scope's selects; hidden when there is nothing to choose. */
+function ScopeSelect(p: {
+  label: string;
+  testId: string;
+  all: string;
+  value: string;
+  choices: { value: string; text: string; title?: string }[];
+  onChange: (value: string) => void;
+}) {
+  if (p.choices.length < 2) return null;
+  return (
+    <select
+      aria-label={p.label}
+      data-testid={p.testId}
+      value={p.value}
+      onChange={(ev) => p.onChange((ev.target as HTMLSelectElement).value)}
+    >
+      <option value="">{p.all}</option>
+      {p.choices.map((c) => (
+        <option key={c.value} value={c.value} title={c.title}>
+          {c.text}
+        </option>
+      ))}
+    </select>
   );
 }
 
