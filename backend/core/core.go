@@ -114,8 +114,10 @@ type Progress struct {
 	FilesDone    int     `json:"filesDone"`
 	FilesTotal   int     `json:"filesTotal"`
 	Failed       int     `json:"failed"`
-	Chunks       int     `json:"chunks"`
+	Pages        int     `json:"pages"`  // pages read so far (PDF pages, slides)
+	Chunks       int     `json:"chunks"` // chunks embedded so far
 	ChunksPerSec float64 `json:"chunksPerSec"`
 	ETASeconds   float64 `json:"etaSeconds"`
 	Current      string  `json:"current"`
+	Paused       bool    `json:"paused"`
 }

@@ -44,6 +44,9 @@ type Config struct {
 	Parser Parser
 	// Workers is how many files are parsed at once (default GOMAXPROCS).
 	Workers int
+	// MaxFileSize is the largest file indexed; larger ones are listed as
+	// skipped, with their size (default 1 GB).
+	MaxFileSize int64
 	// Logger receives diagnostics (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -75,8 +78,10 @@ type Engine struct {
 	searcher  *search.Searcher
 	composer  *answer.Composer
 
-	indexMu sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed
-	closed  bool
+	indexMu        sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed and pendingScanned
+	closed         bool
+	pendingScanned bool // every stored chunk without a vector has been queued once since Open
+	gate           gate // pauses indexing
 
 	docsMu sync.RWMutex // guards docs
 	docs   map[uint64]docInfo
@@ -122,6 +127,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxFileSize <= 0 {
+		cfg.MaxFileSize = 1e9
 	}
 	if cfg.Parser == nil {
 		cfg.Parser = isolate.NewRegistry(isolate.Config{})
@@ -370,6 +378,10 @@ func (e *Engine) Library(ctx context.Context) (Library, error) {
 		byRoot[lib.Folders[i].Path] = &lib.Folders[i]
 	}
 	for _, f := range files {
+		if f.State == store.StateIndexed && e.vectors != nil && !e.vectors.Has(store.ChunkID(f.DocID, 0)) {
+			// Read and searchable by keywords, not yet by meaning.
+			f.State, f.Reason = store.StatePending, "waiting for the embedding model"
+		}
 		lib.Files = append(lib.Files, FileState{
 			Path: f.Path, Root: f.Root, State: f.State, Reason: f.Reason,
 			Pages: len(f.Pages), Chunks: f.Chunks,
@@ -383,6 +395,8 @@ func (e *Engine) Library(ctx context.Context) (Library, error) {
 				fo.Failed++
 			case store.StateSkipped:
 				fo.Skipped++
+			case store.StatePending:
+				fo.Pending++
 			}
 		}
 	}

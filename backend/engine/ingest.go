@@ -20,6 +20,7 @@ import (
 	"folio/backend/chunk"
 	"folio/backend/core"
 	"folio/backend/index"
+	"folio/backend/library"
 	"folio/backend/store"
 )
 
@@ -29,16 +30,48 @@ const embedBatch = 32
 // progressEvery is the least time between two progress reports.
 const progressEvery = 200 * time.Millisecond
 
+// queueDepth is how many files' chunks may wait for the encoder: parsing
+// runs ahead of embedding by at most this much.
+const queueDepth = 8
+
 // candidate is a file found under a root.
 type candidate struct {
 	path, root string
 	info       fs.FileInfo
 }
 
-// Index adds paths (files or folders) to the library and indexes every
-// supported file under them. Unchanged files are not parsed again. It then
-// embeds every chunk that has no vector yet. progress may be nil.
+// Index adds paths (files or folders) to the library and brings them up to
+// date: new and changed files are parsed, chunked and stored; renamed or
+// moved files keep their document and vectors; files gone from a scanned
+// folder leave the library. Files are parsed on Workers goroutines while
+// the encoder embeds their chunks, fed through a bounded queue. progress
+// may be nil.
 func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	return e.index(ctx, request{paths: paths}, progress)
+}
+
+// Retry indexes files again even where they look unchanged: files that
+// failed, once the cause is fixed.
+func (e *Engine) Retry(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	return e.index(ctx, request{paths: paths, force: true}, progress)
+}
+
+// Update applies a batch of changes seen by a watcher: changed files are
+// indexed, and removed paths (files, or folders with everything under
+// them) leave the library, unless they reappear as moves among changed.
+func (e *Engine) Update(ctx context.Context, changed, removed []string, progress func(core.Progress)) (IndexReport, error) {
+	return e.index(ctx, request{paths: changed, removed: removed, watched: true}, progress)
+}
+
+// request is one indexing run's work.
+type request struct {
+	paths   []string // files and folders to index
+	removed []string // paths a watcher saw go
+	force   bool     // read files again even if they look unchanged
+	watched bool     // from a watcher: paths are already in the library
+}
+
+func (e *Engine) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
 	e.indexMu.Lock()
 	defer e.indexMu.Unlock()
 	start := time.Now()
@@ -50,7 +83,9 @@ func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.P
 
 	pr.set(func(p *core.Progress) { p.Phase = "scanning" })
 	var files []candidate
-	for _, p := range paths {
+	var scanned []string // roots walked in full
+	removed := req.removed
+	for _, p := range req.paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			rep.Errors = append(rep.Errors, FileError{Path: p, Reason: err.Error()})
@@ -58,69 +93,120 @@ func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.P
 		}
 		info, err := os.Stat(abs)
 		if err != nil {
-			rep.Errors = append(rep.Errors, FileError{Path: abs, Reason: "cannot read: " + reason(err)})
+			if req.watched {
+				removed = append(removed, abs) // changed, then gone
+			} else {
+				rep.Errors = append(rep.Errors, FileError{Path: abs, Reason: "cannot read: " + reason(err)})
+			}
 			continue
 		}
-		if err := e.store.AddRoot(abs); err != nil {
-			return rep, err
+		if !req.watched { // a watcher's paths lie in the library already
+			if err := e.store.AddRoot(abs); err != nil {
+				return rep, err
+			}
 		}
 		if !info.IsDir() {
-			files = append(files, candidate{abs, abs, info})
+			files = append(files, candidate{abs, e.rootOf(abs), info})
 			continue
 		}
 		found, errs := walk(ctx, abs)
 		files = append(files, found...)
 		rep.Errors = append(rep.Errors, errs...)
+		if len(errs) == 0 {
+			scanned = append(scanned, abs)
+		}
 	}
 	rep.Failed = len(rep.Errors)
+	gone, err := e.gone(scanned, removed, files)
+	if err != nil {
+		return rep, err
+	}
+	moves := newMoves(gone)
+	if err := e.markPending(files); err != nil {
+		return rep, err
+	}
+	var bytesTotal int64
+	for _, f := range files {
+		bytesTotal += f.info.Size()
+	}
 	pr.set(func(p *core.Progress) { p.Phase = "indexing"; p.FilesTotal = len(files) })
+	eta := newEstimate(bytesTotal, e.enc != nil)
 
 	var mu sync.Mutex // guards rep
+	queue := make(chan []core.Chunk, queueDepth)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.cfg.Workers)
-	for _, f := range files {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			pr.set(func(p *core.Progress) { p.Current = f.path })
-			outcome, ferr, err := e.indexFile(gctx, f)
+	g.Go(func() error {
+		n, err := e.embedStage(gctx, queue, pr, eta)
+		rep.ChunksEmbedded = n
+		return err
+	})
+	g.Go(func() error {
+		defer close(queue)
+		if e.enc != nil && !e.pendingScanned {
+			// Chunks a killed or cancelled run stored without vectors.
+			left, err := e.unembedded()
 			if err != nil {
 				return err
 			}
-			mu.Lock()
-			rep.Files++
-			switch {
-			case ferr != nil:
-			case outcome == "new":
-				rep.New++
-			case outcome == "changed":
-				rep.Changed++
-			case outcome == "unchanged":
-				rep.Unchanged++
-			case outcome == "skipped":
-				rep.Skipped++
+			if err := send(gctx, queue, left, eta); err != nil {
+				return err
 			}
-			if ferr != nil {
-				rep.Failed++
-				rep.Errors = append(rep.Errors, *ferr)
+		}
+		parse, pctx := errgroup.WithContext(gctx)
+		parse.SetLimit(e.cfg.Workers)
+		for _, f := range files {
+			if err := e.gate.wait(pctx, pr); err != nil {
+				break
 			}
-			mu.Unlock()
-			pr.set(func(p *core.Progress) {
-				p.FilesDone++
-				if ferr != nil {
-					p.Failed++
+			parse.Go(func() error {
+				pr.set(func(p *core.Progress) { p.Current = f.path })
+				r, err := e.indexFile(pctx, f, moves, req.force)
+				if err != nil {
+					return err
 				}
+				if err := send(pctx, queue, r.pending, eta); err != nil {
+					return err
+				}
+				eta.parsed(f.info.Size())
+				mu.Lock()
+				rep.Files++
+				switch {
+				case r.err != nil:
+					rep.Failed++
+					rep.Errors = append(rep.Errors, *r.err)
+				case r.outcome == "new":
+					rep.New++
+				case r.outcome == "changed":
+					rep.Changed++
+				case r.outcome == "unchanged":
+					rep.Unchanged++
+				case r.outcome == "moved":
+					rep.Moved++
+				case r.outcome == "skipped":
+					rep.Skipped++
+				}
+				mu.Unlock()
+				pr.set(func(p *core.Progress) {
+					p.FilesDone++
+					p.Pages += r.pages
+					if r.err != nil {
+						p.Failed++
+					}
+					p.ETASeconds = eta.seconds()
+				})
+				return nil
 			})
-			return nil
-		})
-	}
-	err := g.Wait()
+		}
+		return parse.Wait()
+	})
+	err = g.Wait()
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err == nil {
-		rep.ChunksEmbedded, err = e.embedPending(ctx, pr)
+		e.pendingScanned = true
+		// Files gone from the scanned folders, and not moved, leave.
+		rep.Removed, err = e.removeAll(moves.unclaimed())
 	}
 	if e.vectors != nil {
 		// Whatever was embedded, even in a canceled run, is stored: save
@@ -134,12 +220,200 @@ func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.P
 	if errors.Is(err, context.Canceled) {
 		rep.Canceled = true
 	}
-	pr.set(func(p *core.Progress) { p.Phase = "done"; p.Current = "" })
+	pr.set(func(p *core.Progress) { p.Phase = "done"; p.Current = ""; p.ETASeconds = 0; p.Paused = false })
 	pr.flush()
 	return rep, err
 }
 
-// walk lists the files under root, skipping hidden files and folders.
+// send queues chunks for the encoder, waiting while the queue is full.
+func send(ctx context.Context, queue chan<- []core.Chunk, chunks []core.Chunk, eta *estimate) error {
+	if len(chunks) == 0 {
+		return nil
+	}
+	eta.queued(len(chunks))
+	select {
+	case queue <- chunks:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// rootOf returns the library root a path lies under, or the path itself.
+func (e *Engine) rootOf(path string) string {
+	roots, err := e.store.Roots()
+	if err != nil {
+		return path
+	}
+	best := path
+	for _, r := range roots {
+		if (r == path || within(path, r)) && (best == path || len(r) > len(best)) {
+			best = r
+		}
+	}
+	return best
+}
+
+// within reports whether path lies inside dir.
+func within(path, dir string) bool {
+	return strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+// gone returns the records that left the library's folders: under a
+// scanned root but not found by the scan, or under a removed path and no
+// longer on disk.
+func (e *Engine) gone(scanned, removed []string, found []candidate) ([]store.FileRecord, error) {
+	if len(scanned) == 0 && len(removed) == 0 {
+		return nil, nil
+	}
+	seen := make(map[string]bool, len(found))
+	for _, f := range found {
+		seen[f.path] = true
+	}
+	recs, err := e.store.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.FileRecord
+	for _, r := range recs {
+		if seen[r.Path] {
+			continue
+		}
+		under := func(dirs []string) bool {
+			for _, d := range dirs {
+				if r.Path == d || within(r.Path, d) {
+					return true
+				}
+			}
+			return false
+		}
+		if under(scanned) {
+			out = append(out, r)
+		} else if under(removed) {
+			if _, err := os.Lstat(r.Path); errors.Is(err, fs.ErrNotExist) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// markPending records files that have no record yet as pending, so a run
+// killed before reaching them still lists them.
+func (e *Engine) markPending(files []candidate) error {
+	var recs []store.FileRecord
+	for _, f := range files {
+		_, found, err := e.store.File(f.path)
+		if err != nil {
+			return err
+		}
+		if !found {
+			recs = append(recs, store.FileRecord{Path: f.path, Root: f.root, State: store.StatePending, Size: f.info.Size()})
+		}
+	}
+	return e.store.UpdateFiles(recs)
+}
+
+// removeAll forgets the given files and their documents.
+func (e *Engine) removeAll(recs []store.FileRecord) (int, error) {
+	for _, r := range recs {
+		removed, err := e.store.RemoveFile(r.Path)
+		if err != nil {
+			return 0, err
+		}
+		e.forget(removed)
+		if r.DocID != 0 {
+			e.docsMu.Lock()
+			delete(e.docs, r.DocID)
+			e.docsMu.Unlock()
+		}
+	}
+	return len(recs), nil
+}
+
+// RemoveRoot takes a folder or file the person added out of the library,
+// with every file under it, their chunks and vectors. It returns how many
+// files left.
+func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
+	e.indexMu.Lock()
+	defer e.indexMu.Unlock()
+	if e.closed {
+		return 0, errors.New("the library is closed")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	recs, err := e.store.Files()
+	if err != nil {
+		return 0, err
+	}
+	var under []store.FileRecord
+	for _, r := range recs {
+		if r.Root == abs || r.Path == abs || within(r.Path, abs) {
+			under = append(under, r)
+		}
+	}
+	n, err := e.removeAll(under)
+	if err != nil {
+		return n, err
+	}
+	if e.vectors != nil {
+		if err := e.vectors.Save(); err != nil {
+			e.log.Warn("save vector index snapshot", "err", err)
+		}
+	}
+	return n, e.store.RemoveRoot(abs)
+}
+
+// moves matches new files to records that left the library, by content:
+// a file renamed or moved keeps its document.
+type moves struct {
+	mu     sync.Mutex // guards byHash and left
+	byHash map[string][]store.FileRecord
+	left   map[string]store.FileRecord // by path: gone and not (yet) claimed
+}
+
+func newMoves(gone []store.FileRecord) *moves {
+	m := &moves{byHash: map[string][]store.FileRecord{}, left: map[string]store.FileRecord{}}
+	for _, r := range gone {
+		m.left[r.Path] = r
+		if r.State == store.StateIndexed && r.DocID != 0 && r.Parser == ParserVersion && r.Hash != "" {
+			m.byHash[r.Hash] = append(m.byHash[r.Hash], r)
+		}
+	}
+	return m
+}
+
+// claim takes a gone record with this content, if there is one.
+func (m *moves) claim(hash string) (store.FileRecord, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for len(m.byHash[hash]) > 0 {
+		r := m.byHash[hash][0]
+		m.byHash[hash] = m.byHash[hash][1:]
+		if _, ok := m.left[r.Path]; ok {
+			delete(m.left, r.Path)
+			return r, true
+		}
+	}
+	return store.FileRecord{}, false
+}
+
+// unclaimed returns the gone records no new file took.
+func (m *moves) unclaimed() []store.FileRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]store.FileRecord, 0, len(m.left))
+	for _, r := range m.left {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// walk lists the files under root, skipping hidden and system files and
+// folders (library.Ignored).
 func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 	var out []candidate
 	var errs []FileError
@@ -155,7 +429,7 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 			}
 			return nil
 		}
-		if path != root && strings.HasPrefix(d.Name(), ".") {
+		if path != root && library.Ignored(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -180,30 +454,37 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 // 2: locations, word boxes, Office/OpenDocument/EPUB/HTML/CSV formats.
 const ParserVersion = 2
 
-// indexFile parses, chunks and stores one file. It returns what happened
-// ("new", "changed", "unchanged" or "skipped"), the file's error if it
-// failed, and an error only when the library itself could not be written.
-func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError, error) {
+// fileResult is what indexing one file did.
+type fileResult struct {
+	outcome string       // "new", "changed", "unchanged", "moved" or "skipped"
+	err     *FileError   // the file's failure, if it failed
+	pages   int          // pages read
+	pending []core.Chunk // chunks that need embedding
+}
+
+// indexFile parses, chunks and stores one file, reusing the vectors of
+// chunks whose text did not change. It returns an error only when the
+// library itself could not be written.
+func (e *Engine) indexFile(ctx context.Context, f candidate, mv *moves, force bool) (fileResult, error) {
 	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().UnixNano(), Parser: ParserVersion}
 	old, found, err := e.store.File(f.path)
 	if err != nil {
-		return "", nil, err
+		return fileResult{}, err
+	}
+	if found && old.State == store.StatePending {
+		found = false // first read
 	}
 	if !e.parser.Supports(f.path) {
-		if found && old.State == store.StateSkipped {
-			return "skipped", nil, nil
-		}
-		rec.State = store.StateSkipped
-		rec.Reason = fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path)))
-		removed, err := e.store.PutFile(rec)
-		e.forget(removed)
-		return "skipped", nil, err
+		return e.skip(rec, old, found, fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path))))
+	}
+	if max := e.cfg.MaxFileSize; rec.Size > max {
+		return e.skip(rec, old, found, fmt.Sprintf("%s is larger than the %s limit", humanBytes(rec.Size), humanBytes(max)))
 	}
 	// Read before by an older parser: read it again, whatever its state.
-	current := found && old.State != store.StateSkipped && old.Parser == ParserVersion
+	current := found && old.State != store.StateSkipped && old.Parser == ParserVersion && !force
 	// Same size and modification time: trust it without reading the file.
 	if current && old.Size == rec.Size && old.ModTime == rec.ModTime {
-		return "unchanged", nil, nil
+		return fileResult{outcome: "unchanged"}, nil
 	}
 	outcome := "new"
 	if found {
@@ -217,12 +498,26 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 	if current && old.Hash == hash {
 		// Touched but not changed: remember the new time, keep the document.
 		old.ModTime = rec.ModTime
-		return "unchanged", nil, e.store.UpdateFile(old)
+		return fileResult{outcome: "unchanged"}, e.store.UpdateFile(old)
+	}
+	if !found {
+		if from, ok := mv.claim(hash); ok {
+			// Renamed or moved: the document, chunks and vectors follow.
+			moved := from
+			moved.Path, moved.Root, moved.Size, moved.ModTime = rec.Path, rec.Root, rec.Size, rec.ModTime
+			if err := e.store.MoveFile(from.Path, moved); err != nil {
+				return fileResult{}, err
+			}
+			e.docsMu.Lock()
+			e.docs[moved.DocID] = docInfo{moved.Path, moved.Format}
+			e.docsMu.Unlock()
+			return fileResult{outcome: "moved"}, nil
+		}
 	}
 	doc, err := e.parser.Parse(ctx, f.path)
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", nil, ctx.Err()
+			return fileResult{}, ctx.Err()
 		}
 		// The record already names the file: keep just the reason.
 		why := strings.TrimPrefix(reason(err), "parse "+f.path+": ")
@@ -232,25 +527,81 @@ func (e *Engine) indexFile(ctx context.Context, f candidate) (string, *FileError
 	if len(chunks) == 0 {
 		return e.fail(rec, outcome, "no text found")
 	}
+	var kept map[string][]float32
+	if found && old.DocID != 0 && e.vectors != nil {
+		if kept, err = e.vectorsByText(old.DocID); err != nil {
+			return fileResult{}, err
+		}
+	}
 	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
 	removed, err := e.store.PutDocument(rec, &doc, chunks, index.EncodePostings(chunks))
 	if err != nil {
-		return "", nil, err
+		return fileResult{}, err
 	}
 	e.forget(removed)
 	e.docsMu.Lock()
 	e.docs[chunks[0].DocID] = docInfo{f.path, doc.Format}
 	e.docsMu.Unlock()
-	e.log.Debug("indexed", "path", f.path, "chunks", len(chunks))
-	return outcome, nil, nil
+	res := fileResult{outcome: outcome, pages: len(doc.Pages)}
+	if e.vectors == nil {
+		return res, nil
+	}
+	// Chunks whose text is unchanged keep their vectors; the rest wait
+	// for the encoder.
+	var ids []uint64
+	var vecs [][]float32
+	for _, c := range chunks {
+		if v, ok := kept[c.Text]; ok {
+			ids, vecs = append(ids, c.ID), append(vecs, v)
+		} else {
+			res.pending = append(res.pending, c)
+		}
+	}
+	if len(ids) > 0 {
+		if err := e.vectors.Put(ids, vecs); err != nil {
+			return fileResult{}, err
+		}
+	}
+	e.log.Debug("indexed", "path", f.path, "chunks", len(chunks), "vectors_kept", len(ids))
+	return res, nil
+}
+
+// vectorsByText maps the text of a document's chunks to their vectors.
+func (e *Engine) vectorsByText(docID uint64) (map[string][]float32, error) {
+	chunks, err := e.store.Chunks(docID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]float32, len(chunks))
+	for _, c := range chunks {
+		v, ok, err := e.store.Vector(c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[c.Text] = v
+		}
+	}
+	return out, nil
+}
+
+// skip records a file Folio does not read, and why.
+func (e *Engine) skip(rec, old store.FileRecord, found bool, why string) (fileResult, error) {
+	if found && old.State == store.StateSkipped && old.Reason == why {
+		return fileResult{outcome: "skipped"}, nil
+	}
+	rec.State, rec.Reason = store.StateSkipped, why
+	removed, err := e.store.PutFile(rec)
+	e.forget(removed)
+	return fileResult{outcome: "skipped"}, err
 }
 
 // fail records a file that could not be indexed.
-func (e *Engine) fail(rec store.FileRecord, outcome, why string) (string, *FileError, error) {
+func (e *Engine) fail(rec store.FileRecord, outcome, why string) (fileResult, error) {
 	rec.State, rec.Reason = store.StateFailed, why
 	removed, err := e.store.PutFile(rec)
 	e.forget(removed)
-	return outcome, &FileError{Path: rec.Path, Reason: why}, err
+	return fileResult{outcome: outcome, err: &FileError{Path: rec.Path, Reason: why}}, err
 }
 
 // forget drops removed chunks, and their documents, from memory.
@@ -268,33 +619,33 @@ func (e *Engine) forget(ids []uint64) {
 	e.docsMu.Unlock()
 }
 
-// embedPending embeds every chunk that has no vector yet.
-func (e *Engine) embedPending(ctx context.Context, pr *reporter) (int, error) {
-	if e.enc == nil {
-		return 0, nil
-	}
-	var pending []core.Chunk
-	if err := e.store.EachChunk(func(c core.Chunk) error {
+// unembedded returns the stored chunks that have no vector yet.
+func (e *Engine) unembedded() ([]core.Chunk, error) {
+	var out []core.Chunk
+	err := e.store.EachChunk(func(c core.Chunk) error {
 		if !e.vectors.Has(c.ID) {
-			pending = append(pending, c)
+			out = append(out, c)
 		}
 		return nil
-	}); err != nil {
-		return 0, err
-	}
-	if len(pending) == 0 {
+	})
+	return out, err
+}
+
+// embedStage embeds the queued chunks in batches as they arrive and stores
+// their vectors. It returns how many it embedded.
+func (e *Engine) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr *reporter, eta *estimate) (int, error) {
+	if e.enc == nil {
+		for range queue {
+		}
 		return 0, nil
 	}
-	// Similar lengths batch together with less padding.
-	sort.SliceStable(pending, func(i, j int) bool { return len(pending[i].Text) < len(pending[j].Text) })
-	start := time.Now()
-	pr.set(func(p *core.Progress) { p.Phase = "embedding"; p.Chunks = 0; p.Current = "" })
 	done := 0
-	for i := 0; i < len(pending); i += embedBatch {
-		if err := ctx.Err(); err != nil {
-			return done, err
+	var buf []core.Chunk
+	flush := func(n int) error {
+		if err := e.gate.wait(ctx, pr); err != nil {
+			return err
 		}
-		batch := pending[i:min(i+embedBatch, len(pending))]
+		batch := buf[:n]
 		texts := make([]string, len(batch))
 		ids := make([]uint64, len(batch))
 		for j, c := range batch {
@@ -302,18 +653,36 @@ func (e *Engine) embedPending(ctx context.Context, pr *reporter) (int, error) {
 		}
 		vecs, err := e.enc.Embed(ctx, texts)
 		if err != nil {
-			return done, fmt.Errorf("embed: %w", err)
+			return fmt.Errorf("embed: %w", err)
 		}
 		if err := e.vectors.Put(ids, vecs); err != nil {
-			return done, err
+			return err
 		}
-		done += len(batch)
-		rate := float64(done) / time.Since(start).Seconds()
+		buf = append(buf[:0], buf[n:]...)
+		done += n
+		eta.embedded(n)
 		pr.set(func(p *core.Progress) {
 			p.Chunks = done
-			p.ChunksPerSec = rate
-			p.ETASeconds = float64(len(pending)-done) / rate
+			p.ChunksPerSec = eta.rate()
+			p.ETASeconds = eta.seconds()
 		})
+		return nil
+	}
+	for chunks := range queue {
+		buf = append(buf, chunks...)
+		for len(buf) >= embedBatch {
+			if err := flush(embedBatch); err != nil {
+				return done, err
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return done, err
+	}
+	if len(buf) > 0 {
+		if err := flush(len(buf)); err != nil {
+			return done, err
+		}
 	}
 	return done, nil
 }
@@ -340,36 +709,4 @@ func reason(err error) string {
 		return "permission denied"
 	}
 	return err.Error()
-}
-
-// reporter throttles progress callbacks to a few a second.
-type reporter struct {
-	mu   sync.Mutex // guards all fields below
-	fn   func(core.Progress)
-	p    core.Progress
-	last time.Time
-}
-
-func newReporter(fn func(core.Progress)) *reporter { return &reporter{fn: fn} }
-
-// set updates the progress and reports it unless it reported very recently
-// (phase changes are always reported).
-func (r *reporter) set(update func(*core.Progress)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	phase := r.p.Phase
-	update(&r.p)
-	if r.fn != nil && (r.p.Phase != phase || time.Since(r.last) >= progressEvery) {
-		r.last = time.Now()
-		r.fn(r.p)
-	}
-}
-
-// flush reports the latest progress.
-func (r *reporter) flush() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fn != nil {
-		r.fn(r.p)
-	}
 }

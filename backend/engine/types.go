@@ -30,6 +30,7 @@ type IndexReport struct {
 	New            int         `json:"new"`
 	Changed        int         `json:"changed"`
 	Unchanged      int         `json:"unchanged"`
+	Moved          int         `json:"moved"` // renamed or moved: document and vectors kept
 	Removed        int         `json:"removed"`
 	Failed         int         `json:"failed"`
 	Skipped        int         `json:"skipped"`
@@ -43,7 +44,7 @@ type IndexReport struct {
 type FileState struct {
 	Path   string `json:"path"`
 	Root   string `json:"root"`  // the folder or file the person added
-	State  string `json:"state"` // "indexed", "failed", "skipped"
+	State  string `json:"state"` // "indexed", "failed", "skipped" or "pending"
 	Reason string `json:"reason,omitempty"`
 	Pages  int    `json:"pages"`
 	Chunks int    `json:"chunks"`
@@ -56,6 +57,7 @@ type Folder struct {
 	Indexed int    `json:"indexed"`
 	Failed  int    `json:"failed"`
 	Skipped int    `json:"skipped"`
+	Pending int    `json:"pending"` // found, not read or not embedded yet
 }
 
 // Library lists everything the person added.

@@ -23,6 +23,7 @@ const (
 	StateIndexed = "indexed"
 	StateFailed  = "failed"
 	StateSkipped = "skipped"
+	StatePending = "pending" // found by a scan, not read yet
 )
 
 // FileRecord is what Folio knows about one file of the library.
@@ -140,6 +141,14 @@ func (s *Store) AddRoot(path string) error {
 	})
 }
 
+// RemoveRoot forgets a folder or file the person added (not its files:
+// remove those with RemoveFile).
+func (s *Store) RemoveRoot(path string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Delete(withString(prefixRoot, path))
+	})
+}
+
 // Roots lists the folders and files the person added, sorted.
 func (s *Store) Roots() ([]string, error) {
 	var out []string
@@ -253,6 +262,42 @@ func (s *Store) UpdateFile(rec FileRecord) error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set(withString(prefixFile, rec.Path), v)
 	})
+}
+
+// MoveFile gives the record at from, with its document, chunks and vectors,
+// to rec.Path (a file renamed or moved with the same content): one
+// transaction, nothing re-read or re-embedded.
+func (s *Store) MoveFile(from string, rec FileRecord) error {
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Delete(withString(prefixFile, from)); err != nil {
+			return err
+		}
+		return txn.Set(withString(prefixFile, rec.Path), v)
+	})
+	if err != nil {
+		return fmt.Errorf("move %s to %s: %w", from, rec.Path, err)
+	}
+	s.wrote()
+	return nil
+}
+
+// UpdateFiles rewrites many records at once, like UpdateFile, in bounded
+// transactions (e.g. the pending records of a scan).
+func (s *Store) UpdateFiles(recs []FileRecord) error {
+	b := s.newBatch()
+	for _, rec := range recs {
+		v, err := json.Marshal(rec)
+		if err != nil {
+			b.txn.Discard()
+			return err
+		}
+		b.set(withString(prefixFile, rec.Path), v)
+	}
+	return b.flush()
 }
 
 // RemoveFile forgets a file and its document.
@@ -447,6 +492,15 @@ func (s *Store) advanceVecSeq(b *batch) {
 		return
 	}
 	b.set(keyVecSeq, binary.BigEndian.AppendUint64(nil, seq+1))
+}
+
+// Vector returns a chunk's stored embedding, if it has one.
+func (s *Store) Vector(id uint64) ([]float32, bool, error) {
+	v, found, err := s.get(withID(prefixVector, id))
+	if err != nil || !found {
+		return nil, false, err
+	}
+	return decodeVector(v, nil), true, nil
 }
 
 // EachVector calls fn for every stored embedding in id order. vec is only

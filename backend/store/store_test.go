@@ -178,3 +178,34 @@ func TestManyChunksCommitInBatches(t *testing.T) {
 		t.Errorf("stored %d chunks, want %d", n, len(chunks))
 	}
 }
+
+func TestMoveFileKeepsTheDocument(t *testing.T) {
+	s, _ := openTemp(t)
+	defer s.Close()
+	chunks := []core.Chunk{{Text: "moved words"}}
+	if _, err := s.PutDocument(FileRecord{Path: "/a/old.txt", Hash: "h"}, &core.Document{Text: "moved words"}, chunks, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutVectors([]uint64{chunks[0].ID}, [][]float32{{0.5, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	rec, _, _ := s.File("/a/old.txt")
+	rec.Path = "/b/new.txt"
+	if err := s.MoveFile("/a/old.txt", rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := s.File("/a/old.txt"); found {
+		t.Error("the old path still has a record")
+	}
+	got, found, err := s.File("/b/new.txt")
+	if err != nil || !found || got.DocID != chunks[0].DocID {
+		t.Fatalf("new record = %+v, %v, %v; want document %d", got, found, err, chunks[0].DocID)
+	}
+	vec, ok, err := s.Vector(chunks[0].ID)
+	if err != nil || !ok || !reflect.DeepEqual(vec, []float32{0.5, 1}) {
+		t.Errorf("Vector = %v, %v, %v", vec, ok, err)
+	}
+	if _, ok, _ := s.Vector(chunks[0].ID + 1); ok {
+		t.Error("a chunk without a vector has one")
+	}
+}
