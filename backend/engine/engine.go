@@ -81,7 +81,11 @@ type Engine struct {
 	indexMu        sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed and pendingScanned
 	closed         bool
 	pendingScanned bool // every stored chunk without a vector has been queued once since Open
-	gate           gate // pauses indexing
+	gate           gate     // pauses indexing
+	watch          watching // the file watcher, while Watch runs
+
+	runMu     sync.Mutex         // guards runCancel
+	runCancel context.CancelFunc // cancels the indexing run in progress
 
 	docsMu sync.RWMutex // guards docs
 	docs   map[uint64]docInfo

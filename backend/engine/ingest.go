@@ -74,6 +74,11 @@ type request struct {
 func (e *Engine) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
 	e.indexMu.Lock()
 	defer e.indexMu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e.runMu.Lock()
+	e.runCancel = cancel
+	e.runMu.Unlock()
 	start := time.Now()
 	rep := IndexReport{Errors: []FileError{}}
 	if e.closed {
@@ -103,6 +108,9 @@ func (e *Engine) index(ctx context.Context, req request, progress func(core.Prog
 		if !req.watched { // a watcher's paths lie in the library already
 			if err := e.store.AddRoot(abs); err != nil {
 				return rep, err
+			}
+			if err := e.watch.add(abs); err != nil {
+				e.log.Warn("cannot watch a library folder; it is rescanned at each start", "path", abs, "err", err)
 			}
 		}
 		if !info.IsDir() {
@@ -363,7 +371,18 @@ func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
 			e.log.Warn("save vector index snapshot", "err", err)
 		}
 	}
+	e.watch.remove(abs)
 	return n, e.store.RemoveRoot(abs)
+}
+
+// Cancel stops the indexing run in progress, if any (a watch goes on).
+// Files already indexed stay.
+func (e *Engine) Cancel() {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if e.runCancel != nil {
+		e.runCancel()
+	}
 }
 
 // moves matches new files to records that left the library, by content:
