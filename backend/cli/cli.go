@@ -1,7 +1,9 @@
 // Package cli is Folio's command line: the same engine as the window, with
 // no display needed.
 //
-//	folio [--data DIR] index PATH...
+//	folio [--data DIR] index [--json] [--retry] PATH...
+//	folio [--data DIR] watch [--json]
+//	folio [--data DIR] remove PATH...
 //	folio [--data DIR] ask [--json] [FILTERS] QUESTION
 //	folio [--data DIR] search [--json] [-k N] [--mode M] [FILTERS] QUERY
 //	folio parse --json FILE
@@ -26,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"folio/backend/core"
 	"folio/backend/encoder"
@@ -43,7 +46,10 @@ const usage = `Folio answers questions from your documents, on your own machine.
 
 Usage:
   folio [--data DIR]                          open the window
-  folio [--data DIR] index [--json] PATH...   add files/folders and index them
+  folio [--data DIR] index [--json] [--retry] PATH...
+                                              add files/folders and index them
+  folio [--data DIR] watch [--json]           keep the library up to date until Ctrl+C
+  folio [--data DIR] remove PATH...           take folders or files out of the library
   folio [--data DIR] ask [--json] QUESTION    answer from the library, with citations
   folio [--data DIR] search [--json] [-k N] [--mode bm25|dense|hybrid|rerank] QUERY
                                               the best passages for a query
@@ -105,6 +111,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 		err = c.search(rest[1:])
 	case "status":
 		err = c.status(rest[1:])
+	case "watch":
+		err = c.watch(rest[1:])
+	case "remove":
+		err = c.remove(rest[1:])
 	case "parse":
 		return c.parse(rest[1:])
 	case "models":
@@ -181,6 +191,7 @@ func (c *command) printJSON(v any) error {
 func (c *command) index(args []string) error {
 	fs := c.flags("index")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
+	retry := fs.Bool("retry", false, "read the files again even if they look unchanged (after fixing why they failed)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{"index: " + err.Error()}
 	}
@@ -193,7 +204,11 @@ func (c *command) index(args []string) error {
 	}
 	defer eng.Close()
 	bar := newProgressLine(c.stderr)
-	rep, err := eng.Index(c.ctx, fs.Args(), bar.update)
+	run := eng.Index
+	if *retry {
+		run = eng.Retry
+	}
+	rep, err := run(c.ctx, fs.Args(), bar.update)
 	bar.done()
 	for _, fe := range rep.Errors {
 		fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
@@ -204,8 +219,65 @@ func (c *command) index(args []string) error {
 	if *asJSON {
 		return c.printJSON(rep)
 	}
-	fmt.Fprintf(c.stdout, "%d files: %d new, %d changed, %d unchanged, %d skipped, %d failed; %d chunks embedded in %.1fs (%s search)\n",
-		rep.Files, rep.New, rep.Changed, rep.Unchanged, rep.Skipped, rep.Failed, rep.ChunksEmbedded, rep.Seconds, eng.Status().Mode)
+	fmt.Fprintln(c.stdout, summary(rep)+fmt.Sprintf(" (%s search)", eng.Status().Mode))
+	return nil
+}
+
+// summary is one line about an indexing run.
+func summary(rep engine.IndexReport) string {
+	return fmt.Sprintf("%d files: %d new, %d changed, %d unchanged, %d moved, %d removed, %d skipped, %d failed; %d chunks embedded in %.1fs",
+		rep.Files, rep.New, rep.Changed, rep.Unchanged, rep.Moved, rep.Removed, rep.Skipped, rep.Failed, rep.ChunksEmbedded, rep.Seconds)
+}
+
+// watch keeps the library up to date in the foreground until interrupted.
+func (c *command) watch(args []string) error {
+	fs := c.flags("watch")
+	asJSON := fs.Bool("json", false, "print each run's summary as a JSON line")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return usageError{"watch: usage: folio watch [--json]"}
+	}
+	eng, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	fmt.Fprintln(c.stderr, "watching the library for changes; Ctrl+C stops")
+	bar := newProgressLine(c.stderr)
+	err = eng.Watch(c.ctx, func(rep engine.IndexReport) {
+		bar.done()
+		for _, fe := range rep.Errors {
+			fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
+		}
+		if *asJSON {
+			_ = c.printJSON(rep)
+			return
+		}
+		fmt.Fprintf(c.stdout, "%s %s\n", time.Now().Format("15:04:05"), summary(rep))
+	}, bar.update)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// remove takes folders or files out of the library.
+func (c *command) remove(args []string) error {
+	fs := c.flags("remove")
+	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+		return usageError{"remove: usage: folio remove PATH..."}
+	}
+	eng, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	for _, p := range fs.Args() {
+		n, err := eng.RemoveRoot(c.ctx, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "removed %s (%d files)\n", p, n)
+	}
 	return nil
 }
 

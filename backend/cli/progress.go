@@ -31,20 +31,27 @@ func newProgressLine(w io.Writer) *progressLine {
 }
 
 func (p *progressLine) update(pr core.Progress) {
-	var line string
-	switch pr.Phase {
-	case "embedding":
-		line = fmt.Sprintf("embedding: %d chunks, %.1f chunks/s, ETA %s", pr.Chunks, pr.ChunksPerSec, eta(pr.ETASeconds))
-	case "done":
+	if pr.Phase == "done" {
 		return
-	default:
-		line = fmt.Sprintf("%s: %d/%d files", pr.Phase, pr.FilesDone, pr.FilesTotal)
-		if pr.Failed > 0 {
-			line += fmt.Sprintf(", %d failed", pr.Failed)
-		}
-		if pr.Current != "" {
-			line += "  " + filepath.Base(pr.Current)
-		}
+	}
+	line := fmt.Sprintf("%s: %d/%d files", pr.Phase, pr.FilesDone, pr.FilesTotal)
+	if pr.Pages > 0 {
+		line += fmt.Sprintf(", %d pages", pr.Pages)
+	}
+	if pr.Chunks > 0 {
+		line += fmt.Sprintf(", %d chunks embedded (%.1f/s)", pr.Chunks, pr.ChunksPerSec)
+	}
+	if pr.Failed > 0 {
+		line += fmt.Sprintf(", %d failed", pr.Failed)
+	}
+	switch {
+	case pr.Paused:
+		line += "  paused"
+	case pr.ETASeconds > 0:
+		line += ", ETA " + eta(pr.ETASeconds)
+	}
+	if pr.Current != "" && !pr.Paused {
+		line += "  " + filepath.Base(pr.Current)
 	}
 	if p.tty {
 		if len(line) > 100 {
