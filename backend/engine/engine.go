@@ -80,7 +80,7 @@ type Engine struct {
 
 	indexMu        sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed and pendingScanned
 	closed         bool
-	pendingScanned bool // every stored chunk without a vector has been queued once since Open
+	pendingScanned bool     // every stored chunk without a vector has been queued once since Open
 	gate           gate     // pauses indexing
 	watch          watching // the file watcher, while Watch runs
 
