@@ -31,6 +31,9 @@ type App struct {
 	jobs    context.Context
 	cancel  context.CancelFunc
 	running int
+
+	life context.Context // until Shutdown: the file watcher's
+	stop context.CancelFunc
 }
 
 // NewApp returns an App serving eng.
@@ -39,6 +42,7 @@ func NewApp(eng *engine.Engine) *App {
 		return "", errors.New("no folder picker in this build")
 	}}
 	a.jobs, a.cancel = context.WithCancel(context.Background())
+	a.life, a.stop = context.WithCancel(context.Background())
 	return a
 }
 
@@ -50,7 +54,10 @@ func (a *App) Library() (engine.Library, error) { return a.eng.Library(context.B
 
 // AddPaths adds files or folders and indexes them in the background,
 // reporting progress through events. Runs queue one after another.
-func (a *App) AddPaths(paths []string) error {
+func (a *App) AddPaths(paths []string) error { return a.start(paths, a.eng.Index) }
+
+// start runs an indexing job in the background.
+func (a *App) start(paths []string, job func(context.Context, []string, func(core.Progress)) (engine.IndexReport, error)) error {
 	if len(paths) == 0 {
 		return errors.New("nothing to add")
 	}
@@ -59,7 +66,7 @@ func (a *App) AddPaths(paths []string) error {
 	a.running++
 	a.mu.Unlock()
 	go func() {
-		rep, err := a.eng.Index(ctx, paths, func(p core.Progress) { a.emit(EventProgress, p) })
+		rep, err := job(ctx, paths, func(p core.Progress) { a.emit(EventProgress, p) })
 		if err != nil && !errors.Is(err, context.Canceled) {
 			slog.Error("indexing failed", "err", err)
 			rep.Errors = append(rep.Errors, engine.FileError{Reason: "indexing stopped: " + err.Error()})
@@ -72,22 +79,27 @@ func (a *App) AddPaths(paths []string) error {
 	return nil
 }
 
-// resume re-scans the library's folders in the background: it picks up
-// changes made while Folio was closed, and embeds what was indexed before
-// a model was installed. Unchanged files cost one stat each.
-func (a *App) resume() {
-	lib, err := a.eng.Library(context.Background())
-	if err != nil {
-		slog.Error("read library", "err", err)
-		return
-	}
-	paths := make([]string, 0, len(lib.Folders))
-	for _, f := range lib.Folders {
-		paths = append(paths, f.Path)
-	}
-	if len(paths) > 0 {
-		_ = a.AddPaths(paths)
-	}
+// Watch keeps the library up to date until Shutdown: a rescan first (what
+// changed while Folio was closed, and what a model installed since has to
+// embed), then every change the file watcher sees, each run reported
+// through the same events as AddPaths.
+func (a *App) Watch() {
+	a.mu.Lock()
+	ctx := a.life
+	a.mu.Unlock()
+	go func() {
+		err := a.eng.Watch(ctx, func(rep engine.IndexReport) { a.emit(EventIndexed, rep) },
+			func(p core.Progress) { a.emit(EventProgress, p) })
+		if err != nil {
+			slog.Error("watching the library stopped; changes are picked up at the next start", "err", err)
+		}
+	}()
+}
+
+// Shutdown stops indexing and watching.
+func (a *App) Shutdown() {
+	a.CancelIndexing()
+	a.stop()
 }
 
 // HandleDrop adds files and folders dropped onto the window.
@@ -107,19 +119,47 @@ func (a *App) AddFolder() (string, error) {
 	return dir, a.AddPaths([]string{dir})
 }
 
-// Indexing reports whether an indexing run is in progress.
+// Indexing reports whether an indexing run is in progress or queued.
 func (a *App) Indexing() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.running > 0
+	return a.running > 0 || a.eng.Indexing()
 }
 
-// CancelIndexing stops every indexing run. Files already indexed stay.
+// CancelIndexing stops every indexing run, queued or running (a watcher's
+// too; watching goes on). Files already indexed stay.
 func (a *App) CancelIndexing() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cancel()
 	a.jobs, a.cancel = context.WithCancel(context.Background())
+	a.eng.Cancel()
+	a.eng.Resume() // a paused run must see the cancel
+}
+
+// PauseIndexing holds indexing after the files in hand; ResumeIndexing
+// lets it go on.
+func (a *App) PauseIndexing() { a.eng.Pause() }
+
+// ResumeIndexing continues paused indexing.
+func (a *App) ResumeIndexing() { a.eng.Resume() }
+
+// Paused reports whether indexing is paused.
+func (a *App) Paused() bool { return a.eng.Paused() }
+
+// Retry reads files again, even where they look unchanged: files that
+// failed, once the cause is fixed.
+func (a *App) Retry(paths []string) error { return a.start(paths, a.eng.Retry) }
+
+// RemoveFolder takes a folder (or file) the person added out of the
+// library, with its files' passages. The window refreshes on the event.
+func (a *App) RemoveFolder(path string) error {
+	n, err := a.eng.RemoveRoot(context.Background(), path)
+	if err != nil {
+		return err
+	}
+	a.emit(EventIndexed, engine.IndexReport{Removed: n, Errors: []engine.FileError{}})
+	return nil
 }
 
 // Ask answers a question from the library, or the part of it the filter

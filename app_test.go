@@ -117,16 +117,38 @@ func TestResumePicksUpChangesMadeWhileClosed(t *testing.T) {
 	}
 	eng = openEngine(t, data)
 	app, rec := newTestApp(t, eng)
-	app.resume()
+	app.Watch()
+	defer app.Shutdown()
 	select {
 	case rep := <-rec.done:
 		if rep.New != 1 || rep.Unchanged != 1 {
-			t.Errorf("resume report %+v, want 1 new and 1 unchanged", rep)
+			t.Errorf("start-up report %+v, want 1 new and 1 unchanged", rep)
 		}
 	case <-time.After(time.Minute):
-		t.Fatal("resume did not finish within a minute")
+		t.Fatal("the start-up rescan did not finish within a minute")
 	}
 	if hits, err := eng.Search(context.Background(), "falcons", engine.SearchOptions{K: 3}); err != nil || len(hits) != 1 {
-		t.Errorf("new file not searchable after resume: %v, %v", hits, err)
+		t.Errorf("new file not searchable after the start-up rescan: %v, %v", hits, err)
+	}
+	// Then the watcher: a file added while the window is open.
+	if err := os.WriteFile(filepath.Join(docs, "c.txt"), []byte("Gamma text about kestrels."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case rep := <-rec.done:
+		if rep.New != 1 {
+			t.Errorf("watcher report %+v, want 1 new", rep)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the watcher did not index a new file within a minute")
+	}
+	if err := app.RemoveFolder(docs); err != nil {
+		t.Fatal(err)
+	}
+	if rep := <-rec.done; rep.Removed != 3 {
+		t.Errorf("RemoveFolder report %+v, want 3 removed", rep)
+	}
+	if hits, _ := eng.Search(context.Background(), "kestrels", engine.SearchOptions{K: 3}); len(hits) != 0 {
+		t.Errorf("a removed folder's file is still found: %v", hits)
 	}
 }

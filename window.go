@@ -49,7 +49,7 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 				})
 			}
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
-			app.resume()
+			app.Watch()
 			// Ctrl+C or SIGTERM closes the window cleanly, so the library
 			// is closed properly too.
 			go func() {
@@ -58,7 +58,7 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 			}()
 			slog.Info("window ready", "data", eng.Status().DataDir, "mode", eng.Status().Mode)
 		},
-		OnShutdown: func(context.Context) { app.CancelIndexing() },
+		OnShutdown: func(context.Context) { app.Shutdown() },
 		Bind:       []any{app},
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"folio/backend/answer"
 	"folio/backend/chunk"
@@ -83,6 +84,9 @@ type Engine struct {
 	pendingScanned bool     // every stored chunk without a vector has been queued once since Open
 	gate           gate     // pauses indexing
 	watch          watching // the file watcher, while Watch runs
+
+	running atomic.Bool  // an indexing run holds indexMu
+	waiting atomic.Int32 // indexing runs waiting for indexMu
 
 	runMu     sync.Mutex         // guards runCancel
 	runCancel context.CancelFunc // cancels the indexing run in progress

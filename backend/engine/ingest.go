@@ -72,8 +72,12 @@ type request struct {
 }
 
 func (e *Engine) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
+	e.waiting.Add(1)
 	e.indexMu.Lock()
 	defer e.indexMu.Unlock()
+	e.waiting.Add(-1)
+	e.running.Store(true)
+	defer e.running.Store(false)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	e.runMu.Lock()
@@ -374,6 +378,9 @@ func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
 	e.watch.remove(abs)
 	return n, e.store.RemoveRoot(abs)
 }
+
+// Indexing reports whether an indexing run is in progress or waiting.
+func (e *Engine) Indexing() bool { return e.running.Load() || e.waiting.Load() > 0 }
 
 // Cancel stops the indexing run in progress, if any (a watch goes on).
 // Files already indexed stay.

@@ -5,6 +5,7 @@ import { ChatPanel, type Exchange } from './components/ChatPanel';
 import { DropOverlay } from './components/DropOverlay';
 import { LibraryPanel } from './components/LibraryPanel';
 import { SourcePanel, type SourceState } from './components/SourcePanel';
+import { baseName } from './lib/paths';
 import { type Scope, scopeOptions, toFilter, validScope, wholeLibrary } from './lib/scope';
 
 /** How often the library is refreshed while an indexing run is going. */
@@ -122,6 +123,26 @@ export function App() {
     }
   };
 
+  const retry = async (paths: string[]) => {
+    try {
+      await api.retry(paths);
+      setNotice(`Reading ${paths.length === 1 ? baseName(paths[0]) : `${paths.length} files`} again…`);
+      setIndexing(true);
+    } catch (err) {
+      setNotice(`Could not retry: ${errorText(err)}`);
+    }
+  };
+
+  const removeFolder = async (folder: string) => {
+    try {
+      await api.removeFolder(folder);
+      setNotice(`Removed ${baseName(folder)} from the library.`);
+      void refresh();
+    } catch (err) {
+      setNotice(`Could not remove ${folder}: ${errorText(err)}`);
+    }
+  };
+
   const ask = async (question: string) => {
     const id = nextId.current++;
     const asked = validScope(scope, library);
@@ -158,6 +179,10 @@ export function App() {
         notice={notice}
         onAddFolder={addFolder}
         onCancel={cancel}
+        onPause={() => void api.pauseIndexing().catch((err) => setNotice(`Could not pause: ${errorText(err)}`))}
+        onResume={() => void api.resumeIndexing().catch((err) => setNotice(`Could not resume: ${errorText(err)}`))}
+        onRetry={retry}
+        onRemove={removeFolder}
       />
       <ChatPanel
         exchanges={exchanges}

@@ -10,7 +10,7 @@
 // Usage: node e2e.spec.mjs --url URL --docs DIR --out DIR
 // Exits 0 on success, 1 with a message on failure.
 import { createRequire } from 'node:module';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const require = createRequire(new URL('../../frontend/package.json', import.meta.url));
@@ -323,6 +323,37 @@ try {
   step = 'screenshot';
   await page.screenshot({ path: join(out, 'e2e.png') });
   log(`screenshot ${join(out, 'e2e.png')}`);
+
+  step = 'a file written into the folder while the window is open is indexed by the watcher';
+  writeFileSync(join(docs, 'added-later.txt'), 'The lock keeper of Gannet Rock logged 41 storms in 1890.\n');
+  await page.waitForFunction(
+    ([path, n]) => {
+      const el = [...document.querySelectorAll('[data-testid=folder]')].find((e) => e.getAttribute('data-path') === path);
+      return (el?.querySelector('[data-testid=folder-counts]')?.textContent ?? '').startsWith(`${n} indexed`);
+    },
+    [docs, fileCount + 1],
+    { timeout: 60_000, polling: 250 },
+  );
+  log(`watcher: ${await folder.getByTestId('folder-counts').innerText()}`);
+
+  if (failCount) {
+    step = 'Retry reads a failed file again';
+    await folder.locator('details.failures').evaluate((d) => (d.open = true));
+    await folder.getByTestId('retry').first().click();
+    await page.waitForFunction(() => /Last run: 1 files checked, 1 failed/.test(document.querySelector('[data-testid=report]')?.textContent ?? ''), null, {
+      timeout: 60_000,
+      polling: 250,
+    });
+    log(`retry: ${(await page.getByTestId('report').innerText()).replace(/\s+/g, ' ')}`);
+  }
+
+  step = 'Remove takes the folder out of the library after a second click';
+  await folder.getByTestId('remove-folder').click();
+  const armed = await folder.getByTestId('remove-folder').innerText();
+  if (!/Remove from library\?/.test(armed)) throw new Error(`after one click the button reads "${armed}"`);
+  await folder.getByTestId('remove-folder').click();
+  await folder.waitFor({ state: 'detached', timeout: 30_000 });
+  log('folder removed');
 
   // Wails' own dev-mode ipc_websocket.js throws "reading 'nodes'" from its
   // reconnect overlay; report page errors without failing on them.

@@ -25,6 +25,12 @@ export const api = {
   addFolder: () => App.AddFolder(),
   indexing: () => App.Indexing(),
   cancelIndexing: () => App.CancelIndexing(),
+  pauseIndexing: () => App.PauseIndexing(),
+  resumeIndexing: () => App.ResumeIndexing(),
+  /** Reads files again even where they look unchanged (after fixing why they failed). */
+  retry: (paths: string[]) => App.Retry(paths),
+  /** Takes a folder the person added out of the library, with its passages. */
+  removeFolder: (path: string) => App.RemoveFolder(path),
   ask: (question: string, filter: Filter = {}) => App.Ask(question, filter) as Promise<unknown> as Promise<Answer>,
   source: (path: string, span: Span, highlights: Span[]) =>
     App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,

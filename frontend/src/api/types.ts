@@ -44,6 +44,8 @@ export interface Progress {
   chunksPerSec: number;
   etaSeconds: number;
   current: string;
+  pages?: number; // pages read so far
+  paused?: boolean;
 }
 
 export interface Status {
@@ -66,6 +68,8 @@ export interface IndexReport {
   new: number;
   changed: number;
   unchanged: number;
+  moved?: number; // renamed or moved: nothing re-read
+  removed?: number; // gone from their folder, taken out of the library
   failed: number;
   skipped: number;
   chunks_embedded: number;
@@ -77,7 +81,7 @@ export interface IndexReport {
 export interface FileState {
   path: string;
   root: string;
-  state: string; // "indexed" | "failed" | "skipped"
+  state: string; // "indexed" | "failed" | "skipped" | "pending"
   reason?: string;
   pages: number;
   chunks: number;
@@ -89,6 +93,7 @@ export interface Folder {
   indexed: number;
   failed: number;
   skipped: number;
+  pending?: number; // found, not read or not embedded yet
 }
 
 /** Limits a question to part of the library; empty fields match everything. */

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import type { IndexReport, Library, Progress, Status } from '../api';
 import { folderCounts, folderViews, shortReason } from '../lib/library';
 import { baseName, relativeTo } from '../lib/paths';
@@ -12,6 +13,10 @@ interface Props {
   notice: string;
   onAddFolder: () => void;
   onCancel: () => void;
+  onPause: () => void;
+  onResume: () => void;
+  onRetry: (paths: string[]) => void;
+  onRemove: (folder: string) => void;
 }
 
 export function LibraryPanel(p: Props) {
@@ -29,7 +34,9 @@ export function LibraryPanel(p: Props) {
 
       {p.notice && <div class="notice" role="status">{p.notice}</div>}
 
-      {p.indexing && <ProgressBlock progress={p.progress} onCancel={p.onCancel} />}
+      {p.indexing && (
+        <ProgressBlock progress={p.progress} onCancel={p.onCancel} onPause={p.onPause} onResume={p.onResume} />
+      )}
 
       {!p.indexing && p.report && <ReportLine report={p.report} />}
 
@@ -42,7 +49,8 @@ export function LibraryPanel(p: Props) {
               <li key={f.path} class="folder" data-testid="folder" data-path={f.path} title={f.path}>
                 <div class="folder-name">
                   <span class="folder-icon" aria-hidden="true">▸</span>
-                  {baseName(f.path) || f.path}
+                  <span class="folder-label">{baseName(f.path) || f.path}</span>
+                  <RemoveButton onRemove={() => p.onRemove(f.path)} disabled={p.indexing} />
                 </div>
                 <div class="folder-counts small" data-testid="folder-counts">
                   {folderCounts(f)}
@@ -57,9 +65,28 @@ export function LibraryPanel(p: Props) {
                         <li key={x.path} class="small" data-testid="failure">
                           <span class="fail-path" title={x.path}>{relativeTo(x.path, f.path)}</span>
                           <span class="fail-reason" title={x.reason}>{shortReason(x.reason, x.path)}</span>
+                          <button
+                            class="btn btn-quiet btn-small"
+                            data-testid="retry"
+                            disabled={p.indexing}
+                            title="Read this file again (after fixing why it failed)"
+                            onClick={() => p.onRetry([x.path])}
+                          >
+                            Retry
+                          </button>
                         </li>
                       ))}
                     </ul>
+                    {f.failures.length > 1 && (
+                      <button
+                        class="btn btn-quiet btn-small"
+                        data-testid="retry-all"
+                        disabled={p.indexing}
+                        onClick={() => p.onRetry(f.failures.map((x) => x.path))}
+                      >
+                        Retry all
+                      </button>
+                    )}
                   </details>
                 )}
               </li>
@@ -95,7 +122,36 @@ function ModeLine({ status }: { status: Status | null }) {
   );
 }
 
-function ProgressBlock({ progress, onCancel }: { progress: Progress | null; onCancel: () => void }) {
+/** A remove button that asks once more before it acts. */
+function RemoveButton({ onRemove, disabled }: { onRemove: () => void; disabled: boolean }) {
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    if (!armed) return;
+    const t = window.setTimeout(() => setArmed(false), 4000);
+    return () => window.clearTimeout(t);
+  }, [armed]);
+  return (
+    <button
+      class={`btn btn-quiet btn-small${armed ? ' btn-danger' : ''}`}
+      data-testid="remove-folder"
+      disabled={disabled}
+      title="Take this folder out of the library (your files are not touched)"
+      onClick={() => {
+        if (armed) {
+          setArmed(false);
+          onRemove();
+        } else {
+          setArmed(true);
+        }
+      }}
+    >
+      {armed ? 'Remove from library?' : 'Remove'}
+    </button>
+  );
+}
+
+function ProgressBlock(p: { progress: Progress | null; onCancel: () => void; onPause: () => void; onResume: () => void }) {
+  const { progress, onCancel } = p;
   const v = progress ? describeProgress(progress) : null;
   return (
     <div class="progress" data-testid="progress" role="status" aria-live="polite">
@@ -111,7 +167,14 @@ function ProgressBlock({ progress, onCancel }: { progress: Progress | null; onCa
       </div>
       {v?.current && <div class="progress-file small muted" title={progress?.current}>{v.current}</div>}
       {v?.speed && <div class="progress-speed small muted">{v.speed}</div>}
-      <button class="btn btn-quiet" data-testid="cancel-indexing" onClick={onCancel}>Cancel</button>
+      <div class="progress-actions">
+        {progress?.paused ? (
+          <button class="btn btn-quiet" data-testid="resume-indexing" onClick={p.onResume}>Resume</button>
+        ) : (
+          <button class="btn btn-quiet" data-testid="pause-indexing" onClick={p.onPause}>Pause</button>
+        )}
+        <button class="btn btn-quiet" data-testid="cancel-indexing" onClick={onCancel}>Cancel</button>
+      </div>
     </div>
   );
 }
@@ -120,6 +183,8 @@ function ReportLine({ report }: { report: IndexReport }) {
   const parts = [`${report.files} files checked`];
   if (report.new) parts.push(`${report.new} new`);
   if (report.changed) parts.push(`${report.changed} changed`);
+  if (report.moved) parts.push(`${report.moved} moved`);
+  if (report.removed) parts.push(`${report.removed} removed`);
   if (report.failed) parts.push(`${report.failed} failed`);
   if (report.skipped) parts.push(`${report.skipped} skipped`);
   const took = report.seconds > 0 ? ` in ${formatDuration(report.seconds)}` : '';

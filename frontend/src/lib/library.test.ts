@@ -23,6 +23,7 @@ describe('folderViews', () => {
 
 it('folderCounts', () => {
   expect(folderCounts({ path: '/a', files: 5, indexed: 3, failed: 1, skipped: 1 })).toBe('3 indexed · 1 failed · 1 skipped');
+  expect(folderCounts({ path: '/a', files: 7, indexed: 3, failed: 1, skipped: 1, pending: 2 })).toBe('3 indexed · 2 pending · 1 failed · 1 skipped');
   expect(folderCounts({ path: '/a', files: 0, indexed: 0, failed: 0, skipped: 0 })).toBe('0 indexed');
 });
 

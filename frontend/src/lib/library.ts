@@ -24,9 +24,10 @@ export function folderViews(lib: Library | null | undefined): FolderView[] {
     }));
 }
 
-/** "12 indexed · 1 failed · 3 skipped" (zero counts other than indexed left out). */
+/** "12 indexed · 2 pending · 1 failed · 3 skipped" (zero counts other than indexed left out). */
 export function folderCounts(f: Folder): string {
   const parts = [`${f.indexed} indexed`];
+  if (f.pending) parts.push(`${f.pending} pending`);
   if (f.failed) parts.push(`${f.failed} failed`);
   if (f.skipped) parts.push(`${f.skipped} skipped`);
   return parts.join(' · ');

@@ -45,6 +45,17 @@ describe('describeProgress', () => {
     expect(v.title).toBe('Embedding · 3 of 10 files · 2 failed');
     expect(v.speed).toBe('42 chunks/s · about 1 min 05 s left');
   });
+  it('shows pages and passages as files are read and embedded together', () => {
+    const v = describeProgress({ ...base, pages: 41, chunks: 310, chunksPerSec: 28.1, etaSeconds: 130 });
+    expect(v.title).toBe('Reading files · 3 of 10 files');
+    expect(v.speed).toBe('41 pages · 310 passages embedded · 28 chunks/s · about 2 min 10 s left');
+  });
+  it('says paused, without a file or an ETA', () => {
+    const v = describeProgress({ ...base, paused: true, etaSeconds: 130, pages: 1 });
+    expect(v.title).toBe('Paused · 3 of 10 files');
+    expect(v.current).toBe('');
+    expect(v.speed).toBe('1 page');
+  });
   it('is indeterminate while scanning', () => {
     const v = describeProgress({ ...base, phase: 'scanning', filesTotal: 0, filesDone: 0, current: '' });
     expect(v.title).toBe('Scanning');

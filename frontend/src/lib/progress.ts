@@ -52,20 +52,18 @@ export interface ProgressView {
 
 /** Describes a progress event for display. */
 export function describeProgress(p: Progress): ProgressView {
-  const phase = phases[p.phase] ?? (p.phase ? p.phase[0].toUpperCase() + p.phase.slice(1) : 'Working');
+  const phase = p.paused ? 'Paused' : phases[p.phase] ?? (p.phase ? p.phase[0].toUpperCase() + p.phase.slice(1) : 'Working');
   const counts = p.filesTotal > 0 ? `${p.filesDone} of ${p.filesTotal} files` : '';
   const failed = p.failed > 0 ? `${p.failed} failed` : '';
   const title = [phase, counts, failed].filter(Boolean).join(' · ');
-  let speed = '';
-  if (p.phase === 'embedding') {
-    const rate = formatRate(p.chunksPerSec);
-    const eta = p.etaSeconds > 0 ? `about ${formatDuration(p.etaSeconds)} left` : '';
-    speed = [rate, eta].filter(Boolean).join(' · ');
-  }
+  const pages = p.pages ? `${p.pages} page${p.pages === 1 ? '' : 's'}` : '';
+  const chunks = p.chunks > 0 ? `${p.chunks} passages embedded` : '';
+  const rate = formatRate(p.chunksPerSec);
+  const eta = p.etaSeconds > 0 && !p.paused ? `about ${formatDuration(p.etaSeconds)} left` : '';
   return {
     title,
-    current: p.current ? baseName(p.current) : '',
-    speed,
+    current: p.current && !p.paused ? baseName(p.current) : '',
+    speed: [pages, chunks, rate, eta].filter(Boolean).join(' · '),
     percent: Math.round(fraction(p) * 100),
     indeterminate: p.phase === 'scanning' || (p.filesTotal <= 0 && p.phase !== 'done'),
   };

@@ -181,6 +181,7 @@ export namespace engine {
 	    indexed: number;
 	    failed: number;
 	    skipped: number;
+	    pending: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new Folder(source);
@@ -193,6 +194,7 @@ export namespace engine {
 	        this.indexed = source["indexed"];
 	        this.failed = source["failed"];
 	        this.skipped = source["skipped"];
+	        this.pending = source["pending"];
 	    }
 	}
 	export class Library {

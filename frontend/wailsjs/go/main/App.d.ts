@@ -17,6 +17,20 @@ export function Indexing():Promise<boolean>;
 
 export function Library():Promise<engine.Library>;
 
+export function PauseIndexing():Promise<void>;
+
+export function Paused():Promise<boolean>;
+
+export function RemoveFolder(arg1:string):Promise<void>;
+
+export function ResumeIndexing():Promise<void>;
+
+export function Retry(arg1:Array<string>):Promise<void>;
+
+export function Shutdown():Promise<void>;
+
 export function Source(arg1:string,arg2:core.Span,arg3:Array<core.Span>):Promise<engine.Source>;
 
 export function Status():Promise<engine.Status>;
+
+export function Watch():Promise<void>;

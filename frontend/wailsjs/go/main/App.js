@@ -30,10 +30,38 @@ export function Library() {
   return window['go']['main']['App']['Library']();
 }
 
+export function PauseIndexing() {
+  return window['go']['main']['App']['PauseIndexing']();
+}
+
+export function Paused() {
+  return window['go']['main']['App']['Paused']();
+}
+
+export function RemoveFolder(arg1) {
+  return window['go']['main']['App']['RemoveFolder'](arg1);
+}
+
+export function ResumeIndexing() {
+  return window['go']['main']['App']['ResumeIndexing']();
+}
+
+export function Retry(arg1) {
+  return window['go']['main']['App']['Retry'](arg1);
+}
+
+export function Shutdown() {
+  return window['go']['main']['App']['Shutdown']();
+}
+
 export function Source(arg1, arg2, arg3) {
   return window['go']['main']['App']['Source'](arg1, arg2, arg3);
 }
 
 export function Status() {
   return window['go']['main']['App']['Status']();
+}
+
+export function Watch() {
+  return window['go']['main']['App']['Watch']();
 }
