@@ -82,7 +82,8 @@ func splitRange(text string, lo, hi, page int, cfg Config, out []core.Chunk) []c
 		out = append(out, core.Chunk{Start: s, End: e, Page: page, Tokens: curTokens, Text: text[s:e]})
 		cur, curTokens = cur[:0], 0
 	}
-	for _, s := range Sentences(text[lo:hi]) {
+	sentences := Sentences(text[lo:hi])
+	for i, s := range sentences {
 		s.Start += lo
 		s.End += lo
 		for _, piece := range fitSpan(text, s, cfg) {
@@ -92,6 +93,17 @@ func splitRange(text string, lo, hi, page int, cfg Config, out []core.Chunk) []c
 			}
 			cur = append(cur, piece)
 			curTokens += n
+		}
+		// A chunk a quarter full or more ends with its paragraph, so chunk
+		// boundaries follow the text's own: after an edit, the chunks of
+		// the paragraphs around it come out the same, and keep their
+		// vectors.
+		next := hi
+		if i+1 < len(sentences) {
+			next = sentences[i+1].Start + lo
+		}
+		if 4*curTokens >= cfg.MaxTokens && strings.Contains(text[s.End:next], "\n\n") {
+			emit()
 		}
 	}
 	emit()

@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -148,5 +149,40 @@ func TestSentencesSplitTableRows(t *testing.T) {
 	want := []string{"Plant\tWater", "Plant: Monstera\tWater: weekly", "A line that wraps\nin prose.", "Next one."}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("Sentences = %q, want %q", got, want)
+	}
+}
+
+// TestChunksFollowParagraphs checks that an edit to one paragraph changes
+// only the chunks near it: chunks a quarter full or more end with their
+// paragraph, so the rest come out the same.
+func TestChunksFollowParagraphs(t *testing.T) {
+	var paras []string
+	for i := range 30 {
+		var words []string
+		for j := range 3 + (i*7)%11 {
+			words = append(words, fmt.Sprintf("p%dw%d", i, j))
+		}
+		paras = append(paras, strings.Join(words, " ")+".")
+	}
+	texts := func() map[string]bool {
+		doc := core.Document{Text: strings.Join(paras, "\n\n")}
+		out := map[string]bool{}
+		for _, c := range Split(&doc, Config{MaxTokens: 40}) {
+			out[c.Text] = true
+		}
+		return out
+	}
+	before := texts()
+	paras[3] += " An added sentence of several words here."
+	after := texts()
+	changed := 0
+	for c := range after {
+		if !before[c] {
+			changed++
+		}
+	}
+	// (Packing sentences greedily across paragraphs changed 4 of 11.)
+	if changed < 1 || changed > 2 {
+		t.Errorf("editing one paragraph changed %d of %d chunks; want 1 or 2", changed, len(after))
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -109,22 +110,33 @@ func TestAnEditReembedsOnlyTheChangedChunks(t *testing.T) {
 	docs := t.TempDir()
 	e := openWithModel(t, t.TempDir(), Config{})
 	path := filepath.Join(docs, "notes.txt")
-	write(t, path, paragraphs)
-	first := indexPaths(t, e, docs)
-	if first.ChunksEmbedded < 3 {
-		t.Fatalf("the tiny model made %d chunks; the test needs several", first.ChunksEmbedded)
+	// Distinct paragraphs of uneven length, as people write them.
+	var paras []string
+	for i := range 40 {
+		var words []string
+		for j := range 3 + (i*7)%11 {
+			words = append(words, fmt.Sprintf("p%dw%d", i, j))
+		}
+		paras = append(paras, strings.Join(words, " ")+".")
 	}
-	edited := strings.Replace(paragraphs, "the dog runs on the mat.", "a bird sang on the mat.", 1)
-	write(t, path, edited)
+	write(t, path, strings.Join(paras, "\n\n"))
+	first := indexPaths(t, e, docs)
+	if first.ChunksEmbedded < 8 {
+		t.Fatalf("the tiny model made %d chunks; the test needs many", first.ChunksEmbedded)
+	}
+	paras[1] += " a bird sang in the tree by the sea."
+	write(t, path, strings.Join(paras, "\n\n"))
 	rep := indexPaths(t, e, docs)
-	if rep.Changed != 1 || rep.ChunksEmbedded < 1 || rep.ChunksEmbedded >= first.ChunksEmbedded {
-		t.Errorf("after editing one paragraph: %+v; want a few of %d chunks embedded again", rep, first.ChunksEmbedded)
+	// The second paragraph grew near the start of the file: its chunk, at
+	// most the next too, changes; the rest keep their vectors. (Packing
+	// sentences greedily, every chunk after the edit changed: 12 of 11.)
+	if rep.Changed != 1 || rep.ChunksEmbedded < 1 || rep.ChunksEmbedded > 2 {
+		t.Errorf("after editing one paragraph: %+v; want 1 or 2 of %d chunks embedded again", rep, first.ChunksEmbedded)
 	}
 	hits, err := e.Search(context.Background(), "bird sang", SearchOptions{Mode: "bm25", K: 1})
 	if err != nil || len(hits) != 1 || !strings.Contains(hits[0].Chunk.Text, "bird") {
 		t.Errorf("search after the edit: %+v, %v", hits, err)
 	}
-	// Every chunk of the new version has a vector.
 	if st := states(t, e); st["notes.txt"].State != "indexed" {
 		t.Errorf("after the edit the file is %+v", st["notes.txt"])
 	}
