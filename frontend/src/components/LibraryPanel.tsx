@@ -89,6 +89,21 @@ export function LibraryPanel(p: Props) {
                     )}
                   </details>
                 )}
+                {f.skips.length > 0 && (
+                  <details class="skips">
+                    <summary class="small">
+                      {f.skips.length} file{f.skips.length === 1 ? '' : 's'} skipped
+                    </summary>
+                    <ul>
+                      {f.skips.map((x) => (
+                        <li key={x.path} class="small" data-testid="skip">
+                          <span class="fail-path" title={x.path}>{relativeTo(x.path, f.path)}</span>
+                          <span class="muted">{x.reason || 'not read'}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
               </li>
             ))}
           </ul>

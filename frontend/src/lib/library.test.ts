@@ -11,12 +11,14 @@ describe('folderViews', () => {
       files: [
         { path: '/a/ok.txt', root: '/a', state: 'indexed', pages: 0, chunks: 2 },
         { path: '/a/bad.pdf', root: '/a', state: 'failed', reason: 'encrypted', pages: 0, chunks: 0 },
-        { path: '/a/x.bin', root: '/a', state: 'skipped', pages: 0, chunks: 0 },
+        { path: '/a/x.bin', root: '/a', state: 'skipped', reason: 'unsupported file type ".bin"', pages: 0, chunks: 0 },
       ],
     });
     expect(got.map((f) => f.path)).toEqual(['/a', '/z']);
     expect(got[0].failures.map((f) => f.reason)).toEqual(['encrypted']);
+    expect(got[0].skips.map((f) => f.path)).toEqual(['/a/x.bin']);
     expect(got[1].failures).toEqual([]);
+    expect(got[1].skips).toEqual([]);
   });
   it('accepts nulls', () => expect(folderViews({ folders: null, files: null })).toEqual([]));
 });

@@ -4,24 +4,28 @@ import type { FileState, Folder, Library } from '../api/types';
 export interface FolderView extends Folder {
   /** Files of this folder that failed, with reasons. */
   failures: FileState[];
+  /** Files of this folder Folio does not read (unsupported, too large), with reasons. */
+  skips: FileState[];
 }
 
-/** Folders sorted by path, each with its failed files. */
+/** Folders sorted by path, each with its failed and its skipped files. */
 export function folderViews(lib: Library | null | undefined): FolderView[] {
   const files = lib?.files ?? [];
-  const byRoot = new Map<string, FileState[]>();
-  for (const f of files) {
-    if (f.state !== 'failed') continue;
-    const list = byRoot.get(f.root) ?? [];
-    list.push(f);
-    byRoot.set(f.root, list);
-  }
+  const byState = (state: string) => {
+    const byRoot = new Map<string, FileState[]>();
+    for (const f of files) {
+      if (f.state !== state) continue;
+      const list = byRoot.get(f.root) ?? [];
+      list.push(f);
+      byRoot.set(f.root, list);
+    }
+    return (root: string) => (byRoot.get(root) ?? []).sort((a, b) => a.path.localeCompare(b.path));
+  };
+  const failed = byState('failed');
+  const skipped = byState('skipped');
   return [...(lib?.folders ?? [])]
     .sort((a, b) => a.path.localeCompare(b.path))
-    .map((f) => ({
-      ...f,
-      failures: (byRoot.get(f.path) ?? []).sort((a, b) => a.path.localeCompare(b.path)),
-    }));
+    .map((f) => ({ ...f, failures: failed(f.path), skips: skipped(f.path) }));
 }
 
 /** "12 indexed · 2 pending · 1 failed · 3 skipped" (zero counts other than indexed left out). */
