@@ -1,11 +1,11 @@
 package chunk
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"folio/backend/core"
+	"folio/backend/internal/testenv"
 )
 
 func TestSentences(t *testing.T) {
@@ -156,14 +156,7 @@ func TestSentencesSplitTableRows(t *testing.T) {
 // only the chunks near it: chunks a quarter full or more end with their
 // paragraph, so the rest come out the same.
 func TestChunksFollowParagraphs(t *testing.T) {
-	var paras []string
-	for i := range 30 {
-		var words []string
-		for j := range 3 + (i*7)%11 {
-			words = append(words, fmt.Sprintf("p%dw%d", i, j))
-		}
-		paras = append(paras, strings.Join(words, " ")+".")
-	}
+	paras := testenv.Paragraphs(30)
 	texts := func() map[string]bool {
 		doc := core.Document{Text: strings.Join(paras, "\n\n")}
 		out := map[string]bool{}

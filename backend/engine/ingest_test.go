@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"folio/backend/core"
+	"folio/backend/internal/testenv"
 	"folio/backend/model/modeltest"
 )
 
@@ -110,15 +110,7 @@ func TestAnEditReembedsOnlyTheChangedChunks(t *testing.T) {
 	docs := t.TempDir()
 	e := openWithModel(t, t.TempDir(), Config{})
 	path := filepath.Join(docs, "notes.txt")
-	// Distinct paragraphs of uneven length, as people write them.
-	var paras []string
-	for i := range 40 {
-		var words []string
-		for j := range 3 + (i*7)%11 {
-			words = append(words, fmt.Sprintf("p%dw%d", i, j))
-		}
-		paras = append(paras, strings.Join(words, " ")+".")
-	}
+	paras := testenv.Paragraphs(40)
 	write(t, path, strings.Join(paras, "\n\n"))
 	first := indexPaths(t, e, docs)
 	if first.ChunksEmbedded < 8 {

@@ -6,8 +6,10 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,4 +69,19 @@ func Model(t testing.TB) string {
 		}
 	}
 	return dir
+}
+
+// Paragraphs returns n paragraphs of distinct made-up words ("p3w0 p3w1
+// …."), of uneven lengths (3 to 13 words), so no two chunks of them can
+// have the same text.
+func Paragraphs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		words := make([]string, 3+(i*7)%11)
+		for j := range words {
+			words[j] = fmt.Sprintf("p%dw%d", i, j)
+		}
+		out[i] = strings.Join(words, " ") + "."
+	}
+	return out
 }
