@@ -53,7 +53,7 @@ func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.P
 // Retry indexes files again even where they look unchanged: files that
 // failed, once the cause is fixed.
 func (e *Engine) Retry(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
-	return e.index(ctx, request{paths: paths, force: true}, progress)
+	return e.index(ctx, request{paths: paths, force: true, watched: true}, progress)
 }
 
 // Update applies a batch of changes seen by a watcher: changed files are
@@ -68,7 +68,7 @@ type request struct {
 	paths   []string // files and folders to index
 	removed []string // paths a watcher saw go
 	force   bool     // read files again even if they look unchanged
-	watched bool     // from a watcher: paths are already in the library
+	watched bool     // paths are in the library already (a watcher's, a retry's): not new roots
 }
 
 func (e *Engine) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {

@@ -170,6 +170,10 @@ func TestSizeLimitRetryRemoveRootAndPending(t *testing.T) {
 		if st := states(t, e); st["locked.txt"].State != "indexed" {
 			t.Errorf("after Retry: %+v", st["locked.txt"])
 		}
+		lib, _ := e.Library(context.Background())
+		if len(lib.Folders) != 1 {
+			t.Errorf("after Retry the library has folders %+v; a retried file is not a new folder", lib.Folders)
+		}
 	}
 
 	// A run cancelled before it reads anything leaves the files pending.
