@@ -14,13 +14,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"folio/backend/answer"
 	"folio/backend/chunk"
 	"folio/backend/core"
 	"folio/backend/encoder"
 	"folio/backend/index"
+	"folio/backend/library"
 	"folio/backend/model"
 	"folio/backend/parse"
 	"folio/backend/parse/isolate"
@@ -79,25 +79,9 @@ type Engine struct {
 	searcher  *search.Searcher
 	composer  *answer.Composer
 
-	indexMu        sync.Mutex // serialises indexing runs (the only writers of the library) and guards closed and pendingScanned
-	closed         bool
-	pendingScanned bool     // every stored chunk without a vector has been queued once since Open
-	gate           gate     // pauses indexing
-	watch          watching // the file watcher, while Watch runs
-
-	running atomic.Bool  // an indexing run holds indexMu
-	waiting atomic.Int32 // indexing runs waiting for indexMu
-
-	runMu     sync.Mutex         // guards runCancel
-	runCancel context.CancelFunc // cancels the indexing run in progress
-
-	docsMu sync.RWMutex // guards docs
-	docs   map[uint64]docInfo
-}
-
-// docInfo is what searches need to know of an indexed document.
-type docInfo struct {
-	path, format string
+	lib       *library.Library
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // DefaultDataDir is the per-user application data folder plus "Folio":
@@ -133,19 +117,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = runtime.GOMAXPROCS(0)
-	}
-	if cfg.MaxFileSize <= 0 {
-		cfg.MaxFileSize = 1e9
-	}
 	if cfg.Parser == nil {
 		cfg.Parser = isolate.NewRegistry(isolate.Config{})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser, docs: map[uint64]docInfo{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser}
 	if err := e.openModel(); err != nil {
 		return nil, err
 	}
@@ -155,6 +133,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.store = st
 	if err := e.load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	lcfg := library.Config{Store: st, Parser: cfg.Parser, Chunk: e.chunkConfig(),
+		Workers: cfg.Workers, MaxFileSize: cfg.MaxFileSize, Logger: cfg.Logger}
+	if e.enc != nil {
+		lcfg.Embed, lcfg.Vectors = e.enc, e.vectors
+	}
+	if e.lib, err = library.New(lcfg); err != nil {
+		if e.vectors != nil {
+			e.vectors.Close()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -207,15 +197,7 @@ func (e *Engine) load(ctx context.Context) error {
 	} else if n > 0 {
 		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
-	files, err := e.store.Files()
-	if err != nil {
-		return fmt.Errorf("load library: %w", err)
-	}
-	for _, f := range files {
-		if f.DocID != 0 {
-			e.docs[f.DocID] = docInfo{f.Path, f.Format}
-		}
-	}
+	var err error
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}
@@ -245,18 +227,51 @@ func (e *Engine) load(ctx context.Context) error {
 // Close releases the library. It waits for a running indexing run to
 // finish (cancel its context first to make that quick); later runs fail.
 func (e *Engine) Close() error {
-	e.indexMu.Lock()
-	defer e.indexMu.Unlock()
-	if e.closed {
-		return nil
-	}
-	e.closed = true
-	var errs []error
-	if e.vectors != nil {
-		errs = append(errs, e.vectors.Close())
-	}
-	return errors.Join(append(errs, e.store.Close())...)
+	e.closeOnce.Do(func() {
+		e.lib.Close()
+		var errs []error
+		if e.vectors != nil {
+			errs = append(errs, e.vectors.Close())
+		}
+		e.closeErr = errors.Join(append(errs, e.store.Close())...)
+	})
+	return e.closeErr
 }
+
+// Index adds paths (files or folders) to the library and brings them up to
+// date; see library.Library.Index. progress may be nil.
+func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	return e.lib.Index(ctx, paths, progress)
+}
+
+// Retry reads files again even where they look unchanged.
+func (e *Engine) Retry(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	return e.lib.Retry(ctx, paths, progress)
+}
+
+// Update applies a watcher's batch of changed and removed paths.
+func (e *Engine) Update(ctx context.Context, changed, removed []string, progress func(core.Progress)) (IndexReport, error) {
+	return e.lib.Update(ctx, changed, removed, progress)
+}
+
+// Watch keeps the library up to date until ctx ends; see
+// library.Library.Watch.
+func (e *Engine) Watch(ctx context.Context, onRun func(IndexReport), progress func(core.Progress)) error {
+	return e.lib.Watch(ctx, onRun, progress)
+}
+
+// RemoveRoot takes a folder or file the person added out of the library.
+func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
+	return e.lib.RemoveRoot(ctx, path)
+}
+
+// Cancel stops the indexing run in progress; Pause and Resume hold and
+// release it; Paused and Indexing report its state.
+func (e *Engine) Cancel()        { e.lib.Cancel() }
+func (e *Engine) Pause()         { e.lib.Pause() }
+func (e *Engine) Resume()        { e.lib.Resume() }
+func (e *Engine) Paused() bool   { return e.lib.Paused() }
+func (e *Engine) Indexing() bool { return e.lib.Indexing() }
 
 // Status reports the model and the size of the library.
 func (e *Engine) Status() Status {
@@ -267,9 +282,7 @@ func (e *Engine) Status() Status {
 		s.Vectors = e.vectors.Len()
 		s.Rebuilding = e.vectors.Rebuilding()
 	}
-	e.docsMu.RLock()
-	s.Docs = len(e.docs)
-	e.docsMu.RUnlock()
+	s.Docs = e.lib.Docs()
 	return s
 }
 
@@ -309,27 +322,20 @@ func (e *Engine) keep(f Filter) func(id uint64) bool {
 	if len(f.Folders) == 0 && len(f.Files) == 0 && len(f.Types) == 0 {
 		return nil
 	}
-	e.docsMu.RLock()
-	allowed := map[uint64]bool{}
-	for id, d := range e.docs {
-		if f.matches(d) {
-			allowed[id] = true
-		}
-	}
-	e.docsMu.RUnlock()
+	allowed := e.lib.DocsWhere(f.matches)
 	return func(id uint64) bool { return allowed[store.DocOf(id)] }
 }
 
 // matches reports whether a document passes the filter.
-func (f Filter) matches(d docInfo) bool {
+func (f Filter) matches(path, format string) bool {
 	return anyOf(f.Folders, func(dir string) bool {
 		dir = filepath.Clean(dir)
-		return strings.HasPrefix(d.path, dir+string(filepath.Separator)) || dir == string(filepath.Separator)
+		return strings.HasPrefix(path, dir+string(filepath.Separator)) || dir == string(filepath.Separator)
 	}) && anyOf(f.Files, func(p string) bool {
-		return filepath.Clean(p) == d.path
+		return filepath.Clean(p) == path
 	}) && anyOf(f.Types, func(t string) bool {
 		t = strings.ToLower(strings.TrimPrefix(t, "."))
-		return t == strings.ToLower(d.format) || t == strings.ToLower(strings.TrimPrefix(filepath.Ext(d.path), "."))
+		return t == strings.ToLower(format) || t == strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
 	})
 }
 
@@ -347,11 +353,7 @@ func anyOf(list []string, ok func(string) bool) bool {
 }
 
 // pathOf finds the file of a document.
-func (e *Engine) pathOf(docID uint64) string {
-	e.docsMu.RLock()
-	defer e.docsMu.RUnlock()
-	return e.docs[docID].path
-}
+func (e *Engine) pathOf(docID uint64) string { return e.lib.DocPath(docID) }
 
 // Ask answers a question from the library (or the part of it the filter
 // allows), citing the passages it used.

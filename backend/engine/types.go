@@ -1,6 +1,9 @@
 package engine
 
-import "folio/backend/core"
+import (
+	"folio/backend/core"
+	"folio/backend/library"
+)
 
 // Status tells the UI what Folio can do right now.
 type Status struct {
@@ -18,27 +21,11 @@ type Status struct {
 	Rebuilding bool `json:"rebuilding,omitempty"`
 }
 
-// FileError names a file that could not be indexed and why.
-type FileError struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-}
-
-// IndexReport summarises one indexing run.
-type IndexReport struct {
-	Files          int         `json:"files"`
-	New            int         `json:"new"`
-	Changed        int         `json:"changed"`
-	Unchanged      int         `json:"unchanged"`
-	Moved          int         `json:"moved"` // renamed or moved: document and vectors kept
-	Removed        int         `json:"removed"`
-	Failed         int         `json:"failed"`
-	Skipped        int         `json:"skipped"`
-	ChunksEmbedded int         `json:"chunks_embedded"`
-	Seconds        float64     `json:"seconds"`
-	Errors         []FileError `json:"errors,omitempty"`
-	Canceled       bool        `json:"canceled,omitempty"`
-}
+// FileError and IndexReport are the indexing run's, from package library.
+type (
+	FileError   = library.FileError
+	IndexReport = library.IndexReport
+)
 
 // FileState is one file of the library and how indexing went for it.
 type FileState struct {

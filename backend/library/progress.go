@@ -1,4 +1,4 @@
-package engine
+package library
 
 import (
 	"context"
@@ -58,32 +58,32 @@ func newEstimate(bytesTotal int64, embedding bool) *estimate {
 	return &estimate{start: time.Now(), bytesTotal: bytesTotal, embedding: embedding}
 }
 
-func (e *estimate) parsed(n int64) { e.mu.Lock(); e.bytesDone += n; e.mu.Unlock() }
-func (e *estimate) queued(n int)   { e.mu.Lock(); e.queuedN += n; e.mu.Unlock() }
-func (e *estimate) embedded(n int) { e.mu.Lock(); e.embeddedN += n; e.mu.Unlock() }
+func (x *estimate) parsed(n int64) { x.mu.Lock(); x.bytesDone += n; x.mu.Unlock() }
+func (x *estimate) queued(n int)   { x.mu.Lock(); x.queuedN += n; x.mu.Unlock() }
+func (x *estimate) embedded(n int) { x.mu.Lock(); x.embeddedN += n; x.mu.Unlock() }
 
 // rate is chunks embedded per second so far.
-func (e *estimate) rate() float64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return float64(e.embeddedN) / time.Since(e.start).Seconds()
+func (x *estimate) rate() float64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return float64(x.embeddedN) / time.Since(x.start).Seconds()
 }
 
 // seconds is the estimated time left, or 0 when there is too little to go by.
-func (e *estimate) seconds() float64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	elapsed := time.Since(e.start).Seconds()
-	if e.bytesDone == 0 || elapsed < 1 {
+func (x *estimate) seconds() float64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	elapsed := time.Since(x.start).Seconds()
+	if x.bytesDone == 0 || elapsed < 1 {
 		return 0
 	}
-	parseLeft := elapsed * float64(e.bytesTotal-e.bytesDone) / float64(e.bytesDone)
-	if !e.embedding || e.embeddedN == 0 {
+	parseLeft := elapsed * float64(x.bytesTotal-x.bytesDone) / float64(x.bytesDone)
+	if !x.embedding || x.embeddedN == 0 {
 		return parseLeft
 	}
 	// Chunks to come: those queued, scaled up to all the bytes.
-	total := float64(e.queuedN) * float64(e.bytesTotal) / float64(e.bytesDone)
-	embedLeft := (total - float64(e.embeddedN)) / (float64(e.embeddedN) / elapsed)
+	total := float64(x.queuedN) * float64(x.bytesTotal) / float64(x.bytesDone)
+	embedLeft := (total - float64(x.embeddedN)) / (float64(x.embeddedN) / elapsed)
 	return max(parseLeft, embedLeft)
 }
 
@@ -137,13 +137,13 @@ func (g *gate) wait(ctx context.Context, pr *reporter) error {
 
 // Pause holds indexing after the files and the batch in hand; Resume lets
 // it go on. A paused run still stops at once when its context is canceled.
-func (e *Engine) Pause() { e.gate.pause() }
+func (l *Library) Pause() { l.gate.pause() }
 
 // Resume continues a paused indexing run.
-func (e *Engine) Resume() { e.gate.resume() }
+func (l *Library) Resume() { l.gate.resume() }
 
 // Paused reports whether indexing is paused.
-func (e *Engine) Paused() bool { return e.gate.paused() }
+func (l *Library) Paused() bool { return l.gate.paused() }
 
 // humanBytes formats a size for a person: "512 MB", "1.5 GB".
 func humanBytes(n int64) string {

@@ -1,4 +1,4 @@
-package engine
+package library
 
 import (
 	"context"
@@ -20,7 +20,6 @@ import (
 	"folio/backend/chunk"
 	"folio/backend/core"
 	"folio/backend/index"
-	"folio/backend/library"
 	"folio/backend/store"
 )
 
@@ -46,21 +45,21 @@ type candidate struct {
 // folder leave the library. Files are parsed on Workers goroutines while
 // the encoder embeds their chunks, fed through a bounded queue. progress
 // may be nil.
-func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
-	return e.index(ctx, request{paths: paths}, progress)
+func (l *Library) Index(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	return l.index(ctx, request{paths: paths}, progress)
 }
 
 // Retry indexes files again even where they look unchanged: files that
 // failed, once the cause is fixed.
-func (e *Engine) Retry(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
-	return e.index(ctx, request{paths: paths, force: true, watched: true}, progress)
+func (l *Library) Retry(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	return l.index(ctx, request{paths: paths, force: true, watched: true}, progress)
 }
 
 // Update applies a batch of changes seen by a watcher: changed files are
 // indexed, and removed paths (files, or folders with everything under
 // them) leave the library, unless they reappear as moves among changed.
-func (e *Engine) Update(ctx context.Context, changed, removed []string, progress func(core.Progress)) (IndexReport, error) {
-	return e.index(ctx, request{paths: changed, removed: removed, watched: true}, progress)
+func (l *Library) Update(ctx context.Context, changed, removed []string, progress func(core.Progress)) (IndexReport, error) {
+	return l.index(ctx, request{paths: changed, removed: removed, watched: true}, progress)
 }
 
 // request is one indexing run's work.
@@ -71,21 +70,21 @@ type request struct {
 	watched bool     // paths are in the library already (a watcher's, a retry's): not new roots
 }
 
-func (e *Engine) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
-	e.waiting.Add(1)
-	e.indexMu.Lock()
-	defer e.indexMu.Unlock()
-	e.waiting.Add(-1)
-	e.running.Store(true)
-	defer e.running.Store(false)
+func (l *Library) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
+	l.waiting.Add(1)
+	l.indexMu.Lock()
+	defer l.indexMu.Unlock()
+	l.waiting.Add(-1)
+	l.running.Store(true)
+	defer l.running.Store(false)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	e.runMu.Lock()
-	e.runCancel = cancel
-	e.runMu.Unlock()
+	l.runMu.Lock()
+	l.runCancel = cancel
+	l.runMu.Unlock()
 	start := time.Now()
 	rep := IndexReport{Errors: []FileError{}}
-	if e.closed {
+	if l.closed {
 		return rep, errors.New("the library is closed")
 	}
 	pr := newReporter(progress)
@@ -110,15 +109,15 @@ func (e *Engine) index(ctx context.Context, req request, progress func(core.Prog
 			continue
 		}
 		if !req.watched { // a watcher's paths lie in the library already
-			if err := e.store.AddRoot(abs); err != nil {
+			if err := l.store.AddRoot(abs); err != nil {
 				return rep, err
 			}
-			if err := e.watch.add(abs); err != nil {
-				e.log.Warn("cannot watch a library folder; it is rescanned at each start", "path", abs, "err", err)
+			if err := l.watch.add(abs); err != nil {
+				l.log.Warn("cannot watch a library folder; it is rescanned at each start", "path", abs, "err", err)
 			}
 		}
 		if !info.IsDir() {
-			files = append(files, candidate{abs, e.rootOf(abs), info})
+			files = append(files, candidate{abs, l.rootOf(abs), info})
 			continue
 		}
 		found, errs := walk(ctx, abs)
@@ -129,12 +128,12 @@ func (e *Engine) index(ctx context.Context, req request, progress func(core.Prog
 		}
 	}
 	rep.Failed = len(rep.Errors)
-	gone, err := e.gone(scanned, removed, files)
+	gone, err := l.gone(scanned, removed, files)
 	if err != nil {
 		return rep, err
 	}
 	moves := newMoves(gone)
-	if err := e.markPending(files); err != nil {
+	if err := l.markPending(files); err != nil {
 		return rep, err
 	}
 	var bytesTotal int64
@@ -142,21 +141,21 @@ func (e *Engine) index(ctx context.Context, req request, progress func(core.Prog
 		bytesTotal += f.info.Size()
 	}
 	pr.set(func(p *core.Progress) { p.Phase = "indexing"; p.FilesTotal = len(files) })
-	eta := newEstimate(bytesTotal, e.enc != nil)
+	eta := newEstimate(bytesTotal, l.enc != nil)
 
 	var mu sync.Mutex // guards rep
 	queue := make(chan []core.Chunk, queueDepth)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		n, err := e.embedStage(gctx, queue, pr, eta)
+		n, err := l.embedStage(gctx, queue, pr, eta)
 		rep.ChunksEmbedded = n
 		return err
 	})
 	g.Go(func() error {
 		defer close(queue)
-		if e.enc != nil && !e.pendingScanned {
+		if l.enc != nil && !l.pendingScanned {
 			// Chunks a killed or cancelled run stored without vectors.
-			left, err := e.unembedded()
+			left, err := l.unembedded()
 			if err != nil {
 				return err
 			}
@@ -165,14 +164,14 @@ func (e *Engine) index(ctx context.Context, req request, progress func(core.Prog
 			}
 		}
 		parse, pctx := errgroup.WithContext(gctx)
-		parse.SetLimit(e.cfg.Workers)
+		parse.SetLimit(l.cfg.Workers)
 		for _, f := range files {
-			if err := e.gate.wait(pctx, pr); err != nil {
+			if err := l.gate.wait(pctx, pr); err != nil {
 				break
 			}
 			parse.Go(func() error {
 				pr.set(func(p *core.Progress) { p.Current = f.path })
-				r, err := e.indexFile(pctx, f, moves, req.force)
+				r, err := l.indexFile(pctx, f, moves, req.force)
 				if err != nil {
 					return err
 				}
@@ -216,15 +215,15 @@ func (e *Engine) index(ctx context.Context, req request, progress func(core.Prog
 		err = ctx.Err()
 	}
 	if err == nil {
-		e.pendingScanned = true
+		l.pendingScanned = true
 		// Files gone from the scanned folders, and not moved, leave.
-		rep.Removed, err = e.removeAll(moves.unclaimed())
+		rep.Removed, err = l.removeAll(moves.unclaimed())
 	}
-	if e.vectors != nil {
+	if l.vectors != nil {
 		// Whatever was embedded, even in a canceled run, is stored: save
 		// the graph so the next start need not catch up with it.
-		if serr := e.vectors.Save(); serr != nil {
-			e.log.Warn("save vector index snapshot", "err", serr)
+		if serr := l.vectors.Save(); serr != nil {
+			l.log.Warn("save vector index snapshot", "err", serr)
 		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
@@ -252,29 +251,30 @@ func send(ctx context.Context, queue chan<- []core.Chunk, chunks []core.Chunk, e
 }
 
 // rootOf returns the library root a path lies under, or the path itself.
-func (e *Engine) rootOf(path string) string {
-	roots, err := e.store.Roots()
+func (l *Library) rootOf(path string) string {
+	roots, err := l.store.Roots()
 	if err != nil {
 		return path
 	}
 	best := path
 	for _, r := range roots {
-		if (r == path || within(path, r)) && (best == path || len(r) > len(best)) {
+		if under(path, r) && (best == path || len(r) > len(best)) {
 			best = r
 		}
 	}
 	return best
 }
 
-// within reports whether path lies inside dir.
-func within(path, dir string) bool {
-	return strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+// under reports whether path is dir or lies inside it.
+func under(path, dir string) bool {
+	_, ok := within(dir, path)
+	return ok
 }
 
 // gone returns the records that left the library's folders: under a
 // scanned root but not found by the scan, or under a removed path and no
 // longer on disk.
-func (e *Engine) gone(scanned, removed []string, found []candidate) ([]store.FileRecord, error) {
+func (l *Library) gone(scanned, removed []string, found []candidate) ([]store.FileRecord, error) {
 	if len(scanned) == 0 && len(removed) == 0 {
 		return nil, nil
 	}
@@ -282,7 +282,7 @@ func (e *Engine) gone(scanned, removed []string, found []candidate) ([]store.Fil
 	for _, f := range found {
 		seen[f.path] = true
 	}
-	recs, err := e.store.Files()
+	recs, err := l.store.Files()
 	if err != nil {
 		return nil, err
 	}
@@ -291,17 +291,17 @@ func (e *Engine) gone(scanned, removed []string, found []candidate) ([]store.Fil
 		if seen[r.Path] {
 			continue
 		}
-		under := func(dirs []string) bool {
+		inAny := func(dirs []string) bool {
 			for _, d := range dirs {
-				if r.Path == d || within(r.Path, d) {
+				if under(r.Path, d) {
 					return true
 				}
 			}
 			return false
 		}
-		if under(scanned) {
+		if inAny(scanned) {
 			out = append(out, r)
-		} else if under(removed) {
+		} else if inAny(removed) {
 			if _, err := os.Lstat(r.Path); errors.Is(err, fs.ErrNotExist) {
 				out = append(out, r)
 			}
@@ -312,10 +312,10 @@ func (e *Engine) gone(scanned, removed []string, found []candidate) ([]store.Fil
 
 // markPending records files that have no record yet as pending, so a run
 // killed before reaching them still lists them.
-func (e *Engine) markPending(files []candidate) error {
+func (l *Library) markPending(files []candidate) error {
 	var recs []store.FileRecord
 	for _, f := range files {
-		_, found, err := e.store.File(f.path)
+		_, found, err := l.store.File(f.path)
 		if err != nil {
 			return err
 		}
@@ -323,21 +323,21 @@ func (e *Engine) markPending(files []candidate) error {
 			recs = append(recs, store.FileRecord{Path: f.path, Root: f.root, State: store.StatePending, Size: f.info.Size()})
 		}
 	}
-	return e.store.UpdateFiles(recs)
+	return l.store.UpdateFiles(recs)
 }
 
 // removeAll forgets the given files and their documents.
-func (e *Engine) removeAll(recs []store.FileRecord) (int, error) {
+func (l *Library) removeAll(recs []store.FileRecord) (int, error) {
 	for _, r := range recs {
-		removed, err := e.store.RemoveFile(r.Path)
+		removed, err := l.store.RemoveFile(r.Path)
 		if err != nil {
 			return 0, err
 		}
-		e.forget(removed)
+		l.forget(removed)
 		if r.DocID != 0 {
-			e.docsMu.Lock()
-			delete(e.docs, r.DocID)
-			e.docsMu.Unlock()
+			l.docsMu.Lock()
+			delete(l.docs, r.DocID)
+			l.docsMu.Unlock()
 		}
 	}
 	return len(recs), nil
@@ -346,49 +346,49 @@ func (e *Engine) removeAll(recs []store.FileRecord) (int, error) {
 // RemoveRoot takes a folder or file the person added out of the library,
 // with every file under it, their chunks and vectors. It returns how many
 // files left.
-func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
-	e.indexMu.Lock()
-	defer e.indexMu.Unlock()
-	if e.closed {
+func (l *Library) RemoveRoot(ctx context.Context, path string) (int, error) {
+	l.indexMu.Lock()
+	defer l.indexMu.Unlock()
+	if l.closed {
 		return 0, errors.New("the library is closed")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return 0, err
 	}
-	recs, err := e.store.Files()
+	recs, err := l.store.Files()
 	if err != nil {
 		return 0, err
 	}
-	var under []store.FileRecord
+	var gone []store.FileRecord
 	for _, r := range recs {
-		if r.Root == abs || r.Path == abs || within(r.Path, abs) {
-			under = append(under, r)
+		if r.Root == abs || under(r.Path, abs) {
+			gone = append(gone, r)
 		}
 	}
-	n, err := e.removeAll(under)
+	n, err := l.removeAll(gone)
 	if err != nil {
 		return n, err
 	}
-	if e.vectors != nil {
-		if err := e.vectors.Save(); err != nil {
-			e.log.Warn("save vector index snapshot", "err", err)
+	if l.vectors != nil {
+		if err := l.vectors.Save(); err != nil {
+			l.log.Warn("save vector index snapshot", "err", err)
 		}
 	}
-	e.watch.remove(abs)
-	return n, e.store.RemoveRoot(abs)
+	l.watch.remove(abs)
+	return n, l.store.RemoveRoot(abs)
 }
 
 // Indexing reports whether an indexing run is in progress or waiting.
-func (e *Engine) Indexing() bool { return e.running.Load() || e.waiting.Load() > 0 }
+func (l *Library) Indexing() bool { return l.running.Load() || l.waiting.Load() > 0 }
 
 // Cancel stops the indexing run in progress, if any (a watch goes on).
 // Files already indexed stay.
-func (e *Engine) Cancel() {
-	e.runMu.Lock()
-	defer e.runMu.Unlock()
-	if e.runCancel != nil {
-		e.runCancel()
+func (l *Library) Cancel() {
+	l.runMu.Lock()
+	defer l.runMu.Unlock()
+	if l.runCancel != nil {
+		l.runCancel()
 	}
 }
 
@@ -455,7 +455,7 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 			}
 			return nil
 		}
-		if path != root && library.Ignored(d.Name()) {
+		if path != root && Ignored(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -491,20 +491,20 @@ type fileResult struct {
 // indexFile parses, chunks and stores one file, reusing the vectors of
 // chunks whose text did not change. It returns an error only when the
 // library itself could not be written.
-func (e *Engine) indexFile(ctx context.Context, f candidate, mv *moves, force bool) (fileResult, error) {
+func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force bool) (fileResult, error) {
 	rec := store.FileRecord{Path: f.path, Root: f.root, Size: f.info.Size(), ModTime: f.info.ModTime().UnixNano(), Parser: ParserVersion}
-	old, found, err := e.store.File(f.path)
+	old, found, err := l.store.File(f.path)
 	if err != nil {
 		return fileResult{}, err
 	}
 	if found && old.State == store.StatePending {
 		found = false // first read
 	}
-	if !e.parser.Supports(f.path) {
-		return e.skip(rec, old, found, fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path))))
+	if !l.parser.Supports(f.path) {
+		return l.skip(rec, old, found, fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path))))
 	}
-	if max := e.cfg.MaxFileSize; rec.Size > max {
-		return e.skip(rec, old, found, fmt.Sprintf("%s is larger than the %s limit", humanBytes(rec.Size), humanBytes(max)))
+	if max := l.cfg.MaxFileSize; rec.Size > max {
+		return l.skip(rec, old, found, fmt.Sprintf("%s is larger than the %s limit", humanBytes(rec.Size), humanBytes(max)))
 	}
 	// Read before by an older parser: read it again, whatever its state.
 	current := found && old.State != store.StateSkipped && old.Parser == ParserVersion && !force
@@ -518,58 +518,58 @@ func (e *Engine) indexFile(ctx context.Context, f candidate, mv *moves, force bo
 	}
 	hash, err := hashFile(f.path)
 	if err != nil {
-		return e.fail(rec, outcome, "cannot read: "+reason(err))
+		return l.fail(rec, outcome, "cannot read: "+reason(err))
 	}
 	rec.Hash = hash
 	if current && old.Hash == hash {
 		// Touched but not changed: remember the new time, keep the document.
 		old.ModTime = rec.ModTime
-		return fileResult{outcome: "unchanged"}, e.store.UpdateFile(old)
+		return fileResult{outcome: "unchanged"}, l.store.UpdateFile(old)
 	}
 	if !found {
 		if from, ok := mv.claim(hash); ok {
 			// Renamed or moved: the document, chunks and vectors follow.
 			moved := from
 			moved.Path, moved.Root, moved.Size, moved.ModTime = rec.Path, rec.Root, rec.Size, rec.ModTime
-			if err := e.store.MoveFile(from.Path, moved); err != nil {
+			if err := l.store.MoveFile(from.Path, moved); err != nil {
 				return fileResult{}, err
 			}
-			e.docsMu.Lock()
-			e.docs[moved.DocID] = docInfo{moved.Path, moved.Format}
-			e.docsMu.Unlock()
+			l.docsMu.Lock()
+			l.docs[moved.DocID] = docInfo{moved.Path, moved.Format}
+			l.docsMu.Unlock()
 			return fileResult{outcome: "moved"}, nil
 		}
 	}
-	doc, err := e.parser.Parse(ctx, f.path)
+	doc, err := l.parser.Parse(ctx, f.path)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fileResult{}, ctx.Err()
 		}
 		// The record already names the file: keep just the reason.
 		why := strings.TrimPrefix(reason(err), "parse "+f.path+": ")
-		return e.fail(rec, outcome, why)
+		return l.fail(rec, outcome, why)
 	}
-	chunks := chunk.Split(&doc, e.chunkConfig())
+	chunks := chunk.Split(&doc, l.chunkConfig())
 	if len(chunks) == 0 {
-		return e.fail(rec, outcome, "no text found")
+		return l.fail(rec, outcome, "no text found")
 	}
 	var kept map[string][]float32
-	if found && old.DocID != 0 && e.vectors != nil {
-		if kept, err = e.vectorsByText(old.DocID); err != nil {
+	if found && old.DocID != 0 && l.vectors != nil {
+		if kept, err = l.vectorsByText(old.DocID); err != nil {
 			return fileResult{}, err
 		}
 	}
 	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
-	removed, err := e.store.PutDocument(rec, &doc, chunks, index.EncodePostings(chunks))
+	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodePostings(chunks))
 	if err != nil {
 		return fileResult{}, err
 	}
-	e.forget(removed)
-	e.docsMu.Lock()
-	e.docs[chunks[0].DocID] = docInfo{f.path, doc.Format}
-	e.docsMu.Unlock()
+	l.forget(removed)
+	l.docsMu.Lock()
+	l.docs[chunks[0].DocID] = docInfo{f.path, doc.Format}
+	l.docsMu.Unlock()
 	res := fileResult{outcome: outcome, pages: len(doc.Pages)}
-	if e.vectors == nil {
+	if l.vectors == nil {
 		return res, nil
 	}
 	// Chunks whose text is unchanged keep their vectors; the rest wait
@@ -584,23 +584,23 @@ func (e *Engine) indexFile(ctx context.Context, f candidate, mv *moves, force bo
 		}
 	}
 	if len(ids) > 0 {
-		if err := e.vectors.Put(ids, vecs); err != nil {
+		if err := l.vectors.Put(ids, vecs); err != nil {
 			return fileResult{}, err
 		}
 	}
-	e.log.Debug("indexed", "path", f.path, "chunks", len(chunks), "vectors_kept", len(ids))
+	l.log.Debug("indexed", "path", f.path, "chunks", len(chunks), "vectors_kept", len(ids))
 	return res, nil
 }
 
 // vectorsByText maps the text of a document's chunks to their vectors.
-func (e *Engine) vectorsByText(docID uint64) (map[string][]float32, error) {
-	chunks, err := e.store.Chunks(docID)
+func (l *Library) vectorsByText(docID uint64) (map[string][]float32, error) {
+	chunks, err := l.store.Chunks(docID)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string][]float32, len(chunks))
 	for _, c := range chunks {
-		v, ok, err := e.store.Vector(c.ID)
+		v, ok, err := l.store.Vector(c.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -612,44 +612,44 @@ func (e *Engine) vectorsByText(docID uint64) (map[string][]float32, error) {
 }
 
 // skip records a file Folio does not read, and why.
-func (e *Engine) skip(rec, old store.FileRecord, found bool, why string) (fileResult, error) {
+func (l *Library) skip(rec, old store.FileRecord, found bool, why string) (fileResult, error) {
 	if found && old.State == store.StateSkipped && old.Reason == why {
 		return fileResult{outcome: "skipped"}, nil
 	}
 	rec.State, rec.Reason = store.StateSkipped, why
-	removed, err := e.store.PutFile(rec)
-	e.forget(removed)
+	removed, err := l.store.PutFile(rec)
+	l.forget(removed)
 	return fileResult{outcome: "skipped"}, err
 }
 
 // fail records a file that could not be indexed.
-func (e *Engine) fail(rec store.FileRecord, outcome, why string) (fileResult, error) {
+func (l *Library) fail(rec store.FileRecord, outcome, why string) (fileResult, error) {
 	rec.State, rec.Reason = store.StateFailed, why
-	removed, err := e.store.PutFile(rec)
-	e.forget(removed)
+	removed, err := l.store.PutFile(rec)
+	l.forget(removed)
 	return fileResult{outcome: outcome, err: &FileError{Path: rec.Path, Reason: why}}, err
 }
 
 // forget drops removed chunks, and their documents, from memory.
-func (e *Engine) forget(ids []uint64) {
+func (l *Library) forget(ids []uint64) {
 	if len(ids) == 0 {
 		return
 	}
-	if e.vectors != nil {
-		e.vectors.Remove(ids...)
+	if l.vectors != nil {
+		l.vectors.Remove(ids...)
 	}
-	e.docsMu.Lock()
+	l.docsMu.Lock()
 	for _, id := range ids {
-		delete(e.docs, store.DocOf(id))
+		delete(l.docs, store.DocOf(id))
 	}
-	e.docsMu.Unlock()
+	l.docsMu.Unlock()
 }
 
 // unembedded returns the stored chunks that have no vector yet.
-func (e *Engine) unembedded() ([]core.Chunk, error) {
+func (l *Library) unembedded() ([]core.Chunk, error) {
 	var out []core.Chunk
-	err := e.store.EachChunk(func(c core.Chunk) error {
-		if !e.vectors.Has(c.ID) {
+	err := l.store.EachChunk(func(c core.Chunk) error {
+		if !l.vectors.Has(c.ID) {
 			out = append(out, c)
 		}
 		return nil
@@ -659,8 +659,8 @@ func (e *Engine) unembedded() ([]core.Chunk, error) {
 
 // embedStage embeds the queued chunks in batches as they arrive and stores
 // their vectors. It returns how many it embedded.
-func (e *Engine) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr *reporter, eta *estimate) (int, error) {
-	if e.enc == nil {
+func (l *Library) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr *reporter, eta *estimate) (int, error) {
+	if l.enc == nil {
 		for range queue {
 		}
 		return 0, nil
@@ -668,7 +668,7 @@ func (e *Engine) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr *
 	done := 0
 	var buf []core.Chunk
 	flush := func(n int) error {
-		if err := e.gate.wait(ctx, pr); err != nil {
+		if err := l.gate.wait(ctx, pr); err != nil {
 			return err
 		}
 		batch := buf[:n]
@@ -677,11 +677,11 @@ func (e *Engine) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr *
 		for j, c := range batch {
 			texts[j], ids[j] = c.Text, c.ID
 		}
-		vecs, err := e.enc.Embed(ctx, texts)
+		vecs, err := l.enc.Embed(ctx, texts)
 		if err != nil {
 			return fmt.Errorf("embed: %w", err)
 		}
-		if err := e.vectors.Put(ids, vecs); err != nil {
+		if err := l.vectors.Put(ids, vecs); err != nil {
 			return err
 		}
 		buf = append(buf[:0], buf[n:]...)

@@ -1,4 +1,4 @@
-package engine
+package library
 
 import (
 	"context"
@@ -6,17 +6,16 @@ import (
 	"sync"
 
 	"folio/backend/core"
-	"folio/backend/library"
 )
 
 // watching is the file watcher of a running Watch, so roots added or
 // removed meanwhile are followed.
 type watching struct {
 	mu sync.Mutex // guards w
-	w  *library.Watcher
+	w  *Watcher
 }
 
-func (x *watching) set(w *library.Watcher) {
+func (x *watching) set(w *Watcher) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.w = w
@@ -48,40 +47,40 @@ func (x *watching) remove(root string) {
 // removed ones leave, moved ones keep their vectors. Roots added or
 // removed meanwhile are followed. onRun, when not nil, gets each run's
 // report; progress each run's progress. It returns nil when ctx ends.
-func (e *Engine) Watch(ctx context.Context, onRun func(IndexReport), progress func(core.Progress)) error {
-	w, err := library.NewWatcher(library.WatchConfig{Logger: e.log})
+func (l *Library) Watch(ctx context.Context, onRun func(IndexReport), progress func(core.Progress)) error {
+	w, err := NewWatcher(WatchConfig{Logger: l.log})
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	roots, err := e.store.Roots()
+	roots, err := l.store.Roots()
 	if err != nil {
 		return err
 	}
 	for _, r := range roots {
 		if err := w.Add(r); err != nil {
-			e.log.Warn("cannot watch a library folder; it is rescanned at each start", "path", r, "err", err)
+			l.log.Warn("cannot watch a library folder; it is rescanned at each start", "path", r, "err", err)
 		}
 	}
-	e.watch.set(w)
-	defer e.watch.set(nil)
+	l.watch.set(w)
+	defer l.watch.set(nil)
 	report := func(rep IndexReport, err error) {
 		if err != nil && !errors.Is(err, context.Canceled) {
-			e.log.Error("keeping the library up to date", "err", err)
+			l.log.Error("keeping the library up to date", "err", err)
 		}
 		if onRun != nil {
 			onRun(rep)
 		}
 	}
 	if len(roots) > 0 {
-		report(e.Index(ctx, roots, progress))
+		report(l.Index(ctx, roots, progress))
 	}
-	return w.Run(ctx, func(c library.Change) {
+	return w.Run(ctx, func(c Change) {
 		if len(c.Rescan) > 0 {
-			report(e.Index(ctx, c.Rescan, progress))
+			report(l.Index(ctx, c.Rescan, progress))
 		}
 		if len(c.Files)+len(c.Removed) > 0 {
-			report(e.Update(ctx, c.Files, c.Removed, progress))
+			report(l.Update(ctx, c.Files, c.Removed, progress))
 		}
 	})
 }
