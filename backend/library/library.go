@@ -168,4 +168,3 @@ type IndexReport struct {
 	Errors         []FileError `json:"errors,omitempty"`
 	Canceled       bool        `json:"canceled,omitempty"`
 }
-
