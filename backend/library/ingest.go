@@ -439,7 +439,7 @@ func (m *moves) unclaimed() []store.FileRecord {
 }
 
 // walk lists the files under root, skipping hidden and system files and
-// folders (library.Ignored).
+// folders (Ignored).
 func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 	var out []candidate
 	var errs []FileError
