@@ -17,7 +17,7 @@ APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev libopenblas-dev
 
-.PHONY: bench bench-embed bench-parse bench-retrieval bench-ann bench-scale fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench bench-embed bench-parse bench-retrieval bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -82,7 +82,7 @@ test-ui: deps-wails
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.
-bench: model-test bench-parse bench-embed bench-retrieval bench-ann bench-scale
+bench: model-test bench-parse bench-embed bench-retrieval bench-ann bench-scale bench-index
 	scripts/bench-e2e.sh
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/bench_sentence_transformers.py $(MODEL_DIR); \
@@ -122,6 +122,16 @@ bench-ann:
 bench-scale: model-test
 	scripts/bench-ann.sh --data-only
 	$(GO) run ./tools/scalebench -n $(N) -kit .cache/ann/data -model $(MODEL_DIR) -scifact ../shared/data/retrieval/scifact
+
+# Indexing with and without the model (../shared's PDF and Office files, and
+# 10,000 generated files): time, peak memory, the encoder's share of CPU; the
+# time until an edit is found while watching; 20 kill -9s during an index,
+# each followed by a check, and the result against an uninterrupted index.
+# FILES=1000 KILLS=5 for a quick look.
+FILES ?= 10000
+KILLS ?= 20
+bench-index: model-test
+	$(GO) run ./tools/indexbench -files $(FILES) -kills $(KILLS) -model $(MODEL_DIR) -shared ../shared
 
 # Fuzz the PDF, OOXML, spreadsheet and web readers for FUZZTIME each (the
 # seed corpora already run in every `make test`).

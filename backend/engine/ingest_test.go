@@ -90,6 +90,16 @@ func TestMovedFilesKeepTheirVectorsAndGoneFilesLeave(t *testing.T) {
 		t.Errorf("dense search after the rename: %+v, %v", hits, err)
 	}
 
+	// A file or folder inside a library folder, indexed on its own, is not
+	// a new folder of the library.
+	if rep := indexPaths(t, e, filepath.Join(docs, "sub", "renamed.txt")); rep.Unchanged != 1 {
+		t.Errorf("indexing a file of the library on its own: %+v", rep)
+	}
+	indexPaths(t, e, filepath.Join(docs, "sub"))
+	if lib, _ := e.Library(context.Background()); len(lib.Folders) != 1 || lib.Files[0].Root != docs {
+		t.Errorf("after indexing a file and a subfolder on their own, the library is %+v", lib)
+	}
+
 	// A watcher's batch: moved across folders in one go.
 	other := t.TempDir()
 	indexPaths(t, e, other)

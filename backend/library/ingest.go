@@ -108,7 +108,9 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 			}
 			continue
 		}
-		if !req.watched { // a watcher's paths lie in the library already
+		// A watcher's or a retry's paths lie in the library already, and
+		// so does a path inside a folder the person added before.
+		if !req.watched && l.rootOf(abs) == abs {
 			if err := l.store.AddRoot(abs); err != nil {
 				return rep, err
 			}
@@ -120,7 +122,7 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 			files = append(files, candidate{abs, l.rootOf(abs), info})
 			continue
 		}
-		found, errs := walk(ctx, abs)
+		found, errs := walk(ctx, abs, l.rootOf(abs))
 		files = append(files, found...)
 		rep.Errors = append(rep.Errors, errs...)
 		if len(errs) == 0 {
@@ -438,12 +440,12 @@ func (m *moves) unclaimed() []store.FileRecord {
 	return out
 }
 
-// walk lists the files under root, skipping hidden and system files and
-// folders (Ignored).
-func walk(ctx context.Context, root string) ([]candidate, []FileError) {
+// walk lists the files under dir, which lies in the library root root,
+// skipping hidden and system files and folders (Ignored).
+func walk(ctx context.Context, dir, root string) ([]candidate, []FileError) {
 	var out []candidate
 	var errs []FileError
-	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -455,7 +457,7 @@ func walk(ctx context.Context, root string) ([]candidate, []FileError) {
 			}
 			return nil
 		}
-		if path != root && Ignored(d.Name()) {
+		if path != dir && Ignored(d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
