@@ -29,7 +29,6 @@ import (
 	"folio/tools/internal/annkit"
 )
 
-
 type run struct {
 	Ef       int     `json:"ef"`
 	Recall10 float64 `json:"recall@10"`
