@@ -259,6 +259,28 @@ func (v *Vectors) Search(q []float32, k int, keep func(id uint64) bool) []Result
 	return nil
 }
 
+// checkpointWrites is how many vector writes (batches stored or deleted)
+// Checkpoint lets pass before it saves the graph: loading an older
+// snapshot then catches up with at most that many batches.
+const checkpointWrites = 16
+
+// Checkpoint saves the snapshot once checkpointWrites writes have passed
+// since the last one, so small changes (a watcher's single edits) do not
+// rewrite the whole graph each time; Close always saves.
+func (v *Vectors) Checkpoint() error {
+	seq, err := v.st.VectorSeq()
+	if err != nil {
+		return err
+	}
+	v.saveMu.Lock()
+	stale := seq-v.savedSeq >= checkpointWrites
+	v.saveMu.Unlock()
+	if !stale {
+		return nil
+	}
+	return v.Save()
+}
+
 // Save writes a snapshot of the graph when vectors changed since the last
 // one. It does nothing while a rebuild runs.
 func (v *Vectors) Save() error {

@@ -319,3 +319,23 @@ func TestVectorsRejectWrongDimensions(t *testing.T) {
 		t.Error("OpenVectors accepted dimension 0")
 	}
 }
+
+func TestVectorsCheckpointWaitsForEnoughWrites(t *testing.T) {
+	l := newVecLibrary(t)
+	v := l.open(VectorsConfig{})
+	l.add(v, 1) // one batch
+	if err := v.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := l.st.Blob(VectorSnapshot); snap != nil {
+		t.Fatal("Checkpoint saved after a single write")
+	}
+	l.add(v, checkpointWrites)
+	if err := v.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := l.st.Blob(VectorSnapshot); snap == nil {
+		t.Fatalf("no snapshot after %d writes", checkpointWrites+1)
+	}
+	_ = v.Close()
+}

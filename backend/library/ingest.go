@@ -222,9 +222,10 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 		rep.Removed, err = l.removeAll(moves.unclaimed())
 	}
 	if l.vectors != nil {
-		// Whatever was embedded, even in a canceled run, is stored: save
-		// the graph so the next start need not catch up with it.
-		if serr := l.vectors.Save(); serr != nil {
+		// Whatever was embedded, even in a canceled run, is stored; once
+		// enough has changed, save the graph so the next start need not
+		// catch up with it.
+		if serr := l.vectors.Checkpoint(); serr != nil {
 			l.log.Warn("save vector index snapshot", "err", serr)
 		}
 	}
@@ -373,7 +374,7 @@ func (l *Library) RemoveRoot(ctx context.Context, path string) (int, error) {
 		return n, err
 	}
 	if l.vectors != nil {
-		if err := l.vectors.Save(); err != nil {
+		if err := l.vectors.Checkpoint(); err != nil {
 			l.log.Warn("save vector index snapshot", "err", err)
 		}
 	}
