@@ -440,6 +440,32 @@ func (u *unpickler) take(n int) ([]byte, error) {
 	return b, nil
 }
 
+// uint reads an n-byte little-endian unsigned integer (n at most 8): the
+// arguments of most opcodes.
+func (u *unpickler) uint(n int) (uint64, error) {
+	b, err := u.take(n)
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	for i := n - 1; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v, nil
+}
+
+// argBytes is the width of the integer argument of the opcodes whose
+// short and long forms differ only in it.
+func argBytes(op byte) int {
+	switch op {
+	case 'K', 'q', 'h', 0x8c: // BININT1, BINPUT, BINGET, SHORT_BINUNICODE
+		return 1
+	case 'M': // BININT2
+		return 2
+	}
+	return 4 // BININT, LONG_BINPUT, LONG_BINGET, BINUNICODE
+}
+
 func (u *unpickler) line() (string, error) {
 	i := bytes.IndexByte(u.data[u.pos:min(len(u.data), u.pos+256)], '\n')
 	if i < 0 {
@@ -554,12 +580,12 @@ func (u *unpickler) memoGet(idx uint32) error {
 func (u *unpickler) step() (bool, error) {
 	switch u.op {
 	case 0x80: // PROTO
-		b, err := u.take(1)
+		v, err := u.uint(1)
 		if err != nil {
 			return false, err
 		}
-		if b[0] < 2 || b[0] > 5 {
-			return false, u.errorf(true, "pickle protocol %d", b[0])
+		if v < 2 || v > 5 {
+			return false, u.errorf(true, "pickle protocol %d", v)
 		}
 	case 0x95: // FRAME (protocol 4): a length hint only
 		if _, err := u.take(8); err != nil {
@@ -581,42 +607,31 @@ func (u *unpickler) step() (bool, error) {
 		u.push(true)
 	case 0x89: // NEWFALSE
 		u.push(false)
-	case 'K': // BININT1
-		b, err := u.take(1)
+	case 'K', 'M': // BININT1, BININT2 (unsigned)
+		v, err := u.uint(argBytes(u.op))
 		if err != nil {
 			return false, err
 		}
-		u.push(int64(b[0]))
-	case 'M': // BININT2
-		b, err := u.take(2)
+		u.push(int64(v))
+	case 'J': // BININT (signed)
+		v, err := u.uint(4)
 		if err != nil {
 			return false, err
 		}
-		u.push(int64(binary.LittleEndian.Uint16(b)))
-	case 'J': // BININT
-		b, err := u.take(4)
-		if err != nil {
-			return false, err
-		}
-		u.push(int64(int32(binary.LittleEndian.Uint32(b))))
+		u.push(int64(int32(v)))
 	case 0x8a: // LONG1
-		b, err := u.take(1)
+		n, err := u.uint(1)
 		if err != nil {
 			return false, err
 		}
-		n := int(b[0])
 		if n > 8 {
 			return false, u.errorf(true, "%d-byte integer", n)
 		}
-		b, err = u.take(n)
+		v, err := u.uint(int(n))
 		if err != nil {
 			return false, err
 		}
-		var v uint64
-		for i := n - 1; i >= 0; i-- {
-			v = v<<8 | uint64(b[i])
-		}
-		if n > 0 && n < 8 && b[n-1]&0x80 != 0 { // sign-extend
+		if n > 0 && n < 8 && v>>(8*n-1)&1 != 0 { // sign-extend
 			v |= ^uint64(0) << (8 * n)
 		}
 		u.push(int64(v))
@@ -627,55 +642,32 @@ func (u *unpickler) step() (bool, error) {
 		}
 		u.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
 	case 'X', 0x8c: // BINUNICODE, SHORT_BINUNICODE
-		var n int
-		if u.op == 'X' {
-			b, err := u.take(4)
-			if err != nil {
-				return false, err
-			}
-			n64 := binary.LittleEndian.Uint32(b)
-			if uint64(n64) > uint64(len(u.data)) {
-				return false, u.errorf(false, "string of %d bytes in a %d-byte pickle", n64, len(u.data))
-			}
-			n = int(n64)
-		} else {
-			b, err := u.take(1)
-			if err != nil {
-				return false, err
-			}
-			n = int(b[0])
+		n, err := u.uint(argBytes(u.op))
+		if err != nil {
+			return false, err
 		}
-		b, err := u.take(n)
+		if n > uint64(len(u.data)) {
+			return false, u.errorf(false, "string of %d bytes in a %d-byte pickle", n, len(u.data))
+		}
+		b, err := u.take(int(n))
 		if err != nil {
 			return false, err
 		}
 		u.push(string(b))
-	case 'q': // BINPUT
-		b, err := u.take(1)
+	case 'q', 'r': // BINPUT, LONG_BINPUT
+		i, err := u.uint(argBytes(u.op))
 		if err != nil {
 			return false, err
 		}
-		return false, u.memoPut(uint32(b[0]))
-	case 'r': // LONG_BINPUT
-		b, err := u.take(4)
-		if err != nil {
-			return false, err
-		}
-		return false, u.memoPut(binary.LittleEndian.Uint32(b))
+		return false, u.memoPut(uint32(i))
 	case 0x94: // MEMOIZE (protocol 4)
 		return false, u.memoPut(uint32(len(u.memo)))
-	case 'h': // BINGET
-		b, err := u.take(1)
+	case 'h', 'j': // BINGET, LONG_BINGET
+		i, err := u.uint(argBytes(u.op))
 		if err != nil {
 			return false, err
 		}
-		return false, u.memoGet(uint32(b[0]))
-	case 'j': // LONG_BINGET
-		b, err := u.take(4)
-		if err != nil {
-			return false, err
-		}
-		return false, u.memoGet(binary.LittleEndian.Uint32(b))
+		return false, u.memoGet(uint32(i))
 	case 'c': // GLOBAL
 		module, err := u.line()
 		if err != nil {
