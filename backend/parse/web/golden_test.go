@@ -6,19 +6,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"folio/backend/core"
 	"folio/backend/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files (and testdata/sample.epub)")
-
-// golden is what a golden file holds.
-type golden struct {
-	Format    string          `json:"format"`
-	Text      string          `json:"text"`
-	Locations []core.Location `json:"locations"`
-	Warnings  []string        `json:"warnings,omitempty"`
-}
 
 func TestGolden(t *testing.T) {
 	if *update {
@@ -36,7 +27,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := mustParse(t, name, data)
-			testenv.Golden(t, filepath.Join("testdata", name+".golden.json"), golden{doc.Format, doc.Text, doc.Locations, doc.Warnings}, *update)
+			testenv.GoldenDocument(t, filepath.Join("testdata", name+".golden.json"), doc, *update)
 		})
 	}
 }
