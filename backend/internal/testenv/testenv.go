@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // RepoRoot returns the folder holding go.mod, walking up from the current
@@ -85,3 +86,16 @@ func Paragraphs(n int) []string {
 	}
 	return out
 }
+
+// Squash drops all white space, so texts compare ignoring it.
+func Squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// NonSpace counts the characters of s that are not white space.
+func NonSpace(s string) int { return len([]rune(Squash(s))) }

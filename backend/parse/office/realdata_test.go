@@ -10,21 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
 )
-
-// squash drops all white space, so expectations compare ignoring it.
-func squash(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
 
 // partText joins the text of the locations with the given part; notes
 // selects Part == PartNotes and !notes with part "" means everything else.
@@ -165,7 +154,7 @@ func assess(file string, exp map[string]json.RawMessage, doc core.Document, perr
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	text := squash(doc.Text)
+	text := testenv.Squash(doc.Text)
 	for _, k := range keys {
 		if informational[k] {
 			continue
@@ -181,32 +170,32 @@ func assess(file string, exp map[string]json.RawMessage, doc core.Document, perr
 		}
 		switch k {
 		case "text", "equals", "equals_trimmed":
-			want := squash(str(k))
+			want := testenv.Squash(str(k))
 			add(k, strings.Contains(text, want), "text lacks "+str(k))
 		case "starts_with":
-			want := squash(str(k))
+			want := testenv.Squash(str(k))
 			add(k, strings.HasPrefix(text, want), "text does not start with "+str(k))
 		case "ends_with":
-			want := squash(str(k))
+			want := testenv.Squash(str(k))
 			add(k, strings.HasSuffix(text, want), "text does not end with "+str(k))
 		case "contains":
 			for _, s := range strs(k) {
-				add(k+":"+s, strings.Contains(text, squash(s)), "text lacks "+s)
+				add(k+":"+s, strings.Contains(text, testenv.Squash(s)), "text lacks "+s)
 			}
 		case "footnotes", "endnotes", "comments":
 			part := map[string]string{"footnotes": core.PartFootnote, "endnotes": core.PartEndnote, "comments": core.PartComment}[k]
-			got := squash(partText(doc, inPart(part)))
+			got := testenv.Squash(partText(doc, inPart(part)))
 			for _, s := range strs(k) {
-				add(k+":"+s, strings.Contains(got, squash(s)), part+" text "+got+" lacks "+s)
+				add(k+":"+s, strings.Contains(got, testenv.Squash(s)), part+" text "+got+" lacks "+s)
 			}
 		case "notes":
-			got := squash(partText(doc, inPart(core.PartNotes)))
+			got := testenv.Squash(partText(doc, inPart(core.PartNotes)))
 			for _, s := range strs(k) {
-				add(k+":"+s, strings.Contains(got, squash(s)), "notes text "+got+" lacks "+s)
+				add(k+":"+s, strings.Contains(got, testenv.Squash(s)), "notes text "+got+" lacks "+s)
 			}
 		case "equals_slides_only":
-			got := squash(partText(doc, func(l core.Location) bool { return l.Part != core.PartNotes }))
-			add(k, strings.Contains(got, squash(str(k))), "slide text "+got)
+			got := testenv.Squash(partText(doc, func(l core.Location) bool { return l.Part != core.PartNotes }))
+			add(k, strings.Contains(got, testenv.Squash(str(k))), "slide text "+got)
 		case "paragraphs":
 			var n int
 			_ = json.Unmarshal(exp[k], &n)

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode"
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
@@ -369,16 +368,6 @@ func TestEncrypted(t *testing.T) {
 	}
 }
 
-func nonSpace(s string) int {
-	n := 0
-	for _, r := range s {
-		if !unicode.IsSpace(r) {
-			n++
-		}
-	}
-	return n
-}
-
 // pdftotextChars counts the non-space characters pdftotext extracts from
 // path, or returns -1 when pdftotext is missing, fails or times out.
 func pdftotextChars(path string) int {
@@ -388,7 +377,7 @@ func pdftotextChars(path string) int {
 	if err != nil {
 		return -1
 	}
-	return nonSpace(string(out))
+	return testenv.NonSpace(string(out))
 }
 
 // TestCorpus rewrites every file of the pdfjs corpus (with the manifest's

@@ -10,23 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
 )
-
-// squash removes all whitespace, for comparisons that ignore it.
-func squash(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
 
 // TestRealPOI checks the POI spreadsheet against expected.json and the
 // encrypted and corrupt POI files against their expected errors.
@@ -52,7 +41,7 @@ func TestRealPOI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(squash(doc.Text), squash(want.Text)) {
+	if !strings.Contains(testenv.Squash(doc.Text), testenv.Squash(want.Text)) {
 		t.Errorf("text (whitespace ignored) does not contain POI's text\ngot:  %q\nwant: %q", doc.Text, want.Text)
 	}
 	var sheets []string
