@@ -130,12 +130,16 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 		}
 	}
 	rep.Failed = len(rep.Errors)
-	gone, err := l.gone(scanned, removed, files)
-	if err != nil {
-		return rep, err
+	// Whole folders need every record; a watcher's few files do not.
+	var known []store.FileRecord
+	if len(scanned)+len(removed) > 0 {
+		var err error
+		if known, err = l.store.Files(); err != nil {
+			return rep, err
+		}
 	}
-	moves := newMoves(gone)
-	if err := l.markPending(files); err != nil {
+	moves := newMoves(gone(known, scanned, removed, files))
+	if err := l.markPending(files, known); err != nil {
 		return rep, err
 	}
 	var bytesTotal int64
@@ -212,7 +216,7 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 		}
 		return parse.Wait()
 	})
-	err = g.Wait()
+	err := g.Wait()
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -274,23 +278,19 @@ func under(path, dir string) bool {
 	return ok
 }
 
-// gone returns the records that left the library's folders: under a
-// scanned root but not found by the scan, or under a removed path and no
-// longer on disk.
-func (l *Library) gone(scanned, removed []string, found []candidate) ([]store.FileRecord, error) {
+// gone returns the records, of those known, that left the library's
+// folders: under a scanned root but not found by the scan, or under a
+// removed path and no longer on disk.
+func gone(known []store.FileRecord, scanned, removed []string, found []candidate) []store.FileRecord {
 	if len(scanned) == 0 && len(removed) == 0 {
-		return nil, nil
+		return nil
 	}
 	seen := make(map[string]bool, len(found))
 	for _, f := range found {
 		seen[f.path] = true
 	}
-	recs, err := l.store.Files()
-	if err != nil {
-		return nil, err
-	}
 	var out []store.FileRecord
-	for _, r := range recs {
+	for _, r := range known {
 		if seen[r.Path] {
 			continue
 		}
@@ -310,19 +310,26 @@ func (l *Library) gone(scanned, removed []string, found []candidate) ([]store.Fi
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // markPending records files that have no record yet as pending, so a run
-// killed before reaching them still lists them.
-func (l *Library) markPending(files []candidate) error {
+// killed before reaching them still lists them. known, when not nil, holds
+// every record; else each file's is looked up.
+func (l *Library) markPending(files []candidate, known []store.FileRecord) error {
+	have := make(map[string]bool, len(known))
+	for _, r := range known {
+		have[r.Path] = true
+	}
 	var recs []store.FileRecord
 	for _, f := range files {
-		_, found, err := l.store.File(f.path)
-		if err != nil {
-			return err
+		if known == nil {
+			var err error
+			if _, have[f.path], err = l.store.File(f.path); err != nil {
+				return err
+			}
 		}
-		if !found {
+		if !have[f.path] {
 			recs = append(recs, store.FileRecord{Path: f.path, Root: f.root, State: store.StatePending, Size: f.info.Size()})
 		}
 	}
