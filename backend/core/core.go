@@ -2,7 +2,10 @@
 // nothing from the rest of the project, so every other package can use it.
 package core
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // PageSpan is the byte range [Start, End) of a document's extracted text that
 // came from one page. Page is 1-based.
@@ -89,6 +92,25 @@ type Citation struct {
 	Score      float64 `json:"score"`
 	// Segments split Text into plain and highlighted runs for display.
 	Segments []Segment `json:"segments,omitempty"`
+	// Answer is the exact answer inside the first highlight, when an
+	// extractive QA model found one (document offsets).
+	Answer *Span `json:"answer,omitempty"`
+	// Changed is empty while the document still holds Text at [Start, End),
+	// and otherwise says what happened ("the document changed since", ...).
+	Changed string `json:"changed,omitempty"`
+}
+
+// Claim is one sentence of a generated answer, checked against the
+// passages it cites.
+type Claim struct {
+	Text  string `json:"text"`
+	Cites []int  `json:"cites"` // the [n] markers in the sentence
+	// Missing are cited numbers that match no citation.
+	Missing []int `json:"missing,omitempty"`
+	// Supported is set when a cited passage states what the sentence says;
+	// Support is the best score found (0..1).
+	Supported bool    `json:"supported"`
+	Support   float64 `json:"support"`
 }
 
 // Answer is Folio's reply to a question.
@@ -96,15 +118,54 @@ type Answer struct {
 	Question  string     `json:"question"`
 	Text      string     `json:"answer"`
 	Citations []Citation `json:"citations"`
-	Mode      string     `json:"mode"` // "hybrid" or "keyword"
+	Mode      string     `json:"mode"` // "hybrid", "keyword" or "generated"
+	// Statements are an extractive answer's sentences, in the order shown:
+	// the best first, then each source's in document order.
+	Statements []Statement `json:"statements,omitempty"`
+	// Claims are the checked sentences of a generated answer; empty for
+	// extractive answers, whose every statement is a cited sentence.
+	Claims []Claim `json:"claims,omitempty"`
+	// Found is false when nothing in the library answers the question.
+	Found bool `json:"found"`
+}
+
+// Statement is one sentence of an extractive answer: a sentence of a
+// cited passage.
+type Statement struct {
+	Text  string `json:"text"`
+	N     int    `json:"n"`     // the citation it comes from
+	Start int    `json:"start"` // byte offsets into the document's text
+	End   int    `json:"end"`
+	// Answer is the exact answer a QA model found in the sentence, if any.
+	Answer string `json:"answer,omitempty"`
+}
+
+// Turn is one question of a chat and its answer.
+type Turn struct {
+	Question string `json:"question"`
+	// Query is what was searched: the question, completed from the
+	// previous turn when it was a follow-up ("and in 2019?").
+	Query  string    `json:"query,omitempty"`
+	Answer Answer    `json:"answer"`
+	Asked  time.Time `json:"asked"`
+}
+
+// Chat is a conversation kept in the library.
+type Chat struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Turns   []Turn    `json:"turns"`
 }
 
 // Segment is a run of text with a role, so a UI can render highlights
 // without doing byte-offset arithmetic on UTF-16 strings.
 type Segment struct {
 	Text string `json:"text"`
-	// Kind is "plain", "passage" (inside the cited span) or "highlight"
-	// (a sentence that best matches the question).
+	// Kind is "plain", "passage" (inside the cited span), "highlight" (a
+	// sentence that best matches the question) or "answer" (the exact answer
+	// a QA model found inside a highlight).
 	Kind string `json:"kind"`
 }
 

@@ -22,6 +22,7 @@ import "encoding/binary"
 //	                   write or delete of vectors
 //	g/<name>           a snapshot's header (generation, size, parts)
 //	G/<name>0<gen><n>  a snapshot's n-th part (uint32 n) of generation gen
+//	h/<chatID>         a chat with its turns and citations (JSON core.Chat)
 //
 // IDs are big-endian uint64 so keys sort by id. A chunk id is its document
 // id shifted left by chunkBits plus the chunk's ordinal, so one document's
@@ -51,6 +52,7 @@ var (
 	keyVecSeq      = []byte("s/vecseq")
 	prefixBlobHead = []byte("g/")
 	prefixBlobPart = []byte("G/")
+	prefixChat     = []byte("h/")
 )
 
 // postingKey is p/<term>\x00<docID>. Terms never hold a zero byte.

@@ -55,7 +55,7 @@ func layer(path string) (int, bool) {
 		return 0, true
 	case "parse", "chunk", "encoder", "store", "index", "model":
 		return 1, true
-	case "library", "search", "answer", "evaluate":
+	case "library", "search", "answer", "chat", "evaluate":
 		return 2, true
 	case "engine":
 		return 3, true
@@ -70,6 +70,7 @@ var sideways = map[[2]string]bool{
 	{"encoder", "model"}:   true, // the encoder runs the weights model/ loads
 	{"index", "store"}:     true, // indexes persist their postings and snapshots through store/
 	{"evaluate", "search"}: true, // retrieval evaluation measures the product's search
+	{"evaluate", "answer"}: true, // QA evaluation measures the product's answers
 }
 
 func top(path string) string {
