@@ -172,3 +172,9 @@ func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
 func (a *App) Source(path string, span core.Span, highlights []core.Span) (engine.Source, error) {
 	return a.eng.Source(context.Background(), path, span, highlights)
 }
+
+// OpenOriginal opens an indexed file of the library in the system's
+// default application, at page where the viewer takes one.
+func (a *App) OpenOriginal(path string, page int) error {
+	return a.eng.OpenOriginal(path, page)
+}

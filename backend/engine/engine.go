@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -40,6 +39,10 @@ type Config struct {
 	// Reranker is a cross-encoder model folder; searches in rerank mode
 	// need one (default: none).
 	Reranker string
+	// Reader is an extractive QA model folder (BertForQuestionAnswering);
+	// with one, answers mark the exact answer inside their first sentence
+	// (default: none).
+	Reader string
 	// Parser reads files (default: every supported format, PDFs in a
 	// sandboxed child process).
 	Parser Parser
@@ -413,53 +416,6 @@ func (e *Engine) Library(ctx context.Context) (Library, error) {
 	return lib, nil
 }
 
-// Source returns the page (or, for formats without pages, the stretch of
-// text) around a cited span, with the span and its highlights marked, its
-// location, and for PDFs the word rectangles to draw on the page.
-func (e *Engine) Source(ctx context.Context, path string, span core.Span, highlights []core.Span) (Source, error) {
-	rec, err := e.indexedFile(path)
-	if err != nil {
-		return Source{}, fmt.Errorf("source %s: %w", path, err)
-	}
-	text, err := e.store.Text(rec.DocID)
-	if err != nil {
-		return Source{}, err
-	}
-	if span.Start < 0 || span.End > len(text) || span.Start > span.End {
-		return Source{}, fmt.Errorf("source %s: span %d-%d is outside the document (it may have changed since)", path, span.Start, span.End)
-	}
-	doc := core.Document{Pages: rec.Pages}
-	lo, hi := 0, len(text)
-	page := doc.PageAt(span.Start)
-	src := Source{Path: path, Format: rec.Format, Page: page, Pages: len(rec.Pages)}
-	for _, p := range rec.Pages {
-		if p.Page == page {
-			lo, hi = p.Start, max(p.End, span.End)
-			src.PageBox, src.Rotate = p.Box, p.Rotate
-		}
-	}
-	if page == 0 {
-		lo, hi = textWindow(text, span)
-	}
-	hl := append([]core.Span(nil), highlights...)
-	sort.Slice(hl, func(i, j int) bool { return hl[i].Start < hl[j].Start })
-	src.Segments = answer.Segments(text[lo:hi], lo, span, hl)
-	if src.Location, err = e.locationLabel(rec, claimStart(span.Start, hl)); err != nil {
-		return Source{}, err
-	}
-	if page > 0 {
-		boxes, err := e.store.Boxes(rec.DocID, page)
-		if err != nil {
-			return Source{}, err
-		}
-		src.Passage = lineRects(core.BoxesIn(boxes, page, span.Start, span.End))
-		for _, h := range hl {
-			src.Highlights = append(src.Highlights, lineRects(core.BoxesIn(boxes, page, h.Start, h.End))...)
-		}
-	}
-	return src, nil
-}
-
 // OriginalFile returns path when it is an indexed file of the library, so
 // the window can show the original (a PDF page) and nothing else.
 func (e *Engine) OriginalFile(path string) (string, error) {
@@ -522,58 +478,6 @@ func (e *Engine) labelCitations(ans *core.Answer) error {
 	}
 	return nil
 }
-
-// textWindow returns a stretch of text around span, cut at line breaks and
-// never inside a UTF-8 sequence.
-func textWindow(text string, span core.Span) (lo, hi int) {
-	const window = 3000
-	lo, hi = 0, len(text)
-	if span.Start-lo > window {
-		lo = span.Start - window
-		if i := strings.IndexByte(text[lo:span.Start], '\n'); i >= 0 {
-			lo += i + 1
-		}
-	}
-	if hi-span.End > window {
-		hi = span.End + window
-		if i := strings.LastIndexByte(text[span.End:hi], '\n'); i >= 0 {
-			hi = span.End + i
-		}
-	}
-	for lo > 0 && !utf8Start(text[lo]) {
-		lo--
-	}
-	for hi < len(text) && !utf8Start(text[hi]) {
-		hi++
-	}
-	return lo, hi
-}
-
-// lineRects merges the word boxes of one line into one rectangle, so a
-// highlight reads as a band rather than a row of separate boxes.
-func lineRects(boxes []core.Box) []core.Rect {
-	var out []core.Rect
-	for _, b := range boxes {
-		r := b.Rect
-		if n := len(out); n > 0 && sameLine(out[n-1], r) {
-			out[n-1] = out[n-1].Union(r)
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// sameLine reports whether r continues the line ending in l: they overlap
-// by most of their height and the gap between them is small.
-func sameLine(l, r core.Rect) bool {
-	h := min(l.Y1-l.Y0, r.Y1-r.Y0)
-	overlap := min(l.Y1, r.Y1) - max(l.Y0, r.Y0)
-	gap := r.X0 - l.X1
-	return h > 0 && overlap > 0.6*h && gap > -h && gap < 2*h
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // chunkConfig sizes chunks for the installed model, or by estimate.
 func (e *Engine) chunkConfig() chunk.Config {

@@ -72,6 +72,9 @@ type Source struct {
 	Rotate     int         `json:"rotate,omitempty"`
 	Passage    []core.Rect `json:"passage,omitempty"`
 	Highlights []core.Rect `json:"highlights,omitempty"`
+	// More holds the marks of the following pages when the span runs over
+	// a page break, in page order.
+	More []PageMarks `json:"more,omitempty"`
 }
 
 // Filter narrows a search or a question to part of the library. Empty

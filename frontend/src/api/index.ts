@@ -34,6 +34,8 @@ export const api = {
   ask: (question: string, filter: Filter = {}) => App.Ask(question, filter) as Promise<unknown> as Promise<Answer>,
   source: (path: string, span: Span, highlights: Span[]) =>
     App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,
+  /** Opens a library file in the system's default app, at page where the viewer allows it. */
+  openOriginal: (path: string, page: number) => App.OpenOriginal(path, page),
 };
 
 /**

@@ -135,4 +135,17 @@ export interface Source {
   passage?: Rect[] | null;
   /** PDF only: word boxes of the best sentences within the span. */
   highlights?: Rect[] | null;
+  /** PDF only: the following pages a span that crosses a page break runs onto. */
+  more?: PageMarks[] | null;
+}
+
+/** The rectangles to draw on one PDF page (see Source). */
+export interface PageMarks {
+  page: number;
+  /** The page's CropBox in user space. */
+  box?: Rect | null;
+  /** The page's /Rotate in degrees. */
+  rotate?: number;
+  passage?: Rect[] | null;
+  highlights?: Rect[] | null;
 }

@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Source } from '../api';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, type Source } from '../api';
 import { baseName } from '../lib/paths';
 import { isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
-import { bodyKind, hasColumns, isPdf, locationLine, stepZoom, type SourceView } from '../lib/sourceview';
+import { bodyKind, hasColumns, isPdf, locationLine, pdfMarks, stepZoom, type SourceView } from '../lib/sourceview';
 import { PdfPage } from './PdfPage';
 import { Segments } from './Segments';
 import { SheetGrid } from './SheetGrid';
@@ -24,6 +24,19 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
   const [pdfError, setPdfError] = useState('');
   const src = state?.source;
   useEffect(() => setPdfError(''), [src]);
+  const marks = useMemo(() => (src ? pdfMarks(src) : []), [src]);
+  // What happened when the person last asked to open the file ("" when nothing to say).
+  const [opened, setOpened] = useState<{ error: boolean; text: string }>({ error: false, text: '' });
+  useEffect(() => setOpened({ error: false, text: '' }), [state?.path]);
+  const openOriginal = async (path: string, page: number) => {
+    setOpened({ error: false, text: '' });
+    try {
+      await api.openOriginal(path, page);
+      setOpened({ error: false, text: 'Opened in the default app.' });
+    } catch (err) {
+      setOpened({ error: true, text: `Could not open the file: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  };
 
   const norm = normalizeSegments(src?.segments);
   const segs = isLineWrapped(src?.format || state?.path || '') ? reflow(norm) : norm;
@@ -70,14 +83,34 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
         <h2 title={path}>
           <span class="cite-n">[{state.n}]</span> {baseName(path)}
         </h2>
-        <button class="btn btn-quiet" onClick={onClose} aria-label="Close source" title="Close (Esc)">✕</button>
+        <div class="source-actions">
+          <button
+            type="button"
+            class="btn btn-quiet"
+            data-testid="open-original"
+            title={src && src.page > 0 ? `Open in the default app (at page ${src.page} where the app allows)` : 'Open in the default app'}
+            disabled={state.loading}
+            onClick={() => void openOriginal(path, src?.page ?? 0)}
+          >
+            Open
+          </button>
+          <button class="btn btn-quiet" onClick={onClose} aria-label="Close source" title="Close (Esc)">✕</button>
+        </div>
       </header>
+      {opened.text && (
+        <div class={`small pad-x ${opened.error ? 'error' : 'muted'}`} role={opened.error ? 'alert' : 'status'} data-testid="open-result">
+          {opened.text}
+        </div>
+      )}
       <div class="source-meta small">
         <div class="source-path muted" data-testid="source-path" title={path}>
           <bdi>{path}</bdi>
         </div>
         {src && src.pages > 0 && (
-          <div data-testid="source-page">page {src.page} of {src.pages}</div>
+          <div data-testid="source-page">
+            page {src.page}
+            {marks.length > 1 && `–${marks[marks.length - 1].page}`} of {src.pages}
+          </div>
         )}
         {src?.format && <span class="tag">{src.format}</span>}
         {where && (
@@ -131,16 +164,7 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
           </div>
         )}
         {src && kind === 'page' && (
-          <PdfPage
-            key={src.path}
-            path={src.path}
-            page={src.page}
-            pages={src.pages}
-            passage={src.passage}
-            highlights={src.highlights}
-            zoom={zoom}
-            onError={setPdfError}
-          />
+          <PdfPage key={src.path} path={src.path} pages={src.pages} marks={marks} zoom={zoom} onError={setPdfError} />
         )}
         {src && kind === 'grid' && hasColumns(segs) && <SheetGrid segments={segs} />}
         {src && kind === 'grid' && !hasColumns(segs) && <Segments segments={segs} />}

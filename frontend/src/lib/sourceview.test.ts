@@ -11,6 +11,7 @@ import {
   isSheet,
   locationLine,
   mergeLineRects,
+  pdfMarks,
   stepZoom,
   ZOOMS,
 } from './sourceview';
@@ -181,5 +182,29 @@ describe('zoom', () => {
     expect(fitScale(612, 306, 2)).toBe(1);
     expect(fitScale(0, 300, 1.5)).toBe(1.5);
     expect(fitScale(612, 0)).toBe(1);
+  });
+});
+
+describe('pdfMarks', () => {
+  const box = { x0: 0, y0: 0, x1: 612, y1: 792 };
+  const r = (y: number) => ({ x0: 72, y0: y, x1: 300, y1: y + 10 });
+  const cases: [string, Parameters<typeof pdfMarks>[0], number[]][] = [
+    ['no page', { page: 0, passage: [r(1)] }, []],
+    ['one page', { page: 4, pageBox: box, passage: [r(80)], highlights: [r(80)] }, [4]],
+    ['over a break', { page: 4, passage: [r(80)], more: [{ page: 5, passage: [r(700)], highlights: [r(700)] }] }, [4, 5]],
+    ['over two breaks', { page: 4, more: [{ page: 5 }, { page: 6 }] }, [4, 5, 6]],
+    ['repeated and backwards dropped', { page: 4, more: [{ page: 4 }, { page: 3 }, { page: 5 }] }, [4, 5]],
+    ['null more', { page: 2, more: null }, [2]],
+  ];
+  for (const [name, src, pages] of cases) {
+    it(name, () => expect(pdfMarks(src).map((m) => m.page)).toEqual(pages));
+  }
+  it('keeps the first page box, rotation and rects', () => {
+    const [first, next] = pdfMarks({
+      page: 4, pageBox: box, rotate: 90, passage: [r(80)], highlights: [r(81)],
+      more: [{ page: 5, rotate: 0, highlights: [r(700)] }],
+    });
+    expect(first).toEqual({ page: 4, box, rotate: 90, passage: [r(80)], highlights: [r(81)] });
+    expect(next.highlights).toEqual([r(700)]);
   });
 });

@@ -1,6 +1,6 @@
 // Pure helpers for the Source panel: which view a format gets, location
 // labels, the spreadsheet grid and PDF highlight geometry.
-import type { Rect, Segment } from '../api/types';
+import type { PageMarks, Rect, Segment, Source } from '../api/types';
 
 /** The two ways the Source panel shows a PDF page. */
 export type SourceView = 'page' | 'text';
@@ -178,4 +178,20 @@ export function stepZoom(z: number, dir: 1 | -1): number {
 export function fitScale(pageWidth: number, avail: number, zoom = 1): number {
   if (!(pageWidth > 0) || !(avail > 0)) return zoom;
   return (avail / pageWidth) * zoom;
+}
+
+/**
+ * The PDF pages a source shows, in order, with the rectangles to draw on
+ * each: its own page, then the pages a span that crosses a page break runs
+ * onto. Pages out of order or repeated are dropped.
+ */
+export function pdfMarks(src: Pick<Source, 'page' | 'pageBox' | 'rotate' | 'passage' | 'highlights' | 'more'>): PageMarks[] {
+  if (!(src.page > 0)) return [];
+  const out: PageMarks[] = [
+    { page: src.page, box: src.pageBox, rotate: src.rotate, passage: src.passage, highlights: src.highlights },
+  ];
+  for (const m of src.more ?? []) {
+    if (m.page > out[out.length - 1].page) out.push(m);
+  }
+  return out;
 }

@@ -1,5 +1,45 @@
 export namespace core {
 	
+	export class Claim {
+	    text: string;
+	    cites: number[];
+	    missing?: number[];
+	    supported: boolean;
+	    support: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Claim(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.text = source["text"];
+	        this.cites = source["cites"];
+	        this.missing = source["missing"];
+	        this.supported = source["supported"];
+	        this.support = source["support"];
+	    }
+	}
+	export class Statement {
+	    text: string;
+	    n: number;
+	    start: number;
+	    end: number;
+	    answer?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Statement(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.text = source["text"];
+	        this.n = source["n"];
+	        this.start = source["start"];
+	        this.end = source["end"];
+	        this.answer = source["answer"];
+	    }
+	}
 	export class Segment {
 	    text: string;
 	    kind: string;
@@ -39,6 +79,8 @@ export namespace core {
 	    highlights?: Span[];
 	    score: number;
 	    segments?: Segment[];
+	    answer?: Span;
+	    changed?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Citation(source);
@@ -56,6 +98,8 @@ export namespace core {
 	        this.highlights = this.convertValues(source["highlights"], Span);
 	        this.score = source["score"];
 	        this.segments = this.convertValues(source["segments"], Segment);
+	        this.answer = this.convertValues(source["answer"], Span);
+	        this.changed = source["changed"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -81,6 +125,9 @@ export namespace core {
 	    answer: string;
 	    citations: Citation[];
 	    mode: string;
+	    statements?: Statement[];
+	    claims?: Claim[];
+	    found: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Answer(source);
@@ -92,6 +139,9 @@ export namespace core {
 	        this.answer = source["answer"];
 	        this.citations = this.convertValues(source["citations"], Citation);
 	        this.mode = source["mode"];
+	        this.statements = this.convertValues(source["statements"], Statement);
+	        this.claims = this.convertValues(source["claims"], Claim);
+	        this.found = source["found"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -113,6 +163,7 @@ export namespace core {
 		}
 	}
 	
+	
 	export class Rect {
 	    x0: number;
 	    y0: number;
@@ -131,6 +182,7 @@ export namespace core {
 	        this.y1 = source["y1"];
 	    }
 	}
+	
 	
 
 }
@@ -229,6 +281,44 @@ export namespace engine {
 		    return a;
 		}
 	}
+	export class PageMarks {
+	    page: number;
+	    box?: core.Rect;
+	    rotate?: number;
+	    passage?: core.Rect[];
+	    highlights?: core.Rect[];
+	
+	    static createFrom(source: any = {}) {
+	        return new PageMarks(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.page = source["page"];
+	        this.box = this.convertValues(source["box"], core.Rect);
+	        this.rotate = source["rotate"];
+	        this.passage = this.convertValues(source["passage"], core.Rect);
+	        this.highlights = this.convertValues(source["highlights"], core.Rect);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Source {
 	    path: string;
 	    format: string;
@@ -240,6 +330,7 @@ export namespace engine {
 	    rotate?: number;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
+	    more?: PageMarks[];
 	
 	    static createFrom(source: any = {}) {
 	        return new Source(source);
@@ -257,6 +348,7 @@ export namespace engine {
 	        this.rotate = source["rotate"];
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
+	        this.more = this.convertValues(source["more"], PageMarks);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -17,6 +17,8 @@ export function Indexing():Promise<boolean>;
 
 export function Library():Promise<engine.Library>;
 
+export function OpenOriginal(arg1:string,arg2:number):Promise<void>;
+
 export function PauseIndexing():Promise<void>;
 
 export function Paused():Promise<boolean>;

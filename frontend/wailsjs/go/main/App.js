@@ -30,6 +30,10 @@ export function Library() {
   return window['go']['main']['App']['Library']();
 }
 
+export function OpenOriginal(arg1, arg2) {
+  return window['go']['main']['App']['OpenOriginal'](arg1, arg2);
+}
+
 export function PauseIndexing() {
   return window['go']['main']['App']['PauseIndexing']();
 }
