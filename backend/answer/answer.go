@@ -26,80 +26,119 @@ type Composer struct {
 	Embed Embedder
 	// IDF weighs question words by rarity; nil weighs them equally.
 	IDF func(term string) float64
-	// MaxPassages is the most passages cited (default 5).
-	MaxPassages int
+	// MaxStatements is the most sentences an answer states (default 4).
+	MaxStatements int
 }
 
-// NothingFound is the answer when no passage matches the question at all.
-const NothingFound = "Nothing in your library matches this question."
+// NothingFound is the answer when nothing in the library answers the
+// question.
+const NothingFound = "Nothing in your library answers this question."
 
-// WeakMatch prefixes an answer whose best passage matches only weakly.
-const WeakMatch = "Nothing in your library clearly answers this. The closest passages:"
+// NotClear is the answer when the best passages match the question only
+// weakly: they are listed as citations, with no statements.
+const NotClear = "Nothing in your library clearly answers this. The closest passages are listed below."
 
-// minScore is the sentence score below which a match counts as weak.
-const minScore = 0.3
-
-type scored struct {
-	span  core.Span // in document offsets
+// sentence is one candidate statement.
+type sentence struct {
+	hit   int       // index of its passage in hits
+	span  core.Span // document offsets
+	text  string
+	terms map[string]bool
+	lex   float64 // weighted share of the question's terms it holds
+	near  float64 // the same, over the sentence and its neighbours
+	cos   float64 // cosine with the question (0 without a model)
 	score float64
-}
-
-type passage struct {
-	hit       core.Hit
-	rank      int
-	sentences []scored
-	best      float64
+	vec   []float32
 }
 
 // Compose answers question from hits (best first). qvec is the question's
 // embedding, or nil in keyword mode.
 func (c *Composer) Compose(ctx context.Context, question string, qvec []float32, hits []core.Hit) (core.Answer, error) {
 	ans := core.Answer{Question: question, Mode: "keyword", Citations: []core.Citation{}}
-	if qvec != nil && c.Embed != nil {
+	dense := qvec != nil && c.Embed != nil
+	if dense {
 		ans.Mode = "hybrid"
 	}
 	if len(hits) == 0 {
 		ans.Text = NothingFound
 		return ans, nil
 	}
-	ps, err := c.score(ctx, question, qvec, hits)
+	ss, err := c.score(ctx, question, qvec, hits)
 	if err != nil {
 		return ans, err
 	}
-	max := c.MaxPassages
-	if max <= 0 {
-		max = 5
-	}
-	if len(ps) > max {
-		ps = ps[:max]
-	}
-	var lines []string
-	for i, p := range ps {
-		n := i + 1
-		hl := highlights(p)
-		cit := core.Citation{
-			N: n, Path: p.hit.Path, Page: p.hit.Page,
-			Start: p.hit.Start, End: p.hit.End, Text: p.hit.Text,
-			Highlights: hl, Score: p.best,
+	picked := c.pick(ss, dense)
+	if len(picked) == 0 {
+		// Show the closest passages so the person can judge, but state
+		// nothing from them.
+		ans.Text = NotClear
+		for i := 0; i < min(3, len(hits)); i++ {
+			ans.Citations = append(ans.Citations, citation(i+1, hits[i], nil))
 		}
-		cit.Segments = Segments(p.hit.Text, p.hit.Start, core.Span{Start: p.hit.Start, End: p.hit.End}, hl)
-		ans.Citations = append(ans.Citations, cit)
-		if i < 3 && len(hl) > 0 {
-			for _, h := range hl {
-				lines = append(lines, statement(p.hit.Text[h.Start-p.hit.Start:h.End-p.hit.Start])+fmt.Sprintf(" [%d]", n))
+		return ans, nil
+	}
+	ans.Found = true
+	// Number the passages in the order their first statement is picked, so
+	// the best sentence's passage is [1].
+	number := map[int]int{}
+	var order []int
+	for _, s := range picked {
+		if _, ok := number[s.hit]; !ok {
+			number[s.hit] = len(order) + 1
+			order = append(order, s.hit)
+		}
+	}
+	for _, h := range order {
+		var hl []core.Span
+		for _, s := range picked {
+			if s.hit == h {
+				hl = append(hl, s.span)
 			}
 		}
+		sort.Slice(hl, func(i, j int) bool { return hl[i].Start < hl[j].Start })
+		cit := citation(number[h], hits[h], hl)
+		cit.Score = picked[0].score
+		for _, s := range picked {
+			if s.hit == h {
+				cit.Score = s.score
+				break
+			}
+		}
+		ans.Citations = append(ans.Citations, cit)
 	}
-	if ps[0].best < minScore {
-		lines = append([]string{WeakMatch}, lines...)
+	// The best sentence leads; the others follow by citation, each
+	// source's in document order.
+	rest := append([]*sentence(nil), picked[1:]...)
+	sort.SliceStable(rest, func(i, j int) bool {
+		a, b := rest[i], rest[j]
+		if number[a.hit] != number[b.hit] {
+			return number[a.hit] < number[b.hit]
+		}
+		return a.span.Start < b.span.Start
+	})
+	var lines []string
+	for _, s := range append([]*sentence{picked[0]}, rest...) {
+		n := number[s.hit]
+		ans.Statements = append(ans.Statements, core.Statement{Text: s.text, N: n, Start: s.span.Start, End: s.span.End})
+		lines = append(lines, statement(s.text)+fmt.Sprintf(" [%d]", n))
 	}
 	ans.Text = strings.Join(lines, "\n")
 	return ans, nil
 }
 
-// score splits each hit into sentences, scores them against the question
-// and orders the passages by their best sentence.
-func (c *Composer) score(ctx context.Context, question string, qvec []float32, hits []core.Hit) ([]passage, error) {
+func citation(n int, h core.Hit, hl []core.Span) core.Citation {
+	c := core.Citation{
+		N: n, Path: h.Path, Page: h.Page, Start: h.Start, End: h.End, Text: h.Text,
+		Highlights: hl, Score: h.Score,
+	}
+	c.Segments = Segments(h.Text, h.Start, core.Span{Start: h.Start, End: h.End}, hl)
+	return c
+}
+
+// score splits each hit into sentences and scores each against the
+// question: by the question's words it holds (weighted by rarity), alone
+// and with its neighbours, and by meaning when a model is present.
+func (c *Composer) score(ctx context.Context, question string, qvec []float32, hits []core.Hit) ([]*sentence, error) {
 	qterms := unique(index.Terms(question))
 	weight := func(t string) float64 {
 		if c.IDF == nil {
@@ -111,73 +150,144 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 	for _, t := range qterms {
 		total += weight(t)
 	}
-	ps := make([]passage, 0, len(hits))
-	var texts []string
-	for rank, h := range hits {
-		p := passage{hit: h, rank: rank}
-		for _, s := range chunk.Sentences(h.Text) {
-			text := h.Text[s.Start:s.End]
-			lex := 0.0
-			if total > 0 {
-				have := map[string]bool{}
-				for _, t := range index.Terms(text) {
-					have[t] = true
+	share := func(have ...map[string]bool) float64 {
+		if total == 0 {
+			return 0
+		}
+		var s float64
+		for _, t := range qterms {
+			for _, h := range have {
+				if h[t] {
+					s += weight(t)
+					break
 				}
-				for _, t := range qterms {
-					if have[t] {
-						lex += weight(t)
-					}
-				}
-				lex /= total
 			}
-			p.sentences = append(p.sentences, scored{
-				span:  core.Span{Start: s.Start + h.Start, End: s.End + h.Start},
-				score: lex,
-			})
+		}
+		return s / total
+	}
+	var out []*sentence
+	var texts []string
+	for hi, h := range hits {
+		var local []*sentence
+		for _, sp := range chunk.Sentences(h.Text) {
+			text := h.Text[sp.Start:sp.End]
+			s := &sentence{hit: hi, span: core.Span{Start: sp.Start + h.Start, End: sp.End + h.Start}, text: text, terms: map[string]bool{}}
+			for _, t := range index.Terms(text) {
+				s.terms[t] = true
+			}
+			s.lex = share(s.terms)
+			local = append(local, s)
 			texts = append(texts, text)
 		}
-		ps = append(ps, p)
+		for i, s := range local {
+			have := []map[string]bool{s.terms}
+			if i > 0 {
+				have = append(have, local[i-1].terms)
+			}
+			if i+1 < len(local) {
+				have = append(have, local[i+1].terms)
+			}
+			s.near = share(have...)
+		}
+		out = append(out, local...)
 	}
 	if qvec != nil && c.Embed != nil && len(texts) > 0 {
 		vecs, err := c.Embed.Embed(ctx, texts)
 		if err != nil {
 			return nil, fmt.Errorf("embed sentences: %w", err)
 		}
-		i := 0
-		for pi := range ps {
-			for si := range ps[pi].sentences {
-				s := &ps[pi].sentences[si]
-				s.score = 0.4*s.score + 0.6*math.Max(0, cosine(qvec, vecs[i]))
-				i++
-			}
+		for i, s := range out {
+			s.vec = vecs[i]
+			s.cos = cosine(qvec, vecs[i])
 		}
 	}
-	for i := range ps {
-		for _, s := range ps[i].sentences {
-			ps[i].best = math.Max(ps[i].best, s.score)
-		}
-		// A small bonus for retrieval rank breaks ties between passages
-		// whose best sentences score alike.
-		ps[i].best += 0.02 / float64(ps[i].rank+1)
+	for _, s := range out {
+		s.score = c.combine(s, qvec != nil && c.Embed != nil, len(hits))
 	}
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].best > ps[j].best })
-	return ps, nil
+	dump(question, hits, out)
+	return out, nil
 }
 
-// highlights picks a passage's best sentence, and a second one when it
-// scores nearly as well, in document order.
-func highlights(p passage) []core.Span {
-	ss := append([]scored(nil), p.sentences...)
-	sort.SliceStable(ss, func(i, j int) bool { return ss[i].score > ss[j].score })
-	var out []core.Span
-	for i, s := range ss {
-		if i == 2 || s.score <= 0 || (i > 0 && s.score < 0.85*ss[0].score) {
+// combine weighs a sentence's signals into one score.
+func (c *Composer) combine(s *sentence, dense bool, nhits int) float64 {
+	rank := 1 / float64(s.hit+1)
+	if !dense {
+		return 0.7*s.lex + 0.2*s.near + 0.1*rank
+	}
+	return 0.35*s.lex + 0.1*s.near + 0.45*math.Max(0, s.cos) + 0.1*rank
+}
+
+// minScore is the lead sentence's score below which nothing counts as an
+// answer.
+const minScore = 0.3
+
+// pick chooses the statements: the best sentence, then others that score
+// nearly as well and say something the picks do not already say.
+func (c *Composer) pick(ss []*sentence, dense bool) []*sentence {
+	max := c.MaxStatements
+	if max <= 0 {
+		max = 4
+	}
+	byScore := append([]*sentence(nil), ss...)
+	sort.SliceStable(byScore, func(i, j int) bool { return byScore[i].score > byScore[j].score })
+	if len(byScore) == 0 || byScore[0].score < minScore {
+		return nil
+	}
+	picked := []*sentence{byScore[0]}
+	lead := byScore[0].score
+	for len(picked) < max {
+		var best *sentence
+		bestVal := math.Inf(-1)
+		for _, s := range byScore {
+			if s.score < 0.6*lead || contains(picked, s) {
+				continue
+			}
+			// Maximal marginal relevance: the score less its likeness to
+			// what is already picked.
+			var like float64
+			for _, p := range picked {
+				like = math.Max(like, similarity(s, p, dense))
+			}
+			if like > 0.9 {
+				continue // the same sentence again, say from an overlapping passage
+			}
+			if v := s.score - 0.3*like; v > bestVal {
+				best, bestVal = s, v
+			}
+		}
+		if best == nil {
 			break
 		}
-		out = append(out, s.span)
+		picked = append(picked, best)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
-	return out
+	return picked
+}
+
+func contains(ss []*sentence, s *sentence) bool {
+	for _, p := range ss {
+		if p == s {
+			return true
+		}
+	}
+	return false
+}
+
+// similarity of two sentences: cosine of their embeddings, or the overlap
+// of their terms without a model.
+func similarity(a, b *sentence, dense bool) float64 {
+	if dense && a.vec != nil && b.vec != nil {
+		return cosine(a.vec, b.vec)
+	}
+	if len(a.terms) == 0 || len(b.terms) == 0 {
+		return 0
+	}
+	same := 0
+	for t := range a.terms {
+		if b.terms[t] {
+			same++
+		}
+	}
+	return float64(same) / float64(len(a.terms)+len(b.terms)-same)
 }
 
 // statement flattens a sentence onto one line and caps its length.
@@ -188,7 +298,6 @@ func statement(s string) string {
 	}
 	return s
 }
-
 // Segments splits text, which starts at document offset base, into runs:
 // "plain" outside the passage, "passage" inside it and "highlight" inside a
 // highlighted span. Spans are document offsets; highlights should be

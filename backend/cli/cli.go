@@ -473,6 +473,9 @@ func (c *command) eval(args []string) error {
 	if len(args) > 0 && args[0] == "retrieval" {
 		return c.evalRetrieval(args[1:])
 	}
+	if len(args) > 0 && args[0] == "qa" {
+		return c.evalQA(args[1:])
+	}
 	if len(args) == 0 || args[0] != "parse" {
 		return usageError{use}
 	}
@@ -581,6 +584,72 @@ func (c *command) evalRetrieval(args []string) error {
 		rep.WriteText(c.stdout, *verbose)
 	}
 	return nil
+}
+
+// evalQA asks every question of a SQuAD-format file of a fresh library
+// holding its contexts, and scores the answers' highlights.
+func (c *command) evalQA(args []string) error {
+	const use = "eval qa: usage: folio eval qa --squad FILE [--model DIR] [--qa-model DIR] [--distractors corpus.jsonl [--distractor-docs N]] [-n N] [--json] [-v]"
+	fs := c.flags("eval qa")
+	squad := fs.String("squad", "", "a SQuAD v1.1-format JSON file")
+	dir := fs.String("model", "", "embedding model folder (default: the active model of --data)")
+	qaModel := fs.String("qa-model", c.cfg.Reader, "extractive QA model folder, to mark exact answers (default: none)")
+	distract := fs.String("distractors", "", "a BEIR corpus.jsonl whose documents are indexed too, as distractors")
+	ndistract := fs.Int("distractor-docs", 0, "how many distractor documents (default all)")
+	n := fs.Int("n", 0, "ask only the first N questions")
+	asJSON := fs.Bool("json", false, "print JSON")
+	verbose := fs.Bool("v", false, "print the questions whose first sentence misses")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *squad == "" {
+		return usageError{use}
+	}
+	if *dir == "" && !c.cfg.NoModel {
+		if d, err := c.modelDir(""); err == nil {
+			*dir = d
+		}
+	}
+	data, err := os.MkdirTemp("", "folio-eval-qa-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	cfg := c.cfg
+	cfg.DataDir, cfg.ModelDir, cfg.NoModel, cfg.Reader = data, *dir, *dir == "", *qaModel
+	eng, err := engine.Open(c.ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("eval qa: %w", err)
+	}
+	defer eng.Close()
+	qcfg := evaluate.QAConfig{SQuAD: *squad, Limit: *n, Distractors: *distract, DistractorDocs: *ndistract}
+	if !*asJSON {
+		qcfg.Progress = func(done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  asked %d/%d", done, total) }
+	}
+	rep, err := evaluate.QA(c.ctx, qcfg, engineAsker{eng})
+	if !*asJSON {
+		fmt.Fprint(c.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return fmt.Errorf("eval qa: %w", err)
+	}
+	if *asJSON {
+		return c.printJSON(rep)
+	}
+	rep.WriteText(c.stdout, *verbose)
+	return nil
+}
+
+// engineAsker is the engine as the QA evaluation drives it.
+type engineAsker struct{ eng *engine.Engine }
+
+func (a engineAsker) Index(ctx context.Context, paths []string) error {
+	rep, err := a.eng.Index(ctx, paths, nil)
+	if err == nil && len(rep.Errors) > 0 {
+		err = fmt.Errorf("%d files failed, first %s: %s", len(rep.Errors), rep.Errors[0].Path, rep.Errors[0].Reason)
+	}
+	return err
+}
+
+func (a engineAsker) Ask(ctx context.Context, q string) (core.Answer, error) {
+	return a.eng.Ask(ctx, q, engine.Filter{})
 }
 
 // embedBatch is how many stdin lines embed reads before embedding them: large

@@ -1,0 +1,352 @@
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"folio/backend/core"
+)
+
+// Asker is the product as the QA evaluation drives it: a library that
+// indexes files and answers questions from them.
+type Asker interface {
+	Index(ctx context.Context, paths []string) error
+	Ask(ctx context.Context, question string) (core.Answer, error)
+}
+
+// QAConfig configures QA. Zero fields mean the defaults.
+type QAConfig struct {
+	// SQuAD is a SQuAD v1.1-format JSON file (XQuAD uses the same format).
+	SQuAD string
+	// Dir receives one text file per context (default: a temporary folder,
+	// deleted afterwards).
+	Dir string
+	// Limit asks only the first Limit questions (0: all).
+	Limit int
+	// Distractors is a BEIR corpus.jsonl whose documents are indexed with
+	// the contexts, each as a text file: a larger library makes answering
+	// harder and slower. DistractorDocs caps how many (0: all).
+	Distractors    string
+	DistractorDocs int
+	// Progress, if set, is told how many questions have been asked.
+	Progress func(done, total int)
+}
+
+// QAReport holds the figures of a QA evaluation. EM and F1 are of the first
+// highlighted span, and are present only when a QA model marked spans.
+type QAReport struct {
+	FirstSentenceHit float64  `json:"first_sentence_hit"`
+	AnyCitationHit   float64  `json:"any_citation_hit"`
+	EM               *float64 `json:"em"`
+	F1               *float64 `json:"f1"`
+	P50ms            float64  `json:"p50_ms"`
+	P95ms            float64  `json:"p95_ms"`
+	Questions        int      `json:"questions"`
+	Contexts         int      `json:"contexts"`
+	Distractors      int      `json:"distractors"`
+	// NotFound counts answers that said nothing in the library answers.
+	NotFound int `json:"not_found"`
+
+	Dataset string     `json:"-"`
+	Misses  []QAResult `json:"-"`
+}
+
+// QAResult is one question's outcome, kept for the misses.
+type QAResult struct {
+	Question string
+	Gold     []string
+	First    string // the first highlighted sentence
+	Cited    bool   // the gold answer is in some cited sentence
+}
+
+type squadFile struct {
+	Data []struct {
+		Title      string `json:"title"`
+		Paragraphs []struct {
+			Context string `json:"context"`
+			QAs     []struct {
+				ID       string `json:"id"`
+				Question string `json:"question"`
+				Answers  []struct {
+					Text string `json:"text"`
+				} `json:"answers"`
+			} `json:"qas"`
+		} `json:"paragraphs"`
+	} `json:"data"`
+}
+
+type squadQuestion struct {
+	id, question string
+	answers      []string
+}
+
+// QA indexes every context of a SQuAD-format file as a document, asks every
+// question and scores the answers: whether a gold answer lies inside the
+// first highlighted sentence and inside any cited sentence, EM and F1 of
+// the first highlighted span, and answer latency.
+func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
+	rep := QAReport{Dataset: cfg.SQuAD}
+	raw, err := os.ReadFile(cfg.SQuAD)
+	if err != nil {
+		return rep, fmt.Errorf("read SQuAD file: %w", err)
+	}
+	var sf squadFile
+	if err := json.Unmarshal(raw, &sf); err != nil {
+		return rep, fmt.Errorf("%s: not SQuAD JSON: %w", cfg.SQuAD, err)
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "folio-qa-"); err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	var qs []squadQuestion
+	for ai, a := range sf.Data {
+		for pi, p := range a.Paragraphs {
+			name := fmt.Sprintf("%03d-%02d %s.txt", ai, pi, safeName(a.Title))
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(p.Context), 0o600); err != nil {
+				return rep, err
+			}
+			rep.Contexts++
+			for _, q := range p.QAs {
+				sq := squadQuestion{id: q.ID, question: q.Question}
+				for _, ans := range q.Answers {
+					sq.answers = append(sq.answers, ans.Text)
+				}
+				if len(sq.answers) > 0 {
+					qs = append(qs, sq)
+				}
+			}
+		}
+	}
+	if len(qs) == 0 {
+		return rep, fmt.Errorf("%s: no questions with answers", cfg.SQuAD)
+	}
+	if cfg.Limit > 0 && len(qs) > cfg.Limit {
+		qs = qs[:cfg.Limit]
+	}
+	paths := []string{dir}
+	if cfg.Distractors != "" {
+		more := filepath.Join(dir, "distractors")
+		n, err := writeDistractors(cfg.Distractors, more, cfg.DistractorDocs)
+		if err != nil {
+			return rep, err
+		}
+		rep.Distractors = n
+	}
+	if err := asker.Index(ctx, paths); err != nil {
+		return rep, fmt.Errorf("index the contexts: %w", err)
+	}
+	var first, any, em, f1 float64
+	spans := 0
+	lat := make([]float64, 0, len(qs))
+	for i, q := range qs {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		t0 := time.Now()
+		ans, err := asker.Ask(ctx, q.question)
+		if err != nil {
+			return rep, fmt.Errorf("question %s: %w", q.id, err)
+		}
+		lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+		if !ans.Found {
+			rep.NotFound++
+		}
+		res := QAResult{Question: q.question, Gold: q.answers}
+		sentences := citedSentences(ans)
+		if len(sentences) > 0 {
+			res.First = sentences[0]
+			if containsAnswer(sentences[0], q.answers) {
+				first++
+			}
+		}
+		for _, s := range sentences {
+			if containsAnswer(s, q.answers) {
+				res.Cited = true
+			}
+		}
+		if res.Cited {
+			any++
+		}
+		if span, ok := firstSpan(ans); ok {
+			spans++
+			e, f := bestEMF1(span, q.answers)
+			em += e
+			f1 += f
+		}
+		if !containsAnswer(res.First, q.answers) {
+			rep.Misses = append(rep.Misses, res)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(i+1, len(qs))
+		}
+	}
+	n := float64(len(qs))
+	rep.Questions = len(qs)
+	rep.FirstSentenceHit, rep.AnyCitationHit = first/n, any/n
+	if spans > 0 {
+		em, f1 = em/n, f1/n
+		rep.EM, rep.F1 = &em, &f1
+	}
+	sort.Float64s(lat)
+	rep.P50ms, rep.P95ms = percentile(lat, 0.50), percentile(lat, 0.95)
+	return rep, nil
+}
+
+// writeDistractors writes up to n documents of a BEIR corpus (0: all) as
+// text files into dir.
+func writeDistractors(corpus, dir string, n int) (int, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	written := 0
+	err := readJSONL(corpus, func(l beirLine) {
+		if n > 0 && written >= n {
+			return
+		}
+		text := strings.TrimSpace(l.Title + "\n\n" + l.Text)
+		if os.WriteFile(filepath.Join(dir, fmt.Sprintf("%06d.txt", written)), []byte(text), 0o600) == nil {
+			written++
+		}
+	})
+	if err != nil {
+		return written, fmt.Errorf("distractors %s: %w", corpus, err)
+	}
+	return written, nil
+}
+
+// citedSentences are the answer's statements, first to last: the sentences
+// it highlights, in the order it shows them.
+func citedSentences(ans core.Answer) []string {
+	out := make([]string, 0, len(ans.Statements))
+	for _, s := range ans.Statements {
+		out = append(out, s.Text)
+	}
+	return out
+}
+
+// firstSpan is the exact answer a QA model marked in the first statement.
+func firstSpan(ans core.Answer) (string, bool) {
+	if len(ans.Statements) == 0 || ans.Statements[0].Answer == "" {
+		return "", false
+	}
+	return ans.Statements[0].Answer, true
+}
+
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted)-1) + 0.5)
+	return sorted[i]
+}
+
+// containsAnswer reports whether some gold answer appears in text, as
+// whole words after SQuAD's normalisation.
+func containsAnswer(text string, gold []string) bool {
+	t := " " + strings.Join(squadTokens(text), " ") + " "
+	for _, g := range gold {
+		toks := squadTokens(g)
+		if len(toks) > 0 && strings.Contains(t, " "+strings.Join(toks, " ")+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+var squadArticles = regexp.MustCompile(`\b(a|an|the)\b`)
+
+// squadTokens normalises text as the SQuAD v1.1 script does: lower case,
+// punctuation and articles removed, split on white space.
+func squadTokens(s string) []string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPunct(r) || unicode.IsSymbol(r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+	return strings.Fields(squadArticles.ReplaceAllString(s, " "))
+}
+
+// bestEMF1 is SQuAD's exact match and token F1 of pred against the best
+// gold answer.
+func bestEMF1(pred string, gold []string) (em, f1 float64) {
+	p := squadTokens(pred)
+	for _, g := range gold {
+		gt := squadTokens(g)
+		if strings.Join(p, " ") == strings.Join(gt, " ") {
+			em = 1
+		}
+		f1 = max(f1, tokenF1(p, gt))
+	}
+	return em, f1
+}
+
+func tokenF1(pred, gold []string) float64 {
+	if len(pred) == 0 || len(gold) == 0 {
+		if len(pred) == len(gold) {
+			return 1
+		}
+		return 0
+	}
+	count := map[string]int{}
+	for _, t := range gold {
+		count[t]++
+	}
+	same := 0
+	for _, t := range pred {
+		if count[t] > 0 {
+			count[t]--
+			same++
+		}
+	}
+	if same == 0 {
+		return 0
+	}
+	prec, rec := float64(same)/float64(len(pred)), float64(same)/float64(len(gold))
+	return 2 * prec * rec / (prec + rec)
+}
+
+// safeName keeps a title usable as a file name.
+func safeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}
+
+// WriteText prints the report for a person.
+func (r QAReport) WriteText(w io.Writer, verbose bool) {
+	fmt.Fprintf(w, "QA on %s: %d questions over %d contexts\n", r.Dataset, r.Questions, r.Contexts)
+	fmt.Fprintf(w, "  gold answer in the first highlighted sentence  %.4f\n", r.FirstSentenceHit)
+	fmt.Fprintf(w, "  gold answer in some cited sentence            %.4f\n", r.AnyCitationHit)
+	if r.EM != nil {
+		fmt.Fprintf(w, "  first highlighted span: EM %.4f  F1 %.4f\n", *r.EM, *r.F1)
+	} else {
+		fmt.Fprintln(w, "  EM/F1: no QA model installed, so no answer spans are marked")
+	}
+	fmt.Fprintf(w, "  said nothing answers                          %d\n", r.NotFound)
+	fmt.Fprintf(w, "  answer latency p50 %.1f ms  p95 %.1f ms\n", r.P50ms, r.P95ms)
+	if verbose {
+		for _, m := range r.Misses {
+			fmt.Fprintf(w, "  miss: %s\n    gold %q\n    first %s\n    cited elsewhere: %v\n", m.Question, m.Gold, oneLine(m.First, 200), m.Cited)
+		}
+	}
+}
