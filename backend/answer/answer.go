@@ -131,7 +131,7 @@ func citation(n int, h core.Hit, hl []core.Span) core.Citation {
 		N: n, Path: h.Path, Page: h.Page, Start: h.Start, End: h.End, Text: h.Text,
 		Highlights: hl, Score: h.Score,
 	}
-	c.Segments = Segments(h.Text, h.Start, core.Span{Start: h.Start, End: h.End}, hl)
+	c.Segments = Segments(h.Text, h.Start, core.Span{Start: h.Start, End: h.End}, hl, nil)
 	return c
 }
 
@@ -298,48 +298,6 @@ func statement(s string) string {
 	}
 	return s
 }
-// Segments splits text, which starts at document offset base, into runs:
-// "plain" outside the passage, "passage" inside it and "highlight" inside a
-// highlighted span. Spans are document offsets; highlights should be
-// sorted. Parts of highlights outside the passage, or overlapping an
-// earlier highlight, are ignored, so the runs always join to text.
-func Segments(text string, base int, passage core.Span, highlights []core.Span) []core.Segment {
-	type mark struct {
-		at   int
-		kind string
-	}
-	clamp := func(off int) int { return min(max(off-base, 0), len(text)) }
-	// Boundaries in text-relative offsets, each starting a run of a kind.
-	pStart, pEnd := clamp(passage.Start), clamp(passage.End)
-	marks := []mark{{0, "plain"}, {pStart, "passage"}}
-	last := pStart
-	for _, h := range highlights {
-		s, e := max(clamp(h.Start), last), min(clamp(h.End), pEnd)
-		if e <= s {
-			continue
-		}
-		marks = append(marks, mark{s, "highlight"}, mark{e, "passage"})
-		last = e
-	}
-	marks = append(marks, mark{pEnd, "plain"})
-	var out []core.Segment
-	for i, m := range marks {
-		end := len(text)
-		if i+1 < len(marks) {
-			end = marks[i+1].at
-		}
-		if end <= m.at {
-			continue
-		}
-		if n := len(out); n > 0 && out[n-1].Kind == m.kind {
-			out[n-1].Text += text[m.at:end]
-			continue
-		}
-		out = append(out, core.Segment{Text: text[m.at:end], Kind: m.kind})
-	}
-	return out
-}
-
 func cosine(a, b []float32) float64 {
 	var s float64
 	for i := range a {

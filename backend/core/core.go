@@ -127,6 +127,9 @@ type Answer struct {
 	Claims []Claim `json:"claims,omitempty"`
 	// Found is false when nothing in the library answers the question.
 	Found bool `json:"found"`
+	// Notice tells the person something about how the answer was made,
+	// such as a generator that failed.
+	Notice string `json:"notice,omitempty"`
 }
 
 // Statement is one sentence of an extractive answer: a sentence of a

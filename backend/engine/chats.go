@@ -35,16 +35,17 @@ type ChatSummary struct {
 // chat.FollowUp); the turn keeps the person's words as its question and
 // what was searched as its query. It returns the whole chat, saved, with
 // every citation checked against the library as it is now (see Chat).
-func (e *Engine) AskInChat(ctx context.Context, chatID, question string, f Filter) (core.Chat, error) {
+// onDelta, if set, receives a generator's answer as it is written.
+func (e *Engine) AskInChat(ctx context.Context, chatID, question string, f Filter, onDelta func(string)) (core.Chat, error) {
 	question = strings.TrimSpace(question)
 	if question == "" {
 		return core.Chat{}, errors.New("the question is empty")
 	}
-	query, err := e.chatQuery(chatID, question)
+	query, history, err := e.chatQuery(chatID, question)
 	if err != nil {
 		return core.Chat{}, err
 	}
-	ans, err := e.Ask(ctx, query, f)
+	ans, err := e.AskStream(ctx, query, f, history, onDelta)
 	if err != nil {
 		return core.Chat{}, err
 	}
@@ -53,20 +54,21 @@ func (e *Engine) AskInChat(ctx context.Context, chatID, question string, f Filte
 }
 
 // chatQuery is what to search for question in the chat with chatID: the
-// question completed from the chat's last turn when it follows up on it.
-func (e *Engine) chatQuery(chatID, question string) (string, error) {
+// question completed from the chat's last turn when it follows up on it,
+// and the turns so far.
+func (e *Engine) chatQuery(chatID, question string) (string, []core.Turn, error) {
 	if chatID == "" {
-		return question, nil
+		return question, nil, nil
 	}
 	c, err := e.storedChat(chatID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var prev *core.Turn
 	if n := len(c.Turns); n > 0 {
 		prev = &c.Turns[n-1]
 	}
-	return chat.FollowUp(prev, question), nil
+	return chat.FollowUp(prev, question), c.Turns, nil
 }
 
 // addTurn appends turn to the chat with chatID, or starts a new chat with

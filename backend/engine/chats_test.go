@@ -49,7 +49,7 @@ func TestChatsSurviveRestartsAndEdits(t *testing.T) {
 	}
 
 	// Two turns in one chat; the second follows up on the first.
-	c, err := e.AskInChat(ctx, "", "Where do sea otters live?", Filter{})
+	c, err := e.AskInChat(ctx, "", "Where do sea otters live?", Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestChatsSurviveRestartsAndEdits(t *testing.T) {
 	if cits := c.Turns[0].Answer.Citations; len(cits) == 0 || cits[0].Path != otters {
 		t.Fatalf("first answer cites %+v, want otters.txt first", cits)
 	}
-	c, err = e.AskInChat(ctx, c.ID, "What do they eat?", Filter{})
+	c, err = e.AskInChat(ctx, c.ID, "What do they eat?", Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +76,10 @@ func TestChatsSurviveRestartsAndEdits(t *testing.T) {
 	if cits := second.Answer.Citations; len(cits) == 0 || cits[0].Path != otters {
 		t.Errorf("follow-up answer cites %+v, want otters.txt first", cits)
 	}
-	if _, err := e.AskInChat(ctx, "no-such-chat", "Why?", Filter{}); !errors.Is(err, core.ErrNotFound) {
+	if _, err := e.AskInChat(ctx, "no-such-chat", "Why?", Filter{}, nil); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("AskInChat in an unknown chat: %v, want ErrNotFound", err)
 	}
-	if _, err := e.AskInChat(ctx, c.ID, "  ", Filter{}); err == nil {
+	if _, err := e.AskInChat(ctx, c.ID, "  ", Filter{}, nil); err == nil {
 		t.Error("AskInChat with an empty question succeeded")
 	}
 
@@ -195,14 +195,14 @@ func TestChatRenameListExportDelete(t *testing.T) {
 	if list, err := e.Chats(); err != nil || list == nil || len(list) != 0 {
 		t.Errorf("Chats of a new library = %#v, %v; want an empty list", list, err)
 	}
-	oc, err := e.AskInChat(ctx, "", "Where do sea otters live?", Filter{})
+	oc, err := e.AskInChat(ctx, "", "Where do sea otters live?", Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if oc, err = e.AskInChat(ctx, oc.ID, "and why?", Filter{}); err != nil {
+	if oc, err = e.AskInChat(ctx, oc.ID, "and why?", Filter{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	bc, err := e.AskInChat(ctx, "", "Where do honey bees dance?", Filter{})
+	bc, err := e.AskInChat(ctx, "", "Where do honey bees dance?", Filter{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

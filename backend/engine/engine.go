@@ -81,6 +81,8 @@ type Engine struct {
 	keywords  *index.Keywords
 	searcher  *search.Searcher
 	composer  *answer.Composer
+	reader    answer.SpanReader // nil without a QA model
+	generator genState
 
 	lib       *library.Library
 	closeOnce sync.Once
@@ -157,6 +159,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.searcher.Vectors = e.vectors
 		e.searcher.Embed = e.enc
 		e.composer.Embed = e.enc
+	}
+	if cfg.Reader != "" {
+		r, err := encoder.OpenReader(cfg.Reader)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("open QA model %s: %w", cfg.Reader, err)
+		}
+		e.reader = spanReader{r}
+	}
+	if err := e.loadGenerator(); err != nil {
+		e.Close()
+		return nil, err
 	}
 	if cfg.Reranker != "" {
 		if e.searcher.Rerank, err = search.OpenCrossEncoder(cfg.Reranker); err != nil {
@@ -357,20 +371,6 @@ func anyOf(list []string, ok func(string) bool) bool {
 
 // pathOf finds the file of a document.
 func (e *Engine) pathOf(docID uint64) string { return e.lib.DocPath(docID) }
-
-// Ask answers a question from the library (or the part of it the filter
-// allows), citing the passages it used.
-func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answer, error) {
-	hits, qvec, err := e.search(ctx, question, SearchOptions{K: 8, Filter: f})
-	if err != nil {
-		return core.Answer{}, err
-	}
-	ans, err := e.composer.Compose(ctx, question, qvec, hits)
-	if err != nil {
-		return core.Answer{}, err
-	}
-	return ans, e.labelCitations(&ans)
-}
 
 // Library lists the roots the person added and every file under them.
 func (e *Engine) Library(ctx context.Context) (Library, error) {

@@ -65,7 +65,7 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 	}
 	hl := append([]core.Span(nil), highlights...)
 	sort.Slice(hl, func(i, j int) bool { return hl[i].Start < hl[j].Start })
-	src.Segments = answer.Segments(text[lo:hi], lo, span, hl)
+	src.Segments = answer.Segments(text[lo:hi], lo, span, hl, nil)
 	if src.Location, err = e.locationLabel(rec, claimStart(span.Start, hl)); err != nil {
 		return Source{}, err
 	}
