@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"folio/backend/core"
 	"folio/backend/engine"
@@ -16,7 +17,17 @@ const (
 	EventProgress = "library:progress"
 	// EventIndexed carries engine.IndexReport when an indexing run ends.
 	EventIndexed = "library:indexed"
+	// EventAnswerDelta carries AnswerDelta while a generator writes an
+	// answer.
+	EventAnswerDelta = "answer:delta"
 )
+
+// AnswerDelta is a piece of a generated answer to the question asked with
+// AskInChat's ticket.
+type AnswerDelta struct {
+	Ticket int    `json:"ticket"`
+	Text   string `json:"text"`
+}
 
 // App holds the methods the window calls. Each one forwards to the engine;
 // nothing here touches the Wails runtime directly, so tests can drive it.
@@ -34,6 +45,8 @@ type App struct {
 
 	life context.Context // until Shutdown: the file watcher's
 	stop context.CancelFunc
+
+	asking context.CancelFunc // the question being answered (guarded by mu)
 }
 
 // NewApp returns an App serving eng.
@@ -166,6 +179,59 @@ func (a *App) RemoveFolder(path string) error {
 // allows (folders, files, types), with cited passages.
 func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
 	return a.eng.Ask(context.Background(), question, filter)
+}
+
+// AskInChat asks a question in a chat ("" starts a new one) and returns the
+// chat, saved. While a generator writes the answer, its text arrives as
+// EventAnswerDelta events carrying ticket, a number the window picks to
+// tell its questions apart. CancelAsk stops it.
+func (a *App) AskInChat(chatID, question string, filter engine.Filter, ticket int) (core.Chat, error) {
+	ctx, cancel := context.WithCancel(a.life)
+	a.mu.Lock()
+	a.asking = cancel
+	a.mu.Unlock()
+	defer cancel()
+	return a.eng.AskInChat(ctx, chatID, question, filter, func(text string) {
+		a.emit(EventAnswerDelta, AnswerDelta{Ticket: ticket, Text: text})
+	})
+}
+
+// CancelAsk stops the question being answered.
+func (a *App) CancelAsk() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.asking != nil {
+		a.asking()
+	}
+}
+
+// Chats lists the saved chats, the most recent first.
+func (a *App) Chats() ([]engine.ChatSummary, error) { return a.eng.Chats() }
+
+// Chat returns a saved chat, each citation checked against the library.
+func (a *App) Chat(id string) (core.Chat, error) { return a.eng.Chat(id) }
+
+// RenameChat gives a chat a new title.
+func (a *App) RenameChat(id, title string) error { return a.eng.RenameChat(id, title) }
+
+// DeleteChat deletes a chat.
+func (a *App) DeleteChat(id string) error { return a.eng.DeleteChat(id) }
+
+// ExportChat returns a chat as Markdown, its sources as footnotes.
+func (a *App) ExportChat(id string) (string, error) { return a.eng.ExportChat(id) }
+
+// Generator returns the generator settings (off by default).
+func (a *App) Generator() engine.GeneratorSettings { return a.eng.Generator() }
+
+// SetGenerator saves the generator settings. An address that is not this
+// machine is refused unless the person confirmed it.
+func (a *App) SetGenerator(s engine.GeneratorSettings) error { return a.eng.SetGenerator(s) }
+
+// GeneratorModels tests a generator address: the models it serves.
+func (a *App) GeneratorModels(s engine.GeneratorSettings) ([]string, error) {
+	ctx, cancel := context.WithTimeout(a.life, 30*time.Second)
+	defer cancel()
+	return a.eng.GeneratorModels(ctx, s)
 }
 
 // Source returns the page or text around a cited span, marked for display.

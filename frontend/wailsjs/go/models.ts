@@ -128,6 +128,7 @@ export namespace core {
 	    statements?: Statement[];
 	    claims?: Claim[];
 	    found: boolean;
+	    notice?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Answer(source);
@@ -142,6 +143,84 @@ export namespace core {
 	        this.statements = this.convertValues(source["statements"], Statement);
 	        this.claims = this.convertValues(source["claims"], Claim);
 	        this.found = source["found"];
+	        this.notice = source["notice"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Turn {
+	    question: string;
+	    query?: string;
+	    answer: Answer;
+	    // Go type: time
+	    asked: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Turn(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.question = source["question"];
+	        this.query = source["query"];
+	        this.answer = this.convertValues(source["answer"], Answer);
+	        this.asked = this.convertValues(source["asked"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Chat {
+	    id: string;
+	    title: string;
+	    // Go type: time
+	    created: any;
+	    // Go type: time
+	    updated: any;
+	    turns: Turn[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Chat(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.title = source["title"];
+	        this.created = this.convertValues(source["created"], null);
+	        this.updated = this.convertValues(source["updated"], null);
+	        this.turns = this.convertValues(source["turns"], Turn);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -184,11 +263,52 @@ export namespace core {
 	}
 	
 	
+	
 
 }
 
 export namespace engine {
 	
+	export class ChatSummary {
+	    id: string;
+	    title: string;
+	    // Go type: time
+	    created: any;
+	    // Go type: time
+	    updated: any;
+	    turns: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ChatSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.title = source["title"];
+	        this.created = this.convertValues(source["created"], null);
+	        this.updated = this.convertValues(source["updated"], null);
+	        this.turns = source["turns"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class FileState {
 	    path: string;
 	    root: string;
@@ -247,6 +367,24 @@ export namespace engine {
 	        this.failed = source["failed"];
 	        this.skipped = source["skipped"];
 	        this.pending = source["pending"];
+	    }
+	}
+	export class GeneratorSettings {
+	    enabled: boolean;
+	    endpoint: string;
+	    model: string;
+	    confirmedRemote: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new GeneratorSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.enabled = source["enabled"];
+	        this.endpoint = source["endpoint"];
+	        this.model = source["model"];
+	        this.confirmedRemote = source["confirmedRemote"];
 	    }
 	}
 	export class Library {

@@ -9,7 +9,23 @@ export function AddPaths(arg1:Array<string>):Promise<void>;
 
 export function Ask(arg1:string,arg2:engine.Filter):Promise<core.Answer>;
 
+export function AskInChat(arg1:string,arg2:string,arg3:engine.Filter,arg4:number):Promise<core.Chat>;
+
+export function CancelAsk():Promise<void>;
+
 export function CancelIndexing():Promise<void>;
+
+export function Chat(arg1:string):Promise<core.Chat>;
+
+export function Chats():Promise<Array<engine.ChatSummary>>;
+
+export function DeleteChat(arg1:string):Promise<void>;
+
+export function ExportChat(arg1:string):Promise<string>;
+
+export function Generator():Promise<engine.GeneratorSettings>;
+
+export function GeneratorModels(arg1:engine.GeneratorSettings):Promise<Array<string>>;
 
 export function HandleDrop(arg1:Array<string>):Promise<void>;
 
@@ -25,9 +41,13 @@ export function Paused():Promise<boolean>;
 
 export function RemoveFolder(arg1:string):Promise<void>;
 
+export function RenameChat(arg1:string,arg2:string):Promise<void>;
+
 export function ResumeIndexing():Promise<void>;
 
 export function Retry(arg1:Array<string>):Promise<void>;
+
+export function SetGenerator(arg1:engine.GeneratorSettings):Promise<void>;
 
 export function Shutdown():Promise<void>;
 

@@ -14,8 +14,40 @@ export function Ask(arg1, arg2) {
   return window['go']['main']['App']['Ask'](arg1, arg2);
 }
 
+export function AskInChat(arg1, arg2, arg3, arg4) {
+  return window['go']['main']['App']['AskInChat'](arg1, arg2, arg3, arg4);
+}
+
+export function CancelAsk() {
+  return window['go']['main']['App']['CancelAsk']();
+}
+
 export function CancelIndexing() {
   return window['go']['main']['App']['CancelIndexing']();
+}
+
+export function Chat(arg1) {
+  return window['go']['main']['App']['Chat'](arg1);
+}
+
+export function Chats() {
+  return window['go']['main']['App']['Chats']();
+}
+
+export function DeleteChat(arg1) {
+  return window['go']['main']['App']['DeleteChat'](arg1);
+}
+
+export function ExportChat(arg1) {
+  return window['go']['main']['App']['ExportChat'](arg1);
+}
+
+export function Generator() {
+  return window['go']['main']['App']['Generator']();
+}
+
+export function GeneratorModels(arg1) {
+  return window['go']['main']['App']['GeneratorModels'](arg1);
 }
 
 export function HandleDrop(arg1) {
@@ -46,12 +78,20 @@ export function RemoveFolder(arg1) {
   return window['go']['main']['App']['RemoveFolder'](arg1);
 }
 
+export function RenameChat(arg1, arg2) {
+  return window['go']['main']['App']['RenameChat'](arg1, arg2);
+}
+
 export function ResumeIndexing() {
   return window['go']['main']['App']['ResumeIndexing']();
 }
 
 export function Retry(arg1) {
   return window['go']['main']['App']['Retry'](arg1);
+}
+
+export function SetGenerator(arg1) {
+  return window['go']['main']['App']['SetGenerator'](arg1);
 }
 
 export function Shutdown() {
