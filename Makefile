@@ -17,7 +17,7 @@ APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev libopenblas-dev
 
-.PHONY: bench bench-embed bench-parse bench-retrieval bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench bench-embed bench-parse bench-retrieval bench-qa bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -64,6 +64,8 @@ test-go:
 	# Hybrid search beats BM25 and dense alone on all of SciFact: minutes of
 	# embedding, so without the race detector.
 	set -o pipefail; FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -count=1 -run 'TestRetrievalSciFactHybridWins' -timeout 30m -v ./backend/evaluate | grep -v '^=== RUN'
+	# The highlighted sentences answer XQuAD's questions (minutes, likewise).
+	set -o pipefail; FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -count=1 -run 'TestQAXQuADTargets' -timeout 30m -v ./backend/cli | grep -v '^=== RUN'
 	# The encoder's pure-Go fallback (no OpenBLAS), and a build without cgo.
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -tags purego -short ./backend/encoder/...
 	CGO_ENABLED=0 $(GO) build -o /dev/null .
@@ -82,7 +84,7 @@ test-ui: deps-wails
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.
-bench: model-test bench-parse bench-embed bench-retrieval bench-ann bench-scale bench-index
+bench: model-test bench-parse bench-embed bench-retrieval bench-qa bench-ann bench-scale bench-index
 	scripts/bench-e2e.sh
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/bench_sentence_transformers.py $(MODEL_DIR); \
@@ -110,6 +112,18 @@ bench-retrieval: model-test
 		--beir ../shared/data/retrieval/scifact --model $(MODEL_DIR) --mode all
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/ref_bm25.py --beir ../shared/data/retrieval/scifact; \
 	else echo "(run 'make bench-reference' once to measure the reference BM25 in the same run)"; fi
+
+# Answers on XQuAD (612 questions, each context a document): the gold answer
+# in the first highlighted sentence and in any cited one, latency; then the
+# same with ~10k SciFact passages as distractors (the latency target's
+# library size), then the lexical baseline (after `make bench-reference`).
+bench-qa: model-test
+	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval qa \
+		--squad ../shared/data/qa/xquad.en.dev.json --model $(MODEL_DIR)
+	build/bin/folio-cli eval qa --squad ../shared/data/qa/xquad.en.dev.json --model $(MODEL_DIR) \
+		--distractors ../shared/data/retrieval/scifact/corpus.jsonl
+	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/ref_qa_lexical.py --squad ../shared/data/qa/xquad.en.dev.json; \
+	else echo "(run 'make bench-reference' once to measure the lexical baseline in the same run)"; fi
 
 # The HNSW index against hnswlib on the ANN kit's clustered data, 100k
 # vectors, in the same run (N=10000 for a quick look).

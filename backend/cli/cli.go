@@ -648,6 +648,8 @@ func (a engineAsker) Index(ctx context.Context, paths []string) error {
 	return err
 }
 
+func (a engineAsker) Chunks() int { return a.eng.Status().Chunks }
+
 func (a engineAsker) Ask(ctx context.Context, q string) (core.Answer, error) {
 	return a.eng.Ask(ctx, q, engine.Filter{})
 }

@@ -53,6 +53,7 @@ type QAReport struct {
 	Questions        int      `json:"questions"`
 	Contexts         int      `json:"contexts"`
 	Distractors      int      `json:"distractors"`
+	Chunks           int      `json:"chunks"` // passages in the library, when the asker tells`
 	// NotFound counts answers that said nothing in the library answers.
 	NotFound int `json:"not_found"`
 
@@ -146,6 +147,9 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 	}
 	if err := asker.Index(ctx, paths); err != nil {
 		return rep, fmt.Errorf("index the contexts: %w", err)
+	}
+	if c, ok := asker.(interface{ Chunks() int }); ok {
+		rep.Chunks = c.Chunks()
 	}
 	var first, any, em, f1 float64
 	spans := 0
@@ -334,7 +338,14 @@ func safeName(s string) string {
 
 // WriteText prints the report for a person.
 func (r QAReport) WriteText(w io.Writer, verbose bool) {
-	fmt.Fprintf(w, "QA on %s: %d questions over %d contexts\n", r.Dataset, r.Questions, r.Contexts)
+	fmt.Fprintf(w, "QA on %s: %d questions over %d contexts", r.Dataset, r.Questions, r.Contexts)
+	if r.Distractors > 0 {
+		fmt.Fprintf(w, " and %d distractor documents", r.Distractors)
+	}
+	if r.Chunks > 0 {
+		fmt.Fprintf(w, " (%d passages indexed)", r.Chunks)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  gold answer in the first highlighted sentence  %.4f\n", r.FirstSentenceHit)
 	fmt.Fprintf(w, "  gold answer in some cited sentence            %.4f\n", r.AnyCitationHit)
 	if r.EM != nil {
