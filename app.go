@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +41,9 @@ type App struct {
 	// folder picker. The window sets both at startup.
 	emit       func(event string, payload any)
 	pickFolder func() (string, error)
+	// saveFile opens the native save dialog offering name; "" when the
+	// person cancels. The window sets it at startup (nil: no dialog).
+	saveFile func(name string) (string, error)
 
 	mu      sync.Mutex // guards jobs, cancel and running
 	jobs    context.Context
@@ -243,4 +250,80 @@ func (a *App) Source(path string, span core.Span, highlights []core.Span) (engin
 // default application, at page where the viewer takes one.
 func (a *App) OpenOriginal(path string, page int) error {
 	return a.eng.OpenOriginal(path, page)
+}
+
+// ExportChatFile asks where to save a chat as Markdown (see ExportChat) and
+// writes it there: into a temporary file in the same folder first, then
+// renamed over the chosen name, so a failed write never leaves half a
+// file. It returns the path written, or "" when the person cancels.
+func (a *App) ExportChatFile(id string) (string, error) {
+	md, err := a.eng.ExportChat(id)
+	if err != nil {
+		return "", err
+	}
+	c, err := a.eng.Chat(id)
+	if err != nil {
+		return "", err
+	}
+	if a.saveFile == nil {
+		return "", errors.New("no save dialog in this build")
+	}
+	path, err := a.saveFile(exportFileName(c.Title))
+	if err != nil {
+		return "", fmt.Errorf("choose where to save the chat: %w", err)
+	}
+	if path == "" {
+		return "", nil
+	}
+	if err := writeFileAtomic(path, []byte(md)); err != nil {
+		return "", fmt.Errorf("save chat: %w", err)
+	}
+	return path, nil
+}
+
+// exportFileName is the file name a chat titled title is offered under:
+// the title without characters file systems refuse, and ".md".
+func exportFileName(title string) string {
+	name := strings.Map(func(r rune) rune {
+		if r < 0x20 || strings.ContainsRune(`/\:*?"<>|`, r) {
+			return ' '
+		}
+		return r
+	}, title)
+	name = strings.Trim(strings.Join(strings.Fields(name), " "), ". ")
+	if r := []rune(name); len(r) > 80 {
+		name = strings.TrimSpace(string(r[:80]))
+	}
+	if name == "" {
+		name = "Folio chat"
+	}
+	return name + ".md"
+}
+
+// writeFileAtomic writes data to a temporary file next to path, syncs it
+// and renames it to path.
+func writeFileAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

@@ -152,3 +152,130 @@ func TestResumePicksUpChangesMadeWhileClosed(t *testing.T) {
 		t.Errorf("a removed folder's file is still found: %v", hits)
 	}
 }
+
+// chatApp returns an App with one indexed document and one chat about it.
+func chatApp(t *testing.T) (*App, core.Chat) {
+	t.Helper()
+	docs := t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "minutes.txt"),
+		[]byte("The board approved the new library budget of 40,000 euros on 3 March."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app, rec := newTestApp(t, openEngine(t, t.TempDir()))
+	if err := app.AddPaths([]string{docs}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-rec.done:
+	case <-time.After(time.Minute):
+		t.Fatal("indexing did not end within a minute")
+	}
+	c, err := app.AskInChat("", "What budget did the board approve?", engine.Filter{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.RenameChat(c.ID, `Budget: "2024/25"?`); err != nil {
+		t.Fatal(err)
+	}
+	return app, c
+}
+
+func TestExportChatFile(t *testing.T) {
+	app, c := chatApp(t)
+	want, err := app.ExportChat(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(want, "[^1-1]:") {
+		t.Fatalf("the export has no footnote [^1-1]:\n%s", want)
+	}
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.md")
+	if err := os.WriteFile(existing, []byte("an older export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var offered []string
+	tests := []struct {
+		name    string
+		pick    func(string) (string, error)
+		id      string
+		path    string // want returned
+		wantErr string
+	}{
+		{"new file", func(string) (string, error) { return filepath.Join(dir, "chat.md"), nil }, c.ID, filepath.Join(dir, "chat.md"), ""},
+		{"replaces a file", func(string) (string, error) { return existing, nil }, c.ID, existing, ""},
+		{"cancelled", func(string) (string, error) { return "", nil }, c.ID, "", ""},
+		{"dialog fails", func(string) (string, error) { return "", os.ErrPermission }, c.ID, "", "choose where to save"},
+		{"folder gone", func(string) (string, error) { return filepath.Join(dir, "no", "such", "x.md"), nil }, c.ID, "", "save chat"},
+		{"unknown chat", func(string) (string, error) { return filepath.Join(dir, "x.md"), nil }, "nope", "", "not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app.saveFile = func(name string) (string, error) {
+				offered = append(offered, name)
+				return tt.pick(name)
+			}
+			got, err := app.ExportChatFile(tt.id)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.path {
+				t.Fatalf("path %q, want %q", got, tt.path)
+			}
+			if got == "" {
+				return
+			}
+			data, err := os.ReadFile(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(data) != want {
+				t.Errorf("file holds %q, want the chat's Markdown %q", data, want)
+			}
+		})
+	}
+	if len(offered) == 0 || offered[0] != "Budget 2024 25.md" {
+		t.Errorf("the dialog offered %q, want \"Budget 2024 25.md\" first", offered)
+	}
+	// No temporary file is left next to the exports.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "chat.md,old.md" {
+		t.Errorf("the folder holds %v, want chat.md and old.md only", names)
+	}
+}
+
+func TestExportFileName(t *testing.T) {
+	tests := []struct{ title, want string }{
+		{"When was the lighthouse built?", "When was the lighthouse built.md"},
+		{"a/b\\c:d", "a b c d.md"},
+		{"   ", "Folio chat.md"},
+		{"...", "Folio chat.md"},
+		{strings.Repeat("é", 100), strings.Repeat("é", 80) + ".md"},
+	}
+	for _, tt := range tests {
+		if got := exportFileName(tt.title); got != tt.want {
+			t.Errorf("exportFileName(%q) = %q, want %q", tt.title, got, tt.want)
+		}
+	}
+}
+
+func TestExportChatFileWithoutDialog(t *testing.T) {
+	app, c := chatApp(t)
+	app.saveFile = nil
+	if _, err := app.ExportChatFile(c.ID); err == nil {
+		t.Fatal("ExportChatFile without a save dialog succeeded")
+	}
+}

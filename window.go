@@ -48,6 +48,12 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 					Title: "Add a folder to Folio", CanCreateDirectories: false,
 				})
 			}
+			app.saveFile = func(name string) (string, error) {
+				return runtime.SaveFileDialog(wctx, runtime.SaveDialogOptions{
+					Title: "Export the chat as Markdown", DefaultFilename: name, CanCreateDirectories: true,
+					Filters: []runtime.FileFilter{{DisplayName: "Markdown (*.md)", Pattern: "*.md"}},
+				})
+			}
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
 			app.Watch()
 			// Ctrl+C or SIGTERM closes the window cleanly, so the library

@@ -1,25 +1,20 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, connected, onFileDrop, onIndexed, onProgress } from './api';
-import type { Citation, IndexReport, Library, Progress, Status } from './api';
+import { api, connected, onAnswerDelta, onFileDrop, onIndexed, onProgress } from './api';
+import type { Chat, ChatSummary, Citation, GeneratorSettings, IndexReport, Library, Progress, Status } from './api';
 import { ChatPanel, type Exchange } from './components/ChatPanel';
 import { DropOverlay } from './components/DropOverlay';
 import { LibraryPanel } from './components/LibraryPanel';
+import { SettingsDialog } from './components/SettingsDialog';
 import { SourcePanel, type SourceState } from './components/SourcePanel';
+import { answerMode, applyDelta, sortChats } from './lib/chats';
+import { errorText } from './lib/errors';
 import { baseName } from './lib/paths';
 import { type Scope, scopeOptions, toFilter, validScope, wholeLibrary } from './lib/scope';
 
+export { errorText };
+
 /** How often the library is refreshed while an indexing run is going. */
 const REFRESH_MS = 1500;
-
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'string') return err;
-  try {
-    return JSON.stringify(err);
-  } catch {
-    return String(err);
-  }
-}
 
 export function App() {
   const [status, setStatus] = useState<Status | null>(null);
@@ -35,6 +30,40 @@ export function App() {
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const nextId = useRef(1);
   const sourceReq = useRef(0);
+  // Chats: the one shown ("" until its first question is saved), the list.
+  const [chatId, setChatId] = useState('');
+  const [chatTitle, setChatTitle] = useState('');
+  const [chats, setChats] = useState<ChatSummary[]>([]);
+  const [chatNotice, setChatNotice] = useState('');
+  const chatIdRef = useRef('');
+  const ticket = useRef(0);
+  // Generator settings and their dialog.
+  const [generator, setGenerator] = useState<GeneratorSettings | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const settingsRef = useRef<HTMLButtonElement>(null);
+  const busy = exchanges.some((x) => x.pending);
+
+  const refreshChats = useCallback(async () => {
+    try {
+      setChats(sortChats(await api.chats()));
+    } catch (err) {
+      setChatNotice(`Could not list the chats: ${errorText(err)}`);
+    }
+  }, []);
+
+  const refreshGenerator = useCallback(async () => {
+    try {
+      setGenerator(await api.generator());
+    } catch (err) {
+      setChatNotice(`Could not read the answer settings: ${errorText(err)}`);
+    }
+  }, []);
+
+  const showChat = (id: string, title: string) => {
+    chatIdRef.current = id;
+    setChatId(id);
+    setChatTitle(title);
+  };
 
   const refresh = useCallback(async () => {
     try {
@@ -59,6 +88,9 @@ export function App() {
       return;
     }
     void refresh();
+    void refreshChats();
+    void refreshGenerator();
+    const offDelta = onAnswerDelta((d) => setExchanges((xs) => applyDelta(xs, d)));
     const offProgress = onProgress((p) => {
       setIndexing(p.phase !== 'done');
       setProgress(p);
@@ -74,10 +106,11 @@ export function App() {
       setProgress(null);
     });
     return () => {
+      offDelta();
       offProgress();
       offIndexed();
     };
-  }, [refresh]);
+  }, [refresh, refreshChats, refreshGenerator]);
 
   // While indexing, refresh counts periodically (events may be throttled).
   useEffect(() => {
@@ -86,13 +119,22 @@ export function App() {
     return () => window.clearInterval(t);
   }, [indexing, refresh]);
 
-  // Global keys: Ctrl/Cmd+K focuses the question box; Esc closes the source.
+  // Global keys: Ctrl/Cmd+K focuses the question box; Alt+N starts a new
+  // chat (WebKitGTK and browsers keep Ctrl+N for themselves); Esc stops an
+  // answer being written, else closes the source. The settings dialog and
+  // the rename field handle their own Esc.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
         e.preventDefault();
         inputRef.current?.focus();
         inputRef.current?.select();
+      } else if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === 'KeyN') {
+        e.preventDefault();
+        newChat();
+      } else if (e.key === 'Escape' && busy) {
+        e.preventDefault();
+        void stop();
       } else if (e.key === 'Escape' && source) {
         setSource(null);
         setActiveCite(null);
@@ -100,7 +142,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [source]);
+  });
 
   const addFolder = async () => {
     try {
@@ -145,26 +187,101 @@ export function App() {
 
   const ask = async (question: string) => {
     const id = nextId.current++;
+    const t = ++ticket.current;
     const asked = validScope(scope, library);
-    setExchanges((xs) => [...xs, { id, question, scope: asked, pending: true }]);
+    setExchanges((xs) => [...xs, { id, question, scope: asked, pending: true, ticket: t }]);
     let patch: Partial<Exchange>;
     try {
-      patch = { answer: await api.ask(question, toFilter(asked)) };
+      const chat = await api.askInChat(chatIdRef.current, question, toFilter(asked), t);
+      const turns = chat.turns ?? [];
+      showChat(chat.id, chat.title);
+      patch = { answer: turns[turns.length - 1]?.answer, streamed: undefined };
+      void refreshChats();
     } catch (err) {
-      patch = { error: errorText(err) };
+      patch = stopping.current === t ? { stopped: true, streamed: undefined } : { error: errorText(err), streamed: undefined };
     }
     setExchanges((xs) => xs.map((x) => (x.id === id ? { ...x, ...patch, pending: false } : x)));
+  };
+
+  // Which ticket Stop was pressed for, so its failure reads as stopped.
+  const stopping = useRef(0);
+  const stop = async () => {
+    stopping.current = ticket.current;
+    try {
+      await api.cancelAsk();
+    } catch (err) {
+      setChatNotice(`Could not stop: ${errorText(err)}`);
+    }
+  };
+
+  const newChat = () => {
+    if (busy) return;
+    showChat('', '');
+    setExchanges([]);
+    setSource(null);
+    setActiveCite(null);
+    setChatNotice('');
+    inputRef.current?.focus();
+  };
+
+  const openChat = async (id: string) => {
+    if (busy) return;
+    try {
+      const chat: Chat = await api.chat(id);
+      showChat(chat.id, chat.title);
+      setExchanges(
+        (chat.turns ?? []).map((t) => ({ id: nextId.current++, question: t.question, pending: false, answer: t.answer })),
+      );
+      setSource(null);
+      setActiveCite(null);
+      setChatNotice('');
+    } catch (err) {
+      setChatNotice(`Could not open the chat: ${errorText(err)}`);
+    }
+  };
+
+  const renameChat = async (id: string, title: string): Promise<boolean> => {
+    try {
+      await api.renameChat(id, title);
+      if (id === chatIdRef.current) setChatTitle(title.split(/\s+/).filter(Boolean).join(' '));
+      await refreshChats();
+      return true;
+    } catch (err) {
+      setChatNotice(`Could not rename the chat: ${errorText(err)}`);
+      return false;
+    }
+  };
+
+  const deleteChat = async (id: string) => {
+    try {
+      await api.deleteChat(id);
+      if (id === chatIdRef.current) newChat();
+      setChatNotice('Chat deleted.');
+      await refreshChats();
+    } catch (err) {
+      setChatNotice(`Could not delete the chat: ${errorText(err)}`);
+    }
+  };
+
+  const exportChat = async (id: string) => {
+    try {
+      const path = await api.exportChatFile(id);
+      setChatNotice(path ? `Saved to ${path}` : '');
+    } catch (err) {
+      setChatNotice(`Could not export the chat: ${errorText(err)}`);
+    }
   };
 
   const openCitation = async (exchange: number, c: Citation) => {
     const req = ++sourceReq.current;
     setActiveCite({ exchange, n: c.n });
-    setSource({ n: c.n, path: c.path, loading: true });
+    const base = { n: c.n, path: c.path, changed: c.changed, citeSegments: c.segments ?? undefined };
+    setSource({ ...base, loading: true });
     try {
       const src = await api.source(c.path, { start: c.start, end: c.end }, c.highlights ?? []);
-      if (req === sourceReq.current) setSource({ n: c.n, path: c.path, loading: false, source: src });
+      if (req === sourceReq.current) setSource({ ...base, loading: false, source: src });
     } catch (err) {
-      if (req === sourceReq.current) setSource({ n: c.n, path: c.path, loading: false, error: errorText(err) });
+      if (req === sourceReq.current) setSource({ ...base, loading: false, error: errorText(err) });
     }
   };
 
@@ -190,10 +307,23 @@ export function App() {
         inputRef={inputRef}
         activeCite={activeCite}
         onAsk={ask}
+        onStop={() => void stop()}
         onCite={openCitation}
         scope={validScope(scope, library)}
         scopeOptions={scopeOptions(library)}
         onScope={setScope}
+        chatId={chatId}
+        chatTitle={chatTitle}
+        chats={chats}
+        chatNotice={chatNotice}
+        onNewChat={newChat}
+        onOpenChat={(id) => void openChat(id)}
+        onRenameChat={renameChat}
+        onDeleteChat={(id) => void deleteChat(id)}
+        onExportChat={(id) => void exportChat(id)}
+        mode={answerMode(generator)}
+        onSettings={() => setSettingsOpen(true)}
+        settingsRef={settingsRef}
       />
       <SourcePanel
         state={source}
@@ -203,6 +333,21 @@ export function App() {
           inputRef.current?.focus();
         }}
       />
+      {settingsOpen && (
+        <SettingsDialog
+          saved={generator}
+          onClose={() => {
+            setSettingsOpen(false);
+            settingsRef.current?.focus();
+          }}
+          onSaved={(note) => {
+            setSettingsOpen(false);
+            setChatNotice(note);
+            void refreshGenerator();
+            settingsRef.current?.focus();
+          }}
+        />
+      )}
       <DropOverlay />
     </div>
   );

@@ -5,7 +5,11 @@
 // Debian's chromium through playwright-core:
 //   drop a folder (simulated with WailsInvoke 'DD:x:y:path', the message the
 //   native window sends) → wait for indexing → ask → check the cited,
-//   highlighted answer → open [1] in the source panel → screenshot.
+//   highlighted answer → open [1] in the source panel → PDF and sheet
+//   citations → chats (list, reload and reopen, rename, export, delete) →
+//   generator settings (remote refusal) → a generated answer streamed from
+//   a local stand-in server (unsupported sentence, [9?]) → Esc stops one →
+//   screenshots.
 //
 // Usage: node e2e.spec.mjs --url URL --docs DIR --out DIR
 // Exits 0 on success, 1 with a message on failure.
@@ -46,7 +50,7 @@ let browser;
 let page;
 const problems = [];
 // A hard limit, so a hung step cannot keep the test (and wails dev) alive.
-const watchdog = setTimeout(() => fail(new Error('timed out after 6 minutes')), 6 * 60_000);
+const watchdog = setTimeout(() => fail(new Error('timed out after 8 minutes')), 8 * 60_000);
 async function fail(err) {
   const msg = String(err?.message ?? err).split('\n').filter(Boolean).slice(0, 4).join('\n  ');
   console.error(`e2e: FAILED at step "${step}": ${msg}`);
@@ -221,6 +225,61 @@ async function checkPdfWords(page, hlTexts) {
   }
   if (res.hlRects === 0 || res.spanWords === 0) throw new Error(`nothing to check: ${JSON.stringify(res)}`);
   return res;
+}
+
+/**
+ * A tiny OpenAI-compatible server on 127.0.0.1 for the generated-answer
+ * steps: GET /v1/models lists "tiny-test"; POST /v1/chat/completions
+ * streams a fixed answer as server-sent events, a piece every 120 ms: a
+ * sentence copied from lighthouse.txt citing [1], an invented one citing
+ * [1], and one citing [9], which is no source. A question with "slowly"
+ * gets a long, slow stream (for Stop).
+ */
+async function startGenerator() {
+  const { createServer } = await import('node:http');
+  let finished = false;
+  let lastBody = '';
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'tiny-test', object: 'model' }] }));
+      return;
+    }
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+      res.writeHead(404).end();
+      return;
+    }
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', async () => {
+      lastBody = body;
+      const slow = /slowly/.test(body);
+      finished = false;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      const pieces = slow
+        ? ['The keeper ', ...Array.from({ length: 100 }, () => 'lived ')]
+        : ['The Zephyr lighthouse ', 'was built in 1887 ', 'on Gannet Rock [1]. ', 'The lighthouse was painted ', 'purple by pirates in 1950 [1]. ',
+          'Its lamp burned ', 'whale oil until 1921 [9].'];
+      let closed = false;
+      res.on('close', () => (closed = true));
+      for (const p of pieces) {
+        if (closed) return;
+        res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: p } }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, slow ? 300 : 120));
+      }
+      res.write('data: [DONE]\n\n');
+      finished = true;
+      res.end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    finished: () => finished,
+    lastBody: () => lastBody,
+    close: () => server.close(),
+  };
 }
 
 try {
@@ -511,6 +570,206 @@ try {
     await page.screenshot({ path: join(out, 'e2e-sheet.png') });
   }
 
+  // ---- Chats: the list, reopening after a reload, rename, export, delete.
+  step = 'the chat appears in the chat list with its title';
+  const chatTitle = (await page.getByTestId('chat-title').innerText()).trim();
+  if (!chatTitle || chatTitle === 'New chat') throw new Error(`the chat header reads "${chatTitle}" after the questions`);
+  await page.getByTestId('chats-toggle').click();
+  const chatList = page.getByTestId('chat-list');
+  const current = chatList.locator('[data-testid=chat-item]:has([aria-current=true])');
+  await current.waitFor({ timeout: 10_000 });
+  const chatId = await current.getAttribute('data-id');
+  const listed = (await current.getByTestId('chat-item-title').innerText()).trim();
+  if (listed !== chatTitle) throw new Error(`the list shows "${listed}", the header "${chatTitle}"`);
+  const firstListed = await chatList.getByTestId('chat-item').first().getAttribute('data-id');
+  if (firstListed !== chatId) throw new Error('the chat just asked in is not first (newest) in the list');
+  const turnsAsked = await page.getByTestId('exchange').count();
+  log(`chat ${chatId}: "${chatTitle}", ${turnsAsked} questions`);
+
+  step = 'Alt+N starts a new chat';
+  await page.getByTestId('question').focus();
+  await page.keyboard.press('Alt+n');
+  await page.getByTestId('empty').waitFor({ timeout: 5000 });
+  if ((await page.getByTestId('chat-title').innerText()).trim() !== 'New chat') throw new Error('Alt+N did not start a new chat');
+
+  step = 'after a reload, the chat reopens from the list with its turns and [1]';
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => !!window.go?.main?.App, null, { timeout: 60_000 });
+  await page.getByTestId('chats-toggle').click();
+  const item = page.locator(`[data-testid=chat-item][data-id="${chatId}"]`);
+  await item.waitFor({ timeout: 10_000 });
+  await item.getByTestId('chat-open').click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=exchange]').length === n, turnsAsked, { timeout: 10_000 });
+  const reopened = page.getByTestId('exchange').first();
+  const q0 = await reopened.locator('.question-bubble').innerText();
+  if (!q0.includes(QUESTION)) throw new Error(`the reopened chat's first question is "${q0}"`);
+  await reopened.getByTestId('answer').getByTestId('cite-1').first().waitFor({ timeout: 5000 });
+  const reMarks = await reopened.locator('mark.hl').allInnerTexts();
+  if (!reMarks.some((m) => m.includes(EXPECT))) throw new Error(`the reopened answer's highlights are ${JSON.stringify(reMarks)}`);
+  if ((await page.getByTestId('chat-title').innerText()).trim() !== chatTitle) throw new Error('the header does not show the reopened chat');
+  log(`reopened after reload: ${turnsAsked} turns, [1] and its highlight are back`);
+
+  step = 'rename the chat from the keyboard (Esc cancels, Enter saves)';
+  const NEW_TITLE = 'Lighthouse notes';
+  await item.getByTestId('chat-rename').focus();
+  await page.keyboard.press('Enter');
+  const renameInput = item.getByTestId('chat-rename-input');
+  await renameInput.waitFor({ timeout: 5000 });
+  if ((await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) !== 'chat-rename-input') {
+    throw new Error('the title field does not take the focus');
+  }
+  await page.keyboard.type('Never saved');
+  await page.keyboard.press('Escape');
+  await renameInput.waitFor({ state: 'detached', timeout: 5000 });
+  if ((await item.getByTestId('chat-item-title').innerText()).trim() !== chatTitle) throw new Error('Esc did not cancel the rename');
+  await item.getByTestId('chat-rename').focus();
+  await page.keyboard.press('Enter');
+  await renameInput.waitFor({ timeout: 5000 });
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type(NEW_TITLE);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(
+    ([id, t]) => document.querySelector(`[data-testid=chat-item][data-id="${id}"] [data-testid=chat-item-title]`)?.textContent?.trim() === t,
+    [chatId, NEW_TITLE],
+    { timeout: 10_000 },
+  );
+  if ((await page.getByTestId('chat-title').innerText()).trim() !== NEW_TITLE) throw new Error('the header did not take the new title');
+  await page.screenshot({ path: join(out, 'e2e-chats.png') });
+  log(`renamed to "${NEW_TITLE}"; screenshot ${join(out, 'e2e-chats.png')}`);
+
+  step = 'export: the Markdown has the title and footnoted sources';
+  const md = await page.evaluate((id) => window.go.main.App.ExportChat(id), chatId);
+  if (!md.startsWith(`# ${NEW_TITLE}\n`)) throw new Error(`the export starts ${JSON.stringify(md.slice(0, 80))}`);
+  if (!md.includes('[^1-1]:')) throw new Error(`the export has no footnote [^1-1]: ${JSON.stringify(md.slice(0, 400))}`);
+  log(`export: ${md.length} characters, ${(md.match(/^\[\^\d+-\d+\]:/gm) ?? []).length} footnotes`);
+
+  step = 'delete the chat with two clicks';
+  await item.getByTestId('chat-delete').click();
+  const armedDelete = await item.getByTestId('chat-delete').innerText();
+  if (!/Delete chat\?/.test(armedDelete)) throw new Error(`after one click the delete button reads "${armedDelete}"`);
+  await item.getByTestId('chat-delete').click();
+  await item.waitFor({ state: 'detached', timeout: 10_000 });
+  await page.getByTestId('empty').waitFor({ timeout: 5000 });
+  const left = await page.evaluate(() => window.go.main.App.Chats());
+  if ((left ?? []).some((c) => c.id === chatId)) throw new Error('the deleted chat is still saved');
+  await page.getByTestId('chats-toggle').click();
+  log('chat deleted');
+
+  // ---- Generator settings.
+  step = 'settings: the dialog opens from the keyboard and Esc closes it';
+  await page.getByTestId('settings-open').focus();
+  await page.keyboard.press('Enter');
+  const settings = page.getByTestId('settings');
+  await settings.waitFor({ timeout: 5000 });
+  await page.keyboard.press('Escape');
+  await settings.waitFor({ state: 'detached', timeout: 5000 });
+  if ((await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) !== 'settings-open') {
+    throw new Error('the focus did not return to the Settings button');
+  }
+  const modeBefore = await page.getByTestId('answer-mode').innerText();
+  if (!/extracted/.test(modeBefore)) throw new Error(`the header says "${modeBefore}" before any generator is set`);
+
+  step = 'settings: a remote address is refused until the person confirms';
+  await page.getByTestId('settings-open').click();
+  await settings.getByTestId('gen-enabled').check();
+  await settings.getByTestId('gen-endpoint').fill('http://example.com/v1');
+  await settings.getByTestId('gen-save').click();
+  await settings.getByTestId('gen-error').waitFor({ timeout: 10_000 });
+  const refusal = await settings.getByTestId('gen-error').innerText();
+  if (!/not on this machine/.test(refusal)) throw new Error(`the refusal reads "${refusal}"`);
+  const confirmBox = settings.getByTestId('gen-confirm-remote');
+  await confirmBox.waitFor({ timeout: 5000 });
+  if (await confirmBox.isChecked()) throw new Error('the consent box is ticked without the person');
+  const confirmLabel = await confirmBox.evaluate((e) => e.closest('label').textContent.trim());
+  if (confirmLabel !== 'Send my questions and passages to this address') throw new Error(`the consent box reads "${confirmLabel}"`);
+  step = 'settings: turning the generator off again saves';
+  await settings.getByTestId('gen-enabled').uncheck();
+  await settings.getByTestId('gen-save').click();
+  await settings.waitFor({ state: 'detached', timeout: 10_000 });
+  const afterOff = await page.evaluate(() => window.go.main.App.Generator());
+  if (afterOff.enabled || afterOff.confirmedRemote || /example\.com/.test(afterOff.endpoint)) {
+    throw new Error(`after turning it off the settings are ${JSON.stringify(afterOff)}`);
+  }
+  if (!/extracted/.test(await page.getByTestId('answer-mode').innerText())) throw new Error('the header does not say answers are extracted');
+  log(`settings: refused "${refusal.slice(0, 70)}…", consent box shown unticked; off saved`);
+
+  // ---- A generated answer, streamed from a tiny OpenAI-style server.
+  step = 'start a local SSE server standing in for a generator';
+  const sse = await startGenerator();
+  try {
+    await page.getByTestId('settings-open').click();
+    await settings.getByTestId('gen-enabled').check();
+    await settings.getByTestId('gen-endpoint').fill(sse.url);
+    await settings.getByTestId('gen-test').click();
+    const tested = settings.getByTestId('gen-test-result');
+    await page.waitForFunction(() => /Models: tiny-test/.test(document.querySelector('[data-testid=gen-test-result]')?.textContent ?? ''), null, { timeout: 10_000 })
+      .catch(async () => {
+        throw new Error(`Test connection shows "${await tested.innerText().catch(() => '')}" ${await settings.getByTestId('gen-error').innerText().catch(() => '')}`);
+      });
+    const options = await settings.locator('#gen-models option').evaluateAll((os) => os.map((o) => o.value));
+    if (options.join() !== 'tiny-test') throw new Error(`the model list offers ${JSON.stringify(options)}`);
+    await settings.getByTestId('gen-model').fill('tiny-test');
+    await settings.getByTestId('gen-save').click();
+    await settings.waitFor({ state: 'detached', timeout: 10_000 });
+    const mode = await page.getByTestId('answer-mode').innerText();
+    if (!/generated by tiny-test/.test(mode)) throw new Error(`the header says "${mode}"`);
+
+    step = 'a generated answer streams in (text shows before the stream ends), Ask disabled meanwhile';
+    await page.getByTestId('question').fill(QUESTION);
+    await page.getByTestId('ask').click();
+    const genExchange = page.getByTestId('exchange').last();
+    const streaming = genExchange.getByTestId('streaming');
+    await page.waitForFunction(() => /Zephyr/.test(document.querySelector('[data-testid=streaming]')?.textContent ?? ''), null, { timeout: 60_000, polling: 20 });
+    const partial = await streaming.innerText().catch(() => '');
+    const endedYet = sse.finished();
+    if (endedYet) throw new Error('the stream had ended before any text showed');
+    if (!(await page.getByTestId('ask').isDisabled())) throw new Error('Ask is enabled while an answer is written');
+    if (!(await page.getByTestId('stop').isVisible())) throw new Error('no Stop button while an answer is written');
+    if (/\[9\]/.test(partial)) throw new Error(`the whole answer showed at once: ${partial}`);
+    log(`streaming: "${partial.replace(/\s+/g, ' ').slice(0, 90)}" shown before the stream ended`);
+
+    step = 'the generated answer marks the invented sentence unsupported and flags [9]';
+    const genAnswer = genExchange.getByTestId('answer');
+    await genAnswer.waitFor({ timeout: 60_000 });
+    if ((await genAnswer.getAttribute('data-mode')) !== 'generated') throw new Error(`the answer's mode is ${await genAnswer.getAttribute('data-mode')}`);
+    const unsupported = await genAnswer.getByTestId('unsupported').evaluateAll((es) => es.map((e) => ({ text: e.textContent, label: e.getAttribute('aria-label'), title: e.title })));
+    const invented = unsupported.find((u) => /purple/.test(u.text));
+    if (!invented) throw new Error(`the invented sentence is not marked; unsupported: ${JSON.stringify(unsupported)}`);
+    if (!/not supported by \[1\]/.test(invented.label) || !/not supported by \[1\]/.test(invented.title)) throw new Error(`the mark says ${JSON.stringify(invented)}`);
+    if (unsupported.some((u) => /built in 1887/.test(u.text))) throw new Error('the sentence copied from the document is marked unsupported');
+    const missing = await genAnswer.getByTestId('cite-missing').allInnerTexts();
+    if (!missing.includes('[9?]')) throw new Error(`no flagged [9?]: ${JSON.stringify(missing)}`);
+    await genAnswer.getByTestId('cite-1').first().waitFor({ timeout: 5000 });
+    if ((await page.getByTestId('stop').count()) !== 0) throw new Error('the Stop button stayed after the answer');
+    const body = JSON.parse(sse.lastBody());
+    if (!body.stream || body.model !== 'tiny-test' || !/Gannet Rock/.test(JSON.stringify(body.messages))) {
+      throw new Error(`the generator was asked ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    await page.screenshot({ path: join(out, 'e2e-generated.png') });
+    log(`generated: ${unsupported.length} unsupported sentence(s), flagged ${missing.join(' ')}; screenshot ${join(out, 'e2e-generated.png')}`);
+
+    step = 'Esc stops an answer being written';
+    await page.getByTestId('question').fill('Where did the keeper live, slowly?');
+    await page.getByTestId('ask').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=streaming]')?.textContent ?? '').includes('keeper'), null, { timeout: 60_000, polling: 50 })
+      .catch(async () => {
+        throw new Error(`no streamed text: ${await page.getByTestId('exchange').last().innerText()}`);
+      });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('exchange').last().getByTestId('stopped').waitFor({ timeout: 10_000 });
+    await page.getByTestId('stop').waitFor({ state: 'detached', timeout: 5000 });
+    log('Esc stopped a slow answer');
+
+    step = 'turn the generator off again';
+    await page.getByTestId('settings-open').click();
+    await settings.getByTestId('gen-enabled').uncheck();
+    await settings.getByTestId('gen-save').click();
+    await settings.waitFor({ state: 'detached', timeout: 10_000 });
+    if (!/extracted/.test(await page.getByTestId('answer-mode').innerText())) throw new Error('the header does not say answers are extracted');
+  } finally {
+    sse.close();
+  }
+
   step = 'screenshot';
   await page.screenshot({ path: join(out, 'e2e.png') });
   log(`screenshot ${join(out, 'e2e.png')}`);
@@ -526,6 +785,32 @@ try {
     { timeout: 60_000, polling: 250 },
   );
   log(`watcher: ${await folder.getByTestId('folder-counts').innerText()}`);
+
+  step = 'a citation whose document changed since says so, in the chat and the source panel';
+  const genChat = ((await page.evaluate(() => window.go.main.App.Chats())) ?? [])[0];
+  if (!genChat) throw new Error('no saved chat left for the changed-document check');
+  writeFileSync(join(docs, 'lighthouse.txt'), 'The Zephyr lighthouse was rebuilt in 1902 after a storm.\n');
+  // The watcher re-reads the file; poll the Go side until the check sees it.
+  for (let i = 0; ; i++) {
+    const seen = await page.evaluate(
+      (id) => window.go.main.App.Chat(id).then((c) => (c.turns ?? []).some((t) => (t.answer.citations ?? []).some((x) => x.changed))),
+      genChat.id,
+    );
+    if (seen) break;
+    if (i >= 120) throw new Error('60 s after lighthouse.txt changed, no citation of the chat says so');
+    await page.waitForTimeout(500);
+  }
+  await page.getByTestId('chats-toggle').click();
+  await page.locator(`[data-testid=chat-item][data-id="${genChat.id}"] [data-testid=chat-open]`).click();
+  await page.getByTestId('chats-toggle').click();
+  const changedBadge = page.getByTestId('exchange').first().getByTestId('cite-changed').first();
+  await changedBadge.waitFor({ timeout: 10_000 });
+  const changedText = await changedBadge.innerText();
+  if (!/changed/.test(changedText)) throw new Error(`the badge reads "${changedText}"`);
+  await page.getByTestId('exchange').first().locator('.citation-head').first().click();
+  await source.getByTestId('source-changed').waitFor({ timeout: 10_000 });
+  log(`changed document: badge "${changedText}" in the chat and the source panel`);
+  await page.keyboard.press('Escape');
 
   if (failCount) {
     step = 'Retry reads a failed file again';

@@ -3,13 +3,16 @@
 // faked in tests) without touching components.
 import * as App from '../../wailsjs/go/main/App';
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime';
-import type { Answer, Filter, IndexReport, Library, Progress, Source, Span, Status } from './types';
+import type {
+  Answer, AnswerDelta, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, Progress, Source, Span, Status,
+} from './types';
 
 export * from './types';
 
 /** Event names, matching the constants in app.go. */
 export const EventProgress = 'library:progress';
 export const EventIndexed = 'library:indexed';
+export const EventAnswerDelta = 'answer:delta';
 
 /** Whether the Wails bindings are present (false in a plain browser tab). */
 export function connected(): boolean {
@@ -32,6 +35,30 @@ export const api = {
   /** Takes a folder the person added out of the library, with its passages. */
   removeFolder: (path: string) => App.RemoveFolder(path),
   ask: (question: string, filter: Filter = {}) => App.Ask(question, filter) as Promise<unknown> as Promise<Answer>,
+  /**
+   * Asks in a chat ("" starts one) and resolves to the whole chat, saved.
+   * A generator's text arrives meanwhile as answer:delta events carrying
+   * ticket (see onAnswerDelta).
+   */
+  askInChat: (chatId: string, question: string, filter: Filter, ticket: number) =>
+    App.AskInChat(chatId, question, filter, ticket) as Promise<unknown> as Promise<Chat>,
+  /** Stops the question being answered (askInChat then rejects). */
+  cancelAsk: () => App.CancelAsk(),
+  /** The saved chats, most recent first. */
+  chats: () => App.Chats() as Promise<unknown> as Promise<ChatSummary[] | null>,
+  /** A saved chat, every citation checked against the library as it is now. */
+  chat: (id: string) => App.Chat(id) as Promise<unknown> as Promise<Chat>,
+  renameChat: (id: string, title: string) => App.RenameChat(id, title),
+  deleteChat: (id: string) => App.DeleteChat(id),
+  /** The chat as Markdown, sources as footnotes. */
+  exportChat: (id: string) => App.ExportChat(id),
+  /** Asks where to save the chat as Markdown and writes it; "" when cancelled. */
+  exportChatFile: (id: string) => App.ExportChatFile(id),
+  generator: () => App.Generator() as Promise<unknown> as Promise<GeneratorSettings>,
+  /** Saves the generator settings; refuses an address off this machine unless confirmedRemote. */
+  setGenerator: (s: GeneratorSettings) => App.SetGenerator(s),
+  /** Tests a generator address: the models it serves. */
+  generatorModels: (s: GeneratorSettings) => App.GeneratorModels(s) as Promise<string[] | null>,
   source: (path: string, span: Span, highlights: Span[]) =>
     App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,
   /** Opens a library file in the system's default app, at page where the viewer allows it. */
@@ -54,6 +81,11 @@ export function onProgress(cb: (p: Progress) => void): () => void {
 /** Subscribes to the end of an indexing run; returns the unsubscribe function. */
 export function onIndexed(cb: (r: IndexReport) => void): () => void {
   return EventsOn(EventIndexed, (r: IndexReport) => cb(r));
+}
+
+/** Subscribes to pieces of generated answers; returns the unsubscribe function. */
+export function onAnswerDelta(cb: (d: AnswerDelta) => void): () => void {
+  return EventsOn(EventAnswerDelta, (d: AnswerDelta) => cb(d));
 }
 
 /**

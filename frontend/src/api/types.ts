@@ -2,7 +2,7 @@
 // arrive in JSON. The generated wailsjs/go/models.ts has the same shapes as
 // classes; these plain interfaces are what the rest of the UI uses.
 
-export type SegmentKind = 'plain' | 'passage' | 'highlight';
+export type SegmentKind = 'plain' | 'passage' | 'highlight' | 'answer';
 
 export interface Segment {
   text: string;
@@ -26,13 +26,83 @@ export interface Citation {
   segments?: Segment[];
   /** Where the span is, e.g. "page 3", "Sheet1!B4", "slide 2 · notes". */
   location?: string;
+  /** The exact answer a QA model found inside the first highlight (document offsets). */
+  answer?: Span | null;
+  /** Set when the document no longer holds the passage where it was, saying what happened. */
+  changed?: string;
+}
+
+/** One sentence of an extractive answer: a sentence of citation n. */
+export interface Statement {
+  text: string;
+  n: number;
+  start: number;
+  end: number;
+  /** The exact answer a QA model found in the sentence, if any. */
+  answer?: string;
+}
+
+/** One sentence of a generated answer, checked against what it cites. */
+export interface Claim {
+  text: string;
+  cites: number[] | null;
+  /** Cited numbers that match no citation. */
+  missing?: number[] | null;
+  supported: boolean;
+  support: number;
 }
 
 export interface Answer {
   question: string;
   answer: string;
   citations: Citation[] | null;
+  /** "hybrid", "keyword" or "generated". */
   mode: string;
+  statements?: Statement[] | null;
+  claims?: Claim[] | null;
+  /** False when nothing in the library answers the question. */
+  found?: boolean;
+  /** Something about how the answer was made (a generator that failed). */
+  notice?: string;
+}
+
+export interface Turn {
+  question: string;
+  /** What was searched: the question completed from the previous turn. */
+  query?: string;
+  answer: Answer;
+  asked: string;
+}
+
+export interface Chat {
+  id: string;
+  title: string;
+  created: string;
+  updated: string;
+  turns: Turn[] | null;
+}
+
+export interface ChatSummary {
+  id: string;
+  title: string;
+  created: string;
+  updated: string;
+  turns: number;
+}
+
+/** A local OpenAI-compatible server that writes answers (off by default). */
+export interface GeneratorSettings {
+  enabled: boolean;
+  endpoint: string;
+  model: string;
+  /** The person agreed to send questions and passages to an address not on this machine. */
+  confirmedRemote: boolean;
+}
+
+/** A piece of a generated answer to the question asked with ticket. */
+export interface AnswerDelta {
+  ticket: number;
+  text: string;
 }
 
 export interface Progress {

@@ -1,7 +1,9 @@
-import type { RefObject } from 'preact';
+import type { JSX, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Answer, Citation } from '../api';
+import type { Answer, ChatSummary, Citation } from '../api';
 import { splitAnswer } from '../lib/answer';
+import { chatWhen } from '../lib/chats';
+import { claimWarning, emphasize, markGenerated, type GenPiece } from '../lib/generated';
 import { baseName } from '../lib/paths';
 import type { Scope } from '../lib/scope';
 import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
@@ -13,6 +15,12 @@ export interface Exchange {
   question: string;
   scope?: Scope; // what the question was limited to
   pending: boolean;
+  /** The number the question was asked with; its answer:delta events carry it. */
+  ticket?: number;
+  /** A generator's text so far, while it writes. */
+  streamed?: string;
+  /** Stop was pressed while the question was being answered. */
+  stopped?: boolean;
   answer?: Answer;
   error?: string;
 }
@@ -23,14 +31,30 @@ interface Props {
   inputRef: RefObject<HTMLTextAreaElement>;
   activeCite: { exchange: number; n: number } | null;
   onAsk: (question: string) => void;
+  onStop: () => void;
   onCite: (exchange: number, c: Citation) => void;
   scope: Scope;
   scopeOptions: { folders: string[]; types: string[] };
   onScope: (s: Scope) => void;
+  // Chats
+  chatId: string;
+  chatTitle: string;
+  chats: ChatSummary[];
+  chatNotice: string;
+  onNewChat: () => void;
+  onOpenChat: (id: string) => void;
+  onRenameChat: (id: string, title: string) => Promise<boolean>;
+  onDeleteChat: (id: string) => void;
+  onExportChat: (id: string) => void;
+  // Generator
+  mode: string;
+  onSettings: () => void;
+  settingsRef: RefObject<HTMLButtonElement>;
 }
 
 export function ChatPanel(p: Props) {
   const [text, setText] = useState('');
+  const [listOpen, setListOpen] = useState(false);
   const endRef = useRef<HTMLDivElement>(null);
   const busy = p.exchanges.some((e) => e.pending);
 
@@ -47,48 +71,231 @@ export function ChatPanel(p: Props) {
 
   return (
     <main class="panel chat" aria-label="Chat">
-      <div class="chat-scroll" data-testid="chat">
-        {p.exchanges.length === 0 ? (
-          <EmptyState hasLibrary={p.hasLibrary} />
-        ) : (
-          p.exchanges.map((e) => (
-            <ExchangeView key={e.id} e={e} activeN={p.activeCite?.exchange === e.id ? p.activeCite.n : 0} onCite={p.onCite} />
-          ))
+      <header class="panel-head chat-head">
+        <button
+          type="button"
+          class="btn btn-quiet"
+          data-testid="chats-toggle"
+          aria-expanded={listOpen}
+          aria-controls="chat-list"
+          title="Show or hide the saved chats"
+          onClick={() => setListOpen((o) => !o)}
+        >
+          ☰ Chats
+        </button>
+        <h2 class="chat-title" data-testid="chat-title" title={p.chatTitle || 'New chat'}>
+          {p.chatTitle || 'New chat'}
+        </h2>
+        <span class="mode-pill small" data-testid="answer-mode" title="How answers are made (Settings to change)">
+          Answers: {p.mode}
+        </span>
+        <button type="button" class="btn btn-quiet" data-testid="new-chat" disabled={busy} title="Start a new chat (Alt N)" onClick={p.onNewChat}>
+          New chat
+        </button>
+        <button
+          type="button"
+          class="btn btn-quiet"
+          ref={p.settingsRef}
+          data-testid="settings-open"
+          aria-haspopup="dialog"
+          title="Answer settings"
+          onClick={p.onSettings}
+        >
+          ⚙ Settings
+        </button>
+      </header>
+      {p.chatNotice && (
+        <div class="chat-notice small" role="status" data-testid="chat-notice">
+          {p.chatNotice}
+        </div>
+      )}
+      <div class="chat-body">
+        {listOpen && (
+          <ChatList
+            chats={p.chats}
+            current={p.chatId}
+            busy={busy}
+            onOpen={p.onOpenChat}
+            onRename={p.onRenameChat}
+            onDelete={p.onDeleteChat}
+            onExport={p.onExportChat}
+          />
         )}
-        <div ref={endRef} />
-      </div>
-      <form
-        class="ask"
-        onSubmit={(ev) => {
-          ev.preventDefault();
-          submit();
-        }}
-      >
-        <label for="question" class="sr-only">Question</label>
-        <textarea
-          id="question"
-          ref={p.inputRef}
-          data-testid="question"
-          rows={2}
-          placeholder="Ask your documents…  (Enter to send, Shift+Enter for a new line)"
-          value={text}
-          onInput={(ev) => setText((ev.target as HTMLTextAreaElement).value)}
-          onKeyDown={(ev) => {
-            if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+        <div class="chat-main">
+          <div class="chat-scroll" data-testid="chat">
+            {p.exchanges.length === 0 ? (
+              <EmptyState hasLibrary={p.hasLibrary} />
+            ) : (
+              p.exchanges.map((e) => (
+                <ExchangeView key={e.id} e={e} activeN={p.activeCite?.exchange === e.id ? p.activeCite.n : 0} onCite={p.onCite} />
+              ))
+            )}
+            <div ref={endRef} />
+          </div>
+          <form
+            class="ask"
+            onSubmit={(ev) => {
               ev.preventDefault();
               submit();
-            }
-          }}
-        />
-        <div class="ask-side">
-          <button class="btn btn-primary" type="submit" data-testid="ask" disabled={busy || !text.trim()}>
-            Ask
-          </button>
-          <ScopePicker scope={p.scope} options={p.scopeOptions} onScope={p.onScope} />
+            }}
+          >
+            <label for="question" class="sr-only">Question</label>
+            <textarea
+              id="question"
+              ref={p.inputRef}
+              data-testid="question"
+              rows={2}
+              placeholder="Ask your documents…  (Enter to send, Shift+Enter for a new line)"
+              value={text}
+              onInput={(ev) => setText((ev.target as HTMLTextAreaElement).value)}
+              onKeyDown={(ev) => {
+                if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+                  ev.preventDefault();
+                  submit();
+                }
+              }}
+            />
+            <div class="ask-side">
+              <button class="btn btn-primary" type="submit" data-testid="ask" disabled={busy || !text.trim()}>
+                Ask
+              </button>
+              {busy && (
+                <button class="btn" type="button" data-testid="stop" title="Stop answering (Esc)" onClick={p.onStop}>
+                  Stop
+                </button>
+              )}
+              <ScopePicker scope={p.scope} options={p.scopeOptions} onScope={p.onScope} />
+            </div>
+          </form>
+          <div class="hint small muted">
+            Ctrl/⌘ K focuses the question box · Alt N new chat · Esc stops an answer or closes the source
+          </div>
         </div>
-      </form>
-      <div class="hint small muted">Ctrl/⌘ K focuses the question box · Esc closes the source</div>
+      </div>
     </main>
+  );
+}
+
+/** The saved chats, newest first, each with rename, export and delete. */
+function ChatList(p: {
+  chats: ChatSummary[];
+  current: string;
+  busy: boolean;
+  onOpen: (id: string) => void;
+  onRename: (id: string, title: string) => Promise<boolean>;
+  onDelete: (id: string) => void;
+  onExport: (id: string) => void;
+}) {
+  const [editing, setEditing] = useState('');
+  return (
+    <nav class="chat-list" id="chat-list" data-testid="chat-list" aria-label="Saved chats">
+      {p.chats.length === 0 ? (
+        <p class="muted small pad">No saved chats yet. Each question you ask is kept here with its sources.</p>
+      ) : (
+        <ul>
+          {p.chats.map((c) => (
+            <li key={c.id} class={`chat-item${c.id === p.current ? ' current' : ''}`} data-testid="chat-item" data-id={c.id}>
+              {editing === c.id ? (
+                <RenameInput
+                  title={c.title}
+                  onSave={async (t) => {
+                    if (await p.onRename(c.id, t)) setEditing('');
+                  }}
+                  onCancel={() => setEditing('')}
+                />
+              ) : (
+                <button
+                  type="button"
+                  class="chat-open"
+                  data-testid="chat-open"
+                  aria-current={c.id === p.current ? 'true' : undefined}
+                  disabled={p.busy}
+                  title={c.title}
+                  onClick={() => p.onOpen(c.id)}
+                >
+                  <span class="chat-item-title" data-testid="chat-item-title">{c.title}</span>
+                  <span class="chat-item-meta small muted">
+                    {chatWhen(c.updated)} · {c.turns} question{c.turns === 1 ? '' : 's'}
+                  </span>
+                </button>
+              )}
+              {editing !== c.id && (
+                <div class="chat-actions">
+                  <button type="button" class="btn btn-quiet btn-small" data-testid="chat-rename" aria-label={`Rename “${c.title}”`} title="Rename" onClick={() => setEditing(c.id)}>
+                    Rename
+                  </button>
+                  <button type="button" class="btn btn-quiet btn-small" data-testid="chat-export" aria-label={`Export “${c.title}” to Markdown`} title="Save as Markdown, sources as footnotes" onClick={() => p.onExport(c.id)}>
+                    Export
+                  </button>
+                  <DeleteButton title={c.title} disabled={p.busy && c.id === p.current} onDelete={() => p.onDelete(c.id)} />
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </nav>
+  );
+}
+
+/** The title being edited: Enter saves, Esc cancels. */
+function RenameInput({ title, onSave, onCancel }: { title: string; onSave: (t: string) => void; onCancel: () => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  const [value, setValue] = useState(title);
+  useEffect(() => {
+    ref.current?.focus();
+    ref.current?.select();
+  }, []);
+  return (
+    <input
+      ref={ref}
+      class="chat-rename-input"
+      data-testid="chat-rename-input"
+      aria-label="Chat title (Enter saves, Esc cancels)"
+      value={value}
+      onInput={(ev) => setValue((ev.target as HTMLInputElement).value)}
+      onKeyDown={(ev) => {
+        if (ev.key === 'Enter' && !ev.isComposing) {
+          ev.preventDefault();
+          if (value.trim()) onSave(value.trim());
+        } else if (ev.key === 'Escape') {
+          ev.preventDefault();
+          ev.stopPropagation();
+          onCancel();
+        }
+      }}
+      onBlur={onCancel}
+    />
+  );
+}
+
+/** A delete button that asks once more before it acts. */
+function DeleteButton({ title, disabled, onDelete }: { title: string; disabled: boolean; onDelete: () => void }) {
+  const [armed, setArmed] = useState(false);
+  useEffect(() => {
+    if (!armed) return;
+    const t = window.setTimeout(() => setArmed(false), 4000);
+    return () => window.clearTimeout(t);
+  }, [armed]);
+  return (
+    <button
+      type="button"
+      class={`btn btn-quiet btn-small${armed ? ' btn-danger' : ''}`}
+      data-testid="chat-delete"
+      disabled={disabled}
+      aria-label={armed ? `Really delete “${title}”?` : `Delete “${title}”`}
+      title="Delete this chat"
+      onClick={() => {
+        if (armed) {
+          setArmed(false);
+          onDelete();
+        } else {
+          setArmed(true);
+        }
+      }}
+    >
+      {armed ? 'Delete chat?' : 'Delete'}
+    </button>
   );
 }
 
@@ -170,10 +377,36 @@ function EmptyState({ hasLibrary }: { hasLibrary: boolean }) {
   );
 }
 
+/** A [n] button that opens citation c (or a flagged [n?] when there is no such source). */
+function CiteButton(p: { n: number; c?: Citation; active: boolean; onCite: () => void }) {
+  if (!p.c) {
+    return (
+      <span class="cite missing" data-testid="cite-missing" role="note" title={`There is no source [${p.n}]`} aria-label={`Source ${p.n} does not exist`}>
+        [{p.n}?]
+      </span>
+    );
+  }
+  const c = p.c;
+  return (
+    <button
+      type="button"
+      class={`cite${p.active ? ' active' : ''}`}
+      data-testid={`cite-${p.n}`}
+      title={`${baseName(c.path)}${citationPlace(c) ? `, ${citationPlace(c)}` : ''}`}
+      aria-label={`Source ${p.n}`}
+      onClick={p.onCite}
+    >
+      [{p.n}]
+    </button>
+  );
+}
+
 function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; onCite: (id: number, c: Citation) => void }) {
-  const citations = e.answer?.citations ?? [];
+  const a = e.answer;
+  const citations = a?.citations ?? [];
   const byN = new Map(citations.map((c) => [c.n, c]));
-  const statements = e.answer ? splitAnswer(e.answer.answer, citations.map((c) => c.n)) : [];
+  const cite = (n: number) => <CiteButton n={n} c={byN.get(n)} active={activeN === n} onCite={() => byN.get(n) && onCite(e.id, byN.get(n)!)} />;
+  const notFound = !!a && a.found === false && a.mode !== 'generated' && !(a.statements?.length);
   return (
     <section class="exchange" data-testid="exchange" aria-busy={e.pending}>
       <div class="question-bubble">
@@ -184,9 +417,23 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
           </div>
         )}
       </div>
-      {e.pending && (
+      {e.pending && !e.streamed && (
         <div class="thinking" data-testid="thinking" role="status">
           Searching your documents<span class="dots" aria-hidden="true"><span>.</span><span>.</span><span>.</span></span>
+        </div>
+      )}
+      {e.pending && e.streamed && (
+        <div class="answer streaming" data-testid="streaming" aria-live="polite">
+          <div class="muted small">Writing the answer…</div>
+          <p class="statement gen">
+            {e.streamed}
+            <span class="caret" aria-hidden="true" />
+          </p>
+        </div>
+      )}
+      {e.stopped && (
+        <div class="muted small stopped" role="status" data-testid="stopped">
+          Stopped. Nothing was saved for this question.
         </div>
       )}
       {e.error && (
@@ -194,49 +441,115 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
           <strong>Could not answer.</strong> {e.error}
         </div>
       )}
-      {e.answer && (
-        <div class="answer" data-testid="answer">
-          {statements.map((s, i) => (
-            <p key={i} class={s.note ? 'statement note' : 'statement'}>
-              {s.parts.map((part, j) => {
-                if (part.kind === 'text') return <span key={j}>{part.text}</span>;
-                const c = byN.get(part.n);
-                return (
-                  <button
-                    key={j}
-                    type="button"
-                    class={`cite${activeN === part.n ? ' active' : ''}`}
-                    data-testid={`cite-${part.n}`}
-                    title={c ? `${baseName(c.path)}${citationPlace(c) ? `, ${citationPlace(c)}` : ''}` : undefined}
-                    aria-label={`Source ${part.n}`}
-                    onClick={() => c && onCite(e.id, c)}
-                  >
-                    [{part.n}]
-                  </button>
-                );
-              })}
+      {a && (
+        <div class="answer" data-testid="answer" data-mode={a.mode}>
+          {a.notice && (
+            <div class="answer-notice small" role="note" data-testid="answer-notice">
+              {a.notice}
+            </div>
+          )}
+          {a.mode === 'generated' ? (
+            <GeneratedAnswer answer={a} cite={cite} />
+          ) : notFound ? (
+            <p class="statement note" data-testid="not-found">
+              {a.answer}
             </p>
-          ))}
+          ) : a.statements?.length ? (
+            a.statements.map((s, i) => {
+              const em = emphasize(s.text, s.answer);
+              return (
+                <p key={i} class="statement">
+                  {em ? (
+                    <span>
+                      {em.before}
+                      <strong class="ans" data-testid="statement-answer">{em.answer}</strong>
+                      {em.after}
+                    </span>
+                  ) : (
+                    <span>{s.text}</span>
+                  )}
+                  {cite(s.n)}
+                </p>
+              );
+            })
+          ) : (
+            splitAnswer(a.answer, citations.map((c) => c.n)).map((s, i) => (
+              <p key={i} class={s.note ? 'statement note' : 'statement'}>
+                {s.parts.map((part, j) => (part.kind === 'text' ? <span key={j}>{part.text}</span> : <span key={j}>{cite(part.n)}</span>))}
+              </p>
+            ))
+          )}
           {citations.length > 0 && (
-            <ol class="citations" aria-label="Sources">
-              {citations.map((c) => (
-                <li key={c.n} class={`citation${activeN === c.n ? ' active' : ''}`} data-testid={`citation-${c.n}`}>
-                  <button type="button" class="citation-head" onClick={() => onCite(e.id, c)} title={c.path}>
-                    <span class="cite-n">[{c.n}]</span> <span class="cite-file">{baseName(c.path)}</span>
-                    {citationPlace(c) && (
-                      <span class="muted cite-place" data-testid="cite-location"> · {citationPlace(c)}</span>
+            <>
+              {notFound && <div class="small muted citations-head">The closest passages:</div>}
+              <ol class="citations" aria-label={notFound ? 'Closest passages' : 'Sources'}>
+                {citations.map((c) => (
+                  <li key={c.n} class={`citation${activeN === c.n ? ' active' : ''}`} data-testid={`citation-${c.n}`}>
+                    <button type="button" class="citation-head" onClick={() => onCite(e.id, c)} title={c.path}>
+                      <span class="cite-n">[{c.n}]</span> <span class="cite-file">{baseName(c.path)}</span>
+                      {citationPlace(c) && (
+                        <span class="muted cite-place" data-testid="cite-location"> · {citationPlace(c)}</span>
+                      )}
+                    </button>
+                    {c.changed && (
+                      <span class="badge-changed small" data-testid="cite-changed" role="note">
+                        {c.changed}
+                      </span>
                     )}
-                  </button>
-                  <div class="citation-text">
-                    <Segments segments={citationSegments(c)} />
-                  </div>
-                </li>
-              ))}
-            </ol>
+                    <div class="citation-text">
+                      <Segments segments={citationSegments(c)} />
+                    </div>
+                  </li>
+                ))}
+              </ol>
+            </>
           )}
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * A generated answer: its text with [n] markers, each sentence the check
+ * found unsupported underlined with a warning, markers to sources that do
+ * not exist flagged as [n?].
+ */
+function GeneratedAnswer({ answer, cite }: { answer: Answer; cite: (n: number) => JSX.Element }) {
+  const known = new Set((answer.citations ?? []).map((c) => c.n));
+  const claims = answer.claims ?? [];
+  const lines = markGenerated(answer.answer, claims, known);
+  const warning = (ci: number) => (ci >= 0 && claims[ci] ? claimWarning(claims[ci], known) : '');
+  const lastOf = (pieces: GenPiece[], i: number) => {
+    const ci = pieces[i].claim;
+    return !pieces.slice(i + 1).some((q) => q.kind === 'text' && q.claim === ci);
+  };
+  return (
+    <>
+      {lines.map((pieces, li) => (
+        <p key={li} class="statement gen">
+          {pieces.map((piece, i) => {
+            if (piece.kind === 'cite') return <span key={i}>{cite(piece.n)}</span>;
+            // "text [1]" reads as "text[1]", the marker set as a superscript.
+            const text = pieces[i + 1]?.kind === 'cite' ? piece.text.trimEnd() : piece.text;
+            const w = warning(piece.claim);
+            if (!w) return <span key={i}>{text}</span>;
+            return (
+              <span key={i}>
+                <span class="unsupported" data-testid="unsupported" title={w} aria-label={`${text} (${w})`}>
+                  {text}
+                </span>
+                {lastOf(pieces, i) && (
+                  <span class="warn-icon" title={w} aria-hidden="true">
+                    ⚠
+                  </span>
+                )}
+              </span>
+            );
+          })}
+        </p>
+      ))}
+    </>
   );
 }
 

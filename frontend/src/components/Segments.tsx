@@ -1,17 +1,27 @@
 import type { Segment } from '../api';
+import { groupSegments } from '../lib/segments';
 
 /**
- * Renders runs of text: "plain" context dim, the cited "passage" normal and
- * "highlight" sentences as <mark class="hl">.
+ * Renders runs of text: "plain" context dim, the cited "passage" normal,
+ * "highlight" sentences as <mark class="hl"> and, inside one, the exact
+ * "answer" a QA model found as <mark class="ans">.
  */
 export function Segments({ segments }: { segments: Segment[] }) {
   return (
     <>
-      {segments.map((s, i) =>
-        s.kind === 'highlight' ? (
-          <mark key={i} class="hl">{s.text}</mark>
+      {groupSegments(segments).map((g, i) =>
+        g.kind === 'highlight' ? (
+          <mark key={i} class="hl">
+            {g.parts.map((p, j) =>
+              p.kind === 'answer' ? (
+                <mark key={j} class="ans" data-testid="answer-span">{p.text}</mark>
+              ) : (
+                p.text
+              ),
+            )}
+          </mark>
         ) : (
-          <span key={i} class={s.kind === 'passage' ? 'seg-passage' : 'seg-plain'}>{s.text}</span>
+          <span key={i} class={g.kind === 'passage' ? 'seg-passage' : 'seg-plain'}>{g.text}</span>
         ),
       )}
     </>

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, type Source } from '../api';
+import { api, type Segment, type Source } from '../api';
 import { baseName } from '../lib/paths';
-import { isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
+import { isLineWrapped, markAnswer, normalizeSegments, reflow } from '../lib/segments';
 import { bodyKind, hasColumns, isPdf, locationLine, pdfMarks, stepZoom, type SourceView } from '../lib/sourceview';
 import { PdfPage } from './PdfPage';
 import { Segments } from './Segments';
@@ -13,6 +13,10 @@ export interface SourceState {
   loading: boolean;
   source?: Source;
   error?: string;
+  /** What happened to the document since the answer, when it changed. */
+  changed?: string;
+  /** The citation's own runs: the exact answer in them is marked in the source too. */
+  citeSegments?: Segment[];
 }
 
 export function SourcePanel({ state, onClose }: { state: SourceState | null; onClose: () => void }) {
@@ -38,7 +42,7 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
     }
   };
 
-  const norm = normalizeSegments(src?.segments);
+  const norm = markAnswer(normalizeSegments(src?.segments), state?.citeSegments);
   const segs = isLineWrapped(src?.format || state?.path || '') ? reflow(norm) : norm;
   const kind = src ? bodyKind(src, view, pdfError !== '') : 'text';
   const pdf = !!src && isPdf(src.format, src.path) && src.page > 0;
@@ -113,6 +117,11 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
           </div>
         )}
         {src?.format && <span class="tag">{src.format}</span>}
+        {state.changed && (
+          <div class="badge-changed" data-testid="source-changed" role="note">
+            {state.changed}
+          </div>
+        )}
         {where && (
           <div class="source-location" data-testid="source-location" title="Where the passage is">
             {where}

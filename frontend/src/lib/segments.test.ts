@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clipContext, hasHighlight, isLineWrapped, normalizeSegments, reflow } from './segments';
+import { clipContext, groupSegments, hasHighlight, isLineWrapped, markAnswer, normalizeSegments, reflow } from './segments';
 
 describe('normalizeSegments', () => {
   it('merges runs, drops empties and unknown kinds become plain', () => {
@@ -54,4 +54,59 @@ it('isLineWrapped', () => {
   expect(isLineWrapped('/x/a.PDF')).toBe(true);
   expect(isLineWrapped('pdf')).toBe(true);
   expect(isLineWrapped('/x/a.txt')).toBe(false);
+});
+
+describe('markAnswer', () => {
+  const cit = [
+    { text: 'Ctx. ', kind: 'plain' },
+    { text: 'It was built in ', kind: 'highlight' },
+    { text: '1887', kind: 'answer' },
+    { text: ' on the rock.', kind: 'highlight' },
+  ];
+  it('marks the answer inside the matching highlight of the source', () => {
+    const src = [
+      { text: 'Before. ', kind: 'plain' },
+      { text: 'It was built in 1887 on the rock.', kind: 'highlight' },
+      { text: ' After 1887.', kind: 'passage' },
+    ];
+    expect(markAnswer(src, cit)).toEqual([
+      { text: 'Before. ', kind: 'plain' },
+      { text: 'It was built in ', kind: 'highlight' },
+      { text: '1887', kind: 'answer' },
+      { text: ' on the rock.', kind: 'highlight' },
+      { text: ' After 1887.', kind: 'passage' },
+    ]);
+  });
+  it('falls back to the first highlight holding the answer', () => {
+    const src = [{ text: 'Rebuilt in 1887.', kind: 'highlight' }];
+    expect(markAnswer(src, cit)).toEqual([
+      { text: 'Rebuilt in ', kind: 'highlight' },
+      { text: '1887', kind: 'answer' },
+      { text: '.', kind: 'highlight' },
+    ]);
+  });
+  it('leaves the source alone without an answer or a place for it', () => {
+    const src = [{ text: 'Nothing here.', kind: 'highlight' }];
+    expect(markAnswer(src, cit)).toBe(src);
+    expect(markAnswer(src, [{ text: 'x', kind: 'highlight' }])).toBe(src);
+    expect(markAnswer(src, null)).toBe(src);
+  });
+});
+
+describe('groupSegments', () => {
+  it('puts a highlight and its answer in one group', () => {
+    expect(
+      groupSegments([
+        { text: 'a', kind: 'plain' },
+        { text: 'b', kind: 'highlight' },
+        { text: 'c', kind: 'answer' },
+        { text: 'd', kind: 'highlight' },
+        { text: 'e', kind: 'passage' },
+      ]),
+    ).toEqual([
+      { kind: 'plain', text: 'a' },
+      { kind: 'highlight', parts: [{ text: 'b', kind: 'highlight' }, { text: 'c', kind: 'answer' }, { text: 'd', kind: 'highlight' }] },
+      { kind: 'passage', text: 'e' },
+    ]);
+  });
 });

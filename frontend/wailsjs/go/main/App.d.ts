@@ -23,6 +23,8 @@ export function DeleteChat(arg1:string):Promise<void>;
 
 export function ExportChat(arg1:string):Promise<string>;
 
+export function ExportChatFile(arg1:string):Promise<string>;
+
 export function Generator():Promise<engine.GeneratorSettings>;
 
 export function GeneratorModels(arg1:engine.GeneratorSettings):Promise<Array<string>>;

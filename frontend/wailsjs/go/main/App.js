@@ -42,6 +42,10 @@ export function ExportChat(arg1) {
   return window['go']['main']['App']['ExportChat'](arg1);
 }
 
+export function ExportChatFile(arg1) {
+  return window['go']['main']['App']['ExportChatFile'](arg1);
+}
+
 export function Generator() {
   return window['go']['main']['App']['Generator']();
 }
