@@ -12,6 +12,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -50,6 +51,16 @@ type Store struct {
 	seqMu  sync.Mutex // guards the document id counter (keyDocSeq)
 	vecMu  sync.Mutex // guards the vector write sequence (keyVecSeq)
 	writes atomic.Uint64
+	stopGC    chan struct{} // closed by Close
+	closeOnce sync.Once
+	gcDone chan struct{} // closed when the GC loop has ended
+}
+
+// Options configure Open. The zero value gives the defaults.
+type Options struct {
+	// GCInterval is how often Badger's value log is garbage-collected
+	// (default 10 minutes; negative: never).
+	GCInterval time.Duration
 }
 
 // Writes counts the changes to documents and postings since Open, so
@@ -58,8 +69,11 @@ func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 func (s *Store) wrote() { s.writes.Add(1) }
 
-// Open opens (creating if needed) the database in dir.
-func Open(dir string) (*Store, error) {
+// Open opens (creating if needed) the database in dir, with the defaults.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens (creating if needed) the database in dir.
+func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create store dir: %w", err)
 	}
@@ -73,16 +87,21 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go s.gcLoop(o.GCInterval)
 	return s, nil
 }
 
-// Close flushes and closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the value-log GC, then flushes and closes the database.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.stopGC) })
+	<-s.gcDone
+	return s.db.Close()
+}
 
 func (s *Store) checkVersion() error {
 	return s.db.Update(func(txn *badger.Txn) error {
