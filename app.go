@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"folio/backend/core"
@@ -54,11 +55,38 @@ type App struct {
 	stop context.CancelFunc
 
 	asking context.CancelFunc // the question being answered (guarded by mu)
+
+	// The lock of an encrypted library: eng is nil until Unlock opens it
+	// with openEng. open is set after eng, so a method that sees it true
+	// (through ready or Locked) sees eng.
+	open     atomic.Bool
+	unlockMu sync.Mutex // guards Unlock, openEng and onOpen
+	openEng  func(passphrase string) (*engine.Engine, error)
+	onOpen   []func() // run once the engine is open
 }
+
+// ErrLocked is what every method but Unlock and Locked returns while the
+// library is locked.
+var ErrLocked = engine.ErrLocked
 
 // NewApp returns an App serving eng.
 func NewApp(eng *engine.Engine) *App {
-	a := &App{eng: eng, emit: func(string, any) {}, pickFolder: func() (string, error) {
+	a := newApp()
+	a.eng = eng
+	a.open.Store(true)
+	return a
+}
+
+// NewLockedApp returns an App for an encrypted library: locked until
+// Unlock opens the engine with open(passphrase).
+func NewLockedApp(open func(passphrase string) (*engine.Engine, error)) *App {
+	a := newApp()
+	a.openEng = open
+	return a
+}
+
+func newApp() *App {
+	a := &App{emit: func(string, any) {}, pickFolder: func() (string, error) {
 		return "", errors.New("no folder picker in this build")
 	}}
 	a.jobs, a.cancel = context.WithCancel(context.Background())
@@ -66,15 +94,97 @@ func NewApp(eng *engine.Engine) *App {
 	return a
 }
 
+// Locked reports whether the library is encrypted and not unlocked yet.
+func (a *App) Locked() bool { return !a.open.Load() }
+
+// Unlock opens the encrypted library with its passphrase. A wrong one
+// returns an error saying so (engine.ErrWrongPassphrase) and changes
+// nothing; the person may try again. Unlocking an open library does
+// nothing.
+func (a *App) Unlock(passphrase string) error {
+	a.unlockMu.Lock()
+	defer a.unlockMu.Unlock()
+	if a.open.Load() {
+		return nil
+	}
+	if passphrase == "" {
+		return errors.New("enter the passphrase")
+	}
+	eng, err := a.openEng(passphrase)
+	if err != nil {
+		return err
+	}
+	a.eng = eng
+	a.open.Store(true)
+	for _, fn := range a.onOpen {
+		go fn()
+	}
+	a.onOpen = nil
+	return nil
+}
+
+// whenOpen runs fn once the library is open: now if it is.
+func (a *App) whenOpen(fn func()) {
+	a.unlockMu.Lock()
+	defer a.unlockMu.Unlock()
+	if a.open.Load() {
+		fn()
+		return
+	}
+	a.onOpen = append(a.onOpen, fn)
+}
+
+// ready returns ErrLocked while the library is locked.
+func (a *App) ready() error {
+	if !a.open.Load() {
+		return ErrLocked
+	}
+	return nil
+}
+
+// closeEngine closes the engine if the library was opened.
+func (a *App) closeEngine() error {
+	if !a.open.Load() {
+		return nil
+	}
+	return a.eng.Close()
+}
+
+// originalFiles is the App as the file server sees it: no files while
+// the library is locked.
+type originalFiles struct{ a *App }
+
+func (o originalFiles) OriginalFile(path string) (string, error) {
+	if err := o.a.ready(); err != nil {
+		return "", err
+	}
+	return o.a.eng.OriginalFile(path)
+}
+
 // Status reports the model, the search mode and the size of the library.
-func (a *App) Status() (engine.Status, error) { return a.eng.Status(), nil }
+func (a *App) Status() (engine.Status, error) {
+	if err := a.ready(); err != nil {
+		return engine.Status{}, err
+	}
+	return a.eng.Status(), nil
+}
 
 // Library lists the folders the person added and the state of each file.
-func (a *App) Library() (engine.Library, error) { return a.eng.Library(context.Background()) }
+func (a *App) Library() (engine.Library, error) {
+	if err := a.ready(); err != nil {
+		return engine.Library{}, err
+	}
+	return a.eng.Library(context.Background())
+}
 
 // AddPaths adds files or folders and indexes them in the background,
 // reporting progress through events. Runs queue one after another.
-func (a *App) AddPaths(paths []string) error { return a.start(paths, a.eng.Index) }
+func (a *App) AddPaths(paths []string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	return a.start(paths, a.eng.Index)
+}
 
 // start runs an indexing job in the background.
 func (a *App) start(paths []string, job func(context.Context, []string, func(core.Progress)) (engine.IndexReport, error)) error {
@@ -104,6 +214,9 @@ func (a *App) start(paths []string, job func(context.Context, []string, func(cor
 // embed), then every change the file watcher sees, each run reported
 // through the same events as AddPaths.
 func (a *App) Watch() {
+	if a.Locked() {
+		return
+	}
 	a.mu.Lock()
 	ctx := a.life
 	a.mu.Unlock()
@@ -132,6 +245,9 @@ func (a *App) HandleDrop(paths []string) {
 // AddFolder opens the native folder picker and adds the chosen folder. It
 // returns "" when the person cancels.
 func (a *App) AddFolder() (string, error) {
+	if err := a.ready(); err != nil {
+		return "", err
+	}
 	dir, err := a.pickFolder()
 	if err != nil || dir == "" {
 		return "", err
@@ -141,6 +257,9 @@ func (a *App) AddFolder() (string, error) {
 
 // Indexing reports whether an indexing run is in progress or queued.
 func (a *App) Indexing() bool {
+	if a.Locked() {
+		return false
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.running > 0 || a.eng.Indexing()
@@ -149,6 +268,9 @@ func (a *App) Indexing() bool {
 // CancelIndexing stops every indexing run, queued or running (a watcher's
 // too; watching goes on). Files already indexed stay.
 func (a *App) CancelIndexing() {
+	if a.Locked() {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cancel()
@@ -159,21 +281,44 @@ func (a *App) CancelIndexing() {
 
 // PauseIndexing holds indexing after the files in hand; ResumeIndexing
 // lets it go on.
-func (a *App) PauseIndexing() { a.eng.Pause() }
+func (a *App) PauseIndexing() {
+	if a.Locked() {
+		return
+	}
+	a.eng.Pause()
+}
 
 // ResumeIndexing continues paused indexing.
-func (a *App) ResumeIndexing() { a.eng.Resume() }
+func (a *App) ResumeIndexing() {
+	if a.Locked() {
+		return
+	}
+	a.eng.Resume()
+}
 
 // Paused reports whether indexing is paused.
-func (a *App) Paused() bool { return a.eng.Paused() }
+func (a *App) Paused() bool {
+	if a.Locked() {
+		return false
+	}
+	return a.eng.Paused()
+}
 
 // Retry reads files again, even where they look unchanged: files that
 // failed, once the cause is fixed.
-func (a *App) Retry(paths []string) error { return a.start(paths, a.eng.Retry) }
+func (a *App) Retry(paths []string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	return a.start(paths, a.eng.Retry)
+}
 
 // RemoveFolder takes a folder (or file) the person added out of the
 // library, with its files' passages. The window refreshes on the event.
 func (a *App) RemoveFolder(path string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
 	n, err := a.eng.RemoveRoot(context.Background(), path)
 	if err != nil {
 		return err
@@ -185,6 +330,9 @@ func (a *App) RemoveFolder(path string) error {
 // Ask answers a question from the library, or the part of it the filter
 // allows (folders, files, types), with cited passages.
 func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
+	if err := a.ready(); err != nil {
+		return core.Answer{}, err
+	}
 	return a.eng.Ask(context.Background(), question, filter)
 }
 
@@ -193,6 +341,9 @@ func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
 // EventAnswerDelta events carrying ticket, a number the window picks to
 // tell its questions apart. CancelAsk stops it.
 func (a *App) AskInChat(chatID, question string, filter engine.Filter, ticket int) (core.Chat, error) {
+	if err := a.ready(); err != nil {
+		return core.Chat{}, err
+	}
 	ctx, cancel := context.WithCancel(a.life)
 	a.mu.Lock()
 	a.asking = cancel
@@ -213,29 +364,67 @@ func (a *App) CancelAsk() {
 }
 
 // Chats lists the saved chats, the most recent first.
-func (a *App) Chats() ([]engine.ChatSummary, error) { return a.eng.Chats() }
+func (a *App) Chats() ([]engine.ChatSummary, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	return a.eng.Chats()
+}
 
 // Chat returns a saved chat, each citation checked against the library.
-func (a *App) Chat(id string) (core.Chat, error) { return a.eng.Chat(id) }
+func (a *App) Chat(id string) (core.Chat, error) {
+	if err := a.ready(); err != nil {
+		return core.Chat{}, err
+	}
+	return a.eng.Chat(id)
+}
 
 // RenameChat gives a chat a new title.
-func (a *App) RenameChat(id, title string) error { return a.eng.RenameChat(id, title) }
+func (a *App) RenameChat(id, title string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	return a.eng.RenameChat(id, title)
+}
 
 // DeleteChat deletes a chat.
-func (a *App) DeleteChat(id string) error { return a.eng.DeleteChat(id) }
+func (a *App) DeleteChat(id string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	return a.eng.DeleteChat(id)
+}
 
 // ExportChat returns a chat as Markdown, its sources as footnotes.
-func (a *App) ExportChat(id string) (string, error) { return a.eng.ExportChat(id) }
+func (a *App) ExportChat(id string) (string, error) {
+	if err := a.ready(); err != nil {
+		return "", err
+	}
+	return a.eng.ExportChat(id)
+}
 
 // Generator returns the generator settings (off by default).
-func (a *App) Generator() engine.GeneratorSettings { return a.eng.Generator() }
+func (a *App) Generator() engine.GeneratorSettings {
+	if a.Locked() {
+		return engine.GeneratorSettings{}
+	}
+	return a.eng.Generator()
+}
 
 // SetGenerator saves the generator settings. An address that is not this
 // machine is refused unless the person confirmed it.
-func (a *App) SetGenerator(s engine.GeneratorSettings) error { return a.eng.SetGenerator(s) }
+func (a *App) SetGenerator(s engine.GeneratorSettings) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	return a.eng.SetGenerator(s)
+}
 
 // GeneratorModels tests a generator address: the models it serves.
 func (a *App) GeneratorModels(s engine.GeneratorSettings) ([]string, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(a.life, 30*time.Second)
 	defer cancel()
 	return a.eng.GeneratorModels(ctx, s)
@@ -243,12 +432,18 @@ func (a *App) GeneratorModels(s engine.GeneratorSettings) ([]string, error) {
 
 // Source returns the page or text around a cited span, marked for display.
 func (a *App) Source(path string, span core.Span, highlights []core.Span) (engine.Source, error) {
+	if err := a.ready(); err != nil {
+		return engine.Source{}, err
+	}
 	return a.eng.Source(context.Background(), path, span, highlights)
 }
 
 // OpenOriginal opens an indexed file of the library in the system's
 // default application, at page where the viewer takes one.
 func (a *App) OpenOriginal(path string, page int) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
 	return a.eng.OpenOriginal(path, page)
 }
 
@@ -257,6 +452,9 @@ func (a *App) OpenOriginal(path string, page int) error {
 // renamed over the chosen name, so a failed write never leaves half a
 // file. It returns the path written, or "" when the person cancels.
 func (a *App) ExportChatFile(id string) (string, error) {
+	if err := a.ready(); err != nil {
+		return "", err
+	}
 	md, err := a.eng.ExportChat(id)
 	if err != nil {
 		return "", err

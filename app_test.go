@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -277,5 +278,88 @@ func TestExportChatFileWithoutDialog(t *testing.T) {
 	app.saveFile = nil
 	if _, err := app.ExportChatFile(c.ID); err == nil {
 		t.Fatal("ExportChatFile without a save dialog succeeded")
+	}
+}
+
+func TestUnlockLockedApp(t *testing.T) {
+	data := t.TempDir()
+	eng, err := engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true, Passphrase: "harbour lights"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Close()
+	app := NewLockedApp(func(p string) (*engine.Engine, error) {
+		return engine.Open(context.Background(), engine.Config{DataDir: data, NoModel: true, Passphrase: p})
+	})
+	t.Cleanup(func() { app.CancelIndexing(); app.closeEngine() })
+	if !app.Locked() {
+		t.Fatal("a locked app says it is unlocked")
+	}
+	opened := make(chan struct{})
+	app.whenOpen(func() { close(opened) })
+
+	// Locked: every method refuses, none panics.
+	locked := []struct {
+		name string
+		err  error
+	}{
+		{"Status", func() error { _, err := app.Status(); return err }()},
+		{"Library", func() error { _, err := app.Library(); return err }()},
+		{"AddPaths", app.AddPaths([]string{t.TempDir()})},
+		{"Ask", func() error { _, err := app.Ask("q", engine.Filter{}); return err }()},
+		{"Chats", func() error { _, err := app.Chats(); return err }()},
+		{"SetGenerator", app.SetGenerator(engine.GeneratorSettings{})},
+		{"OriginalFile", func() error { _, err := originalFiles{app}.OriginalFile("/x"); return err }()},
+	}
+	for _, l := range locked {
+		if !errors.Is(l.err, ErrLocked) {
+			t.Errorf("%s while locked: %v, want ErrLocked", l.name, l.err)
+		}
+	}
+	app.CancelIndexing()
+	app.PauseIndexing()
+	app.Watch()
+	if app.Indexing() || app.Paused() || app.Generator() != (engine.GeneratorSettings{}) {
+		t.Error("a locked app reports state")
+	}
+
+	for _, wrong := range []string{"", "harbour light"} {
+		if err := app.Unlock(wrong); err == nil || !app.Locked() {
+			t.Errorf("Unlock(%q) = %v, locked %v", wrong, err, app.Locked())
+		}
+	}
+	if err := app.Unlock("harbour light"); !errors.Is(err, engine.ErrWrongPassphrase) {
+		t.Errorf("wrong passphrase: %v, want ErrWrongPassphrase", err)
+	}
+	// Callers racing the unlock see either ErrLocked or the engine.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if _, err := app.Status(); err != nil && !errors.Is(err, ErrLocked) {
+					t.Errorf("Status during unlock: %v", err)
+				}
+			}
+		}()
+	}
+	if err := app.Unlock("harbour lights"); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if app.Locked() {
+		t.Error("still locked after the right passphrase")
+	}
+	select {
+	case <-opened:
+	case <-time.After(10 * time.Second):
+		t.Error("the whenOpen hook did not run after unlocking")
+	}
+	if st, err := app.Status(); err != nil || st.DataDir != data {
+		t.Errorf("Status after unlock: %+v, %v", st, err)
+	}
+	if err := app.Unlock("anything"); err != nil {
+		t.Errorf("Unlock on an open library: %v", err)
 	}
 }

@@ -19,14 +19,29 @@ import (
 var assets embed.FS
 
 // runWindow opens Folio's window on the library in dataDir. It needs a
-// build with the desktop (or dev) tag; a plain build returns an error.
+// build with the desktop (or dev) tag; a plain build returns an error. An
+// encrypted library given no passphrase opens locked: the window asks for
+// the passphrase and App.Unlock opens the engine.
 func runWindow(ctx context.Context, cfg engine.Config) error {
-	eng, err := engine.Open(ctx, cfg)
+	enc, err := engine.Encrypted(cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	app := NewApp(eng)
+	var app *App
+	if enc && cfg.Passphrase == "" {
+		app = NewLockedApp(func(passphrase string) (*engine.Engine, error) {
+			c := cfg
+			c.Passphrase = passphrase
+			return engine.Open(ctx, c)
+		})
+	} else {
+		eng, err := engine.Open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		app = NewApp(eng)
+	}
+	defer app.closeEngine()
 	return wails.Run(&options.App{
 		Title:     "Folio",
 		Width:     1280,
@@ -37,7 +52,7 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 			Assets: assets,
 			// GET /folio-file?path=… serves a library file's original
 			// bytes (the Source panel renders PDFs from it).
-			Middleware: fileServer{lib: eng}.middleware,
+			Middleware: fileServer{lib: originalFiles{app}}.middleware,
 		},
 		BackgroundColour: &options.RGBA{R: 250, G: 250, B: 248, A: 1},
 		DragAndDrop:      &options.DragAndDrop{EnableFileDrop: true},
@@ -55,14 +70,17 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 				})
 			}
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
-			app.Watch()
+			app.whenOpen(func() {
+				app.Watch()
+				st := app.eng.Status()
+				slog.Info("window ready", "data", st.DataDir, "mode", st.Mode)
+			})
 			// Ctrl+C or SIGTERM closes the window cleanly, so the library
 			// is closed properly too.
 			go func() {
 				<-ctx.Done()
 				runtime.Quit(wctx)
 			}()
-			slog.Info("window ready", "data", eng.Status().DataDir, "mode", eng.Status().Mode)
 		},
 		OnShutdown: func(context.Context) { app.Shutdown() },
 		Bind:       []any{app},

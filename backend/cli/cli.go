@@ -12,6 +12,10 @@
 //	folio [--data DIR] embed [--model NAME] --json < texts
 //	folio [--data DIR] models install [--name NAME] DIR
 //	folio [--data DIR] status [--json]
+//	folio [--data DIR] passphrase set|change [--new-passphrase-file FILE]
+//
+// An encrypted library's passphrase comes from --passphrase-file FILE, else
+// FOLIO_PASSPHRASE, else it is asked on the terminal.
 package cli
 
 import (
@@ -68,11 +72,18 @@ Usage:
                                               array of floats per output line, in order
   folio [--data DIR] models install [--name NAME] DIR
                                               import a Hugging Face model folder
+  folio [--data DIR] passphrase set [--new-passphrase-file FILE]
+                                              encrypt the library with a passphrase
+  folio [--data DIR] passphrase change [--new-passphrase-file FILE]
+                                              change the passphrase (re-keys the library)
 
 Global flags:
   --data DIR     the library folder (default: %s)
   --no-model     ignore any installed model (keyword search only)
   --reranker DIR a cross-encoder model folder for --mode rerank
+  --passphrase-file FILE
+                 the encrypted library's passphrase, on the first line of FILE
+                 (else FOLIO_PASSPHRASE, else asked on the terminal)
 `
 
 // Main runs the command line and returns the process exit code: 0 on
@@ -89,18 +100,23 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 	fs.StringVar(&cfg.DataDir, "data", "", "library folder")
 	fs.BoolVar(&cfg.NoModel, "no-model", false, "ignore any installed model")
 	fs.StringVar(&cfg.Reranker, "reranker", "", "cross-encoder model folder for reranking")
+	passFile := fs.String("passphrase-file", "", "file holding the encrypted library's passphrase")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	rest := fs.Args()
+	c := &command{ctx: ctx, cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, passFile: *passFile}
 	if len(rest) == 0 {
-		if err := window(ctx, cfg); err != nil {
+		wcfg, err := c.windowConfig()
+		if err == nil {
+			err = window(ctx, wcfg)
+		}
+		if err != nil {
 			fmt.Fprintln(stderr, "folio:", err)
 			return 1
 		}
 		return 0
 	}
-	c := &command{ctx: ctx, cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr}
 	var err error
 	switch rest[0] {
 	case "index":
@@ -123,6 +139,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 		err = c.eval(rest[1:])
 	case "embed":
 		err = c.embed(rest[1:])
+	case "passphrase":
+		err = c.passphraseCmd(rest[1:])
 	case "help", "-h", "--help":
 		fs.Usage()
 		return 0
@@ -154,6 +172,7 @@ type command struct {
 	cfg            engine.Config
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	passFile       string // --passphrase-file
 }
 
 func (c *command) flags(name string) *flag.FlagSet {
@@ -162,7 +181,14 @@ func (c *command) flags(name string) *flag.FlagSet {
 	return fs
 }
 
-func (c *command) open() (*engine.Engine, error) { return engine.Open(c.ctx, c.cfg) }
+// open opens the library, with its passphrase when it is encrypted.
+func (c *command) open() (*engine.Engine, error) {
+	cfg, err := c.unlocked()
+	if err != nil {
+		return nil, err
+	}
+	return engine.Open(c.ctx, cfg)
+}
 
 // filterFlags adds the repeatable --folder, --file and --type flags.
 func filterFlags(fs *flag.FlagSet) *engine.Filter {

@@ -53,6 +53,10 @@ type Config struct {
 	MaxFileSize int64
 	// Logger receives diagnostics (default slog.Default()).
 	Logger *slog.Logger
+	// Passphrase opens an encrypted library (see crypt.go); with one, a
+	// library that does not exist yet is created encrypted. Empty: the
+	// library is not encrypted (an encrypted one gives ErrLocked).
+	Passphrase string
 }
 
 // Parser reads files into documents.
@@ -132,7 +136,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := e.openModel(); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, "library"))
+	st, err := openStore(cfg.DataDir, cfg.Passphrase)
 	if err != nil {
 		return nil, err
 	}

@@ -47,13 +47,13 @@ type FileRecord struct {
 
 // Store is an open library database. It is safe for concurrent use.
 type Store struct {
-	db     *badger.DB
-	seqMu  sync.Mutex // guards the document id counter (keyDocSeq)
-	vecMu  sync.Mutex // guards the vector write sequence (keyVecSeq)
-	writes atomic.Uint64
+	db        *badger.DB
+	seqMu     sync.Mutex // guards the document id counter (keyDocSeq)
+	vecMu     sync.Mutex // guards the vector write sequence (keyVecSeq)
+	writes    atomic.Uint64
 	stopGC    chan struct{} // closed by Close
 	closeOnce sync.Once
-	gcDone chan struct{} // closed when the GC loop has ended
+	gcDone    chan struct{} // closed when the GC loop has ended
 }
 
 // Options configure Open. The zero value gives the defaults.
@@ -61,6 +61,10 @@ type Options struct {
 	// GCInterval is how often Badger's value log is garbage-collected
 	// (default 10 minutes; negative: never).
 	GCInterval time.Duration
+	// EncryptionKey, when set, is the 32-byte AES-256 master key the store
+	// is encrypted with (see crypt.go). A store is encrypted or not from
+	// its creation; a wrong key gives ErrWrongPassphrase.
+	EncryptionKey []byte
 }
 
 // Writes counts the changes to documents and postings since Open, so
@@ -83,9 +87,13 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		WithMemTableSize(32 << 20).
 		WithNumMemtables(2).
 		WithBlockCacheSize(32 << 20)
+	opts, err := withEncryption(opts, o.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
 	db, err := badger.Open(opts)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
+		return nil, openError(dir, o.EncryptionKey, err)
 	}
 	s := &Store{db: db, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {

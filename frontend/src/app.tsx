@@ -6,6 +6,7 @@ import { DropOverlay } from './components/DropOverlay';
 import { LibraryPanel } from './components/LibraryPanel';
 import { SettingsDialog } from './components/SettingsDialog';
 import { SourcePanel, type SourceState } from './components/SourcePanel';
+import { UnlockScreen } from './components/UnlockScreen';
 import { answerMode, applyDelta, sortChats } from './lib/chats';
 import { errorText } from './lib/errors';
 import { baseName } from './lib/paths';
@@ -16,7 +17,22 @@ export { errorText };
 /** How often the library is refreshed while an indexing run is going. */
 const REFRESH_MS = 1500;
 
+/**
+ * The window: the passphrase screen while the library is locked, then the
+ * workspace.
+ */
 export function App() {
+  const [locked, setLocked] = useState<boolean | null>(connected() ? null : false);
+  useEffect(() => {
+    if (locked !== null) return;
+    api.locked().then(setLocked, () => setLocked(false));
+  }, [locked]);
+  if (locked === null) return null;
+  if (locked) return <UnlockScreen onUnlocked={() => setLocked(false)} />;
+  return <Workspace />;
+}
+
+function Workspace() {
   const [status, setStatus] = useState<Status | null>(null);
   const [library, setLibrary] = useState<Library | null>(null);
   const [indexing, setIndexing] = useState(false);

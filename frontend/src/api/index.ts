@@ -21,6 +21,10 @@ export function connected(): boolean {
 }
 
 export const api = {
+  /** Whether the library is encrypted and not unlocked yet (every other call then fails). */
+  locked: () => App.Locked(),
+  /** Opens the encrypted library; rejects with "… wrong passphrase" when it is wrong. */
+  unlock: (passphrase: string) => App.Unlock(passphrase),
   status: () => App.Status() as Promise<unknown> as Promise<Status>,
   library: () => App.Library() as Promise<unknown> as Promise<Library>,
   addPaths: (paths: string[]) => App.AddPaths(paths),

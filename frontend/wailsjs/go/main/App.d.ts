@@ -35,6 +35,8 @@ export function Indexing():Promise<boolean>;
 
 export function Library():Promise<engine.Library>;
 
+export function Locked():Promise<boolean>;
+
 export function OpenOriginal(arg1:string,arg2:number):Promise<void>;
 
 export function PauseIndexing():Promise<void>;
@@ -56,5 +58,7 @@ export function Shutdown():Promise<void>;
 export function Source(arg1:string,arg2:core.Span,arg3:Array<core.Span>):Promise<engine.Source>;
 
 export function Status():Promise<engine.Status>;
+
+export function Unlock(arg1:string):Promise<void>;
 
 export function Watch():Promise<void>;

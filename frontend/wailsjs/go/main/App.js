@@ -66,6 +66,10 @@ export function Library() {
   return window['go']['main']['App']['Library']();
 }
 
+export function Locked() {
+  return window['go']['main']['App']['Locked']();
+}
+
 export function OpenOriginal(arg1, arg2) {
   return window['go']['main']['App']['OpenOriginal'](arg1, arg2);
 }
@@ -108,6 +112,10 @@ export function Source(arg1, arg2, arg3) {
 
 export function Status() {
   return window['go']['main']['App']['Status']();
+}
+
+export function Unlock(arg1) {
+  return window['go']['main']['App']['Unlock'](arg1);
 }
 
 export function Watch() {
