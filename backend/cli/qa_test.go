@@ -13,8 +13,8 @@ import (
 // The floors the test holds the answers to (the issue asks 0.85 and 0.95;
 // see the README for where Folio stands).
 const (
-	minFirstSentenceHit = 0.75
-	minAnyCitationHit   = 0.92
+	minFirstSentenceHit = 0.76
+	minAnyCitationHit   = 0.93
 )
 
 // TestQAXQuADTargets asks every XQuAD question of a library holding its
