@@ -13,9 +13,10 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium, xdotool, ImageMagick), poppler's pdftotext for PDF checks and
 # qpdf's C library, which repairs and decrypts PDFs the reader refuses, and
 # OpenBLAS, the encoder's matrix multiply (build with -tags purego without it).
+# strace lets the no-egress test see every connect() the binary makes.
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
-             libqpdf-dev libopenblas-dev
+             libqpdf-dev libopenblas-dev strace
 
 .PHONY: bench bench-embed bench-parse bench-retrieval bench-qa bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 

@@ -8,11 +8,14 @@ import (
 	"os"
 
 	"folio/backend/cli"
+	"folio/backend/engine"
 	"folio/backend/parse/isolate"
 )
 
 func main() {
 	// A sandboxed parser child process runs the same binary.
 	isolate.RunChildIfRequested()
+	// Half the machine's memory unless GOMEMLIMIT says otherwise.
+	engine.SetMemoryLimit()
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, runWindow))
 }

@@ -142,7 +142,8 @@ func Install(ctx context.Context, srcDir, dataDir, name string) (string, error) 
 		return "", err
 	}
 	root := filepath.Join(dataDir, ModelsDir)
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	// Private like the rest of the data folder (which this may create).
+	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", fmt.Errorf("model: install: %w", err)
 	}
 	dest := filepath.Join(root, name)
@@ -157,7 +158,7 @@ func Install(ctx context.Context, srcDir, dataDir, name string) (string, error) 
 	if err := copyTree(ctx, srcDir, tmp); err != nil {
 		return "", fmt.Errorf("model: install %s: %w", name, err)
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, 0o700); err != nil {
 		return "", fmt.Errorf("model: install: %w", err)
 	}
 	if _, err := os.Lstat(dest); err == nil {
@@ -207,7 +208,7 @@ func copyTree(ctx context.Context, src, dst string) error {
 			if strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			return os.MkdirAll(filepath.Join(dst, rel), 0o700)
 		}
 		st, err := os.Stat(p) // follows symlinks (HF cache snapshots are links)
 		if err != nil {
@@ -226,7 +227,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

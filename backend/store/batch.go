@@ -25,7 +25,7 @@ func (b *batch) apply(op func(*badger.Txn) error) {
 	}
 	err := op(b.txn)
 	if errors.Is(err, badger.ErrTxnTooBig) {
-		if b.err = b.txn.Commit(); b.err != nil {
+		if b.err = b.commit(); b.err != nil {
 			return
 		}
 		b.txn = b.s.db.NewTransaction(true)
@@ -43,7 +43,16 @@ func (b *batch) flush() error {
 		b.txn.Discard()
 		return b.err
 	}
-	return b.txn.Commit()
+	return b.commit()
+}
+
+// commit commits the transaction when the disk has room (see minFree).
+func (b *batch) commit() error {
+	if err := b.s.checkSpace(); err != nil {
+		b.txn.Discard()
+		return err
+	}
+	return b.s.diskFull(b.txn.Commit())
 }
 
 // slogLogger routes Badger's log lines to log/slog, keeping only warnings

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"folio/backend/core"
 )
@@ -81,12 +82,18 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create store dir: %w", err)
 	}
+	if err := checkTables(dir); err != nil {
+		return nil, err
+	}
 	opts := badger.DefaultOptions(dir).
 		WithLogger(slogLogger{}).
 		WithNumVersionsToKeep(1).
 		WithMemTableSize(32 << 20).
 		WithNumMemtables(2).
-		WithBlockCacheSize(32 << 20)
+		WithBlockCacheSize(32 << 20).
+		// Every block's checksum is checked as it is read, so damaged data
+		// gives an error, never wrong text.
+		WithChecksumVerificationMode(options.OnBlockRead)
 	opts, err := withEncryption(opts, o.EncryptionKey)
 	if err != nil {
 		return nil, err
@@ -449,6 +456,11 @@ func (s *Store) Text(docID uint64) (string, error) {
 	v, found, err := s.get(withID(prefixText, docID))
 	if err == nil && !found {
 		err = fmt.Errorf("document %d: %w", docID, core.ErrNotFound)
+	}
+	if err == nil && len(v) == 0 {
+		// Only documents with text are stored: Badger read nothing from a
+		// damaged value log.
+		err = fmt.Errorf("document %d: %w: its text is missing", docID, ErrDamaged)
 	}
 	return string(v), err
 }
