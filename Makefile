@@ -18,7 +18,7 @@ APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev libopenblas-dev strace
 
-.PHONY: bench bench-embed bench-parse bench-retrieval bench-qa bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -85,7 +85,7 @@ test-ui: deps-wails
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.
-bench: model-test bench-parse bench-embed bench-retrieval bench-qa bench-ann bench-scale bench-index
+bench: model-test bench-parse bench-embed bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index
 	scripts/bench-e2e.sh
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -run XXX -bench 'Embed' -benchtime 3x ./backend/encoder
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/bench_sentence_transformers.py $(MODEL_DIR); \
@@ -125,6 +125,13 @@ bench-qa: model-test
 		--distractors ../shared/data/retrieval/scifact/corpus.jsonl
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/ref_qa_lexical.py --squad ../shared/data/qa/xquad.en.dev.json; \
 	else echo "(run 'make bench-reference' once to measure the lexical baseline in the same run)"; fi
+
+# Concurrent questions: SciFact's abstracts indexed with the real model
+# (~12k chunks), 1,000 SciFact queries by 8 askers mixing Ask, Search and
+# chats: questions/s, p50/p95/p99, heap and goroutines; the reference is the
+# same questions by 1 asker in the same run. ARGS="-dir DIR" keeps the library.
+bench-load: model-test
+	$(GO) run ./tools/loadbench -model $(MODEL_DIR) -scifact ../shared/data/retrieval/scifact $(ARGS)
 
 # The HNSW index against hnswlib on the ANN kit's clustered data, 100k
 # vectors, in the same run (N=10000 for a quick look).

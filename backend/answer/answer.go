@@ -154,16 +154,19 @@ func citation(n int, h core.Hit, hl []core.Span) core.Citation {
 // and with its neighbours, and by meaning when a model is present.
 func (c *Composer) score(ctx context.Context, question string, qvec []float32, hits []core.Hit) ([]*sentence, error) {
 	qterms := unique(index.Terms(question))
-	weight := func(t string) float64 {
-		if c.IDF == nil {
-			return 1
-		}
-		return c.IDF(t)
-	}
+	// Each question word's weight, looked up once per question: IDF reads
+	// the word's postings from the store.
+	weights := make(map[string]float64, len(qterms))
 	var total float64
 	for _, t := range qterms {
-		total += weight(t)
+		w := 1.0
+		if c.IDF != nil {
+			w = c.IDF(t)
+		}
+		weights[t] = w
+		total += w
 	}
+	weight := func(t string) float64 { return weights[t] }
 	share := func(have ...map[string]bool) float64 {
 		if total == 0 {
 			return 0
