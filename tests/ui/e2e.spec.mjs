@@ -615,9 +615,11 @@ try {
   await page.keyboard.press('Enter');
   const renameInput = item.getByTestId('chat-rename-input');
   await renameInput.waitFor({ timeout: 5000 });
-  if ((await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) !== 'chat-rename-input') {
-    throw new Error('the title field does not take the focus');
-  }
+  await page
+    .waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'chat-rename-input', null, { timeout: 5000 })
+    .catch(() => {
+      throw new Error('the title field does not take the focus');
+    });
   await page.keyboard.type('Never saved');
   await page.keyboard.press('Escape');
   await renameInput.waitFor({ state: 'detached', timeout: 5000 });
@@ -625,6 +627,8 @@ try {
   await item.getByTestId('chat-rename').focus();
   await page.keyboard.press('Enter');
   await renameInput.waitFor({ timeout: 5000 });
+  // The field takes the focus once it is drawn; type only then.
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'chat-rename-input', null, { timeout: 5000 });
   await page.keyboard.press('Control+a');
   await page.keyboard.type(NEW_TITLE);
   await page.keyboard.press('Enter');
