@@ -13,13 +13,18 @@ import (
 )
 
 // buildFolio builds the command line (a plain `go build`, no Wails tags)
-// once per test binary run.
-func buildFolio(t *testing.T) string {
+// without cgo: the command line must build without GTK or WebKit.
+func buildFolio(t *testing.T) string { return buildWith(t, "CGO_ENABLED=0") }
+
+// buildFolioCgo builds the command line with cgo on, as the desktop build
+// is (the C PDF repair library, the libc resolver).
+func buildFolioCgo(t *testing.T) string { return buildWith(t, "CGO_ENABLED=1") }
+
+func buildWith(t *testing.T, env ...string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "folio")
-	// No cgo: the command line must build without GTK or WebKit.
 	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = testenv.RepoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -27,19 +32,10 @@ func buildFolio(t *testing.T) string {
 	return bin
 }
 
+// run runs folio with an empty stdin, outside any passphrase variables.
 func run(t *testing.T, bin string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return runEnv(t, bin, nil, args...)
 }
 
 type askJSON struct {

@@ -23,20 +23,6 @@ import (
 	"folio/backend/internal/testenv"
 )
 
-// buildFolioCgo builds the command line with cgo on, as the desktop build
-// is (the C PDF repair library, the libc resolver).
-func buildFolioCgo(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "folio")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	cmd.Dir = testenv.RepoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // egressFixture is a folder of real documents and a small SQuAD file.
 type egressFixture struct {
 	docs, squad, model string

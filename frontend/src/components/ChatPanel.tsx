@@ -8,6 +8,7 @@ import { baseName } from '../lib/paths';
 import type { Scope } from '../lib/scope';
 import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
 import { citationPlace } from '../lib/sourceview';
+import { ConfirmButton } from './ConfirmButton';
 import { Segments } from './Segments';
 
 export interface Exchange {
@@ -227,7 +228,16 @@ function ChatList(p: {
                   <button type="button" class="btn btn-quiet btn-small" data-testid="chat-export" aria-label={`Export “${c.title}” to Markdown`} title="Save as Markdown, sources as footnotes" onClick={() => p.onExport(c.id)}>
                     Export
                   </button>
-                  <DeleteButton title={c.title} disabled={p.busy && c.id === p.current} onDelete={() => p.onDelete(c.id)} />
+                  <ConfirmButton
+                    label="Delete"
+                    confirm="Delete chat?"
+                    testId="chat-delete"
+                    title="Delete this chat"
+                    ariaLabel={`Delete “${c.title}”`}
+                    ariaLabelArmed={`Really delete “${c.title}”?`}
+                    disabled={p.busy && c.id === p.current}
+                    onConfirm={() => p.onDelete(c.id)}
+                  />
                 </div>
               )}
             </li>
@@ -269,35 +279,6 @@ function RenameInput({ title, onSave, onCancel }: { title: string; onSave: (t: s
   );
 }
 
-/** A delete button that asks once more before it acts. */
-function DeleteButton({ title, disabled, onDelete }: { title: string; disabled: boolean; onDelete: () => void }) {
-  const [armed, setArmed] = useState(false);
-  useEffect(() => {
-    if (!armed) return;
-    const t = window.setTimeout(() => setArmed(false), 4000);
-    return () => window.clearTimeout(t);
-  }, [armed]);
-  return (
-    <button
-      type="button"
-      class={`btn btn-quiet btn-small${armed ? ' btn-danger' : ''}`}
-      data-testid="chat-delete"
-      disabled={disabled}
-      aria-label={armed ? `Really delete “${title}”?` : `Delete “${title}”`}
-      title="Delete this chat"
-      onClick={() => {
-        if (armed) {
-          setArmed(false);
-          onDelete();
-        } else {
-          setArmed(true);
-        }
-      }}
-    >
-      {armed ? 'Delete chat?' : 'Delete'}
-    </button>
-  );
-}
 
 /** Limits the next questions to one folder and/or one file type. */
 function ScopePicker({ scope, options, onScope }: { scope: Scope; options: Props['scopeOptions']; onScope: (s: Scope) => void }) {

@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
 import type { IndexReport, Library, Progress, Status } from '../api';
 import { folderCounts, folderViews, shortReason } from '../lib/library';
 import { baseName, relativeTo } from '../lib/paths';
 import { describeProgress, formatDuration } from '../lib/progress';
+import { ConfirmButton } from './ConfirmButton';
 
 interface Props {
   status: Status | null;
@@ -50,7 +50,14 @@ export function LibraryPanel(p: Props) {
                 <div class="folder-name">
                   <span class="folder-icon" aria-hidden="true">▸</span>
                   <span class="folder-label">{baseName(f.path) || f.path}</span>
-                  <RemoveButton onRemove={() => p.onRemove(f.path)} disabled={p.indexing} />
+                  <ConfirmButton
+                    label="Remove"
+                    confirm="Remove from library?"
+                    testId="remove-folder"
+                    title="Take this folder out of the library (your files are not touched)"
+                    disabled={p.indexing}
+                    onConfirm={() => p.onRemove(f.path)}
+                  />
                 </div>
                 <div class="folder-counts small" data-testid="folder-counts">
                   {folderCounts(f)}
@@ -134,34 +141,6 @@ function ModeLine({ status }: { status: Status | null }) {
         </div>
       )}
     </div>
-  );
-}
-
-/** A remove button that asks once more before it acts. */
-function RemoveButton({ onRemove, disabled }: { onRemove: () => void; disabled: boolean }) {
-  const [armed, setArmed] = useState(false);
-  useEffect(() => {
-    if (!armed) return;
-    const t = window.setTimeout(() => setArmed(false), 4000);
-    return () => window.clearTimeout(t);
-  }, [armed]);
-  return (
-    <button
-      class={`btn btn-quiet btn-small${armed ? ' btn-danger' : ''}`}
-      data-testid="remove-folder"
-      disabled={disabled}
-      title="Take this folder out of the library (your files are not touched)"
-      onClick={() => {
-        if (armed) {
-          setArmed(false);
-          onRemove();
-        } else {
-          setArmed(true);
-        }
-      }}
-    >
-      {armed ? 'Remove from library?' : 'Remove'}
-    </button>
   );
 }
 
