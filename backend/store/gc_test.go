@@ -1,6 +1,8 @@
 package store
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -33,5 +35,32 @@ func TestValueLogGCRunsAndStops(t *testing.T) {
 	defer s.Close()
 	if v, err := s.Setting("k"); err != nil || len(v) != 64<<10 {
 		t.Errorf("after reopening: %d bytes, %v", len(v), err)
+	}
+}
+
+// A table a killed process was still writing is not in the MANIFEST yet:
+// it must not stop the library from opening (Badger deletes it).
+func TestUnlistedTableDoesNotBlockOpen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSetting("k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "999999.sst"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatalf("a half-written table that the MANIFEST does not list stopped the open: %v", err)
+	}
+	defer s.Close()
+	if v, err := s.Setting("k"); err != nil || string(v) != "v" {
+		t.Errorf("after reopening: %q, %v", v, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/badger/v4/y"
 )
@@ -19,18 +20,51 @@ var ErrDamaged = errors.New("the library's database is damaged")
 // in dir before Badger opens them: Badger reads a table's footer without
 // bounds checks, in a goroutine of its own, so a truncated table or one
 // with a damaged footer crashes the process instead of failing Open.
+//
+// Only the tables the MANIFEST lists are checked: a table that a killed
+// process was still writing is not listed yet, and Badger deletes it.
 func checkTables(dir string) error {
+	listed, err := listedTables(dir)
+	if err != nil || listed == nil {
+		return nil // no MANIFEST, or an unreadable one: Badger decides
+	}
 	tables, err := filepath.Glob(filepath.Join(dir, "*.sst"))
 	if err != nil {
 		return err
 	}
 	for _, p := range tables {
+		var id uint64
+		if _, err := fmt.Sscanf(filepath.Base(p), "%d.sst", &id); err != nil || !listed[id] {
+			continue
+		}
 		if err := checkTable(p); err != nil {
 			return fmt.Errorf("%w: table %s: %v; restore the folder %s from a backup, or move it away to start an empty library",
 				ErrDamaged, filepath.Base(p), err, dir)
 		}
 	}
 	return nil
+}
+
+// listedTables returns the ids of the tables dir's MANIFEST lists, or nil
+// when there is no MANIFEST.
+func listedTables(dir string) (map[uint64]bool, error) {
+	f, err := os.Open(filepath.Join(dir, badger.ManifestFilename))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, _, err := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[uint64]bool, len(m.Tables))
+	for id := range m.Tables {
+		ids[id] = true
+	}
+	return ids, nil
 }
 
 // checkTable checks one table's footer (as badger/table.initIndex reads
