@@ -110,6 +110,8 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 			return rep, err
 		}
 		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return rep, fmt.Errorf("contexts folder: %w", err)
 	}
 	var qs []squadQuestion
 	for ai, a := range sf.Data {

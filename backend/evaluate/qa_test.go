@@ -83,7 +83,8 @@ func TestQAScoresTheHighlightedSentences(t *testing.T) {
 			{Text: "Sea otters live in kelp forests.", Answer: "kelp"}, {Text: "They eat urchins."}}},
 		"How long do otters sleep?": {Text: "Nothing in your library answers this question."},
 	}}
-	rep, err := QA(context.Background(), QAConfig{SQuAD: file}, a)
+	// The contexts go to a folder QA creates.
+	rep, err := QA(context.Background(), QAConfig{SQuAD: file, Dir: filepath.Join(t.TempDir(), "new", "contexts")}, a)
 	if err != nil {
 		t.Fatal(err)
 	}
