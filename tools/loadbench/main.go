@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,13 +24,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"folio/backend/engine"
 	"folio/backend/parse/isolate"
+	"folio/tools/internal/bench"
 )
 
 // chats is how many chats the AskInChat questions share, per run.
@@ -105,11 +104,11 @@ func run(modelDir, scifact, dir string, nq, askers, warmup int) (*report, error)
 		Title string `json:"title"`
 		Text  string `json:"text"`
 	}
-	docs, err := readJSONL[doc](filepath.Join(scifact, "corpus.jsonl"))
+	docs, err := bench.ReadJSONL[doc](filepath.Join(scifact, "corpus.jsonl"))
 	if err != nil {
 		return nil, err
 	}
-	qs, err := readJSONL[doc](filepath.Join(scifact, "queries.jsonl"))
+	qs, err := bench.ReadJSONL[doc](filepath.Join(scifact, "queries.jsonl"))
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +253,7 @@ func ask(ctx context.Context, e *engine.Engine, questions []string, askers int) 
 	}
 	r.Routines[1] = runtime.NumGoroutine()
 	r.QPS = float64(len(questions)) / r.Seconds
-	r.P50ms, r.P95ms, r.P99ms = quantile(ms, 0.5), quantile(ms, 0.95), quantile(ms, 0.99)
+	r.P50ms, r.P95ms, r.P99ms = bench.Quantile(ms, 0.5), bench.Quantile(ms, 0.95), bench.Quantile(ms, 0.99)
 	for _, kind := range []string{"ask", "search", "chat"} {
 		var k []float64
 		for i, m := range ms {
@@ -263,7 +262,7 @@ func ask(ctx context.Context, e *engine.Engine, questions []string, askers int) 
 			}
 		}
 		if len(k) > 0 {
-			r.ByCall[kind] = latency{N: len(k), P50ms: quantile(k, 0.5), P95ms: quantile(k, 0.95)}
+			r.ByCall[kind] = latency{N: len(k), P50ms: bench.Quantile(k, 0.5), P95ms: bench.Quantile(k, 0.95)}
 		}
 	}
 	return r, nil
@@ -286,32 +285,6 @@ func printReport(rep *report) {
 		fmt.Printf("    Go heap in use %.1f → %.1f MiB, goroutines %d → %d\n", r.HeapMiB[0], r.HeapMiB[1], r.Routines[0], r.Routines[1])
 	}
 	fmt.Printf("concurrent vs 1 asker (same run): %.2f× the questions/s, %.2f× the p95 latency\n", rep.QPSRatio, rep.P95Ratio)
-}
-
-// readJSONL decodes every line of a JSON Lines file.
-func readJSONL[T any](path string) ([]T, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", path, len(out)+1, err)
-		}
-		out = append(out, v)
-	}
-	return out, sc.Err()
-}
-
-func quantile(xs []float64, q float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
 // heapMiB is the heap in use after a full collection.

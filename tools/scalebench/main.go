@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -21,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"time"
 
 	"folio/backend/core"
@@ -30,6 +28,7 @@ import (
 	"folio/backend/index"
 	"folio/backend/store"
 	"folio/tools/internal/annkit"
+	"folio/tools/internal/bench"
 )
 
 const chunksPerDoc = 100
@@ -71,17 +70,23 @@ func main() {
 
 func run(n int, kit, modelDir, scifact, dir string, nq int, asJSON bool) error {
 	ctx := context.Background()
-	texts, err := readJSONL(filepath.Join(scifact, "corpus.jsonl"), func(m map[string]any) string {
-		return fmt.Sprint(m["title"], "\n\n", m["text"])
-	})
+	type doc struct{ Title, Text string }
+	docs, err := bench.ReadJSONL[doc](filepath.Join(scifact, "corpus.jsonl"))
 	if err != nil {
 		return err
 	}
-	queries, err := readJSONL(filepath.Join(scifact, "queries.jsonl"), func(m map[string]any) string { return fmt.Sprint(m["text"]) })
+	texts := make([]string, len(docs))
+	for i, d := range docs {
+		texts[i] = d.Title + "\n\n" + d.Text
+	}
+	qs, err := bench.ReadJSONL[doc](filepath.Join(scifact, "queries.jsonl"))
 	if err != nil {
 		return err
 	}
-	queries = queries[:min(nq, len(queries))]
+	queries := make([]string, 0, min(nq, len(qs)))
+	for _, q := range qs[:min(nq, len(qs))] {
+		queries = append(queries, q.Text)
+	}
 	vecs, err := annkit.ReadF32(filepath.Join(kit, "clustered.base.f32"), n)
 	if err != nil {
 		return err
@@ -156,9 +161,9 @@ func run(n int, kit, modelDir, scifact, dir string, nq int, asJSON bool) error {
 			}
 			ms = append(ms, since(t))
 		}
-		*m.p50 = quantile(ms, 0.5)
+		*m.p50 = bench.Quantile(ms, 0.5)
 		if m.p95 != nil {
-			*m.p95 = quantile(ms, 0.95)
+			*m.p95 = bench.Quantile(ms, 0.95)
 		}
 	}
 	if err := e.Close(); err != nil {
@@ -274,7 +279,7 @@ func parts(ctx context.Context, rep *report, lib, modelDir string, queries []str
 		ex.Search(qv[0], 50, nil)
 		exact = append(exact, since(t))
 	}
-	rep.EmbedP50ms, rep.GraphDenseP50ms, rep.ExactDenseP50ms = quantile(embed, 0.5), quantile(graph, 0.5), quantile(exact, 0.5)
+	rep.EmbedP50ms, rep.GraphDenseP50ms, rep.ExactDenseP50ms = bench.Quantile(embed, 0.5), bench.Quantile(graph, 0.5), bench.Quantile(exact, 0.5)
 	return nil
 }
 
@@ -308,32 +313,7 @@ func rebuild(ctx context.Context, lib string) (float64, error) {
 	return secs, st.PutBlob(index.VectorSnapshot, snap)
 }
 
-func readJSONL(path string, text func(map[string]any) string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var m map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, text(m))
-	}
-	return out, sc.Err()
-}
-
 func since(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
-
-func quantile(xs []float64, q float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(q*float64(len(s))))]
-}
 
 func openEncoder(dir string) (*encoder.Encoder, error) { return encoder.Open(dir) }
 
