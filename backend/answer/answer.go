@@ -130,13 +130,10 @@ func (c *Composer) Compose(ctx context.Context, question string, qvec []float32,
 		}
 		return a.span.Start < b.span.Start
 	})
-	var lines []string
 	for _, s := range append([]*sentence{picked[0]}, rest...) {
-		n := number[s.hit]
-		ans.Statements = append(ans.Statements, core.Statement{Text: s.text, N: n, Start: s.span.Start, End: s.span.End})
-		lines = append(lines, statement(s.text)+fmt.Sprintf(" [%d]", n))
+		ans.Statements = append(ans.Statements, core.Statement{Text: s.text, N: number[s.hit], Start: s.span.Start, End: s.span.End})
 	}
-	ans.Text = strings.Join(lines, "\n")
+	ans.Text = statementsText(ans.Statements)
 	return ans, nil
 }
 
@@ -425,4 +422,14 @@ func unique(ts []string) []string {
 		}
 	}
 	return out
+}
+
+// statementsText is an extractive answer's text: one statement per line,
+// each with its [n].
+func statementsText(stmts []core.Statement) string {
+	lines := make([]string, len(stmts))
+	for i, s := range stmts {
+		lines[i] = fmt.Sprintf("%s [%d]", statement(s.Text), s.N)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -1,11 +1,6 @@
 package answer
 
-import (
-	"fmt"
-	"strings"
-
-	"folio/backend/core"
-)
+import "folio/backend/core"
 
 // Segments splits text, which starts at document offset base, into runs:
 // "plain" outside the passage, "passage" inside it, "highlight" inside a
@@ -57,14 +52,4 @@ func Segments(text string, base int, passage core.Span, highlights []core.Span, 
 		out = append(out, core.Segment{Text: text[m.at:end], Kind: m.kind})
 	}
 	return out
-}
-
-// statementsText is an extractive answer's text: one statement per line,
-// each with its [n].
-func statementsText(stmts []core.Statement) string {
-	lines := make([]string, len(stmts))
-	for i, s := range stmts {
-		lines[i] = fmt.Sprintf("%s [%d]", statement(s.Text), s.N)
-	}
-	return strings.Join(lines, "\n")
 }
