@@ -43,7 +43,16 @@ func TestOfficeChecks(t *testing.T) {
 		total  int
 	}{
 		{`{"text": "Ouch.", "footnotes": ["A tachyon walks into a bar.", "Fin."]}`, doc, nil, 2, 3},
-		{`{"equals_slides_only": "Ouch.", "notes": ["Notes one"]}`, doc, nil, 2, 2},
+		// The slides' text holds the footnote too: "equals" is not "contains".
+		{`{"equals_slides_only": "Ouch.", "notes": ["Notes one"]}`, doc, nil, 1, 2},
+		{`{"equals_slides_only": "Ouch. A tachyon walks into a bar."}`, doc, nil, 1, 1},
+		{`{"equals": "Ouch."}`, doc, nil, 0, 1},
+		{`{"equals": "Ouch.\nA tachyon walks into a bar.\nNotes one"}`, doc, nil, 1, 1},
+		// text is the body's: the footnote and the notes are not in it.
+		{`{"text": "Ouch. A tachyon walks into a bar."}`, doc, nil, 0, 1},
+		{`{"equals_trimmed": "x", "equals_trimmed_without_phonetic": "Ouch.ATachyon"}`, doc, nil, 0, 1},
+		{`{"paragraphs": 2}`, core.Document{Text: "a\nb", Locations: []core.Location{{Start: 0, End: 1, Paragraph: 1}, {Start: 2, End: 3, Paragraph: 2}}}, nil, 1, 1},
+		{`{"paragraphs": 3}`, core.Document{Text: "a\nb", Locations: []core.Location{{Start: 0, End: 1, Paragraph: 1}, {Start: 2, End: 3, Paragraph: 2}}}, nil, 0, 1},
 		{`{"equals_slides_only": "Ouch. Notes one"}`, doc, nil, 0, 1},
 		{`{"encrypted": "x"}`, core.Document{}, fmt.Errorf("parse f: %w", core.ErrEncrypted), 1, 1},
 		{`{"encrypted": "x"}`, core.Document{}, fmt.Errorf("parse f: %w", core.ErrCorrupt), 0, 1},
