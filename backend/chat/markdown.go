@@ -35,8 +35,8 @@ func Markdown(c core.Chat) string {
 	fmt.Fprintf(&b, "# %s\n", title)
 	for ti, turn := range c.Turns {
 		t := ti + 1
-		fmt.Fprintf(&b, "\n## %s\n\n", oneLine(turn.Question))
-		if q := oneLine(turn.Query); q != "" && q != oneLine(turn.Question) {
+		fmt.Fprintf(&b, "\n## %s\n\n", core.OneLine(turn.Question, 0))
+		if q := core.OneLine(turn.Query, 0); q != "" && q != core.OneLine(turn.Question, 0) {
 			fmt.Fprintf(&b, "*Searched for: %s*\n\n", q)
 		}
 		byN := map[int]*core.Citation{}
@@ -66,7 +66,7 @@ func Markdown(c core.Chat) string {
 		b.WriteString(strings.TrimSpace(text))
 		b.WriteString("\n")
 		for _, o := range orphans {
-			fmt.Fprintf(&b, "\n> %s: “%s”\n", unsupportedMark, oneLine(o))
+			fmt.Fprintf(&b, "\n> %s: “%s”\n", unsupportedMark, core.OneLine(o, 0))
 		}
 		var more []string
 		for _, cit := range turn.Answer.Citations {
@@ -167,12 +167,12 @@ func quote(c core.Citation) string {
 		if lo < 0 || hi > len(c.Text) || lo >= hi {
 			continue
 		}
-		hs = append(hs, oneLine(c.Text[lo:hi]))
+		hs = append(hs, core.OneLine(c.Text[lo:hi], 0))
 	}
 	if len(hs) > 0 {
 		return strings.Join(hs, " … ")
 	}
-	t := oneLine(c.Text)
+	t := core.OneLine(c.Text, 0)
 	if utf8.RuneCountInString(t) <= maxExcerpt {
 		return t
 	}
@@ -182,5 +182,3 @@ func quote(c core.Citation) string {
 	}
 	return strings.TrimRight(cut, " ,;:") + "…"
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -411,17 +411,9 @@ func (c *command) search(args []string) error {
 		return c.printJSON(out)
 	}
 	for i, h := range hits {
-		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, h.Path, pageLabel(h.Page), h.Score, oneLine(h.Text, 200))
+		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, h.Path, pageLabel(h.Page), h.Score, core.OneLine(h.Text, 200))
 	}
 	return nil
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 func (c *command) status(args []string) error {

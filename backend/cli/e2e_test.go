@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"folio/backend/core"
 	"folio/backend/internal/testenv"
 )
 
@@ -320,7 +321,7 @@ func TestEmbedCommandMatchesReference(t *testing.T) {
 			dot, ng, nw = dot+got[k]*want[k], ng+got[k]*got[k], nw+want[k]*want[k]
 		}
 		if cos := dot / math.Sqrt(ng*nw); cos < 0.9999 {
-			t.Errorf("text %q: cosine with sentence-transformers %.6f, want ≥ 0.9999", oneLine(ref.Cases[cases[j]].Text), cos)
+			t.Errorf("text %q: cosine with sentence-transformers %.6f, want ≥ 0.9999", core.OneLine(ref.Cases[cases[j]].Text, 40), cos)
 		}
 	}
 
@@ -329,11 +330,4 @@ func TestEmbedCommandMatchesReference(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "no embedding model") {
 		t.Errorf("embed without a model: exit %d, %q; want a failure saying no model is installed", code, errOut)
 	}
-}
-
-func oneLine(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return s
 }

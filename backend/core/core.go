@@ -4,6 +4,7 @@ package core
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -184,4 +185,15 @@ type Progress struct {
 	ETASeconds   float64 `json:"etaSeconds"`
 	Current      string  `json:"current"`
 	Paused       bool    `json:"paused"`
+}
+
+// OneLine collapses every run of whitespace in s (newlines included) to
+// one space, and cuts the result to max runes with "…" when max > 0, so a
+// passage or a name can be shown on one line of a report.
+func OneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); max > 0 && len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
 }

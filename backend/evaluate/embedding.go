@@ -10,12 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"folio/backend/encoder"
+	"folio/backend/stats"
 )
 
 // EmbeddingConfig configures Embedding. Zero fields mean the defaults.
@@ -121,8 +121,7 @@ func Embedding(ctx context.Context, cfg EmbeddingConfig) (EmbeddingReport, error
 		}
 		lat[i] = time.Since(q0).Seconds() * 1000
 	}
-	sort.Float64s(lat)
-	rep.QueryP50ms = lat[len(lat)/2]
+	rep.QueryP50ms = stats.Median(lat)
 
 	if cfg.Python != "" {
 		ref, err := runReference(ctx, cfg, texts)

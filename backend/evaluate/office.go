@@ -247,4 +247,5 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
 var DebugChecks = true

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"folio/backend/core"
 	"folio/backend/parse"
 	"folio/backend/parse/isolate"
+	"folio/backend/stats"
 )
 
 // ParsingConfig configures Parsing. Zero fields mean the defaults.
@@ -233,7 +233,7 @@ func evalPDF(ctx context.Context, cfg ParsingConfig) (PDFReport, error) {
 			rep.InBand++
 		}
 	}
-	rep.MedianRatio = median(ratios)
+	rep.MedianRatio = stats.Median(ratios)
 
 	for _, x := range expected {
 		rep.Assertions++
@@ -299,18 +299,6 @@ func nonSpace(s string) int {
 		}
 	}
 	return n
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // ErrorKind names the core sentinel an error wraps, for counting.

@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"fmt"
+	"folio/backend/core"
 	"io"
 	"sort"
 	"strings"
@@ -49,14 +50,14 @@ func (r ParsingReport) WriteText(w io.Writer, verbose bool) {
 		}
 		sort.Strings(files)
 		for _, f := range files {
-			fmt.Fprintf(w, "    %-44s %s\n", f, oneLine(p.PerFile[f], 160))
+			fmt.Fprintf(w, "    %-44s %s\n", f, core.OneLine(p.PerFile[f], 160))
 		}
 	}
 	o := r.Office
 	fmt.Fprintf(w, "Office corpus (mammoth + POI expected.json)\n")
 	fmt.Fprintf(w, "  expectations met       %d of %d (%.1f%%)   target ≥ 90%%  %s\n", o.Passed, o.Checks, 100*share(o.Passed, o.Checks), mark(share(o.Passed, o.Checks) >= 0.9))
 	for _, f := range o.Failed {
-		fmt.Fprintf(w, "    failed: %s\n", oneLine(f, 200))
+		fmt.Fprintf(w, "    failed: %s\n", core.OneLine(f, 200))
 	}
 	if len(r.Speed) > 0 {
 		fmt.Fprintf(w, "Speed (best of runs, same machine, same run)\n")
@@ -65,12 +66,4 @@ func (r ParsingReport) WriteText(w io.Writer, verbose bool) {
 				s.File, s.Pages, float64(s.Pages)/s.FolioSeconds, float64(s.Pages)/s.PopplerSecs, s.Ratio, mark(s.Ratio <= 3))
 		}
 	}
-}
-
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
-	}
-	return s
 }

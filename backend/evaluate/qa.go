@@ -8,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
 
 	"folio/backend/core"
+	"folio/backend/stats"
 )
 
 // Asker is the product as the QA evaluation drives it: a library that
@@ -205,8 +205,7 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 		em, f1 = em/n, f1/n
 		rep.EM, rep.F1 = &em, &f1
 	}
-	sort.Float64s(lat)
-	rep.P50ms, rep.P95ms = percentile(lat, 0.50), percentile(lat, 0.95)
+	rep.P50ms, rep.P95ms = stats.Quantile(lat, 0.50), stats.Quantile(lat, 0.95)
 	return rep, nil
 }
 
@@ -248,14 +247,6 @@ func firstSpan(ans core.Answer) (string, bool) {
 		return "", false
 	}
 	return ans.Statements[0].Answer, true
-}
-
-func percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(p*float64(len(sorted)-1) + 0.5)
-	return sorted[i]
 }
 
 // containsAnswer reports whether some gold answer appears in text, as
@@ -359,7 +350,7 @@ func (r QAReport) WriteText(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "  answer latency p50 %.1f ms  p95 %.1f ms\n", r.P50ms, r.P95ms)
 	if verbose {
 		for _, m := range r.Misses {
-			fmt.Fprintf(w, "  miss: %s\n    gold %q\n    first %s\n    cited elsewhere: %v\n", m.Question, m.Gold, oneLine(m.First, 200), m.Cited)
+			fmt.Fprintf(w, "  miss: %s\n    gold %q\n    first %s\n    cited elsewhere: %v\n", m.Question, m.Gold, core.OneLine(m.First, 200), m.Cited)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"folio/backend/core"
 	"folio/backend/encoder"
 	"folio/backend/search"
 )
@@ -427,7 +428,7 @@ func (r RetrievalReport) WriteText(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "  index        %.1f s\n", r.IndexSeconds)
 	if verbose {
 		for _, m := range r.PerQuery {
-			fmt.Fprintf(w, "    query %-10s nDCG@10 %.3f  R@10 %.2f  R@100 %.2f  RR %.3f\n", oneLine(m.ID, 10), m.NDCG10, m.Recall10, m.Recall100, m.MRR10)
+			fmt.Fprintf(w, "    query %-10s nDCG@10 %.3f  R@10 %.2f  R@100 %.2f  RR %.3f\n", core.OneLine(m.ID, 10), m.NDCG10, m.Recall10, m.Recall100, m.MRR10)
 		}
 	}
 }

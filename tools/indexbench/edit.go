@@ -17,6 +17,7 @@ import (
 	"folio/backend/engine"
 	"folio/backend/parse"
 	"folio/backend/parse/isolate"
+	"folio/backend/stats"
 )
 
 // edit is one paragraph edited in one indexed file.
@@ -273,9 +274,9 @@ func editTest(ctx context.Context, data, modelDir, work string, paths []string, 
 	for _, ed := range rep.Direct {
 		dr = append(dr, ed.SearchMs)
 	}
-	rep.SearchP50ms, rep.SearchMaxms, rep.RunP50ms = median(ws), slices.Max(ws), median(wr)
-	rep.DirectP50ms, rep.DirectMaxms = median(dr), slices.Max(dr)
-	rep.PollSearchMs = median(polls)
+	rep.SearchP50ms, rep.SearchMaxms, rep.RunP50ms = stats.Median(ws), slices.Max(ws), stats.Median(wr)
+	rep.DirectP50ms, rep.DirectMaxms = stats.Median(dr), slices.Max(dr)
+	rep.PollSearchMs = stats.Median(polls)
 	if rep.SearchP50ms > 0 {
 		rep.DebounceShare = (rep.SearchP50ms - rep.DirectP50ms) / rep.SearchP50ms
 	}
@@ -361,15 +362,3 @@ func changedChunks(ctx context.Context, p parse.Parser, cfg chunk.Config, work, 
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}

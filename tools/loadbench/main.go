@@ -30,6 +30,7 @@ import (
 
 	"folio/backend/engine"
 	"folio/backend/parse/isolate"
+	"folio/backend/stats"
 	"folio/tools/internal/bench"
 )
 
@@ -253,7 +254,7 @@ func ask(ctx context.Context, e *engine.Engine, questions []string, askers int) 
 	}
 	r.Routines[1] = runtime.NumGoroutine()
 	r.QPS = float64(len(questions)) / r.Seconds
-	r.P50ms, r.P95ms, r.P99ms = bench.Quantile(ms, 0.5), bench.Quantile(ms, 0.95), bench.Quantile(ms, 0.99)
+	r.P50ms, r.P95ms, r.P99ms = stats.Quantile(ms, 0.5), stats.Quantile(ms, 0.95), stats.Quantile(ms, 0.99)
 	for _, kind := range []string{"ask", "search", "chat"} {
 		var k []float64
 		for i, m := range ms {
@@ -262,7 +263,7 @@ func ask(ctx context.Context, e *engine.Engine, questions []string, askers int) 
 			}
 		}
 		if len(k) > 0 {
-			r.ByCall[kind] = latency{N: len(k), P50ms: bench.Quantile(k, 0.5), P95ms: bench.Quantile(k, 0.95)}
+			r.ByCall[kind] = latency{N: len(k), P50ms: stats.Quantile(k, 0.5), P95ms: stats.Quantile(k, 0.95)}
 		}
 	}
 	return r, nil

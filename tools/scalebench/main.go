@@ -26,6 +26,7 @@ import (
 	"folio/backend/encoder"
 	"folio/backend/engine"
 	"folio/backend/index"
+	"folio/backend/stats"
 	"folio/backend/store"
 	"folio/tools/internal/annkit"
 	"folio/tools/internal/bench"
@@ -161,9 +162,9 @@ func run(n int, kit, modelDir, scifact, dir string, nq int, asJSON bool) error {
 			}
 			ms = append(ms, since(t))
 		}
-		*m.p50 = bench.Quantile(ms, 0.5)
+		*m.p50 = stats.Quantile(ms, 0.5)
 		if m.p95 != nil {
-			*m.p95 = bench.Quantile(ms, 0.95)
+			*m.p95 = stats.Quantile(ms, 0.95)
 		}
 	}
 	if err := e.Close(); err != nil {
@@ -279,7 +280,7 @@ func parts(ctx context.Context, rep *report, lib, modelDir string, queries []str
 		ex.Search(qv[0], 50, nil)
 		exact = append(exact, since(t))
 	}
-	rep.EmbedP50ms, rep.GraphDenseP50ms, rep.ExactDenseP50ms = bench.Quantile(embed, 0.5), bench.Quantile(graph, 0.5), bench.Quantile(exact, 0.5)
+	rep.EmbedP50ms, rep.GraphDenseP50ms, rep.ExactDenseP50ms = stats.Quantile(embed, 0.5), stats.Quantile(graph, 0.5), stats.Quantile(exact, 0.5)
 	return nil
 }
 

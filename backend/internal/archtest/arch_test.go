@@ -51,7 +51,7 @@ func layer(path string) (int, bool) {
 	}
 	top, _, _ := strings.Cut(rel, "/")
 	switch top {
-	case "core":
+	case "core", "stats":
 		return 0, true
 	case "parse", "chunk", "encoder", "store", "index", "model":
 		return 1, true

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 )
 
 // ReadJSONL decodes every line of a JSON Lines file.
@@ -28,14 +27,4 @@ func ReadJSONL[T any](path string) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, sc.Err()
-}
-
-// Quantile returns the q-quantile (0..1) of xs, which it leaves unsorted.
-func Quantile(xs []float64, q float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(q*float64(len(s))))]
 }

@@ -22,18 +22,3 @@ func TestReadJSONL(t *testing.T) {
 		t.Error("a bad line gave no error")
 	}
 }
-
-func TestQuantile(t *testing.T) {
-	xs := []float64{5, 1, 4, 2, 3}
-	for _, tt := range []struct{ q, want float64 }{{0, 1}, {0.5, 3}, {0.95, 5}, {1, 5}} {
-		if got := Quantile(xs, tt.q); got != tt.want {
-			t.Errorf("Quantile(%v) = %v, want %v", tt.q, got, tt.want)
-		}
-	}
-	if xs[0] != 5 {
-		t.Error("Quantile sorted its input")
-	}
-	if Quantile(nil, 0.5) != 0 {
-		t.Error("empty input")
-	}
-}
