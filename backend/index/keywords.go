@@ -86,14 +86,13 @@ const (
 )
 
 // HeadOf returns the start of text that Fields.Head holds: the first
-// page's text (or the start of a document without pages), cut to
-// headBytes at a rune boundary.
+// page's text, cut to headBytes at a rune boundary; "" for a document
+// without pages, whose start is its first passage already.
 func HeadOf(doc *core.Document) string {
-	end := len(doc.Text)
-	if len(doc.Pages) > 0 {
-		end = min(end, max(doc.Pages[0].End, 0))
+	if len(doc.Pages) == 0 {
+		return ""
 	}
-	end = min(end, headBytes)
+	end := min(len(doc.Text), max(doc.Pages[0].End, 0), headBytes)
 	for end > 0 && end < len(doc.Text) && !utf8.RuneStart(doc.Text[end]) {
 		end--
 	}
