@@ -22,6 +22,9 @@ func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answe
 	if err != nil {
 		return core.Answer{}, err
 	}
+	if hits, err = answer.MergePages(hits, e.store.Text); err != nil {
+		return core.Answer{}, err
+	}
 	ans, err := e.composer.Compose(ctx, question, qvec, hits)
 	if err != nil {
 		return core.Answer{}, err
