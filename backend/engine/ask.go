@@ -13,7 +13,7 @@ import (
 )
 
 // askPassages is how many passages a question retrieves for the answer.
-const askPassages = 8
+const askPassages = 16
 
 // Ask answers a question from the library (or the part of it the filter
 // allows), citing the passages it used. It never calls a generator.

@@ -18,7 +18,7 @@ import (
 
 // keywordsVersion names the postings encoding and the Terms rules. When it
 // changes, OpenKeywords rebuilds every document's postings from its chunks.
-const keywordsVersion = "3"
+const keywordsVersion = "4"
 
 // keywordsSetting is the store setting that records keywordsVersion.
 const keywordsSetting = "keywords.version"
@@ -68,7 +68,35 @@ type Fields struct {
 	// Head is the start of its text: a cover page's company, form and
 	// period.
 	Head string
+	// PageHeads hold the start of each page (by page number): a
+	// statement's title ("Consolidated Balance Sheets"), which every
+	// passage of the page is indexed with, as its heading.
+	PageHeads map[int]string
 }
+
+// DocFields returns the fields of the document at path, under root.
+func DocFields(path, root string, doc *core.Document) Fields {
+	f := Fields{Name: NameOf(path, root), Head: HeadOf(doc)}
+	for _, p := range doc.Pages {
+		start, end := max(0, min(p.Start, len(doc.Text))), max(0, min(p.End, len(doc.Text)))
+		if end-start > pageHeadBytes {
+			end = start + pageHeadBytes
+			for end > start && doc.Text[end] != ' ' && doc.Text[end] != '\n' {
+				end-- // cut at a space
+			}
+		}
+		if end > start {
+			if f.PageHeads == nil {
+				f.PageHeads = map[int]string{}
+			}
+			f.PageHeads[p.Page] = doc.Text[start:end]
+		}
+	}
+	return f
+}
+
+// pageHeadBytes is how much of a page's start is its heading.
+const pageHeadBytes = 160
 
 // Field postings are stored under the term with a field mark (a byte that
 // Terms never yields); their value is the term's count in the field and
@@ -153,10 +181,8 @@ func OpenKeywords(ctx context.Context, st *store.Store) (*Keywords, error) {
 		}
 		var f Fields
 		if rec, ok := files[doc]; ok {
-			f.Name = NameOf(rec.Path, rec.Root)
-			if text, err := st.Text(doc); err == nil {
-				f.Head = HeadOf(&core.Document{Text: text, Pages: rec.Pages})
-			}
+			text, _ := st.Text(doc) // without its text, the name alone
+			f = DocFields(rec.Path, rec.Root, &core.Document{Text: text, Pages: rec.Pages})
 		}
 		if err := st.PutPostings(doc, EncodeDocPostings(chunks, f)); err != nil {
 			return nil, fmt.Errorf("rebuild keyword index: %w", err)
@@ -198,6 +224,9 @@ func EncodeDocPostings(chunks []core.Chunk, f Fields) *store.Postings {
 	total := 0
 	for i, c := range chunks {
 		terms := Terms(c.Text)
+		if h := f.PageHeads[c.Page]; h != "" && !strings.HasPrefix(c.Text, h) {
+			terms = append(terms, Terms(h)...)
+		}
 		total += len(terms)
 		tf := map[string]int{}
 		for _, t := range terms {

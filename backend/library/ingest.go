@@ -570,8 +570,7 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 		}
 	}
 	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
-	fields := index.Fields{Name: index.NameOf(rec.Path, rec.Root), Head: index.HeadOf(&doc)}
-	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodeDocPostings(chunks, fields))
+	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodeDocPostings(chunks, index.DocFields(rec.Path, rec.Root, &doc)))
 	if err != nil {
 		return fileResult{}, err
 	}
