@@ -284,8 +284,8 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// figure is a number as written: its absolute value, and for a
-// percentage or ratio the decimals it was stated to.
+// figure is a number as written: its absolute value, and the decimals it
+// was stated to.
 type figure struct {
 	val      float64
 	decimals int
@@ -293,6 +293,12 @@ type figure struct {
 	// with decimals and no currency sign) match a shown number that rounds
 	// to them at their stated precision; others match the same value.
 	precise bool
+	// currency figures are amounts ("$4.60", in the billions the question
+	// asks for): they match a shown amount in the same unit, or a
+	// thousand times smaller or larger (a table "in millions"), rounded
+	// to the figure's precision, trailing zeros not counting ("$303.00"
+	// is 303 to the unit; "$4.60" is 4.6, which 4,625 million rounds to).
+	currency bool
 }
 
 // numberRE matches a written number with its sign, currency, grouping,
@@ -335,7 +341,14 @@ func parseFigures(text string, gold bool) []figure {
 				continue
 			}
 		}
-		out = append(out, figure{val: v, decimals: dec, precise: pct || (!currency && dec > 0)})
+		f := figure{val: v, decimals: dec, precise: pct || (!currency && dec > 0)}
+		if gold && currency {
+			f.currency = true
+			if i := strings.IndexByte(digits, '.'); i >= 0 {
+				f.decimals = len(strings.TrimRight(digits[i+1:], "0"))
+			}
+		}
+		out = append(out, f)
 	}
 	return out
 }
@@ -359,6 +372,15 @@ func figuresShown(gold, shown []figure) bool {
 }
 
 func (g figure) matches(v float64) bool {
+	if g.currency {
+		p := math.Pow(10, float64(g.decimals))
+		for _, scale := range []float64{1, 1e-3, 1e3} {
+			if math.Round(v*scale*p) == math.Round(g.val*p) {
+				return true
+			}
+		}
+		return false
+	}
 	if g.precise {
 		p := math.Pow(10, float64(g.decimals))
 		return math.Round(v*p) == math.Round(g.val*p)

@@ -13,9 +13,10 @@ func TestParseFigures(t *testing.T) {
 		gold bool
 		want []figure
 	}{
-		{"$1,577", true, []figure{{val: 1577}}},
+		{"$1,577", true, []figure{{val: 1577, currency: true}}},
 		{"(1,577)", true, []figure{{val: 1577}}},
-		{"$1832.00", true, []figure{{val: 1832, decimals: 2}}},
+		{"$1832.00", true, []figure{{val: 1832, currency: true}}},
+		{"$4.60", true, []figure{{val: 4.6, decimals: 1, currency: true}}},
 		{"0.66", true, []figure{{val: 0.66, decimals: 2, precise: true}}},
 		{"65.4%", true, []figure{{val: 65.4, decimals: 1, precise: true}}},
 		{"4.2 %", true, []figure{{val: 4.2, decimals: 1, precise: true}}},
@@ -23,8 +24,8 @@ func TestParseFigures(t *testing.T) {
 		// a gold answer; a currency amount with a unit letter is.
 		{"from 20% in Q2 of FY2022 to 2023", true, []figure{{val: 20, precise: true}}},
 		{"the 10-K for 2019", true, nil},
-		{"negative working capital of -$1561M in FY 2022", true, []figure{{val: 1561}}},
-		{"Its net revenue was -$473 million.", true, []figure{{val: 473}}},
+		{"negative working capital of -$1561M in FY 2022", true, []figure{{val: 1561, currency: true}}},
+		{"Its net revenue was -$473 million.", true, []figure{{val: 473, currency: true}}},
 		{"Yes. It decreased.", true, nil},
 		// shown text keeps every number, years included.
 		{"2018 2017 $ (1,577) 1,373", false, []figure{{val: 2018}, {val: 2017}, {val: 1577}, {val: 1373}}},
@@ -45,8 +46,15 @@ func TestFiguresShown(t *testing.T) {
 		{"$1,577", "Purchases of PP&E (1,577) (1,373)", true},
 		{"1577", "$1,577.00", true},
 		{"$1832.00", "total 1,832", true},
-		{"$1832.00", "total 1,832.4", false},
+		{"$1832.00", "total 1,832.4", true}, // to the unit: trailing zeros do not count
+		{"$1832.00", "total 1,832.6", false},
 		{"$1,577", "15,770", false},
+		// amounts match in the unit the question asked for, or a
+		// thousand times smaller or larger, at their precision.
+		{"$4.60", "capital spending 4,625 (in millions)", true},
+		{"$0.40", "dividends paid (397)", true},
+		{"$0.40", "dividends paid (347)", false},
+		{"$303.00", "accounts payable 302,578 (in thousands)", true},
 		// percentages and ratios match to their stated precision.
 		{"65.4%", "up 65.43 percent", true},
 		{"65.4%", "up 65.46 percent", false},
