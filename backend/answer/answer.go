@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -63,6 +64,9 @@ type sentence struct {
 	match float64
 	score float64
 	vec   []float32
+	// figure is set when the question asks for an amount and the
+	// sentence states one.
+	figure bool
 }
 
 // Compose answers question from hits (best first). qvec is the question's
@@ -139,7 +143,7 @@ func (c *Composer) Compose(ctx context.Context, question string, qvec []float32,
 
 func citation(n int, h core.Hit, hl []core.Span) core.Citation {
 	c := core.Citation{
-		N: n, Path: h.Path, Page: h.Page, Start: h.Start, End: h.End, Text: h.Text,
+		N: n, Path: h.Path, Title: docName(h.Path), Page: h.Page, Start: h.Start, End: h.End, Text: h.Text,
 		Highlights: hl, Score: h.Score,
 	}
 	c.Segments = Segments(h.Text, h.Start, core.Span{Start: h.Start, End: h.End}, hl, nil)
@@ -179,9 +183,18 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 		}
 		return s / total
 	}
+	amount := asksAmount(question)
 	var out []*sentence
 	var texts []string
 	for hi, h := range hits {
+		// The words of the document's name count, at half weight, as
+		// said by each of its sentences: "3M's 2018 capex" is answered by
+		// a sentence of 3M_2018_10K that never repeats the company and
+		// the year.
+		named := map[string]bool{}
+		for _, t := range index.Terms(docName(h.Path)) {
+			named[t] = true
+		}
 		var local []*sentence
 		for _, sp := range chunk.Sentences(h.Text) {
 			text := h.Text[sp.Start:sp.End]
@@ -189,7 +202,8 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 			for _, t := range index.Terms(text) {
 				s.terms[t] = true
 			}
-			s.lex = share(s.terms)
+			s.lex = withName(share, named, s.terms)
+			s.figure = amount && holdsFigure(text)
 			local = append(local, s)
 			texts = append(texts, text)
 		}
@@ -201,7 +215,7 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 			if i+1 < len(local) {
 				have = append(have, local[i+1].terms)
 			}
-			s.near = share(have...)
+			s.near = withName(share, named, have...)
 		}
 		out = append(out, local...)
 	}
@@ -235,8 +249,78 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 	}
 	for _, s := range out {
 		s.score = c.combine(s, qvec != nil && c.Embed != nil, len(hits))
+		if s.figure {
+			s.score += figureBonus
+		}
 	}
 	return out, nil
+}
+
+// nameShare is the weight, against a word of the sentence itself, of a
+// question word found in the name of the sentence's document.
+const nameShare = 0.5
+
+// figureBonus raises, for a question that asks for an amount, the
+// sentences (or table rows) that state a figure, so the answer leads with
+// the figure rather than a sentence about it.
+const figureBonus = 0.1
+
+// withName is share of the question's words in have, plus nameShare of
+// the share that the document's name words add.
+func withName(share func(...map[string]bool) float64, named map[string]bool, have ...map[string]bool) float64 {
+	own := share(have...)
+	return own + nameShare*(share(append(have, named)...)-own)
+}
+
+// docName is a document's file name without its extension.
+func docName(path string) string {
+	b := path[strings.LastIndexAny(path, `/\`)+1:]
+	if i := strings.LastIndexByte(b, '.'); i > 0 {
+		b = b[:i]
+	}
+	return b
+}
+
+// asksAmount reports whether a question asks for an amount: how much or
+// how many, a total, a ratio or a figure in a currency or unit.
+func asksAmount(q string) bool {
+	q = strings.ToLower(q)
+	for _, w := range []string{"how much", "how many", "amount", "total", "ratio", "what is the value", "usd", "$", "million", "billion", "percent", "%", "margin", "revenue", "income", "expenditure", "capex", "cash flow"} {
+		if strings.Contains(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsFigure reports whether text states a figure: a number with a
+// currency sign, a percent sign, a grouping comma or decimals, or one of
+// three digits or more that is not a year.
+func holdsFigure(text string) bool {
+	for _, m := range figureRE.FindAllString(text, -1) {
+		m = strings.TrimRight(m, ", ")
+		digits := strings.Trim(m, "$€£ (%")
+		if strings.ContainsAny(m, "$€£%,.") || len(digits) >= 3 && !isYear(digits) {
+			return true
+		}
+	}
+	return false
+}
+
+var figureRE = regexp.MustCompile(`[$€£]?\s?\(?\d[\d,]*(?:\.\d+)?\s?%?`)
+
+func isYear(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	y := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+		y = y*10 + int(r-'0')
+	}
+	return y >= 1900 && y <= 2100
 }
 
 // combine weighs a sentence's signals into one score.

@@ -79,8 +79,11 @@ type Hit struct {
 
 // Citation points an answer at the exact passage it came from.
 type Citation struct {
-	N     int    `json:"n"`
-	Path  string `json:"path"`
+	N    int    `json:"n"`
+	Path string `json:"path"`
+	// Title names the cited document for a person: the file name without
+	// its extension ("PEPSICO_2021_10K").
+	Title string `json:"title,omitempty"`
 	Page  int    `json:"page"`
 	Start int    `json:"start"` // byte offsets into the document's extracted text
 	End   int    `json:"end"`

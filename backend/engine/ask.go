@@ -13,13 +13,16 @@ import (
 )
 
 // askPassages is how many passages a question retrieves for the answer.
-const askPassages = 8
+const askPassages = 16
 
 // Ask answers a question from the library (or the part of it the filter
 // allows), citing the passages it used. It never calls a generator.
 func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answer, error) {
 	hits, qvec, err := e.search(ctx, question, SearchOptions{K: askPassages, Filter: f})
 	if err != nil {
+		return core.Answer{}, err
+	}
+	if hits, err = answer.MergePages(hits, e.store.Text); err != nil {
 		return core.Answer{}, err
 	}
 	ans, err := e.composer.Compose(ctx, question, qvec, hits)

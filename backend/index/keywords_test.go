@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -233,5 +234,60 @@ func TestOpenKeywordsRebuildsMissingPostings(t *testing.T) {
 	}
 	if got := len(kwSearch(t, kw, "chunk", nil)); got != 3 || kw.Len() != 3 {
 		t.Errorf("after re-encoding, chunk found %d chunks of %d, want 3 of 3", got, kw.Len())
+	}
+}
+
+// TestKeywordsFieldsPickTheNamedDocument: the same passage in three
+// filings ranks first in the one whose name holds the question's company
+// and period, and numbers match however they are written.
+func TestKeywordsFieldsPickTheNamedDocument(t *testing.T) {
+	passage := "Purchases of property, plant and equipment (PP&E) (1,577) (1,373)"
+	docs := map[string][]string{
+		"/lib/3M_2019_10K.pdf":      {"Net sales grew in every segment.", passage},
+		"/lib/BESTBUY_2018_10K.pdf": {passage, "Store-related projects."},
+		"/lib/3M_2018_10K.pdf":      {"Capital deployment and dividends.", passage},
+		"/lib/other/notes.txt":      {"A note on 3M and a purchase."},
+	}
+	_, kw, ids := keywordLibrary(t, docs)
+	for _, q := range []string{
+		"What is the FY2018 purchases of property, plant and equipment for 3M?",
+		"3M 2018 PP&E purchases $1,577.00",
+		"fiscal 2018 3M 1577",
+	} {
+		got := kwSearch(t, kw, q, nil)
+		if len(got) == 0 || got[0].ID != ids["/lib/3M_2018_10K.pdf"][1] {
+			t.Errorf("Search(%q) = %v, want first %d (3M 2018's passage)", q, got, ids["/lib/3M_2018_10K.pdf"][1])
+		}
+	}
+	// A document's name alone does not make its passages match: a query
+	// whose words are only in names finds nothing.
+	if got := kwSearch(t, kw, "bestbuy 10k", nil); len(got) != 0 {
+		t.Errorf("Search(bestbuy 10k) = %v, want nothing", got)
+	}
+	scores, err := kw.DocScores(context.Background(), "3M 2018")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2018 := store.DocOf(ids["/lib/3M_2018_10K.pdf"][0])
+	for path, id := range ids {
+		if d := store.DocOf(id[0]); d != d2018 && scores[d] >= scores[d2018] {
+			t.Errorf("DocScores: %s scores %v, not below 3M_2018_10K's %v", path, scores[d], scores[d2018])
+		}
+	}
+}
+
+func TestNameAndHead(t *testing.T) {
+	if got, want := NameOf("/data/filings/3M_2018_10K.pdf", "/data"), filepath.Join("data", "filings", "3M_2018_10K"); got != want {
+		t.Errorf("NameOf = %q, want %q", got, want)
+	}
+	if got := Terms(NameOf("/data/filings/3M_2018_10K.pdf", "/data")); !reflect.DeepEqual(got, []string{"data", "file", "3m", "2018", "10k"}) {
+		t.Errorf("name terms = %q", got)
+	}
+	doc := core.Document{Text: "3M COMPANY FORM 10-K\fpage two", Pages: []core.PageSpan{{Page: 1, Start: 0, End: 20}, {Page: 2, Start: 21, End: 29}}}
+	if got := HeadOf(&doc); got != "3M COMPANY FORM 10-K" {
+		t.Errorf("HeadOf = %q", got)
+	}
+	if got := HeadOf(&core.Document{Text: "no pages"}); got != "" {
+		t.Errorf("HeadOf without pages = %q", got)
 	}
 }

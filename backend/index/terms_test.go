@@ -27,6 +27,11 @@ func TestTermsUnicode(t *testing.T) {
 		{"digits and letters", "IL6 and TNFα 2019", []string{"il6", "tnfα", "2019"}},
 		{"underscore separates", "snake_case", []string{"snake", "case"}},
 		{"empty", " \t\n", nil},
+		{"numbers as written", "1,577 1577 $1,577.00 (1,577) -1,577,000", []string{"1577", "1577", "1577", "1577", "1577000"}},
+		{"decimals kept", "4.25% 0.66 12.", []string{"4.25", "0.66", "12"}},
+		{"not a grouping", "2017, 2018,2019 1,57", []string{"2017", "2018", "2019", "1", "57"}},
+		{"number then letters", "1,5ab", []string{"1", "5ab"}},
+		{"periods", "FY2018 fy18 fiscal 2018 2023Q2 Q2 2023", []string{"2018", "2018", "fiscal", "2018", "2023", "q2", "q2", "2023"}},
 	}
 	for _, tt := range tests {
 		if got := Terms(tt.in); !reflect.DeepEqual(got, tt.want) {

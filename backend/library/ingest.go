@@ -570,7 +570,7 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 		}
 	}
 	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
-	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodePostings(chunks))
+	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodeDocPostings(chunks, index.DocFields(rec.Path, rec.Root, &doc)))
 	if err != nil {
 		return fileResult{}, err
 	}
@@ -655,6 +655,22 @@ func (l *Library) forget(ids []uint64) {
 	l.docsMu.Unlock()
 }
 
+// contextual is the text a chunk is embedded as: its document's name
+// ("3M_2018_10K.pdf" gives "3M 2018 10K") before its own words, so that a
+// passage's vector knows which filing it comes from. Only the vector sees
+// it; the chunk's text and highlights are the passage's own.
+func contextual(path, text string) string {
+	if path == "" {
+		return text
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' || r == '.' }), " ")
+	if name == "" {
+		return text
+	}
+	return name + ": " + text
+}
+
 // unembedded returns the stored chunks that have no vector yet.
 func (l *Library) unembedded() ([]core.Chunk, error) {
 	var out []core.Chunk
@@ -685,7 +701,7 @@ func (l *Library) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr 
 		texts := make([]string, len(batch))
 		ids := make([]uint64, len(batch))
 		for j, c := range batch {
-			texts[j], ids[j] = c.Text, c.ID
+			texts[j], ids[j] = contextual(l.DocPath(store.DocOf(c.ID)), c.Text), c.ID
 		}
 		vecs, err := l.enc.Embed(ctx, texts)
 		if err != nil {

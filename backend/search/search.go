@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"unicode"
 
 	"folio/backend/index"
+	"folio/backend/store"
 )
 
 // Embedder turns texts into L2-normalised vectors.
@@ -20,6 +23,14 @@ type Embedder interface {
 // Keywords is a keyword index (index.Keywords).
 type Keywords interface {
 	Search(ctx context.Context, query string, k int, keep func(id uint64) bool) ([]index.Result, error)
+}
+
+// DocScorer is a keyword index that also scores documents by their own
+// fields (name, title, first page) for a query: index.Keywords. Dense and
+// hybrid searches use it so that a passage of the document a question
+// names ranks above the same passage in a look-alike.
+type DocScorer interface {
+	DocScores(ctx context.Context, query string) (map[uint64]float64, error)
 }
 
 // Vectors is a vector index (index.Vectors).
@@ -166,6 +177,14 @@ func (s *Searcher) Search(ctx context.Context, query string, k int, opt Options)
 			f.Score += 1.0 / float64(rrfK+rank+1)
 		}
 	}
+	if mode != ModeKeyword {
+		if err := s.boostNamedDocs(ctx, query, fused); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := s.exactFirst(ctx, query, opt.Keep, get); err != nil {
+		return nil, nil, err
+	}
 	out := make([]Result, 0, len(fused))
 	for _, r := range fused {
 		out = append(out, *r)
@@ -205,11 +224,99 @@ func (s *Searcher) rerank(ctx context.Context, query string, res []Result) error
 	return nil
 }
 
-// rank sorts results best first, ties by id.
+// namedShare is how close to the best document's field score another
+// document's must be for its passages to share the boost.
+const namedShare = 0.5
+
+// boostNamedDocs raises, in a fused ranking, the passages of the documents
+// whose own fields best match the query (see DocScorer), by as much as a
+// first place in one more ranked list.
+func (s *Searcher) boostNamedDocs(ctx context.Context, query string, fused map[uint64]*Result) error {
+	ds, ok := s.Keywords.(DocScorer)
+	if !ok {
+		return nil
+	}
+	docs, err := ds.DocScores(ctx, query)
+	if err != nil {
+		return fmt.Errorf("document fields: %w", err)
+	}
+	best := 0.0
+	for _, v := range docs {
+		best = max(best, v)
+	}
+	if best <= 0 {
+		return nil
+	}
+	for id, r := range fused {
+		if docs[store.DocOf(id)] >= namedShare*best {
+			r.Score += 1.0 / float64(rrfK+1)
+		}
+	}
+	return nil
+}
+
+// Exact identifiers: a query word holding both letters and digits, at
+// least minIDLen long, found in at most maxIDChunks passages.
+const (
+	minIDLen    = 5
+	maxIDChunks = 3
+)
+
+// exactFirst puts first, in every mode, the passages holding a rare exact
+// identifier of the query ("Z01234Q", a case or invoice number): a vector
+// knows nothing of serials, and fusion would tie a keyword hit with an
+// unrelated dense one.
+func (s *Searcher) exactFirst(ctx context.Context, query string, keep func(uint64) bool, get func(uint64) *Result) error {
+	for _, w := range strings.Fields(query) {
+		terms := index.Terms(w)
+		if len(terms) != 1 || !identifier(terms[0]) {
+			continue
+		}
+		res, err := s.Keywords.Search(ctx, terms[0], maxIDChunks+1, keep)
+		if err != nil {
+			return fmt.Errorf("keyword search: %w", err)
+		}
+		if len(res) == 0 || len(res) > maxIDChunks {
+			continue
+		}
+		for _, r := range res {
+			f := get(r.ID)
+			f.Keyword = max(f.Keyword, r.Score)
+			f.Score += 1 // more than any fused rank gives
+		}
+	}
+	return nil
+}
+
+// identifier reports whether an index term looks like a serial: letters
+// and digits mixed, at least minIDLen long.
+func identifier(t string) bool {
+	if len(t) < minIDLen {
+		return false
+	}
+	letter, digit := false, false
+	for _, r := range t {
+		switch {
+		case unicode.IsDigit(r):
+			digit = true
+		case unicode.IsLetter(r):
+			letter = true
+		default:
+			return false
+		}
+	}
+	return letter && digit
+}
+
+// rank sorts results best first; of equal scores, one the keywords found
+// first (an exact word is surer than a near vector), then by id.
 func rank(res []Result) {
 	sort.Slice(res, func(i, j int) bool {
 		if res[i].Score != res[j].Score {
 			return res[i].Score > res[j].Score
+		}
+		if res[i].Keyword != res[j].Keyword {
+			return res[i].Keyword > res[j].Keyword
 		}
 		return res[i].ID < res[j].ID
 	})
