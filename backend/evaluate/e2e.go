@@ -19,6 +19,7 @@ import (
 
 	"folio/backend/core"
 	"folio/backend/index"
+	"folio/backend/stats"
 )
 
 // E2EConfig configures E2E: a folder of real documents and questions
@@ -190,7 +191,7 @@ func E2E(ctx context.Context, cfg E2EConfig, asker Asker) (E2EReport, error) {
 		t := time.Now()
 		ans, err := asker.Ask(ctx, q.Question)
 		if err != nil {
-			return rep, fmt.Errorf("ask %q: %w", oneLine(q.Question, 80), err)
+			return rep, fmt.Errorf("ask %q: %w", core.OneLine(q.Question, 80), err)
 		}
 		r := scoreE2E(q, ans)
 		r.Ms = float64(time.Since(t).Microseconds()) / 1000
@@ -199,8 +200,7 @@ func E2E(ctx context.Context, cfg E2EConfig, asker Asker) (E2EReport, error) {
 		rep.Mode = ans.Mode
 	}
 	rep.average()
-	sort.Float64s(ms)
-	rep.P50ms, rep.P95ms = percentile(ms, 0.5), percentile(ms, 0.95)
+	rep.P50ms, rep.P95ms = stats.Quantile(ms, 0.5), stats.Quantile(ms, 0.95)
 
 	progress("reference", 0, 1)
 	ref, tops, err := pageBM25Reference(ctx, cfg, qs)
@@ -555,7 +555,7 @@ func (r E2EReport) WriteText(w io.Writer, verbose bool) {
 	if verbose {
 		for _, q := range r.PerQuestion {
 			fmt.Fprintf(w, "  %s\n    gold %q in %v p.%v; doc@1 %v page_any %v figure %v; ref top %s\n    cited %v\n    answer %s\n",
-				oneLine(q.Question, 160), oneLine(q.Gold, 80), q.GoldDocs, q.GoldPages, q.DocHit1, q.PageAny, q.Shown, q.RefTop, q.Cited, oneLine(q.Answer, 240))
+				core.OneLine(q.Question, 160), core.OneLine(q.Gold, 80), q.GoldDocs, q.GoldPages, q.DocHit1, q.PageAny, q.Shown, q.RefTop, q.Cited, core.OneLine(q.Answer, 240))
 		}
 	}
 }
