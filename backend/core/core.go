@@ -28,7 +28,9 @@ type Document struct {
 	Pages  []PageSpan `json:"pages,omitempty"` // empty for formats without pages
 	// Locations map byte ranges of Text to where they came from (paragraph,
 	// slide, cell, section...), sorted by Start and not overlapping. PDFs
-	// leave it empty: their location is the page plus Boxes.
+	// leave it empty (their location is the page plus Boxes) unless they
+	// have tables: then it holds each table cell, and the page alone for
+	// the rest of the text.
 	Locations []Location `json:"locations,omitempty"`
 	// Boxes are the PDF word rectangles, in text order.
 	Boxes []Box `json:"boxes,omitempty"`
