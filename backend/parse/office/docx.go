@@ -541,6 +541,80 @@ func flattenCell(bl []block) string {
 	return strings.Join(parts, " ")
 }
 
+// Table rows under a header row are written as statements: "label —
+// head: cell; head: cell", the way the PDF parser writes the rows of the
+// tables it finds, so that each row carries its column headers. The line
+// ends with a tab, which chunk.Sentences reads as a table row.
+const (
+	rowSeparator  = " —"
+	cellSeparator = ";"
+	headSeparator = ": "
+)
+
+// hasHeaderRow reports whether a table's first row heads its columns: the
+// table has a body, and the first row has a short heading over every column
+// but the first (the row labels' corner, which may be blank).
+func hasHeaderRow(rows [][]string) bool {
+	if len(rows) < 2 || len(rows[0]) < 2 {
+		return false
+	}
+	for _, h := range rows[0][1:] {
+		h = strings.TrimSpace(h)
+		if h == "" || len(h) > 80 {
+			return false
+		}
+	}
+	return true
+}
+
+// emitRow writes row as a statement under the header row head. Each cell's
+// location covers its repeated header and its own text; the label's its
+// text and the separator.
+func emitRow(b *builder, head, row []string, loc core.Location) {
+	last := 0
+	for ci := 1; ci < len(row); ci++ {
+		if strings.TrimSpace(row[ci]) != "" {
+			last = ci
+		}
+	}
+	wrote := false
+	if len(row) > 0 {
+		if label := strings.TrimSpace(row[0]); label != "" {
+			if last > 0 {
+				label += rowSeparator
+			}
+			loc.Col = 1
+			b.span(label, loc)
+			wrote = true
+		}
+	}
+	if !wrote && last == 0 {
+		b.raw("\n")
+		return
+	}
+	for ci := 1; ci <= last; ci++ {
+		cell := strings.TrimSpace(row[ci])
+		if cell == "" {
+			continue
+		}
+		if ci < len(head) {
+			if h := strings.TrimSpace(head[ci]); h != "" {
+				cell = h + headSeparator + cell
+			}
+		}
+		if ci < last {
+			cell += cellSeparator
+		}
+		if wrote {
+			b.raw(" ")
+		}
+		loc.Col = ci + 1
+		b.span(cell, loc)
+		wrote = true
+	}
+	b.raw("\t\n")
+}
+
 // emitBlocks appends blocks to b as lines. hp is nil for parts without a
 // heading path (headers, notes); para and table count paragraphs and tables
 // within the part.
@@ -552,7 +626,12 @@ func emitBlocks(b *builder, blocks []block, part string, hp *headingPath, para, 
 			if hp != nil {
 				path = hp.path()
 			}
+			header := hasHeaderRow(blk.rows)
 			for ri, row := range blk.rows {
+				if header && ri > 0 {
+					emitRow(b, blk.rows[0], row, core.Location{Part: part, Path: path, Table: *table, Row: ri + 1})
+					continue
+				}
 				for ci, cell := range row {
 					if ci > 0 {
 						b.raw("\t")
