@@ -69,6 +69,11 @@ type Chunk struct {
 	Page   int    `json:"page"` // page of Start; 0 for formats without pages
 	Tokens int    `json:"tokens"`
 	Text   string `json:"text"`
+	// Context is text from elsewhere in the document that the passage
+	// needs to be understood, for embedding and keyword indexing only:
+	// for a piece of a table that does not hold the table's header, the
+	// caption and header lines. Start/End (the highlight) cover Text alone.
+	Context string `json:"context,omitempty"`
 }
 
 // Hit is a chunk found by a search, with the file it belongs to.
