@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"folio/backend/core"
+	"folio/backend/parse/tablerow"
 )
 
 // block is one unit of a word-processing part: a paragraph (with its
@@ -541,30 +542,32 @@ func flattenCell(bl []block) string {
 	return strings.Join(parts, " ")
 }
 
-// Table rows under a header row are written as statements: "label —
-// head: cell; head: cell", the way the PDF parser writes the rows of the
-// tables it finds, so that each row carries its column headers. The line
-// ends with a tab, which chunk.Sentences reads as a table row.
-const (
-	rowSeparator  = " —"
-	cellSeparator = ";"
-	headSeparator = ": "
-)
-
-// hasHeaderRow reports whether a table's first row heads its columns: the
-// table has a body, and the first row has a short heading over every column
-// but the first (the row labels' corner, which may be blank).
+// hasHeaderRow reports whether a table's first row heads the columns of a
+// table of figures: the first row has a short heading, not a number (a year
+// is a heading), over every column but the first (the row labels' corner,
+// which may be blank), and most body rows hold a number. Such tables' body
+// rows are written as statements carrying their column headers (package
+// tablerow); other tables keep their cells as they are, tab-separated.
 func hasHeaderRow(rows [][]string) bool {
 	if len(rows) < 2 || len(rows[0]) < 2 {
 		return false
 	}
 	for _, h := range rows[0][1:] {
 		h = strings.TrimSpace(h)
-		if h == "" || len(h) > 80 {
+		if h == "" || len(h) > 80 || (tablerow.Numeric(h) && !tablerow.IsYear(h)) {
 			return false
 		}
 	}
-	return true
+	numeric := 0
+	for _, row := range rows[1:] {
+		for ci := 1; ci < len(row); ci++ {
+			if tablerow.Numeric(row[ci]) {
+				numeric++
+				break
+			}
+		}
+	}
+	return 2*numeric >= len(rows)-1
 }
 
 // emitRow writes row as a statement under the header row head. Each cell's
@@ -581,7 +584,7 @@ func emitRow(b *builder, head, row []string, loc core.Location) {
 	if len(row) > 0 {
 		if label := strings.TrimSpace(row[0]); label != "" {
 			if last > 0 {
-				label += rowSeparator
+				label += strings.TrimRight(tablerow.LabelMark, " ")
 			}
 			loc.Col = 1
 			b.span(label, loc)
@@ -599,11 +602,11 @@ func emitRow(b *builder, head, row []string, loc core.Location) {
 		}
 		if ci < len(head) {
 			if h := strings.TrimSpace(head[ci]); h != "" {
-				cell = h + headSeparator + cell
+				cell = h + tablerow.HeadMark + cell
 			}
 		}
 		if ci < last {
-			cell += cellSeparator
+			cell += strings.TrimRight(tablerow.CellMark, " ")
 		}
 		if wrote {
 			b.raw(" ")
@@ -612,7 +615,7 @@ func emitRow(b *builder, head, row []string, loc core.Location) {
 		b.span(cell, loc)
 		wrote = true
 	}
-	b.raw("\t\n")
+	b.raw(tablerow.End + "\n")
 }
 
 // emitBlocks appends blocks to b as lines. hp is nil for parts without a

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"folio/backend/parse/tablerow"
 )
 
 // Layout tuning, in em (the font size in user space).
@@ -244,7 +246,7 @@ func (pw *pageWriter) lines(lines [][]*segment) {
 			pw.row(&tl[i], t, labelStart, joined, row)
 		}
 		joined = false
-		pw.b.WriteByte('\t')
+		pw.b.WriteString(tablerow.End)
 	}
 }
 
@@ -261,8 +263,12 @@ func (pw *pageWriter) row(l *tline, t *table, labelStart int, joined bool, row i
 		}
 	}
 	pw.words(label)
-	if len(label) > 0 || joined {
-		pw.b.WriteString(RowSeparator[:len(RowSeparator)-1])
+	if (len(label) > 0 || joined) && len(cells) > 0 {
+		mark := strings.TrimRight(tablerow.LabelMark, " ")
+		if len(label) == 0 {
+			mark = strings.TrimLeft(mark, " ") // after the joined line's space
+		}
+		pw.b.WriteString(mark)
 		pw.span(labelStart, pw.tables, row, 1)
 		pw.b.WriteByte(' ')
 	}
@@ -271,11 +277,11 @@ func (pw *pageWriter) row(l *tline, t *table, labelStart int, joined bool, row i
 		if h := t.heads[c.col]; len(h) > 0 {
 			// The header's words, with the header cell's rectangles.
 			pw.words(h)
-			pw.b.WriteString(HeadSeparator)
+			pw.b.WriteString(tablerow.HeadMark)
 		}
 		pw.words(c.words)
 		if j < len(cells)-1 {
-			pw.b.WriteString(CellSeparator[:len(CellSeparator)-1])
+			pw.b.WriteString(strings.TrimRight(tablerow.CellMark, " "))
 		}
 		pw.span(start, pw.tables, row, c.col+2)
 		if j < len(cells)-1 {
@@ -569,7 +575,7 @@ func numericColumns(segs []*segment, at float64) bool {
 		n++
 		all := true
 		for _, w := range s.words {
-			if ok, _, _ := numericWord(w.text); !ok {
+			if ok, _, _ := tablerow.NumericWord(w.text); !ok {
 				all = false
 				break
 			}

@@ -12,6 +12,7 @@ import (
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
+	"folio/backend/parse/tablerow"
 )
 
 func TestTracemonkey(t *testing.T) {
@@ -220,7 +221,7 @@ func checkBoxes(t *testing.T, doc core.Document) {
 	// and its cells.
 	words := len(strings.Fields(doc.Text))
 	for _, l := range doc.Locations {
-		if l.Table > 0 && l.Col == 1 && strings.HasSuffix(doc.Text[l.Start:l.End], strings.TrimRight(RowSeparator, " ")) {
+		if l.Table > 0 && l.Col == 1 && strings.HasSuffix(doc.Text[l.Start:l.End], strings.TrimRight(tablerow.LabelMark, " ")) {
 			words--
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"folio/backend/parse/tablerow"
 )
 
 // Table detection, in the page's reading frame, on the lines the layout
@@ -28,21 +30,11 @@ const (
 	// tableLineGap is the widest baseline-to-baseline gap inside a table.
 	tableLineGap = 3.5
 	// tableHeadPad widens a column when matching header words to it.
-	tableHeadPad = 0.5
+	tableHeadPad = 1.5
 	// maxHeadLines and maxLabelLines bound the header lines over a table
 	// and the label-only lines between two rows.
 	maxHeadLines  = 4
 	maxLabelLines = 3
-)
-
-// RowSeparator, CellSeparator and HeadSeparator are the marks written
-// between a table row's label and its cells, between cells, and between a
-// column header and its cell: "Capital spending — 2021: (4,625); 2020:
-// (4,240)".
-const (
-	RowSeparator  = " — "
-	CellSeparator = "; "
-	HeadSeparator = ": "
 )
 
 // tline is one line of the page as table detection sees it.
@@ -90,49 +82,6 @@ type cellSpan struct {
 	table, row, col int
 }
 
-// numericWord reports whether s is a number as tables write them —
-// "1,577", "(1,577)", "$", "12.5%", "—" — and whether it is only a
-// currency sign or only a closing mark that belongs to its neighbour.
-func numericWord(s string) (num bool, prefix bool, suffix bool) {
-	switch s {
-	case "$", "€", "£", "¥", "(", "($", "$(":
-		return true, true, false
-	case "%", ")", "%)", ")%", "*", "pts", "bps", "x":
-		return true, false, true
-	case "—", "–", "-", "−", "n/a", "N/A", "NM", "nm", "n/m", "—%", "-%", "*)":
-		return true, false, false
-	}
-	t := strings.TrimLeft(s, "$€£¥(+-−")
-	t = strings.TrimRight(t, ")%*x")
-	if t == "" {
-		return false, false, false
-	}
-	digits := 0
-	for _, r := range t {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == ',' || r == '.':
-		default:
-			return false, false, false
-		}
-	}
-	return digits > 0, false, false
-}
-
-// isYear reports whether s is a year such as "2021".
-func isYear(s string) bool {
-	if len(s) != 4 || !(strings.HasPrefix(s, "19") || strings.HasPrefix(s, "20")) {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // tableLines prepares lines for table detection: a line's trailing
 // segments made only of numeric words are its cells.
 func tableLines(lines [][]*segment) []tline {
@@ -156,7 +105,7 @@ func tableLines(lines [][]*segment) []tline {
 		for cut > 0 {
 			ok := true
 			for _, w := range line[cut-1].words {
-				if num, _, _ := numericWord(w.text); !num {
+				if num, _, _ := tablerow.NumericWord(w.text); !num {
 					ok = false
 					break
 				}
@@ -173,7 +122,7 @@ func tableLines(lines [][]*segment) []tline {
 		l.label = l.words[:n]
 		cur := -1
 		for _, w := range l.words[n:] {
-			_, prefix, suffix := numericWord(w.text)
+			_, prefix, suffix := tablerow.NumericWord(w.text)
 			switch {
 			case suffix && cur >= 0:
 				l.cells[cur].words = append(l.cells[cur].words, w)
@@ -191,7 +140,7 @@ func tableLines(lines [][]*segment) []tline {
 		// A currency sign set close to the label belongs to the first cell.
 		for len(l.cells) > 0 && len(l.label) > 1 {
 			w := l.label[len(l.label)-1]
-			if _, prefix, _ := numericWord(w.text); !prefix {
+			if _, prefix, _ := tablerow.NumericWord(w.text); !prefix {
 				break
 			}
 			l.label = l.label[:len(l.label)-1]
@@ -200,7 +149,7 @@ func tableLines(lines [][]*segment) []tline {
 		if len(l.cells) > 0 {
 			l.years = true
 			for _, c := range l.cells {
-				if len(c.words) != 1 || !isYear(c.words[0].text) {
+				if len(c.words) != 1 || !tablerow.IsYear(c.words[0].text) {
 					l.years = false
 				}
 			}
@@ -215,7 +164,7 @@ func tableLines(lines [][]*segment) []tline {
 // isPrefixOnly reports whether c holds only currency signs so far.
 func isPrefixOnly(c *tcell) bool {
 	for _, w := range c.words {
-		if _, prefix, _ := numericWord(w.text); !prefix {
+		if _, prefix, _ := tablerow.NumericWord(w.text); !prefix {
 			return false
 		}
 	}
@@ -279,18 +228,21 @@ func findTables(ls []tline) ([]table, []int) {
 			}
 		}
 		tables = append(tables, t)
-		i = last + 1
+		i = t.last + 1
 	}
 	return tables, roles
 }
 
 // wraps reports whether label-only line a continues on row b, whose
-// cells start at area: b's label starts in lower case, or a does not end a
-// heading (":"), runs across most of the label column and b is indented
-// under it.
+// cells start at area: b has no label, or its label starts in lower case,
+// or a does not end a heading (":"), runs across most of the label column
+// and b is indented under it.
 func wraps(a, b *tline, area float64) bool {
-	if len(b.label) == 0 || len(a.words) == 0 {
+	if len(a.words) == 0 {
 		return false
+	}
+	if len(b.label) == 0 {
+		return true // the numbers of a label on the line above
 	}
 	r, _ := utf8.DecodeRuneInString(b.label[0].text)
 	if unicode.IsLower(r) {
@@ -345,16 +297,63 @@ func buildTable(ls []tline, first, last int) (table, bool) {
 			}
 		}
 	}
+	// Trailing lines whose numbers line up with nothing (a page number)
+	// end the table before them.
+	for last > first {
+		l := &ls[last]
+		lone := true
+		for _, c := range l.cells {
+			if c.col >= 0 && count[c.col] >= 2 {
+				lone = false
+			}
+		}
+		if len(l.cells) > 0 && !lone {
+			break
+		}
+		last--
+	}
 	aligned := false
 	for _, n := range count {
 		if n >= 2 {
 			aligned = true
 		}
 	}
-	if !aligned {
+	if !aligned || first == last {
 		return table{}, false
 	}
-	area := cols[0][0]
+	// Columns inside the labels' margin (years or numbers used as row
+	// labels) join the labels; the header extent of the others reaches
+	// their currency signs.
+	labelLeft, em := math.Inf(1), 0.0
+	for k := first; k <= last; k++ {
+		if l := &ls[k]; len(l.label) > 0 {
+			labelLeft = math.Min(labelLeft, l.label[0].x0)
+		}
+		em = math.Max(em, ls[k].em)
+	}
+	if math.IsInf(labelLeft, 1) {
+		labelLeft = cols[0][0] - 10*em // no labels: numbers only
+	}
+	labelCols := 0
+	for labelCols < len(cols)-1 && cols[labelCols][0] <= labelLeft+em {
+		labelCols++
+	}
+	hcols := append([][2]float64(nil), cols...)
+	for k := first; k <= last; k++ {
+		for _, c := range ls[k].cells {
+			if c.col < 0 {
+				continue
+			}
+			if x := c.words[0].x0; x < c.x0 && c.x0-x <= 4*em {
+				hcols[c.col][0] = math.Min(hcols[c.col][0], x)
+			}
+			hcols[c.col][1] = math.Max(hcols[c.col][1], c.words[len(c.words)-1].x1)
+		}
+	}
+	for j := range hcols[:labelCols] {
+		hcols[j] = [2]float64{math.Inf(-1), math.Inf(-1)} // heads nothing
+	}
+	area := math.Min(cols[labelCols][0], hcols[labelCols][0])
 	// Header lines: above the first row, past at most a few label-only
 	// lines, lines whose words right of the labels sit over the columns.
 	k := first - 1
@@ -370,12 +369,12 @@ func buildTable(ls []tline, first, last int) (table, bool) {
 		if len(l.cells) > 0 && !l.years {
 			break
 		}
-		got, ok := headWords(l, cols, area)
+		got, ok := headWords(l, hcols[labelCols:], labelLeft, area)
 		if !ok {
 			break
 		}
-		for j := range heads {
-			heads[j] = append(got[j], heads[j]...)
+		for j := range got {
+			heads[labelCols+j] = append(got[j], heads[labelCols+j]...)
 		}
 		headLines++
 		top = k
@@ -400,8 +399,9 @@ func buildTable(ls []tline, first, last int) (table, bool) {
 // over it alone. A header segment over several columns, or a line whose
 // segments are over only one of several columns, spans them: it heads no
 // column of its own. ok is false when l is not a header line: some segment
-// starts among the labels and reaches the columns, or lies beyond them.
-func headWords(l *tline, cols [][2]float64, area float64) ([][]*word, bool) {
+// starts in the left half of the labels' margin (labelLeft to area) and
+// reaches the columns, or lies beyond them.
+func headWords(l *tline, cols [][2]float64, labelLeft, area float64) ([][]*word, bool) {
 	got := make([][]*word, len(cols))
 	pad := tableHeadPad * l.em
 	// The line's segments.
@@ -423,14 +423,25 @@ func headWords(l *tline, cols [][2]float64, area float64) ([][]*word, bool) {
 		if s.x1 < area-pad {
 			continue // a label, such as "(in millions)"
 		}
-		if s.x0 < area-2*l.em || s.x0 > cols[len(cols)-1][1]+2*l.em {
+		if s.x0 < (labelLeft+area)/2 || s.x0 > cols[len(cols)-1][1]+2*l.em {
 			return nil, false // a text line running into the columns
 		}
-		over, n := -1, 0
+		// The column under the segment, or else the nearest within pad.
+		over, n, near := -1, 0, pad
 		for j, c := range cols {
-			if s.x1 > c[0]-pad && s.x0 < c[1]+pad {
+			if s.x1 > c[0] && s.x0 < c[1] {
 				over = j
 				n++
+			}
+		}
+		if n == 0 {
+			for j, c := range cols {
+				if gap := math.Max(c[0]-s.x1, s.x0-c[1]); gap <= near {
+					over, near = j, gap
+				}
+			}
+			if over >= 0 {
+				n = 1
 			}
 		}
 		if n == 1 && got[over] == nil {
@@ -443,8 +454,9 @@ func headWords(l *tline, cols [][2]float64, area float64) ([][]*word, bool) {
 	if found == 0 && spans == 0 {
 		return nil, false
 	}
-	if found == 1 && len(cols) > 1 && spans+found == 1 {
-		// One segment over one of several columns: a title over them.
+	if (found == 1 && len(cols) > 1 && spans+found == 1) || 2*(found+spans) < len(cols) {
+		// One segment over one of several columns, or a few over many:
+		// titles over groups of columns.
 		return make([][]*word, len(cols)), true
 	}
 	return got, true
