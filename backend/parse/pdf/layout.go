@@ -233,8 +233,10 @@ func (pw *pageWriter) lines(lines [][]*segment) {
 			pw.words(tl[i].words)
 			pw.span(start, pw.tables, row, 1)
 		case roleJoined:
-			row++
-			labelStart = start
+			if !joined {
+				row++
+				labelStart = start
+			}
 			pw.words(tl[i].words)
 			joined = true
 			continue
@@ -564,27 +566,34 @@ func readingOrder(segs []*segment) [][]*segment {
 	return out
 }
 
-// numericColumns reports whether most segments right of at are numbers:
-// the columns of a table, read row by row rather than as a text column.
+// numericColumns reports whether the gap at splits the number columns of a
+// table rather than two text columns: most segments right of it are
+// numbers, and so are most of those ending just left of it. Such a region
+// is read row by row.
 func numericColumns(segs []*segment, at float64) bool {
-	n, num := 0, 0
+	var left, leftNum, right, rightNum int
 	for _, s := range segs {
-		if s.x1 <= at {
-			continue
-		}
-		n++
-		all := true
+		num := true
 		for _, w := range s.words {
 			if ok, _, _ := tablerow.NumericWord(w.text); !ok {
-				all = false
+				num = false
 				break
 			}
 		}
-		if all {
-			num++
+		switch {
+		case s.x1 > at:
+			right++
+			if num {
+				rightNum++
+			}
+		case s.x1 > at-3*s.em:
+			left++
+			if num {
+				leftNum++
+			}
 		}
 	}
-	return n > 0 && 2*num >= n
+	return right > 0 && 2*rightNum >= right && left > 0 && 2*leftNum >= left
 }
 
 // columnGap finds the widest vertical gap between text columns in segs:

@@ -220,10 +220,10 @@ func findTables(ls []tline) ([]table, []int) {
 				roles[k] = roleText
 			}
 		}
-		// Wrapped labels: a label-only line whose row continues on the
+		// Wrapped labels: label-only lines whose row continues on the
 		// next line.
-		for k := t.body; k < t.last; k++ {
-			if roles[k] == roleText && roles[k+1] == roleRow && wraps(&ls[k], &ls[k+1], t.cols[0][0]) {
+		for k := t.last - 1; k >= t.body; k-- {
+			if roles[k] == roleText && (roles[k+1] == roleRow || roles[k+1] == roleJoined) && wraps(&ls[k], &ls[k+1], t.cols[0][0]) {
 				roles[k] = roleJoined
 			}
 		}
@@ -426,6 +426,9 @@ func headWords(l *tline, cols [][2]float64, labelLeft, area float64) ([][]*word,
 		if s.x0 < (labelLeft+area)/2 || s.x0 > cols[len(cols)-1][1]+2*l.em {
 			return nil, false // a text line running into the columns
 		}
+		if text := wordsText(s.words); tablerow.Numeric(text) && !tablerow.IsYear(text) {
+			return nil, false // a row of figures, not a header
+		}
 		// The column under the segment, or else the nearest within pad.
 		over, n, near := -1, 0, pad
 		for j, c := range cols {
@@ -454,10 +457,20 @@ func headWords(l *tline, cols [][2]float64, labelLeft, area float64) ([][]*word,
 	if found == 0 && spans == 0 {
 		return nil, false
 	}
-	if (found == 1 && len(cols) > 1 && spans+found == 1) || 2*(found+spans) < len(cols) {
-		// One segment over one of several columns, or a few over many:
-		// titles over groups of columns.
+	if found == 1 && len(cols) > 1 && spans+found == 1 {
+		// One segment over one of several columns: a title over them.
 		return make([][]*word, len(cols)), true
 	}
 	return got, true
+}
+
+func wordsText(ws []*word) string {
+	var b strings.Builder
+	for i, w := range ws {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w.text)
+	}
+	return b.String()
 }

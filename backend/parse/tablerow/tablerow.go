@@ -33,7 +33,7 @@ func NumericWord(s string) (num, prefix, suffix bool) {
 		return true, true, false
 	case "%", ")", "%)", ")%", "*", "pts", "bps", "x":
 		return true, false, true
-	case "—", "–", "-", "−", "n/a", "N/A", "NM", "nm", "n/m", "—%", "-%", "*)":
+	case "—", "–", "-", "−", "n/a", "N/A", "NA", "NM", "nm", "n/m", "N/M", "—%", "-%", "*)":
 		return true, false, false
 	}
 	t := strings.TrimLeft(s, "$€£¥(+-−")
