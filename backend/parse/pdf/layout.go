@@ -285,7 +285,7 @@ func (pw *pageWriter) row(l *tline, t *table, labelStart int, joined bool, row i
 		if j < len(cells)-1 {
 			pw.b.WriteString(strings.TrimRight(tablerow.CellMark, " "))
 		}
-		pw.span(start, pw.tables, row, c.col+2)
+		pw.span(start, pw.tables, row, c.col-t.firstHead+2)
 		if j < len(cells)-1 {
 			pw.b.WriteByte(' ')
 		}

@@ -112,48 +112,65 @@ func TestNoTableWithoutHeaders(t *testing.T) {
 	}
 }
 
-// TestTableRealCashFlow parses PepsiCo's 2021 10-K: on page 63, the cash
-// flow statement, the capital spending row carries the 2021 column header
-// and its figure, each word with its box, and the document's locations
-// name the cell.
+// TestTableRealCashFlow parses real 10-K filings: on each cash flow
+// statement, the capital expenditure row carries the first year's column
+// header and its figure, each word with its box (the header's over the
+// cell's column, the figure's on the row), and the document's locations
+// name the cell. (3M's 2018 10-K, the example, is among the filings
+// kept apart; the synthetic TestTableRows has its row.)
 func TestTableRealCashFlow(t *testing.T) {
-	path := testenv.SharedFile(t, "data/e2e/financebench-dev/pdfs/PEPSICO_2021_10K.pdf")
-	doc, err := New(Config{}).Parse(context.Background(), path)
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
-	if err := doc.Check(); err != nil {
-		t.Fatalf("Check: %v", err)
-	}
-	p := doc.Pages[62]
-	page := doc.Text[p.Start:p.End]
-	const row = "Capital spending — 2021: (4,625); 2020: (4,240); 2019: (4,232)"
-	i := strings.Index(page, row)
-	if i < 0 {
-		t.Fatalf("page 63 has no row %q:\n%s", row, page)
-	}
-	at := p.Start + i
-	boxes := core.BoxesIn(doc.Boxes, 63, at, at+len(row))
-	var words []string
-	for _, b := range boxes {
-		words = append(words, doc.Text[b.Start:b.End])
-	}
-	if got := strings.Join(words, " "); got != "Capital spending 2021 (4,625) 2020 (4,240) 2019 (4,232)" {
-		t.Fatalf("the row's boxes cover %q", got)
-	}
-	label, year, fig := boxes[0].Rect, boxes[2].Rect, boxes[3].Rect
-	if fig.Y0 > label.Y1 || fig.Y1 < label.Y0 || fig.X0 < label.X1 {
-		t.Errorf("(4,625) box %+v not on the row of its label %+v, right of it", fig, label)
-	}
-	if year.Y0 <= fig.Y1 || year.X1 < fig.X0 || year.X0 > fig.X1 {
-		t.Errorf("2021 box %+v is not the header over the cell %+v", year, fig)
-	}
-	off := at + strings.Index(row, "(4,625)")
-	loc, ok := doc.LocationAt(off)
-	if !ok || loc.Page != 63 || loc.Table == 0 || loc.Col != 2 || loc.Row < 2 {
-		t.Errorf("location of (4,625) = %+v, want page 63, a table, column 2, a body row", loc)
-	}
-	if got := doc.Text[loc.Start:loc.End]; got != "2021: (4,625);" {
-		t.Errorf("the cell's location covers %q, want \"2021: (4,625);\"", got)
+	for _, tt := range []struct {
+		file string
+		page int
+		row  string // the row, as written
+		year string // the first column's header
+		fig  string // its figure
+	}{
+		{"PEPSICO_2021_10K.pdf", 63, "Capital spending — 2021: (4,625); 2020: (4,240); 2019: (4,232)", "2021", "(4,625)"},
+		{"GENERALMILLS_2020_10K.pdf", 52, "Purchases of land, buildings, and equipment — 2020: (460.8); 2019: (537.6); 2018: (622.7)", "2020", "(460.8)"},
+		{"MGMRESORTS_2020_10K.pdf", 67, "Capital expenditures, net of construction payable — 2020: (270,579); 2019: (739,006); 2018: (1,486,843)", "2020", "(270,579)"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			path := testenv.SharedFile(t, "data/e2e/financebench-dev/pdfs/"+tt.file)
+			doc, err := New(Config{}).Parse(context.Background(), path)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if err := doc.Check(); err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			p := doc.Pages[tt.page-1]
+			page := doc.Text[p.Start:p.End]
+			i := strings.Index(page, tt.row)
+			if i < 0 {
+				t.Fatalf("page %d has no row %q:\n%s", tt.page, tt.row, page)
+			}
+			at := p.Start + i
+			label := strings.Fields(tt.row[:strings.Index(tt.row, " — ")])
+			boxes := core.BoxesIn(doc.Boxes, tt.page, at, at+len(tt.row))
+			var words []string
+			for _, b := range boxes {
+				words = append(words, doc.Text[b.Start:b.End])
+			}
+			n := len(label)
+			if len(words) < n+2 || words[n] != tt.year || words[n+1] != tt.fig {
+				t.Fatalf("the row's boxes cover %q, want the label, then %s and %s", words, tt.year, tt.fig)
+			}
+			first, year, fig := boxes[0].Rect, boxes[n].Rect, boxes[n+1].Rect
+			if fig.Y0 > first.Y1 || fig.Y1 < first.Y0 || fig.X0 < first.X1 {
+				t.Errorf("%s box %+v not on the row of its label %+v, right of it", tt.fig, fig, first)
+			}
+			if year.Y0 <= fig.Y1 || year.X1 < fig.X0-20 || year.X0 > fig.X1+20 {
+				t.Errorf("%s box %+v is not the header over the cell %+v", tt.year, year, fig)
+			}
+			off := at + strings.Index(tt.row, tt.fig)
+			loc, ok := doc.LocationAt(off)
+			if !ok || loc.Page != tt.page || loc.Table == 0 || loc.Col != 2 || loc.Row < 2 {
+				t.Errorf("location of %s = %+v, want page %d, a table, column 2, a body row", tt.fig, loc, tt.page)
+			}
+			if got, want := doc.Text[loc.Start:loc.End], tt.year+": "+tt.fig+";"; got != want {
+				t.Errorf("the cell's location covers %q, want %q", got, want)
+			}
+		})
 	}
 }
