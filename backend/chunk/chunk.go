@@ -45,7 +45,97 @@ func Split(doc *core.Document, cfg Config) []core.Chunk {
 	for _, p := range parts {
 		out = splitRange(doc.Text, p.Start, p.End, p.Page, cfg, out)
 	}
+	tableContext(doc, out)
 	return out
+}
+
+// maxCaptionLines and maxCaptionLine bound the caption taken from the
+// lines above a table's header.
+const (
+	maxCaptionLines = 3
+	maxCaptionLine  = 120
+)
+
+// tableKey names one table of a document.
+type tableKey struct {
+	page, table int
+	part        string
+}
+
+// tableHead is what a piece of a table needs from its table: where the
+// header ends, and the caption and header text.
+type tableHead struct {
+	start, end int // the header row's bytes
+	text       string
+}
+
+// tableContext sets the Context of each chunk that holds rows of a table
+// but not its header (the header row, Row 1 of the table's locations) to
+// the table's caption and header, so that every piece of a split table is
+// embedded and indexed with its column headers.
+func tableContext(doc *core.Document, chunks []core.Chunk) {
+	heads := map[tableKey]*tableHead{}
+	var order []tableKey
+	for _, l := range doc.Locations {
+		if l.Table == 0 || l.Row != 1 {
+			continue
+		}
+		k := tableKey{l.Page, l.Table, l.Part}
+		h := heads[k]
+		if h == nil {
+			h = &tableHead{start: l.Start}
+			heads[k] = h
+			order = append(order, k)
+		}
+		h.end = l.End
+	}
+	if len(heads) == 0 {
+		return
+	}
+	for _, k := range order {
+		h := heads[k]
+		header := strings.Join(strings.Fields(doc.Text[h.start:h.end]), " ")
+		if c := caption(doc.Text, h.start); c != "" {
+			header = c + " " + header
+		}
+		h.text = header
+	}
+	li := 0
+	for i := range chunks {
+		c := &chunks[i]
+		for li < len(doc.Locations) && doc.Locations[li].End <= c.Start {
+			li++
+		}
+		for j := li; j < len(doc.Locations) && doc.Locations[j].Start < c.End; j++ {
+			l := doc.Locations[j]
+			if l.Table == 0 || l.Row < 2 {
+				continue
+			}
+			h := heads[tableKey{l.Page, l.Table, l.Part}]
+			if h != nil && !(c.Start <= h.start && h.end <= c.End) {
+				c.Context = h.text
+			}
+			break
+		}
+	}
+}
+
+// caption returns the lines of text just above offset at, up to a blank
+// line, a long line, a line ending a sentence (prose, not a title) or a
+// table row (a line holding a tab), joined by spaces.
+func caption(text string, at int) string {
+	var lines []string
+	end := strings.LastIndexByte(text[:at], '\n')
+	for end > 0 && len(lines) < maxCaptionLines {
+		start := strings.LastIndexByte(text[:end], '\n') + 1
+		line := strings.TrimSpace(text[start:end])
+		if line == "" || len(line) > maxCaptionLine || strings.ContainsRune(text[start:end], '\t') || strings.ContainsAny(line[len(line)-1:], ".!?") {
+			break
+		}
+		lines = append([]string{line}, lines...)
+		end = start - 1
+	}
+	return strings.Join(lines, " ")
 }
 
 // sections groups consecutive locations that share a slide, sheet and part

@@ -179,3 +179,62 @@ func TestChunksFollowParagraphs(t *testing.T) {
 		t.Errorf("editing one paragraph changed %d of %d chunks; want 1 or 2", changed, len(after))
 	}
 }
+
+// TestTableContext splits a long table: every piece without the table's
+// header gets the caption and header as its Context, and its own text
+// stays the passage's bytes.
+func TestTableContext(t *testing.T) {
+	var b strings.Builder
+	var locs []core.Location
+	add := func(s string, l core.Location) {
+		l.Start = b.Len()
+		b.WriteString(s)
+		l.End = b.Len()
+		l.Page = 1
+		locs = append(locs, l)
+	}
+	add("Notes before the table, a sentence of prose.\nConsolidated Statement of Cash Flows\n(in millions)\n", core.Location{})
+	add("2021 2020", core.Location{Table: 1, Row: 1})
+	b.WriteString("\t\n")
+	for r := 2; r <= 30; r++ {
+		add("Capital spending item —", core.Location{Table: 1, Row: r, Col: 1})
+		b.WriteString(" ")
+		add("2021: (4,625);", core.Location{Table: 1, Row: r, Col: 2})
+		b.WriteString(" ")
+		add("2020: (4,240)", core.Location{Table: 1, Row: r, Col: 3})
+		b.WriteString("\t\n")
+	}
+	add("After the table.", core.Location{})
+	doc := core.Document{Text: b.String(), Pages: []core.PageSpan{{Page: 1, Start: 0, End: b.Len()}}, Locations: locs}
+	if err := doc.Check(); err != nil {
+		t.Fatal(err)
+	}
+	chunks := Split(&doc, Config{MaxTokens: 60})
+	if len(chunks) < 3 {
+		t.Fatalf("%d chunks, want the table split", len(chunks))
+	}
+	const want = "Consolidated Statement of Cash Flows (in millions) 2021 2020"
+	withContext := 0
+	for i, c := range chunks {
+		if c.Text != doc.Text[c.Start:c.End] {
+			t.Fatalf("chunk %d text is not its bytes", i)
+		}
+		hasHeader := strings.Contains(c.Text, "2021 2020")
+		inTable := strings.Contains(c.Text, "Capital spending")
+		switch {
+		case inTable && !hasHeader:
+			withContext++
+			if c.Context != want {
+				t.Errorf("chunk %d context = %q, want %q", i, c.Context, want)
+			}
+			if strings.Contains(c.Text, "Consolidated") {
+				t.Errorf("chunk %d text holds the caption: %q", i, c.Text)
+			}
+		case c.Context != "":
+			t.Errorf("chunk %d (%.40q) has context %q, want none", i, c.Text, c.Context)
+		}
+	}
+	if withContext < 2 {
+		t.Errorf("%d chunks carry the header, want every later piece of the table", withContext)
+	}
+}

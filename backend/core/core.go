@@ -29,7 +29,9 @@ type Document struct {
 	Pages  []PageSpan `json:"pages,omitempty"` // empty for formats without pages
 	// Locations map byte ranges of Text to where they came from (paragraph,
 	// slide, cell, section...), sorted by Start and not overlapping. PDFs
-	// leave it empty: their location is the page plus Boxes.
+	// leave it empty (their location is the page plus Boxes) unless they
+	// have tables: then it holds each table cell, and the page alone for
+	// the rest of the text.
 	Locations []Location `json:"locations,omitempty"`
 	// Boxes are the PDF word rectangles, in text order.
 	Boxes []Box `json:"boxes,omitempty"`
@@ -68,6 +70,11 @@ type Chunk struct {
 	Page   int    `json:"page"` // page of Start; 0 for formats without pages
 	Tokens int    `json:"tokens"`
 	Text   string `json:"text"`
+	// Context is text from elsewhere in the document that the passage
+	// needs to be understood, for embedding and keyword indexing only:
+	// for a piece of a table that does not hold the table's header, the
+	// caption and header lines. Start/End (the highlight) cover Text alone.
+	Context string `json:"context,omitempty"`
 }
 
 // Hit is a chunk found by a search, with the file it belongs to.

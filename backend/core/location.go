@@ -21,7 +21,8 @@ const (
 // Location says where a byte range [Start, End) of a document's extracted
 // text came from. Adapters fill the fields that make sense for their format:
 //
-//	PDF           Page (word rectangles are in Document.Boxes)
+//	PDF           Page (word rectangles are in Document.Boxes), and
+//	              Table/Row/Col in the tables it finds (Col 0: a header line)
 //	DOCX, ODT     Part, Path (heading path), Paragraph, and Table/Row/Col in tables
 //	PPTX, ODP     Slide, Shape; Part is PartNotes for speaker notes
 //	XLSX, ODS, CSV Sheet, Cell (A1), Row and Col: one location per cell
@@ -78,7 +79,9 @@ func (l Location) Label() string {
 	if len(l.Path) > 0 {
 		parts = append(parts, strings.Join(l.Path, " › "))
 	}
-	if l.Table > 0 {
+	if l.Table > 0 && l.Col == 0 {
+		parts = append(parts, fmt.Sprintf("table %d, row %d", l.Table, l.Row))
+	} else if l.Table > 0 {
 		parts = append(parts, fmt.Sprintf("table %d, row %d, column %d", l.Table, l.Row, l.Col))
 	} else if l.Paragraph > 0 {
 		parts = append(parts, "¶ "+strconv.Itoa(l.Paragraph))

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"folio/backend/core"
+	"folio/backend/parse/tablerow"
 )
 
 // block is one unit of a word-processing part: a paragraph (with its
@@ -541,6 +542,82 @@ func flattenCell(bl []block) string {
 	return strings.Join(parts, " ")
 }
 
+// hasHeaderRow reports whether a table's first row heads the columns of a
+// table of figures: the first row has a short heading, not a number (a year
+// is a heading), over every column but the first (the row labels' corner,
+// which may be blank), and most body rows hold a number. Such tables' body
+// rows are written as statements carrying their column headers (package
+// tablerow); other tables keep their cells as they are, tab-separated.
+func hasHeaderRow(rows [][]string) bool {
+	if len(rows) < 2 || len(rows[0]) < 2 {
+		return false
+	}
+	for _, h := range rows[0][1:] {
+		h = strings.TrimSpace(h)
+		if h == "" || len(h) > 80 || (tablerow.Numeric(h) && !tablerow.IsYear(h)) {
+			return false
+		}
+	}
+	numeric := 0
+	for _, row := range rows[1:] {
+		for ci := 1; ci < len(row); ci++ {
+			if tablerow.Numeric(row[ci]) {
+				numeric++
+				break
+			}
+		}
+	}
+	return 2*numeric >= len(rows)-1
+}
+
+// emitRow writes row as a statement under the header row head. Each cell's
+// location covers its repeated header and its own text; the label's its
+// text and the separator.
+func emitRow(b *builder, head, row []string, loc core.Location) {
+	last := 0
+	for ci := 1; ci < len(row); ci++ {
+		if strings.TrimSpace(row[ci]) != "" {
+			last = ci
+		}
+	}
+	wrote := false
+	if len(row) > 0 {
+		if label := strings.TrimSpace(row[0]); label != "" {
+			if last > 0 {
+				label += strings.TrimRight(tablerow.LabelMark, " ")
+			}
+			loc.Col = 1
+			b.span(label, loc)
+			wrote = true
+		}
+	}
+	if !wrote && last == 0 {
+		b.raw("\n")
+		return
+	}
+	for ci := 1; ci <= last; ci++ {
+		cell := strings.TrimSpace(row[ci])
+		if cell == "" {
+			continue
+		}
+		if ci < len(head) {
+			if h := strings.TrimSpace(head[ci]); h != "" {
+				cell = h + tablerow.HeadMark + cell
+			}
+		}
+		if ci < last {
+			cell += strings.TrimRight(tablerow.CellMark, " ")
+		}
+		if wrote {
+			b.raw(" ")
+		}
+		loc.Col = ci + 1
+		b.span(cell, loc)
+		wrote = true
+	}
+	b.raw(tablerow.End + "\n")
+}
+
 // emitBlocks appends blocks to b as lines. hp is nil for parts without a
 // heading path (headers, notes); para and table count paragraphs and tables
 // within the part.
@@ -552,7 +629,12 @@ func emitBlocks(b *builder, blocks []block, part string, hp *headingPath, para, 
 			if hp != nil {
 				path = hp.path()
 			}
+			header := hasHeaderRow(blk.rows)
 			for ri, row := range blk.rows {
+				if header && ri > 0 {
+					emitRow(b, blk.rows[0], row, core.Location{Part: part, Path: path, Table: *table, Row: ri + 1})
+					continue
+				}
 				for ci, cell := range row {
 					if ci > 0 {
 						b.raw("\t")

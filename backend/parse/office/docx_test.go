@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"folio/backend/chunk"
 	"folio/backend/core"
 )
 
@@ -217,6 +218,49 @@ func TestDOCXTableLocations(t *testing.T) {
 	want := []cell{{"a1", 1, 1, 1}, {"b1", 1, 1, 2}, {"b2", 1, 2, 2}, {"second", 2, 1, 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cells = %v, want %v", got, want)
+	}
+}
+
+// TestDOCXTableRows writes the rows of a table with a header row as
+// statements carrying the row label and the column headers, one sentence a
+// row, with each cell located by table, row and column.
+func TestDOCXTableRows(t *testing.T) {
+	tc := func(s string) string { return `<w:tc>` + wp(s) + `</w:tc>` }
+	body := wp("Capital expenditures") + `<w:tbl>` +
+		`<w:tr>` + tc("(in millions)") + tc("2018") + tc("2017") + `</w:tr>` +
+		`<w:tr>` + tc("Purchases of property, plant and equipment (PP&amp;E)") + tc("(1,577)") + tc("(1,373)") + `</w:tr>` +
+		`<w:tr>` + tc("Proceeds from sale of PP&amp;E") + tc("262") + tc("") + `</w:tr>` +
+		`<w:tr>` + tc("Investing activities") + tc("") + tc("") + `</w:tr>` +
+		`</w:tbl>`
+	doc := mustParse(t, "t.docx", docxEntries(body, ""))
+	want := "Capital expenditures\n" +
+		"(in millions)\t2018\t2017\n" +
+		"Purchases of property, plant and equipment (PP&E) — 2018: (1,577); 2017: (1,373)\t\n" +
+		"Proceeds from sale of PP&E — 2018: 262\t\n" +
+		"Investing activities\t\n"
+	if doc.Text != want {
+		t.Fatalf("text =\n%q\nwant\n%q", doc.Text, want)
+	}
+	if err := doc.Check(); err != nil {
+		t.Fatal(err)
+	}
+	cell := strings.Index(doc.Text, "2017: (1,373)")
+	loc, ok := doc.LocationAt(cell)
+	if !ok || loc.Table != 1 || loc.Row != 2 || loc.Col != 3 || doc.Text[loc.Start:loc.End] != "2017: (1,373)" {
+		t.Errorf("location of the 2017 cell = %+v (%q), want table 1, row 2, column 3", loc, doc.Text[loc.Start:loc.End])
+	}
+	sentences := chunk.Sentences(doc.Text)
+	var rows int
+	for _, s := range sentences {
+		if strings.HasPrefix(doc.Text[s.Start:s.End], "Purchases of property") {
+			rows++
+			if !strings.HasSuffix(doc.Text[s.Start:s.End], "2017: (1,373)") {
+				t.Errorf("the row's sentence is %q", doc.Text[s.Start:s.End])
+			}
+		}
+	}
+	if rows != 1 {
+		t.Errorf("%d sentences start with the row, want 1: %q", rows, doc.Text)
 	}
 }
 

@@ -21,10 +21,12 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // golden is what a golden file records: the text, the page spans and the
 // word boxes (rounded to 1/1000 pt so that float noise does not matter).
 type golden struct {
-	Text     string          `json:"text"`
-	Pages    []core.PageSpan `json:"pages"`
-	Boxes    []core.Box      `json:"boxes"`
-	Warnings []string        `json:"warnings,omitempty"`
+	Text  string          `json:"text"`
+	Pages []core.PageSpan `json:"pages"`
+	Boxes []core.Box      `json:"boxes"`
+	// Locations are set when the document has tables.
+	Locations []core.Location `json:"locations,omitempty"`
+	Warnings  []string        `json:"warnings,omitempty"`
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
@@ -43,7 +45,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			g := golden{Text: doc.Text, Pages: doc.Pages, Boxes: doc.Boxes, Warnings: doc.Warnings}
+			g := golden{Text: doc.Text, Pages: doc.Pages, Boxes: doc.Boxes, Locations: doc.Locations, Warnings: doc.Warnings}
 			for i := range g.Boxes {
 				r := &g.Boxes[i].Rect
 				r.X0, r.Y0, r.X1, r.Y1 = round3(r.X0), round3(r.Y0), round3(r.X1), round3(r.Y1)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"folio/backend/parse/tablerow"
 )
 
 // Layout tuning, in em (the font size in user space).
@@ -88,8 +90,9 @@ func rotCW(k int, x, y float64) (float64, float64) {
 	return x, y
 }
 
-// layoutPage orders the glyphs of a page into text and word boxes.
-func layoutPage(p page) (string, []wordBox) {
+// layoutPage orders the glyphs of a page into text and word boxes, with
+// the spans of the table cells it wrote as rows.
+func layoutPage(p page) (string, []wordBox, []cellSpan) {
 	crop := rect{p.crop[0], p.crop[1], p.crop[2], p.crop[3]}
 	rot := p.rotate / 90
 	// Frame groups, by quarter turn of the text direction.
@@ -141,8 +144,7 @@ func layoutPage(p page) (string, []wordBox) {
 	order := []int{0, 1, 2, 3}
 	sort.SliceStable(order, func(i, j int) bool { return len(groups[order[i]]) > len(groups[order[j]]) })
 
-	var b strings.Builder
-	var boxes []wordBox
+	pw := &pageWriter{crop: crop}
 	for _, d := range order {
 		if len(groups[d]) == 0 {
 			continue
@@ -158,25 +160,136 @@ func layoutPage(p page) (string, []wordBox) {
 		} else {
 			lines = readingOrder(segs)
 		}
-		for _, line := range lines {
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			first := true
-			for _, s := range line {
-				for _, w := range s.words {
-					if !first {
-						b.WriteByte(' ')
-					}
-					first = false
-					start := b.Len()
-					b.WriteString(w.text)
-					boxes = append(boxes, wordBox{start: start, end: b.Len(), r: clampRect(w.r, crop)})
-				}
+		pw.lines(lines)
+	}
+	return pw.b.String(), pw.boxes, pw.spans
+}
+
+// pageWriter writes a page's lines as text, with a box for every word and
+// the table cells' spans.
+type pageWriter struct {
+	b      strings.Builder
+	boxes  []wordBox
+	spans  []cellSpan
+	crop   rect
+	tables int // tables written so far
+}
+
+// word writes w with rectangle r (its own, or a header cell's).
+func (pw *pageWriter) word(w *word, r rect) {
+	start := pw.b.Len()
+	pw.b.WriteString(w.text)
+	pw.boxes = append(pw.boxes, wordBox{start: start, end: pw.b.Len(), r: clampRect(r, pw.crop)})
+}
+
+// words writes ws separated by spaces.
+func (pw *pageWriter) words(ws []*word) {
+	for i, w := range ws {
+		if i > 0 {
+			pw.b.WriteByte(' ')
+		}
+		pw.word(w, w.r)
+	}
+}
+
+func (pw *pageWriter) span(start, table, row, col int) {
+	pw.spans = append(pw.spans, cellSpan{start: start, end: pw.b.Len(), table: table, row: row, col: col})
+}
+
+// lines writes lines in order, the lines of tables as rows (see table.go).
+func (pw *pageWriter) lines(lines [][]*segment) {
+	tl := tableLines(lines)
+	tables, roles := findTables(tl)
+	ti, row, labelStart := 0, 0, 0
+	joined := false
+	for i := range tl {
+		if pw.b.Len() > 0 {
+			if joined {
+				pw.b.WriteByte(' ')
+			} else {
+				pw.b.WriteByte('\n')
 			}
 		}
+		role := roles[i]
+		if role == roleNone {
+			pw.words(tl[i].words)
+			continue
+		}
+		for tables[ti].last < i {
+			ti++
+		}
+		t := &tables[ti]
+		if i == t.first {
+			pw.tables++
+			row = 1
+		}
+		start := pw.b.Len()
+		switch role {
+		case roleHead:
+			pw.words(tl[i].words)
+			pw.span(start, pw.tables, 1, 0)
+		case roleText:
+			row++
+			pw.words(tl[i].words)
+			pw.span(start, pw.tables, row, 1)
+		case roleJoined:
+			if !joined {
+				row++
+				labelStart = start
+			}
+			pw.words(tl[i].words)
+			joined = true
+			continue
+		case roleRow:
+			if !joined {
+				row++
+				labelStart = start
+			}
+			pw.row(&tl[i], t, labelStart, joined, row)
+		}
+		joined = false
+		pw.b.WriteString(tablerow.End)
 	}
-	return b.String(), boxes
+}
+
+// row writes a table row as a statement: "label — head: cell; head: cell".
+// The label began at labelStart (earlier when its first line was joined).
+func (pw *pageWriter) row(l *tline, t *table, labelStart int, joined bool, row int) {
+	label := append([]*word(nil), l.label...)
+	var cells []tcell
+	for _, c := range l.cells {
+		if c.col < t.firstHead {
+			label = append(label, c.words...)
+		} else {
+			cells = append(cells, c)
+		}
+	}
+	pw.words(label)
+	if (len(label) > 0 || joined) && len(cells) > 0 {
+		mark := strings.TrimRight(tablerow.LabelMark, " ")
+		if len(label) == 0 {
+			mark = strings.TrimLeft(mark, " ") // after the joined line's space
+		}
+		pw.b.WriteString(mark)
+		pw.span(labelStart, pw.tables, row, 1)
+		pw.b.WriteByte(' ')
+	}
+	for j, c := range cells {
+		start := pw.b.Len()
+		if h := t.heads[c.col]; len(h) > 0 {
+			// The header's words, with the header cell's rectangles.
+			pw.words(h)
+			pw.b.WriteString(tablerow.HeadMark)
+		}
+		pw.words(c.words)
+		if j < len(cells)-1 {
+			pw.b.WriteString(strings.TrimRight(tablerow.CellMark, " "))
+		}
+		pw.span(start, pw.tables, row, c.col-t.firstHead+2)
+		if j < len(cells)-1 {
+			pw.b.WriteByte(' ')
+		}
+	}
 }
 
 func clampRect(r, c rect) rect {
@@ -423,7 +536,7 @@ func readingOrder(segs []*segment) [][]*segment {
 		if len(r) == 0 {
 			return
 		}
-		if at, ok := columnGap(r); ok {
+		if at, ok := columnGap(r); ok && !numericColumns(r, at) {
 			var left, right []*segment
 			for _, s := range r {
 				if s.x1 <= at {
@@ -451,6 +564,36 @@ func readingOrder(segs []*segment) [][]*segment {
 	}
 	emit(region)
 	return out
+}
+
+// numericColumns reports whether the gap at splits the number columns of a
+// table rather than two text columns: most segments right of it are
+// numbers, and so are most of those ending just left of it. Such a region
+// is read row by row.
+func numericColumns(segs []*segment, at float64) bool {
+	var left, leftNum, right, rightNum int
+	for _, s := range segs {
+		num := true
+		for _, w := range s.words {
+			if ok, _, _ := tablerow.NumericWord(w.text); !ok {
+				num = false
+				break
+			}
+		}
+		switch {
+		case s.x1 > at:
+			right++
+			if num {
+				rightNum++
+			}
+		case s.x1 > at-3*s.em:
+			left++
+			if num {
+				leftNum++
+			}
+		}
+	}
+	return right > 0 && 2*rightNum >= right && left > 0 && 2*leftNum >= left
 }
 
 // columnGap finds the widest vertical gap between text columns in segs:

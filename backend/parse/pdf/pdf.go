@@ -238,6 +238,7 @@ func openReader(f *os.File, size int64) (*lpdf.Reader, error) {
 type pageResult struct {
 	text     string
 	boxes    []wordBox
+	spans    []cellSpan // table cells
 	warnings []string
 	err      error
 	stopped  error // why the interpreter stopped early, if it did
@@ -263,6 +264,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 	}
 
 	fonts := newFontCache()
+	var cells []core.Location
 	var b strings.Builder
 	var firstErr error
 	withText, unmapped := 0, 0
@@ -301,7 +303,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 			}
 		}
 		if strings.TrimSpace(txt) == "" {
-			txt, res.boxes = "", nil
+			txt, res.boxes, res.spans = "", nil, nil
 		} else {
 			withText++
 		}
@@ -316,6 +318,9 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 			doc.Boxes = append(doc.Boxes, core.Box{Start: start + w.start, End: start + w.end, Page: num,
 				Rect: core.Rect{X0: w.r.x0, Y0: w.r.y0, X1: w.r.x1, Y1: w.r.y1}})
 		}
+		for _, c := range res.spans {
+			cells = append(cells, core.Location{Start: start + c.start, End: start + c.end, Page: num, Table: c.table, Row: c.row, Col: c.col})
+		}
 	}
 	if withText == 0 {
 		if firstErr != nil {
@@ -327,7 +332,33 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 		return core.Document{}, fmt.Errorf("parse %s: %w: no text layer on any of %d pages (scanned? needs OCR)", path, core.ErrEmpty, len(pages))
 	}
 	doc.Text = b.String()
+	if len(cells) > 0 {
+		doc.Locations = tableLocations(doc.Pages, cells)
+	}
 	return doc, nil
+}
+
+// tableLocations returns the locations of a document with tables: the
+// table cells, and between them the rest of each page's text, located by
+// its page alone.
+func tableLocations(pages []core.PageSpan, cells []core.Location) []core.Location {
+	var out []core.Location
+	ci := 0
+	for _, p := range pages {
+		at := p.Start
+		for ; ci < len(cells) && cells[ci].Start < p.End; ci++ {
+			c := cells[ci]
+			if c.Start > at {
+				out = append(out, core.Location{Start: at, End: c.Start, Page: p.Page})
+			}
+			out = append(out, c)
+			at = c.End
+		}
+		if p.End > at {
+			out = append(out, core.Location{Start: at, End: p.End, Page: p.Page})
+		}
+	}
+	return out
 }
 
 // runPage extracts one page within the page time budget. When the budget
@@ -390,7 +421,7 @@ func (p *Parser) extractPage(ctx context.Context, pi pageInfo, fonts *fontCache)
 		return res
 	}
 	res.drawn = len(in.glyphs)
-	res.text, res.boxes = layoutPage(page{glyphs: in.glyphs, crop: pi.crop, rotate: pi.rotate})
+	res.text, res.boxes, res.spans = layoutPage(page{glyphs: in.glyphs, crop: pi.crop, rotate: pi.rotate})
 	return res
 }
 

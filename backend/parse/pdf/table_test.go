@@ -1,0 +1,176 @@
+package pdf
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"folio/backend/core"
+	"folio/backend/internal/testenv"
+)
+
+// textGlyphs lays out s as glyphs of a 10pt font, 5pt a character, from x
+// on baseline y, one glyph a character and a space glyph between words.
+func textGlyphs(s string, x, y float64) []glyph {
+	var out []glyph
+	for _, r := range s {
+		c := string(r)
+		out = append(out, glyph{text: c, x: x, y: y, ex: x + 5, ey: y, em: 10, dx: 1, space: c == " ",
+			bbox: rect{x, y - 2, x + 5, y + 8}})
+		x += 5
+	}
+	return out
+}
+
+// rightAt lays out s so that it ends at x1.
+func rightAt(s string, x1, y float64) []glyph {
+	return textGlyphs(s, x1-5*float64(len([]rune(s))), y)
+}
+
+// wordAt returns the box of the n-th occurrence (0-based) of word w.
+func wordAt(t *testing.T, text string, boxes []wordBox, w string, n int) wordBox {
+	t.Helper()
+	for _, b := range boxes {
+		if text[b.start:b.end] == w {
+			if n == 0 {
+				return b
+			}
+			n--
+		}
+	}
+	t.Fatalf("no box for %q", w)
+	return wordBox{}
+}
+
+// TestTableRows lays out a small cash flow statement: each body row becomes
+// a statement carrying its label and column headers, the repeated header
+// words keep the header cells' rectangles, the cells their own, and every
+// cell has its table, row and column.
+func TestTableRows(t *testing.T) {
+	var gs []glyph
+	gs = append(gs, textGlyphs("Consolidated Statement of Cash Flows", 50, 700)...)
+	gs = append(gs, rightAt("2018", 400, 680)...)
+	gs = append(gs, rightAt("2017", 480, 680)...)
+	gs = append(gs, textGlyphs("Cash Flows from Investing Activities", 50, 665)...)
+	gs = append(gs, textGlyphs("Purchases of property, plant and equipment (PP&E)", 50, 650)...)
+	gs = append(gs, rightAt("(1,577)", 403, 650)...)
+	gs = append(gs, rightAt("(1,373)", 483, 650)...)
+	gs = append(gs, textGlyphs("Proceeds from sale of PP&E", 50, 635)...)
+	gs = append(gs, textGlyphs("$", 360, 635)...)
+	gs = append(gs, rightAt("262", 400, 635)...)
+	gs = append(gs, rightAt("49", 480, 635)...)
+	gs = append(gs, textGlyphs("Totals are in millions of dollars and include 2018 acquisitions.", 50, 600)...)
+
+	text, boxes, spans := layoutPage(page{glyphs: gs, crop: [4]float64{0, 0, 612, 792}})
+	want := "Consolidated Statement of Cash Flows\n" +
+		"2018 2017\t\n" +
+		"Cash Flows from Investing Activities\t\n" +
+		"Purchases of property, plant and equipment (PP&E) — 2018: (1,577); 2017: (1,373)\t\n" +
+		"Proceeds from sale of PP&E — 2018: $ 262; 2017: 49\t\n" +
+		"Totals are in millions of dollars and include 2018 acquisitions."
+	if text != want {
+		t.Fatalf("text =\n%s\nwant\n%s", text, want)
+	}
+	head := wordAt(t, text, boxes, "2018", 0)
+	inRow := wordAt(t, text, boxes, "2018", 1)
+	if inRow.r != head.r || inRow.start <= head.start {
+		t.Errorf("2018 in the row: box %+v at %d, want the header's %+v", inRow.r, inRow.start, head.r)
+	}
+	cell := wordAt(t, text, boxes, "(1,577)", 0)
+	if cell.r.x1 != 403 || cell.r.y0 != 648 {
+		t.Errorf("(1,577) box %+v, want its own place (x1 403, y0 648)", cell.r)
+	}
+	// The cell "2018: (1,577);" is table 1, row 3 (the header is row 1),
+	// column 2 (the label is column 1).
+	var found bool
+	for _, s := range spans {
+		if got := text[s.start:s.end]; got == "2018: (1,577);" {
+			found = true
+			if s.table != 1 || s.row != 3 || s.col != 2 {
+				t.Errorf("span %q: table %d row %d col %d, want 1 3 2", got, s.table, s.row, s.col)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no cell span \"2018: (1,577);\" in %+v", spans)
+	}
+}
+
+// TestNoTableWithoutHeaders leaves aligned numbers without column headers
+// (a table of contents) as they are.
+func TestNoTableWithoutHeaders(t *testing.T) {
+	var gs []glyph
+	gs = append(gs, textGlyphs("Contents", 50, 700)...)
+	for i, l := range []string{"Business", "Risk Factors", "Properties"} {
+		y := 680 - 15*float64(i)
+		gs = append(gs, textGlyphs(l, 50, y)...)
+		gs = append(gs, rightAt([]string{"3", "12", "27"}[i], 400, y)...)
+	}
+	text, _, spans := layoutPage(page{glyphs: gs, crop: [4]float64{0, 0, 612, 792}})
+	if want := "Contents\nBusiness 3\nRisk Factors 12\nProperties 27"; text != want || len(spans) != 0 {
+		t.Errorf("text = %q (%d cell spans), want %q and none", text, len(spans), want)
+	}
+}
+
+// TestTableRealCashFlow parses real 10-K filings: on each cash flow
+// statement, the capital expenditure row carries the first year's column
+// header and its figure, each word with its box (the header's over the
+// cell's column, the figure's on the row), and the document's locations
+// name the cell. (3M's 2018 10-K, the example, is among the filings
+// kept apart; the synthetic TestTableRows has its row.)
+func TestTableRealCashFlow(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		page int
+		row  string // the row, as written
+		year string // the first column's header
+		fig  string // its figure
+	}{
+		{"PEPSICO_2021_10K.pdf", 63, "Capital spending — 2021: (4,625); 2020: (4,240); 2019: (4,232)", "2021", "(4,625)"},
+		{"GENERALMILLS_2020_10K.pdf", 52, "Purchases of land, buildings, and equipment — 2020: (460.8); 2019: (537.6); 2018: (622.7)", "2020", "(460.8)"},
+		{"MGMRESORTS_2020_10K.pdf", 67, "Capital expenditures, net of construction payable — 2020: (270,579); 2019: (739,006); 2018: (1,486,843)", "2020", "(270,579)"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			path := testenv.SharedFile(t, "data/e2e/financebench-dev/pdfs/"+tt.file)
+			doc, err := New(Config{}).Parse(context.Background(), path)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if err := doc.Check(); err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			p := doc.Pages[tt.page-1]
+			page := doc.Text[p.Start:p.End]
+			i := strings.Index(page, tt.row)
+			if i < 0 {
+				t.Fatalf("page %d has no row %q:\n%s", tt.page, tt.row, page)
+			}
+			at := p.Start + i
+			label := strings.Fields(tt.row[:strings.Index(tt.row, " — ")])
+			boxes := core.BoxesIn(doc.Boxes, tt.page, at, at+len(tt.row))
+			var words []string
+			for _, b := range boxes {
+				words = append(words, doc.Text[b.Start:b.End])
+			}
+			n := len(label)
+			if len(words) < n+2 || words[n] != tt.year || words[n+1] != tt.fig {
+				t.Fatalf("the row's boxes cover %q, want the label, then %s and %s", words, tt.year, tt.fig)
+			}
+			first, year, fig := boxes[0].Rect, boxes[n].Rect, boxes[n+1].Rect
+			if fig.Y0 > first.Y1 || fig.Y1 < first.Y0 || fig.X0 < first.X1 {
+				t.Errorf("%s box %+v not on the row of its label %+v, right of it", tt.fig, fig, first)
+			}
+			if year.Y0 <= fig.Y1 || year.X1 < fig.X0-20 || year.X0 > fig.X1+20 {
+				t.Errorf("%s box %+v is not the header over the cell %+v", tt.year, year, fig)
+			}
+			off := at + strings.Index(tt.row, tt.fig)
+			loc, ok := doc.LocationAt(off)
+			if !ok || loc.Page != tt.page || loc.Table == 0 || loc.Col != 2 || loc.Row < 2 {
+				t.Errorf("location of %s = %+v, want page %d, a table, column 2, a body row", tt.fig, loc, tt.page)
+			}
+			if got, want := doc.Text[loc.Start:loc.End], tt.year+": "+tt.fig+";"; got != want {
+				t.Errorf("the cell's location covers %q, want %q", got, want)
+			}
+		})
+	}
+}
