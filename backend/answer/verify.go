@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"folio/backend/chunk"
 	"folio/backend/core"
@@ -52,8 +53,12 @@ const (
 	// to count as a claim.
 	minClaimTerms = 3
 	// negationScope is how many words after a negation word it covers, at
-	// most; a punctuation mark or a contrasting word ("but") ends it sooner.
+	// most; a punctuation mark, a contrasting word ("but") or a preposition
+	// ends it sooner.
 	negationScope = 6
+	// anchorWords is the fewest words and numbers a passage sentence must
+	// share with a claim to be the one it restates (see bestEvidence).
+	anchorWords = 3
 )
 
 // Verify checks a generated answer against the passages it cites. It
@@ -72,10 +77,10 @@ const (
 //   - by numberPenalty for every number of the claim absent from the
 //     evidence ("three" counts as 3);
 //   - by namePenalty for every capitalised word of the claim (a name, a
-//     month) absent from the evidence while the evidence has a name the
-//     claim lacks, when the word is absent from every cited passage too, or
-//     when the other name stands in its place (the same word before or
-//     after it);
+//     month) when the evidence has a name the claim lacks, and the word is
+//     absent from every cited passage, or that other name stands in its
+//     place (the same word before or after it) and the word does not (a
+//     sentence's lone first word before a comma, "Overall, …", is no name);
 //   - by negationPenalty when words of the claim are negated ("not",
 //     "never", "n't", "no", "without" up to negationScope words before)
 //     where the evidence states them plainly, or the other way round, or
@@ -189,7 +194,10 @@ func embedAll(ctx context.Context, embed Embedder, claims []claim, passages map[
 
 // bestEvidence picks the evidence of a claim: the best-scoring candidate
 // of its cited passages, then, while the score rises, the candidate of
-// another cited passage that raises it most.
+// another cited passage that raises it most. A candidate, or a sentence of
+// a pair, must bring the claim at least two words or numbers the rest of
+// the evidence lacks, or a name: a neighbour does not lend a lone word or
+// number, only whom a pronoun stands for.
 func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, float64) {
 	inPassages := map[string]bool{}
 	for _, t := range cl.names {
@@ -197,6 +205,25 @@ func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, flo
 			if p.terms[t] {
 				inPassages[t] = true
 			}
+		}
+	}
+	// The sentence of each cited passage that shares the most words with
+	// the claim is the one it restates, whatever else scores higher: a
+	// negation the claim drops or adds there counts.
+	clash := false
+	for _, p := range cited {
+		var anchor *candidate
+		most := 0
+		for _, c := range p.cands {
+			if len(c.parts) != 1 {
+				continue
+			}
+			if n := len(matched(cl, c)); n > most {
+				anchor, most = c, n
+			}
+		}
+		if anchor != nil && most >= anchorWords && termClash(cl, []*candidate{anchor}) {
+			clash = true
 		}
 	}
 	var ev []*candidate
@@ -210,7 +237,13 @@ func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, flo
 				continue
 			}
 			for _, c := range p.cands {
-				if s := score(cl, append(ev[:len(ev):len(ev)], c), inPassages, semantic); s > best {
+				if len(c.parts) == 2 && !(contributes(cl, c.parts[0], c.parts[1:]) && contributes(cl, c.parts[1], c.parts[:1])) {
+					continue
+				}
+				if len(ev) > 0 && !contributes(cl, c, ev) {
+					continue
+				}
+				if s := score(cl, append(ev[:len(ev):len(ev)], c), inPassages, clash, semantic); s > best {
 					best, pick, from = s, c, p
 				}
 			}
@@ -224,8 +257,26 @@ func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, flo
 	return ev, best
 }
 
+// contributes reports whether c brings the claim two words or numbers
+// others lack, or a name.
+func contributes(cl *claim, c *candidate, others []*candidate) bool {
+	m := matched(cl, c)
+	for _, o := range others {
+		for k := range matched(cl, o) {
+			delete(m, k)
+		}
+	}
+	if len(m) != 1 {
+		return len(m) > 1
+	}
+	for k := range m {
+		return cl.isName[k]
+	}
+	return false
+}
+
 // score rates a claim against evidence (0..1); see Verify.
-func score(cl *claim, ev []*candidate, inPassages map[string]bool, semantic bool) float64 {
+func score(cl *claim, ev []*candidate, inPassages map[string]bool, clash, semantic bool) float64 {
 	has := func(f func(*candidate) bool) bool {
 		for _, c := range ev {
 			if f(c) {
@@ -250,46 +301,56 @@ func score(cl *claim, ev []*candidate, inPassages map[string]bool, semantic bool
 			s = lexicalWeight*lex + semanticWeight*math.Max(0, cosine(cl.vec, v))
 		}
 	}
+	// The places of the evidence's names the claim lacks, and of its
+	// numbers the claim lacks.
+	nameAlts, numAlts := map[string]bool{}, map[string]bool{}
+	anyName := false
+	for _, c := range ev {
+		for t := range c.names {
+			anyName = true
+			if !cl.all[t] {
+				for k := range c.places[t] {
+					nameAlts[k] = true
+				}
+			}
+		}
+		for n := range c.numbers {
+			if !cl.hasNumber[n] {
+				for k := range c.places["#"+n] {
+					numAlts[k] = true
+				}
+			}
+		}
+	}
 	for _, n := range cl.numbers {
-		if !has(func(c *candidate) bool { return c.numbers[n] }) {
+		if !has(func(c *candidate) bool { return c.numbers[n] }) || swappedOut(cl, ev, "#"+n, numAlts) {
 			s *= numberPenalty
 		}
 	}
-	// Names the evidence has and the claim lacks, with their places.
-	alts := map[string]bool{}
-	for _, c := range ev {
-		for t, sl := range c.names {
-			if !cl.all[t] {
-				for k := range sl {
-					alts[k] = true
-				}
-				alts[""] = true
-			}
+	for _, t := range cl.names {
+		if !inPassages[t] && anyName || inPassages[t] && swappedOut(cl, ev, t, nameAlts) {
+			s *= namePenalty
 		}
 	}
-	if alts[""] {
-		for _, t := range cl.names {
-			if !inPassages[t] {
-				s *= namePenalty
-				continue
-			}
-			// The name is in the passage, but the evidence has another one
-			// in its place and not this one.
-			own := map[string]bool{}
-			for _, c := range ev {
-				for k := range c.slots[t] {
-					own[k] = true
-				}
-			}
-			if !sharesSlot(cl.slots[t], own) && sharesSlot(cl.slots[t], alts) {
-				s *= namePenalty
-			}
-		}
-	}
-	if polarityClash(cl, ev) {
+	if clash || polarityClash(cl, ev) {
 		s *= negationPenalty
 	}
 	return math.Min(1, math.Max(0, s))
+}
+
+// swappedOut reports whether key (a name's term, or "#" and a number)
+// stands in none of its claim places in the evidence, while something of
+// its kind the claim lacks stands in one of them (alts).
+func swappedOut(cl *claim, ev []*candidate, key string, alts map[string]bool) bool {
+	if !sharesSlot(cl.places[key], alts) {
+		return false
+	}
+	for _, c := range ev {
+		if sharesSlot(cl.places[key], c.places[key]) {
+			return false
+		}
+	}
+	return true
 }
 
 func sharesSlot(slots map[string]bool, alts map[string]bool) bool {
@@ -301,33 +362,47 @@ func sharesSlot(slots map[string]bool, alts map[string]bool) bool {
 	return false
 }
 
-// polarityClash reports whether the claim negates words its evidence
-// states plainly or states plainly words its evidence only negates, or
-// denies something while its evidence negates nothing.
+// polarityClash reports whether the claim negates words a sentence of its
+// evidence states plainly, or states plainly words a sentence only
+// negates, or denies something while its evidence negates nothing.
 func polarityClash(cl *claim, ev []*candidate) bool {
-	matchedNeg := false
-	evNeg := false
+	if termClash(cl, ev) {
+		return true
+	}
+	if !cl.negated {
+		return false
+	}
 	for _, c := range ev {
-		evNeg = evNeg || c.negated
+		if c.negated {
+			return false
+		}
 	}
 	for t, pc := range cl.polarity {
-		var pe uint8
-		for _, c := range ev {
-			pe |= c.polarity[t]
-		}
-		if pe == 0 {
-			continue
-		}
 		if pc&negBit != 0 {
-			matchedNeg = true
-			if pe&negBit == 0 {
-				return true
+			for _, c := range ev {
+				if c.polarity[t] != 0 {
+					return false
+				}
 			}
-		} else if pe&posBit == 0 {
-			return true
 		}
 	}
-	return cl.negated && !matchedNeg && !evNeg
+	return true
+}
+
+// termClash reports whether the claim negates words a sentence of its
+// evidence states plainly, or states plainly words a sentence only negates.
+func termClash(cl *claim, ev []*candidate) bool {
+	for _, c := range ev {
+		for _, p := range c.parts {
+			for t, pc := range cl.polarity {
+				pe := p.polarity[t]
+				if pe != 0 && (pc&negBit != 0 && pe&negBit == 0 || pc&negBit == 0 && pe&posBit == 0) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // sumVecs is the unit-length sum of the evidence's embeddings (which, as
@@ -505,21 +580,29 @@ type claim struct {
 	cites []int
 	cited []int // indices of the existing cited citations
 	features
-	all map[string]bool // every term, content or not
 	vec []float32
 }
 
-// features are what the checker compares in a text.
+// features are what the checker compares in a claim.
 type features struct {
 	// terms are the distinct index terms (stop words dropped) but for meta
-	// words, numbers and negation words, which are checked on their own.
-	terms   []string
-	numbers []string
-	// names are the terms of the capitalised words; slots, for each, the
-	// words next to it ("<in", ">was").
-	names    []string
-	slots    map[string]map[string]bool
-	polarity map[string]uint8 // posBit and/or negBit for every term
+	// words, numbers and negation words, which are checked on their own;
+	// all holds every term.
+	terms []string
+	all   map[string]bool
+	// numbers are the distinct numbers (see numbers).
+	numbers   []string
+	hasNumber map[string]bool
+	// names are the terms of the capitalised words (but a lone first word
+	// before a comma: "Overall, …").
+	names  []string
+	isName map[string]bool
+	// places are, for every name term and every number ("#" and the
+	// number), the words next to it: "<in", ">was".
+	places map[string]map[string]bool
+	// polarity has posBit and/or negBit for every term, and every pair of
+	// neighbouring terms ("equal np") within a clause.
+	polarity map[string]uint8
 	negated  bool
 }
 
@@ -531,11 +614,11 @@ type candidate struct {
 	text    string
 	terms   map[string]bool
 	numbers map[string]bool
-	// names are the candidate's names with their slots: capitalised
-	// words, except a sentence's first word unless it starts a run of
-	// them or the passage writes it capitalised elsewhere.
-	names    map[string]map[string]bool
-	slots    map[string]map[string]bool // of every capitalised word
+	// names are the candidate's names: its capitalised words, but a
+	// sentence's first word unless it starts a run of them or the passage
+	// writes it capitalised inside a sentence somewhere.
+	names    map[string]bool
+	places   map[string]map[string]bool
 	polarity map[string]uint8
 	negated  bool
 	vec      []float32
@@ -550,9 +633,8 @@ type passage struct {
 // newPassage splits a passage into its sentences and adjacent pairs.
 func newPassage(ci int, text string) *passage {
 	p := &passage{terms: map[string]bool{}}
-	words := scanWords(text)
 	known := map[string]bool{} // capitalised inside a sentence somewhere
-	for _, w := range words {
+	for _, w := range scanWords(text) {
 		for _, t := range w.terms {
 			p.terms[t] = true
 			if w.capital && !w.initial {
@@ -578,32 +660,19 @@ func newPassage(ci int, text string) *passage {
 
 func newCandidate(ci int, passage string, s core.Span, known map[string]bool) *candidate {
 	text := passage[s.Start:s.End]
-	f := textFeatures(text)
-	c := &candidate{cit: ci, span: s, text: text, terms: map[string]bool{}, numbers: map[string]bool{},
-		names: map[string]map[string]bool{}, slots: f.slots, polarity: f.polarity, negated: f.negated}
-	for t := range f.polarity {
-		c.terms[t] = true
-	}
-	for _, n := range f.numbers {
-		c.numbers[n] = true
-	}
 	words := scanWords(text)
+	f := readFeatures(words)
+	c := &candidate{cit: ci, span: s, text: text, terms: f.all, numbers: f.hasNumber,
+		names: map[string]bool{}, places: f.places, polarity: f.polarity, negated: f.negated}
 	for i, w := range words {
 		if !w.capital {
 			continue
 		}
-		name := !w.initial || known[w.first()] ||
-			i+1 < len(words) && words[i+1].capital && !words[i+1].boundary
-		if !name {
+		if w.initial && !known[w.first()] && !(i+1 < len(words) && words[i+1].capital && !words[i+1].boundary) {
 			continue
 		}
 		for _, t := range w.nameTerms() {
-			if c.names[t] == nil {
-				c.names[t] = map[string]bool{}
-			}
-			for k := range f.slots[t] {
-				c.names[t][k] = true
-			}
+			c.names[t] = true
 		}
 	}
 	return c
@@ -613,6 +682,7 @@ func newCandidate(ci int, passage string, s core.Span, known map[string]bool) *c
 type word struct {
 	lower    string
 	terms    []string // its index terms (none for a stop word)
+	num      string   // the number it is, normalised, if it is one
 	capital  bool     // starts with a capital letter
 	initial  bool     // first word of a sentence
 	boundary bool     // punctuation comes before it
@@ -625,46 +695,72 @@ func (w word) first() string {
 	return w.terms[0]
 }
 
-// nameTerms are the terms of a capitalised word that are not numbers.
+// nameTerms are the terms of a capitalised word that are not numbers or
+// meta words ("According to …").
 func (w word) nameTerms() []string {
 	var out []string
 	for _, t := range w.terms {
-		if !isDigits(t) {
+		if !isDigits(t) && !numberTerms[t] && !metaTerms[t] {
 			out = append(out, t)
 		}
 	}
 	return out
 }
 
-// scanWords splits s into words: runs of letters, digits and marks, with
-// apostrophes and hyphens inside.
+// leadNumberRe matches a number, with thousands or decimal separators, at
+// the start of a text.
+var leadNumberRe = regexp.MustCompile(`^\d+(?:[.,]\d+)*`)
+
+// scanWords splits s into words: numbers ("1,200", "3.5"), and runs of
+// letters, digits and marks with apostrophes and hyphens inside.
 func scanWords(s string) []word {
 	var out []word
 	initial, boundary := true, false
 	inWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
-	rs := []rune(s)
-	for i := 0; i < len(rs); {
-		r := rs[i]
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if !inWord(r) {
 			switch {
 			case strings.ContainsRune(".!?。！？", r):
-				// "3.5" and "U.S." do not end a sentence.
-				if r != '.' || i+1 >= len(rs) || unicode.IsSpace(rs[i+1]) {
+				// "U.S." does not end a sentence.
+				if r != '.' || i+size >= len(s) || s[i+size] == ' ' || s[i+size] == '\n' {
 					initial, boundary = true, true
 				}
 			case strings.ContainsRune(",;:()[]\"“”—–", r):
 				boundary = true
 			}
-			i++
+			i += size
 			continue
 		}
-		j := i
-		for j < len(rs) && (inWord(rs[j]) || (rs[j] == '\'' || rs[j] == '’' || rs[j] == '-') && j+1 < len(rs) && inWord(rs[j+1]) && j > i) {
-			j++
+		j := i + size
+		num := ""
+		if m := leadNumberRe.FindString(s[i:]); m != "" {
+			if next, _ := utf8.DecodeRuneInString(s[i+len(m):]); !unicode.IsLetter(next) {
+				j, num = i+len(m), normNumber(m)
+			}
 		}
-		raw := string(rs[i:j])
-		out = append(out, word{lower: strings.ToLower(raw), terms: index.Terms(raw),
-			capital: unicode.IsUpper(r), initial: initial, boundary: boundary || initial})
+		if num == "" {
+			for j < len(s) {
+				r, n := utf8.DecodeRuneInString(s[j:])
+				if !inWord(r) {
+					if r != '\'' && r != '’' && r != '-' {
+						break
+					}
+					// "Eiffel's", "anti-papal"; but "COVID-19" is a word and a number.
+					if next, _ := utf8.DecodeRuneInString(s[j+n:]); !unicode.IsLetter(next) {
+						break
+					}
+				}
+				j += n
+			}
+		}
+		raw := s[i:j]
+		w := word{lower: strings.ToLower(raw), terms: index.Terms(raw), num: num,
+			capital: unicode.IsUpper(r), initial: initial, boundary: boundary || initial}
+		if n, ok := numberWords[w.lower]; ok {
+			w.num = n
+		}
+		out = append(out, w)
 		initial, boundary = false, false
 		i = j
 	}
@@ -677,16 +773,26 @@ const (
 )
 
 // textFeatures reads the terms, numbers, names and negations of s.
-func textFeatures(s string) features {
-	words := scanWords(s)
-	f := features{polarity: map[string]uint8{}, slots: map[string]map[string]bool{}}
-	seen := map[string]bool{}
-	scope := 0
-	for i, w := range words {
-		if w.boundary {
-			scope = 0
+func textFeatures(s string) features { return readFeatures(scanWords(s)) }
+
+func readFeatures(words []word) features {
+	f := features{all: map[string]bool{}, hasNumber: map[string]bool{}, isName: map[string]bool{},
+		places: map[string]map[string]bool{}, polarity: map[string]uint8{}}
+	place := func(key string, a, b int) {
+		if f.places[key] == nil {
+			f.places[key] = map[string]bool{}
 		}
-		if contrastWords[w.lower] {
+		if a > 0 && !words[a].boundary {
+			f.places[key]["<"+words[a-1].lower] = true
+		}
+		if b+1 < len(words) && !words[b+1].boundary {
+			f.places[key][">"+words[b+1].lower] = true
+		}
+	}
+	scope := 0
+	prev, prevBit := "", uint8(0) // the term before, for pairs
+	for i, w := range words {
+		if w.boundary || contrastWords[w.lower] {
 			scope = 0
 		}
 		if isNegation(w.lower) && !(w.lower == "not" && i+1 < len(words) && words[i+1].lower == "only") {
@@ -699,18 +805,34 @@ func textFeatures(s string) features {
 			bit = negBit
 			scope--
 		}
+		if w.boundary {
+			prev, prevBit = "", 0
+		}
 		for _, t := range w.terms {
 			f.polarity[t] |= bit
-			if !seen[t] && !metaTerms[t] && !isDigits(t) && !numberTerms[t] {
-				seen[t] = true
+			// Pairs of neighbouring terms tell "P equals NP" from "P does
+			// not equal PSPACE" where the terms alone repeat.
+			if prev != "" {
+				f.polarity[prev+" "+t] |= bit | prevBit&negBit
+			}
+			prev, prevBit = t, bit
+			if !f.all[t] && !metaTerms[t] && !isDigits(t) && !numberTerms[t] {
 				f.terms = append(f.terms, t)
 			}
+			f.all[t] = true
+		}
+		if w.num != "" {
+			if !f.hasNumber[w.num] {
+				f.hasNumber[w.num] = true
+				f.numbers = append(f.numbers, w.num)
+			}
+			place("#"+w.num, i, i)
 		}
 		if !w.capital || len(w.nameTerms()) == 0 {
 			continue
 		}
-		// A run of capitalised words is one name: its slots are the words
-		// around the run.
+		// A run of capitalised words is one name: its places are the
+		// words around the run.
 		a, b := i, i
 		for a > 0 && words[a-1].capital && !words[a].boundary {
 			a--
@@ -718,28 +840,31 @@ func textFeatures(s string) features {
 		for b+1 < len(words) && words[b+1].capital && !words[b+1].boundary {
 			b++
 		}
+		if a == b && w.initial && i+1 < len(words) && words[i+1].boundary {
+			continue // "Overall, …": a lone first word before a comma
+		}
 		for _, t := range w.nameTerms() {
-			if f.slots[t] == nil {
-				f.slots[t] = map[string]bool{}
+			if !f.isName[t] {
+				f.isName[t] = true
 				f.names = append(f.names, t)
 			}
-			if a > 0 && !words[a].boundary {
-				f.slots[t]["<"+words[a-1].lower] = true
-			}
-			if b+1 < len(words) && !words[b+1].boundary {
-				f.slots[t][">"+words[b+1].lower] = true
-			}
+			place(t, a, b)
 		}
 	}
-	f.numbers = numbers(s)
 	return f
 }
 
-// contrastWords end a negation's scope.
-var contrastWords = map[string]bool{
-	"but": true, "although": true, "though": true, "however": true, "whereas": true,
-	"while": true, "yet": true, "except": true, "instead": true, "rather": true,
-}
+// contrastWords end a negation's scope, and so do prepositions: "not
+// given a name in Europe" does not deny Europe.
+var contrastWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`but although though however whereas while yet except instead rather
+		in at on from by during after before for with since until within across through into over under
+		between among amongst throughout`) {
+		m[w] = true
+	}
+	return m
+}()
 
 func isNegation(w string) bool {
 	return negations[w] || strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "n’t")
@@ -755,8 +880,6 @@ var (
 	spaceBeforePunctRe = regexp.MustCompile(`\s+([.,;:!?。！？)])`)
 	// listPrefixRe matches a Markdown list item's or heading's prefix.
 	listPrefixRe = regexp.MustCompile(`^(?:[-*•+]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)`)
-	// numberRe matches a number, with thousands or decimal separators.
-	numberRe = regexp.MustCompile(`\d+(?:[.,]\d+)*`)
 	// thousandsRe matches 1,200,000.
 	thousandsRe = regexp.MustCompile(`^\d{1,3}(?:,\d{3})+$`)
 	// passageRefRe matches "passage 2" or "sources 1 and 3" in a claim,
@@ -787,12 +910,7 @@ func splitClaims(text string) []claim {
 				}
 				continue
 			}
-			c := claim{text: clean, cites: cites}
-			c.features = textFeatures(passageRefRe.ReplaceAllString(clean, " "))
-			c.all = map[string]bool{}
-			for t := range c.polarity {
-				c.all[t] = true
-			}
+			c := claim{text: clean, cites: cites, features: textFeatures(passageRefRe.ReplaceAllString(clean, " "))}
 			if len(cites) == 0 && (heading || strings.HasSuffix(clean, ":") || len(c.terms) < minClaimTerms && len(c.numbers) == 0) {
 				continue
 			}
@@ -861,30 +979,31 @@ var metaTerms = func() map[string]bool {
 func numbers(s string) []string {
 	var out []string
 	for _, w := range scanWords(s) {
-		if n, ok := numberWords[w.lower]; ok {
-			out = append(out, n)
+		if w.num != "" {
+			out = append(out, w.num)
 		}
-	}
-	for _, m := range numberRe.FindAllString(s, -1) {
-		switch {
-		case thousandsRe.MatchString(m):
-			m = strings.ReplaceAll(m, ",", "")
-		case strings.Count(m, ".")+strings.Count(m, ",") > 1:
-			m = strings.NewReplacer(",", "", ".", "").Replace(m) // 1.200.000
-		default:
-			m = strings.ReplaceAll(m, ",", ".") // 3,5 is 3.5
-		}
-		if strings.Contains(m, ".") {
-			m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
-		}
-		if t := strings.TrimLeft(m, "0"); t == "" || t[0] == '.' {
-			m = "0" + t
-		} else {
-			m = t
-		}
-		out = append(out, m)
 	}
 	return unique(out)
+}
+
+// normNumber normalises a number leadNumberRe matched.
+func normNumber(m string) string {
+	switch {
+	case thousandsRe.MatchString(m):
+		m = strings.ReplaceAll(m, ",", "")
+	case strings.Count(m, ".")+strings.Count(m, ",") > 1:
+		m = strings.NewReplacer(",", "", ".", "").Replace(m) // 1.200.000
+	default:
+		m = strings.ReplaceAll(m, ",", ".") // 3,5 is 3.5
+	}
+	if strings.Contains(m, ".") {
+		m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
+	}
+	if t := strings.TrimLeft(m, "0"); t == "" || t[0] == '.' {
+		return "0" + t
+	} else {
+		return t
+	}
 }
 
 // numberWords are the numbers written as words that numbers reads.
