@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"folio/backend/chunk"
 	"folio/backend/core"
@@ -17,11 +19,10 @@ import (
 // Thresholds on a claim's support (see Verify). They were chosen on
 // verify_test.go's examples: copies and paraphrases of a cited sentence
 // score above them, claims the passage does not make (other facts, other
-// numbers, negated statements) below. With all-MiniLM-L6-v2 the lowest
-// supported example scored 0.536 and the highest unsupported one 0.480;
-// by words alone, 1.0 (paraphrases aside) and 0.45. A swapped name or an
-// antonym with the passage's other words kept ("founded in Paris" for
-// "founded in Lyon", "fell 12%" for "grew 12%") still passes.
+// numbers, other names, negated statements) below. With all-MiniLM-L6-v2
+// the lowest supported example scored 0.536 and the highest unsupported one
+// 0.480; by words alone, 1.0 (paraphrases aside) and 0.45. An antonym with
+// the passage's other words kept ("fell 12%" for "grew 12%") still passes.
 const (
 	// SupportThreshold applies when claims are scored with embeddings.
 	SupportThreshold = 0.5
@@ -30,24 +31,34 @@ const (
 )
 
 // Weights of the support score with embeddings: the share of the claim's
-// words found in the cited sentence, and the cosine of their embeddings.
+// words found in the evidence, and the cosine of their embeddings.
 const (
 	lexicalWeight  = 0.5
 	semanticWeight = 0.5
 	// numberPenalty multiplies the score once for every number of the claim
-	// missing from the cited sentence: "grew 5%" is not "grew 12%". It is
-	// below both thresholds, so one absent number alone makes a claim
-	// unsupported by that sentence.
+	// missing from the evidence: "grew 5%" is not "grew 12%". It is below
+	// both thresholds, so one absent number alone makes a claim unsupported.
 	numberPenalty = 0.4
-	// negationPenalty multiplies the score when one of the claim and the
-	// cited sentence is negated and the other is not. It too sits below
-	// both thresholds: "does not require approval" must not pass as
-	// "requires approval", at the price of flagging some true paraphrases
-	// ("stayed the same" for "did not change").
+	// namePenalty multiplies the score once for every name of the claim
+	// that stands where the evidence has another (see Verify): "founded in
+	// Paris" is not "founded in Lyon". Below both thresholds too.
+	namePenalty = 0.4
+	// negationPenalty multiplies the score when the claim and the evidence
+	// say the same words with opposite polarity. It too sits below both
+	// thresholds: "does not require approval" must not pass as "requires
+	// approval", at the price of flagging some true paraphrases ("stayed
+	// the same" for "did not change").
 	negationPenalty = 0.45
 	// minClaimTerms is the fewest content words an uncited sentence needs
 	// to count as a claim.
 	minClaimTerms = 3
+	// negationScope is how many words after a negation word it covers, at
+	// most; a punctuation mark, a contrasting word ("but") or a preposition
+	// ends it sooner.
+	negationScope = 6
+	// anchorWords is the fewest words and numbers a passage sentence must
+	// share with a claim to be the one it restates (see bestEvidence).
+	anchorWords = 3
 )
 
 // Verify checks a generated answer against the passages it cites. It
@@ -57,15 +68,33 @@ const (
 // returns one claim per sentence, in order, with the markers stripped from
 // its Text.
 //
-// A claim's Support is the best score over the sentences, and pairs of
-// adjacent sentences, of the passages it cites: the share of its content
-// words found there, blended with the cosine of their embeddings when embed
-// is not nil, then multiplied by numberPenalty for every number of the
-// claim absent there and by negationPenalty when only one of them is
-// negated. Supported is Support ≥ SupportThreshold, or
-// LexicalSupportThreshold without embeddings. Cited numbers with no
-// citation go to Missing; a claim that cites nothing, or only missing
-// numbers, has Support 0.
+// A claim is scored against evidence: one candidate, a sentence or two
+// adjacent ones, from each cited passage that helps. A claim citing two
+// passages is checked against both together, so a statement joining a fact
+// of each is supported. The score is the share of the claim's content words
+// found in the evidence, blended with the cosine of their embeddings when
+// embed is not nil, then multiplied
+//   - by numberPenalty for every number of the claim absent from the
+//     evidence ("three" counts as 3);
+//   - by namePenalty for every capitalised word of the claim (a name, a
+//     month) when the evidence has a name the claim lacks, and the word is
+//     absent from every cited passage, or that other name stands in its
+//     place (the same word before or after it) and the word does not (a
+//     sentence's lone first word before a comma, "Overall, …", is no name);
+//   - by negationPenalty when words of the claim are negated ("not",
+//     "never", "n't", "no", "without" up to negationScope words before)
+//     where the evidence states them plainly, or the other way round, or
+//     the claim denies something with no negation in its evidence.
+//
+// Support is the best score, Evidence the sentences it rests on, per cited
+// passage (document offsets within the citation's span). Of a pair, a
+// sentence that adds at most one of the claim's words to the other (such
+// as the name the other's pronoun stands for) is left out when the other
+// adds more.
+// Supported is Support ≥ SupportThreshold, or LexicalSupportThreshold
+// without embeddings. Cited numbers with no citation go to Missing; a claim
+// that cites nothing, or only missing numbers, has Support 0 and no
+// Evidence.
 //
 // Sentences that state nothing checkable are left out: a heading line
 // ("# Summary"), an uncited line ending in ":" ("Here is what I found:"),
@@ -84,8 +113,8 @@ func Verify(ctx context.Context, text string, cits []core.Citation, embed Embedd
 	}
 	claims := splitClaims(text)
 	out := make([]core.Claim, len(claims))
-	passages := map[int][]*candidate{} // by citation index
-	var order []int                    // citation indices in first-cited order
+	passages := map[int]*passage{} // by citation index
+	var order []int                // citation indices in first-cited order
 	for i := range claims {
 		cl := &claims[i]
 		out[i] = core.Claim{Text: cl.text, Cites: cl.cites}
@@ -97,7 +126,7 @@ func Verify(ctx context.Context, text string, cits []core.Citation, embed Embedd
 			}
 			cl.cited = append(cl.cited, ci)
 			if _, seen := passages[ci]; !seen {
-				passages[ci] = candidates(cits[ci].Text)
+				passages[ci] = newPassage(ci, cits[ci].Text)
 				order = append(order, ci)
 			}
 		}
@@ -113,21 +142,26 @@ func Verify(ctx context.Context, text string, cits []core.Citation, embed Embedd
 	}
 	for i := range claims {
 		cl := &claims[i]
-		best := 0.0
-		for _, ci := range cl.cited {
-			for _, cand := range passages[ci] {
-				best = math.Max(best, support(cl, cand, embed != nil))
-			}
+		if len(cl.cited) == 0 {
+			continue
 		}
+		var cited []*passage
+		for _, ci := range cl.cited {
+			cited = append(cited, passages[ci])
+		}
+		ev, best := bestEvidence(cl, cited, embed != nil)
 		out[i].Support = best
-		out[i].Supported = len(cl.cited) > 0 && best >= threshold
+		out[i].Supported = best >= threshold
+		if best > 0 {
+			out[i].Evidence = evidenceSpans(cl, ev, cits)
+		}
 	}
 	return out, nil
 }
 
 // embedAll embeds the claims that cite a passage and every candidate of the
 // cited passages, in one call.
-func embedAll(ctx context.Context, embed Embedder, claims []claim, passages map[int][]*candidate, order []int) error {
+func embedAll(ctx context.Context, embed Embedder, claims []claim, passages map[int]*passage, order []int) error {
 	var texts []string
 	var targets []*[]float32
 	for i := range claims {
@@ -137,7 +171,7 @@ func embedAll(ctx context.Context, embed Embedder, claims []claim, passages map[
 		}
 	}
 	for _, ci := range order {
-		for _, c := range passages[ci] {
+		for _, c := range passages[ci].cands {
 			texts = append(texts, c.text)
 			targets = append(targets, &c.vec)
 		}
@@ -158,74 +192,682 @@ func embedAll(ctx context.Context, embed Embedder, claims []claim, passages map[
 	return nil
 }
 
-// support scores a claim against one candidate (0..1).
-func support(cl *claim, c *candidate, semantic bool) float64 {
+// bestEvidence picks the evidence of a claim: the best-scoring candidate
+// of its cited passages, then, while the score rises, the candidate of
+// another cited passage that raises it most. A candidate, or a sentence of
+// a pair, must bring the claim at least two words or numbers the rest of
+// the evidence lacks, or a name: a neighbour does not lend a lone word or
+// number, only whom a pronoun stands for.
+func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, float64) {
+	inPassages := map[string]bool{}
+	for _, t := range cl.names {
+		for _, p := range cited {
+			if p.terms[t] {
+				inPassages[t] = true
+			}
+		}
+	}
+	// The sentence of each cited passage that shares the most words with
+	// the claim is the one it restates, whatever else scores higher: a
+	// negation the claim drops or adds there counts.
+	clash := false
+	for _, p := range cited {
+		var anchor *candidate
+		most := 0
+		for _, c := range p.cands {
+			if len(c.parts) != 1 {
+				continue
+			}
+			if n := len(matched(cl, c)); n > most {
+				anchor, most = c, n
+			}
+		}
+		if anchor != nil && most >= anchorWords && termClash(cl, []*candidate{anchor}) {
+			clash = true
+		}
+	}
+	var ev []*candidate
+	used := map[*passage]bool{}
+	best := 0.0
+	for len(used) < len(cited) {
+		var pick *candidate
+		var from *passage
+		for _, p := range cited {
+			if used[p] {
+				continue
+			}
+			for _, c := range p.cands {
+				if len(c.parts) == 2 && !(contributes(cl, c.parts[0], c.parts[1:]) && contributes(cl, c.parts[1], c.parts[:1])) {
+					continue
+				}
+				if len(ev) > 0 && !contributes(cl, c, ev) {
+					continue
+				}
+				if s := score(cl, append(ev[:len(ev):len(ev)], c), inPassages, clash, semantic); s > best {
+					best, pick, from = s, c, p
+				}
+			}
+		}
+		if pick == nil {
+			break
+		}
+		ev = append(ev, pick)
+		used[from] = true
+	}
+	return ev, best
+}
+
+// contributes reports whether c brings the claim two words or numbers
+// others lack, or a name.
+func contributes(cl *claim, c *candidate, others []*candidate) bool {
+	m := matched(cl, c)
+	for _, o := range others {
+		for k := range matched(cl, o) {
+			delete(m, k)
+		}
+	}
+	if len(m) != 1 {
+		return len(m) > 1
+	}
+	for k := range m {
+		return cl.isName[k]
+	}
+	return false
+}
+
+// score rates a claim against evidence (0..1); see Verify.
+func score(cl *claim, ev []*candidate, inPassages map[string]bool, clash, semantic bool) float64 {
+	has := func(f func(*candidate) bool) bool {
+		for _, c := range ev {
+			if f(c) {
+				return true
+			}
+		}
+		return false
+	}
 	lex := 0.0
 	if len(cl.terms) > 0 {
 		n := 0
 		for _, t := range cl.terms {
-			if c.terms[t] {
+			if has(func(c *candidate) bool { return c.terms[t] }) {
 				n++
 			}
 		}
 		lex = float64(n) / float64(len(cl.terms))
 	}
 	s := lex
-	if semantic && cl.vec != nil && c.vec != nil && len(cl.vec) == len(c.vec) {
-		s = lexicalWeight*lex + semanticWeight*math.Max(0, cosine(cl.vec, c.vec))
+	if semantic && cl.vec != nil {
+		if v := sumVecs(ev, len(cl.vec)); v != nil {
+			s = lexicalWeight*lex + semanticWeight*math.Max(0, cosine(cl.vec, v))
+		}
+	}
+	// The places of the evidence's names the claim lacks, and of its
+	// numbers the claim lacks.
+	nameAlts, numAlts := map[string]bool{}, map[string]bool{}
+	anyName := false
+	for _, c := range ev {
+		for t := range c.names {
+			anyName = true
+			if !cl.all[t] {
+				for k := range c.places[t] {
+					nameAlts[k] = true
+				}
+			}
+		}
+		for n := range c.numbers {
+			if !cl.hasNumber[n] {
+				for k := range c.places["#"+n] {
+					numAlts[k] = true
+				}
+			}
+		}
 	}
 	for _, n := range cl.numbers {
-		if !c.numbers[n] {
+		if !has(func(c *candidate) bool { return c.numbers[n] }) || swappedOut(cl, ev, "#"+n, numAlts) {
 			s *= numberPenalty
 		}
 	}
-	if cl.negated != c.negated {
+	for _, t := range cl.names {
+		if !inPassages[t] && anyName || inPassages[t] && swappedOut(cl, ev, t, nameAlts) {
+			s *= namePenalty
+		}
+	}
+	if clash || polarityClash(cl, ev) {
 		s *= negationPenalty
 	}
 	return math.Min(1, math.Max(0, s))
 }
 
+// swappedOut reports whether key (a name's term, or "#" and a number)
+// stands in none of its claim places in the evidence, while something of
+// its kind the claim lacks stands in one of them (alts).
+func swappedOut(cl *claim, ev []*candidate, key string, alts map[string]bool) bool {
+	if !sharesSlot(cl.places[key], alts) {
+		return false
+	}
+	for _, c := range ev {
+		if sharesSlot(cl.places[key], c.places[key]) {
+			return false
+		}
+	}
+	return true
+}
+
+func sharesSlot(slots map[string]bool, alts map[string]bool) bool {
+	for k := range slots {
+		if alts[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// polarityClash reports whether the claim negates words a sentence of its
+// evidence states plainly, or states plainly words a sentence only
+// negates, or denies something while its evidence negates nothing.
+func polarityClash(cl *claim, ev []*candidate) bool {
+	if termClash(cl, ev) {
+		return true
+	}
+	if !cl.negated {
+		return false
+	}
+	for _, c := range ev {
+		if c.negated {
+			return false
+		}
+	}
+	for t, pc := range cl.polarity {
+		if pc&negBit != 0 {
+			for _, c := range ev {
+				if c.polarity[t] != 0 {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// termClash reports whether the claim negates words a sentence of its
+// evidence states plainly, or states plainly words a sentence only negates.
+func termClash(cl *claim, ev []*candidate) bool {
+	for _, c := range ev {
+		for _, p := range c.parts {
+			for t, pc := range cl.polarity {
+				pe := p.polarity[t]
+				if pe != 0 && (pc&negBit != 0 && pe&negBit == 0 || pc&negBit == 0 && pe&posBit == 0) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sumVecs is the unit-length sum of the evidence's embeddings (which, as
+// cosine, it takes to be unit vectors), nil when one is missing.
+func sumVecs(ev []*candidate, dim int) []float32 {
+	if len(ev) == 1 {
+		if len(ev[0].vec) != dim {
+			return nil
+		}
+		return ev[0].vec
+	}
+	sum := make([]float32, dim)
+	for _, c := range ev {
+		if len(c.vec) != dim {
+			return nil
+		}
+		n := float32(math.Sqrt(float64(dot(c.vec, c.vec))))
+		if n == 0 {
+			continue
+		}
+		for i, x := range c.vec {
+			sum[i] += x / n
+		}
+	}
+	if n := float32(math.Sqrt(float64(dot(sum, sum)))); n > 0 {
+		for i := range sum {
+			sum[i] /= n
+		}
+	}
+	return sum
+}
+
+func dot(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// evidenceSpans turns a claim's evidence into document offsets inside each
+// citation's span, clamped, trimming pairs (see Verify).
+func evidenceSpans(cl *claim, ev []*candidate, cits []core.Citation) []core.Evidence {
+	var out []core.Evidence
+	for _, c := range ev {
+		parts := c.parts
+		if len(parts) == 2 {
+			a, b := matched(cl, parts[0]), matched(cl, parts[1])
+			onlyA, onlyB := minus(a, b), minus(b, a)
+			switch {
+			case onlyB <= 1 && onlyA > onlyB:
+				parts = parts[:1]
+			case onlyA <= 1 && onlyB > onlyA:
+				parts = parts[1:]
+			}
+		}
+		cit := cits[c.cit]
+		lo := cit.Start
+		hi := cit.Start + len(cit.Text)
+		if cit.End > cit.Start && cit.End < hi {
+			hi = cit.End
+		}
+		e := core.Evidence{N: cit.N}
+		for _, p := range parts {
+			s := core.Span{Start: min(max(lo+p.span.Start, lo), hi), End: min(max(lo+p.span.End, lo), hi)}
+			if s.End > s.Start {
+				e.Spans = append(e.Spans, s)
+			}
+		}
+		if len(e.Spans) > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// matched is what of the claim a candidate holds: its terms and numbers.
+func matched(cl *claim, c *candidate) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range cl.terms {
+		if c.terms[t] {
+			m[t] = true
+		}
+	}
+	for _, n := range cl.numbers {
+		if c.numbers[n] {
+			m["#"+n] = true
+		}
+	}
+	return m
+}
+
+// minus counts the keys of a not in b.
+func minus(a, b map[string]bool) int {
+	n := 0
+	for k := range a {
+		if !b[k] {
+			n++
+		}
+	}
+	return n
+}
+
+// HighlightEvidence makes the highlights of every citation a generated
+// answer's claims cite the sentences that support its supported claims
+// (Claim.Evidence), sorted and merged, and rebuilds its Segments. A cited
+// passage no supported claim rests on keeps no highlight; citations no
+// claim cites are left as they are. An exact answer outside the new
+// highlights is dropped.
+func HighlightEvidence(ans *core.Answer) {
+	cited := map[int]bool{}
+	spans := map[int][]core.Span{}
+	for _, cl := range ans.Claims {
+		for _, n := range cl.Cites {
+			cited[n] = true
+		}
+		if !cl.Supported {
+			continue
+		}
+		for _, e := range cl.Evidence {
+			spans[e.N] = append(spans[e.N], e.Spans...)
+		}
+	}
+	for i := range ans.Citations {
+		c := &ans.Citations[i]
+		if !cited[c.N] {
+			continue
+		}
+		hi := c.Start + len(c.Text)
+		if c.End > c.Start && c.End < hi {
+			hi = c.End
+		}
+		c.Highlights = mergeSpans(spans[c.N], c.Start, hi)
+		if c.Answer != nil && !coveredBy(*c.Answer, c.Highlights) {
+			c.Answer = nil
+		}
+		c.Segments = Segments(c.Text, c.Start, core.Span{Start: c.Start, End: c.End}, c.Highlights, c.Answer)
+	}
+}
+
+// mergeSpans clamps spans to [lo, hi], sorts them and merges overlapping
+// ones; empty spans are dropped.
+func mergeSpans(spans []core.Span, lo, hi int) []core.Span {
+	var in []core.Span
+	for _, s := range spans {
+		s = core.Span{Start: min(max(s.Start, lo), hi), End: min(max(s.End, lo), hi)}
+		if s.End > s.Start {
+			in = append(in, s)
+		}
+	}
+	sort.Slice(in, func(i, j int) bool { return in[i].Start < in[j].Start })
+	var out []core.Span
+	for _, s := range in {
+		if n := len(out); n > 0 && s.Start <= out[n-1].End {
+			out[n-1].End = max(out[n-1].End, s.End)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func coveredBy(s core.Span, spans []core.Span) bool {
+	for _, h := range spans {
+		if h.Start <= s.Start && s.End <= h.End {
+			return true
+		}
+	}
+	return false
+}
+
 // claim is one sentence of the generated text being checked.
 type claim struct {
-	text    string
-	cites   []int
-	cited   []int // indices of the existing cited citations
-	terms   []string
-	numbers []string
-	negated bool
-	vec     []float32
+	text  string
+	cites []int
+	cited []int // indices of the existing cited citations
+	features
+	vec []float32
+}
+
+// features are what the checker compares in a claim.
+type features struct {
+	// terms are the distinct index terms (stop words dropped) but for meta
+	// words, numbers and negation words, which are checked on their own;
+	// all holds every term.
+	terms []string
+	all   map[string]bool
+	// numbers are the distinct numbers (see numbers).
+	numbers   []string
+	hasNumber map[string]bool
+	// names are the terms of the capitalised words (but a lone first word
+	// before a comma: "Overall, …").
+	names  []string
+	isName map[string]bool
+	// places are, for every name term and every number ("#" and the
+	// number), the words next to it: "<in", ">was".
+	places map[string]map[string]bool
+	// polarity has posBit and/or negBit for every term, and every pair of
+	// neighbouring terms ("equal np") within a clause.
+	polarity map[string]uint8
+	negated  bool
 }
 
 // candidate is a passage sentence, or two adjacent ones, a claim may rest on.
 type candidate struct {
+	cit     int       // citation index
+	span    core.Span // in the passage text
+	parts   []*candidate
 	text    string
 	terms   map[string]bool
 	numbers map[string]bool
-	negated bool
-	vec     []float32
+	// names are the candidate's names: its capitalised words, but a
+	// sentence's first word unless it starts a run of them or the passage
+	// writes it capitalised inside a sentence somewhere.
+	names    map[string]bool
+	places   map[string]map[string]bool
+	polarity map[string]uint8
+	negated  bool
+	vec      []float32
 }
 
-// candidates splits a passage into its sentences and adjacent pairs.
-func candidates(passage string) []*candidate {
-	spans := chunk.Sentences(passage)
-	var out []*candidate
-	add := func(text string) {
-		c := &candidate{text: text, terms: map[string]bool{}, numbers: map[string]bool{}, negated: negated(text)}
-		for _, t := range index.Terms(text) {
-			c.terms[t] = true
+// passage is a cited passage, split into candidates.
+type passage struct {
+	cands []*candidate
+	terms map[string]bool // every term of the passage
+}
+
+// newPassage splits a passage into its sentences and adjacent pairs.
+func newPassage(ci int, text string) *passage {
+	p := &passage{terms: map[string]bool{}}
+	known := map[string]bool{} // capitalised inside a sentence somewhere
+	for _, w := range scanWords(text) {
+		for _, t := range w.terms {
+			p.terms[t] = true
+			if w.capital && !w.initial {
+				known[t] = true
+			}
 		}
-		for _, n := range numbers(text) {
-			c.numbers[n] = true
-		}
-		out = append(out, c)
 	}
+	spans := chunk.Sentences(text)
+	var singles []*candidate
 	for i, s := range spans {
-		add(passage[s.Start:s.End])
+		c := newCandidate(ci, text, s, known)
+		c.parts = []*candidate{c}
+		singles = append(singles, c)
+		p.cands = append(p.cands, c)
 		if i > 0 {
-			add(passage[spans[i-1].Start:s.End])
+			pair := newCandidate(ci, text, core.Span{Start: spans[i-1].Start, End: s.End}, known)
+			pair.parts = []*candidate{singles[i-1], c}
+			p.cands = append(p.cands, pair)
+		}
+	}
+	return p
+}
+
+func newCandidate(ci int, passage string, s core.Span, known map[string]bool) *candidate {
+	text := passage[s.Start:s.End]
+	words := scanWords(text)
+	f := readFeatures(words)
+	c := &candidate{cit: ci, span: s, text: text, terms: f.all, numbers: f.hasNumber,
+		names: map[string]bool{}, places: f.places, polarity: f.polarity, negated: f.negated}
+	for i, w := range words {
+		if !w.capital {
+			continue
+		}
+		if w.initial && !known[w.first()] && !(i+1 < len(words) && words[i+1].capital && !words[i+1].boundary) {
+			continue
+		}
+		for _, t := range w.nameTerms() {
+			c.names[t] = true
+		}
+	}
+	return c
+}
+
+// word is a word of a text as the checker reads it.
+type word struct {
+	lower    string
+	terms    []string // its index terms (none for a stop word)
+	num      string   // the number it is, normalised, if it is one
+	capital  bool     // starts with a capital letter
+	initial  bool     // first word of a sentence
+	boundary bool     // punctuation comes before it
+}
+
+func (w word) first() string {
+	if len(w.terms) == 0 {
+		return ""
+	}
+	return w.terms[0]
+}
+
+// nameTerms are the terms of a capitalised word that are not numbers or
+// meta words ("According to …").
+func (w word) nameTerms() []string {
+	var out []string
+	for _, t := range w.terms {
+		if !isDigits(t) && !numberTerms[t] && !metaTerms[t] {
+			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// leadNumberRe matches a number, with thousands or decimal separators, at
+// the start of a text.
+var leadNumberRe = regexp.MustCompile(`^\d+(?:[.,]\d+)*`)
+
+// scanWords splits s into words: numbers ("1,200", "3.5"), and runs of
+// letters, digits and marks with apostrophes and hyphens inside.
+func scanWords(s string) []word {
+	var out []word
+	initial, boundary := true, false
+	inWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !inWord(r) {
+			switch {
+			case strings.ContainsRune(".!?。！？", r):
+				// "U.S." does not end a sentence.
+				if r != '.' || i+size >= len(s) || s[i+size] == ' ' || s[i+size] == '\n' {
+					initial, boundary = true, true
+				}
+			case strings.ContainsRune(",;:()[]\"“”—–", r):
+				boundary = true
+			}
+			i += size
+			continue
+		}
+		j := i + size
+		num := ""
+		if m := leadNumberRe.FindString(s[i:]); m != "" {
+			if next, _ := utf8.DecodeRuneInString(s[i+len(m):]); !unicode.IsLetter(next) {
+				j, num = i+len(m), normNumber(m)
+			}
+		}
+		if num == "" {
+			for j < len(s) {
+				r, n := utf8.DecodeRuneInString(s[j:])
+				if !inWord(r) {
+					if r != '\'' && r != '’' && r != '-' {
+						break
+					}
+					// "Eiffel's", "anti-papal"; but "COVID-19" is a word and a number.
+					if next, _ := utf8.DecodeRuneInString(s[j+n:]); !unicode.IsLetter(next) {
+						break
+					}
+				}
+				j += n
+			}
+		}
+		raw := s[i:j]
+		w := word{lower: strings.ToLower(raw), terms: index.Terms(raw), num: num,
+			capital: unicode.IsUpper(r), initial: initial, boundary: boundary || initial}
+		if n, ok := numberWords[w.lower]; ok {
+			w.num = n
+		}
+		out = append(out, w)
+		initial, boundary = false, false
+		i = j
+	}
+	return out
+}
+
+const (
+	posBit uint8 = 1 << iota
+	negBit
+)
+
+// textFeatures reads the terms, numbers, names and negations of s.
+func textFeatures(s string) features { return readFeatures(scanWords(s)) }
+
+func readFeatures(words []word) features {
+	f := features{all: map[string]bool{}, hasNumber: map[string]bool{}, isName: map[string]bool{},
+		places: map[string]map[string]bool{}, polarity: map[string]uint8{}}
+	place := func(key string, a, b int) {
+		if f.places[key] == nil {
+			f.places[key] = map[string]bool{}
+		}
+		if a > 0 && !words[a].boundary {
+			f.places[key]["<"+words[a-1].lower] = true
+		}
+		if b+1 < len(words) && !words[b+1].boundary {
+			f.places[key][">"+words[b+1].lower] = true
+		}
+	}
+	scope := 0
+	prev, prevBit := "", uint8(0) // the term before, for pairs
+	for i, w := range words {
+		if w.boundary || contrastWords[w.lower] {
+			scope = 0
+		}
+		if isNegation(w.lower) && !(w.lower == "not" && i+1 < len(words) && words[i+1].lower == "only") {
+			f.negated = true
+			scope = negationScope
+			continue
+		}
+		bit := posBit
+		if scope > 0 {
+			bit = negBit
+			scope--
+		}
+		if w.boundary {
+			prev, prevBit = "", 0
+		}
+		for _, t := range w.terms {
+			f.polarity[t] |= bit
+			// Pairs of neighbouring terms tell "P equals NP" from "P does
+			// not equal PSPACE" where the terms alone repeat.
+			if prev != "" {
+				f.polarity[prev+" "+t] |= bit | prevBit&negBit
+			}
+			prev, prevBit = t, bit
+			if !f.all[t] && !metaTerms[t] && !isDigits(t) && !numberTerms[t] {
+				f.terms = append(f.terms, t)
+			}
+			f.all[t] = true
+		}
+		if w.num != "" {
+			if !f.hasNumber[w.num] {
+				f.hasNumber[w.num] = true
+				f.numbers = append(f.numbers, w.num)
+			}
+			place("#"+w.num, i, i)
+		}
+		if !w.capital || len(w.nameTerms()) == 0 {
+			continue
+		}
+		// A run of capitalised words is one name: its places are the
+		// words around the run.
+		a, b := i, i
+		for a > 0 && words[a-1].capital && !words[a].boundary {
+			a--
+		}
+		for b+1 < len(words) && words[b+1].capital && !words[b+1].boundary {
+			b++
+		}
+		if a == b && w.initial && i+1 < len(words) && words[i+1].boundary {
+			continue // "Overall, …": a lone first word before a comma
+		}
+		for _, t := range w.nameTerms() {
+			if !f.isName[t] {
+				f.isName[t] = true
+				f.names = append(f.names, t)
+			}
+			place(t, a, b)
+		}
+	}
+	return f
+}
+
+// contrastWords end a negation's scope, and so do prepositions: "not
+// given a name in Europe" does not deny Europe.
+var contrastWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`but although though however whereas while yet except instead rather
+		in at on from by during after before for with since until within across through into over under
+		between among amongst throughout`) {
+		m[w] = true
+	}
+	return m
+}()
+
+func isNegation(w string) bool {
+	return negations[w] || strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "n’t")
 }
 
 var (
@@ -238,8 +880,6 @@ var (
 	spaceBeforePunctRe = regexp.MustCompile(`\s+([.,;:!?。！？)])`)
 	// listPrefixRe matches a Markdown list item's or heading's prefix.
 	listPrefixRe = regexp.MustCompile(`^(?:[-*•+]\s+|\d{1,3}[.)]\s+|#{1,6}\s+)`)
-	// numberRe matches a number, with thousands or decimal separators.
-	numberRe = regexp.MustCompile(`\d+(?:[.,]\d+)*`)
 	// thousandsRe matches 1,200,000.
 	thousandsRe = regexp.MustCompile(`^\d{1,3}(?:,\d{3})+$`)
 	// passageRefRe matches "passage 2" or "sources 1 and 3" in a claim,
@@ -270,10 +910,7 @@ func splitClaims(text string) []claim {
 				}
 				continue
 			}
-			c := claim{text: clean, cites: cites, negated: negated(clean)}
-			facts := passageRefRe.ReplaceAllString(clean, " ")
-			c.terms = contentTerms(facts)
-			c.numbers = numbers(facts)
+			c := claim{text: clean, cites: cites, features: textFeatures(passageRefRe.ReplaceAllString(clean, " "))}
 			if len(cites) == 0 && (heading || strings.HasSuffix(clean, ":") || len(c.terms) < minClaimTerms && len(c.numbers) == 0) {
 				continue
 			}
@@ -337,57 +974,61 @@ var metaTerms = func() map[string]bool {
 	return m
 }()
 
-// contentTerms are the distinct index terms of s (stop words already
-// dropped by index.Terms), without meta words and numbers, which are
-// checked on their own.
-func contentTerms(s string) []string {
-	var out []string
-	for _, t := range unique(index.Terms(s)) {
-		if metaTerms[t] || isDigits(t) {
-			continue
-		}
-		out = append(out, t)
-	}
-	return out
-}
-
 // numbers returns the numbers in s, normalised: "1,200" and "1200" are
-// "1200", "3.50" is "3.5", "07" is "7".
+// "1200", "3.50" is "3.5", "07" is "7", "three" is "3".
 func numbers(s string) []string {
 	var out []string
-	for _, m := range numberRe.FindAllString(s, -1) {
-		switch {
-		case thousandsRe.MatchString(m):
-			m = strings.ReplaceAll(m, ",", "")
-		case strings.Count(m, ".")+strings.Count(m, ",") > 1:
-			m = strings.NewReplacer(",", "", ".", "").Replace(m) // 1.200.000
-		default:
-			m = strings.ReplaceAll(m, ",", ".") // 3,5 is 3.5
+	for _, w := range scanWords(s) {
+		if w.num != "" {
+			out = append(out, w.num)
 		}
-		if strings.Contains(m, ".") {
-			m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
-		}
-		if t := strings.TrimLeft(m, "0"); t == "" || t[0] == '.' {
-			m = "0" + t
-		} else {
-			m = t
-		}
-		out = append(out, m)
 	}
 	return unique(out)
 }
 
-// negated reports whether s holds a negation word.
-func negated(s string) bool {
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && r != '\'' && r != '’'
-	}) {
-		if negations[w] || strings.HasSuffix(w, "n't") || strings.HasSuffix(w, "n’t") {
-			return true
+// normNumber normalises a number leadNumberRe matched.
+func normNumber(m string) string {
+	switch {
+	case thousandsRe.MatchString(m):
+		m = strings.ReplaceAll(m, ",", "")
+	case strings.Count(m, ".")+strings.Count(m, ",") > 1:
+		m = strings.NewReplacer(",", "", ".", "").Replace(m) // 1.200.000
+	default:
+		m = strings.ReplaceAll(m, ",", ".") // 3,5 is 3.5
+	}
+	if strings.Contains(m, ".") {
+		m = strings.TrimRight(strings.TrimRight(m, "0"), ".")
+	}
+	if t := strings.TrimLeft(m, "0"); t == "" || t[0] == '.' {
+		return "0" + t
+	} else {
+		return t
+	}
+}
+
+// numberWords are the numbers written as words that numbers reads.
+var numberWords = func() map[string]string {
+	m := map[string]string{}
+	for i, w := range strings.Fields(`zero one two three four five six seven eight nine ten eleven
+		twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty`) {
+		m[w] = strconv.Itoa(i)
+	}
+	for i, w := range strings.Fields(`thirty forty fifty sixty seventy eighty ninety`) {
+		m[w] = strconv.Itoa(30 + 10*i)
+	}
+	return m
+}()
+
+// numberTerms are the index terms of numberWords: numbers, not words.
+var numberTerms = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range numberWords {
+		for _, t := range index.Terms(w) {
+			m[t] = true
 		}
 	}
-	return false
-}
+	return m
+}()
 
 var negations = map[string]bool{
 	"not": true, "no": true, "never": true, "none": true, "nothing": true, "neither": true,

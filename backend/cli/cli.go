@@ -338,10 +338,11 @@ func (c *command) ask(args []string) error {
 			Highlights []core.Span `json:"highlights"`
 		}
 		out := struct {
-			Answer    string `json:"answer"`
-			Mode      string `json:"mode"`
-			Citations []cite `json:"citations"`
-		}{Answer: ans.Text, Mode: ans.Mode, Citations: []cite{}}
+			Answer    string        `json:"answer"`
+			Mode      string        `json:"mode"`
+			Citations []cite        `json:"citations"`
+			Sentences []askSentence `json:"sentences"`
+		}{Answer: ans.Text, Mode: ans.Mode, Citations: []cite{}, Sentences: askSentences(ans.Claims)}
 		for _, ci := range ans.Citations {
 			out.Citations = append(out.Citations, cite{ci.N, ci.Path, ci.Page, ci.Start, ci.End, ci.Location, ci.Text, ci.Highlights})
 		}

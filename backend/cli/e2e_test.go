@@ -249,9 +249,13 @@ func TestEveryFormatEndToEnd(t *testing.T) {
 		out, errOut, code := run(t, bin, "--data", data, "--no-model", "ask", "--json", tt.q)
 		var ans struct {
 			Citations []struct{ Path, Location string } `json:"citations"`
+			Sentences *[]json.RawMessage                `json:"sentences"`
 		}
 		if code != 0 || json.Unmarshal([]byte(out), &ans) != nil {
 			t.Fatalf("ask %q: exit %d, %s%s", tt.q, code, out, errOut)
+		}
+		if ans.Sentences == nil || len(*ans.Sentences) != 0 {
+			t.Errorf("ask %q: an extracted answer's sentences %v, want []", tt.q, ans.Sentences)
 		}
 		found := false
 		for _, c := range ans.Citations {

@@ -122,6 +122,15 @@ type Claim struct {
 	// Support is the best score found (0..1).
 	Supported bool    `json:"supported"`
 	Support   float64 `json:"support"`
+	// Evidence are, per cited passage that contributed, the sentences the
+	// best support found rests on (document offsets, inside the passage).
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is the sentences of one cited passage that support a claim.
+type Evidence struct {
+	N     int    `json:"n"` // the citation
+	Spans []Span `json:"spans"`
 }
 
 // Answer is Folio's reply to a question.

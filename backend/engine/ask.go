@@ -68,7 +68,8 @@ func (e *Engine) AskStream(ctx context.Context, question string, f Filter, histo
 		return core.Answer{}, err
 	}
 	ans.Text, ans.Claims, ans.Mode, ans.Statements = text, claims, "generated", nil
-	return ans, nil
+	answer.HighlightEvidence(&ans)
+	return ans, e.labelCitations(&ans)
 }
 
 // GeneratorSettings point Folio at a local OpenAI-compatible server

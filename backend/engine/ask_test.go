@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,18 @@ func TestAskWithGenerator(t *testing.T) {
 	}
 	if c := ans.Claims[1]; c.Supported {
 		t.Errorf("the Sahara claim is marked supported: %+v", c)
+	}
+	// [1]'s highlight is the sentence the supported claim rests on.
+	var hl []string
+	for _, c := range ans.Citations {
+		for _, h := range c.Highlights {
+			if c.N == 1 {
+				hl = append(hl, c.Text[h.Start-c.Start:h.End-c.Start])
+			}
+		}
+	}
+	if want := []string{"Sea otters live along the rocky coasts of the North Pacific Ocean, from Japan to California."}; !reflect.DeepEqual(hl, want) {
+		t.Errorf("[1] highlights %q, want %q", hl, want)
 	}
 	if c := ans.Claims[2]; c.Supported || len(c.Missing) != 1 || c.Missing[0] != 7 {
 		t.Errorf("a citation to [7], which does not exist, is not flagged: %+v", c)
