@@ -213,7 +213,12 @@ func (e *Engine) openModel() error {
 
 // load rebuilds the in-memory indexes from the store.
 func (e *Engine) load(ctx context.Context) error {
-	if n, err := e.store.DeleteOrphans(); err != nil {
+	var damage *store.DamageError
+	if n, err := e.store.DeleteOrphans(); errors.As(err, &damage) {
+		if err := e.reportDamage(ctx, damage); err != nil {
+			return fmt.Errorf("check the damaged library: %w", err)
+		}
+	} else if err != nil {
 		return fmt.Errorf("clean up library: %w", err)
 	} else if n > 0 {
 		e.log.Info("removed documents left by an interrupted run", "count", n)

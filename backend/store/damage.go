@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -71,13 +72,16 @@ func (e *DamageError) Unwrap() error { return ErrDamaged }
 // the blocks cannot be placed: a damaged table gives one range covering
 // every key.
 func (s *Store) Damaged() ([]DamagedRange, error) {
+	var out []DamagedRange
 	if s.encrypted {
 		if err := s.db.VerifyChecksum(); err != nil {
-			return []DamagedRange{{Table: "?", Reason: err.Error()}}, nil
+			out = append(out, DamagedRange{Table: "?", Reason: err.Error()})
 		}
-		return nil, nil
+		s.damageMu.Lock()
+		s.damage = out
+		s.damageMu.Unlock()
+		return out, nil
 	}
-	var out []DamagedRange
 	for _, ti := range s.db.Tables() {
 		name := fmt.Sprintf("%06d.sst", ti.ID)
 		d, err := damagedBlocks(filepath.Join(s.dir, name))
@@ -91,53 +95,183 @@ func (s *Store) Damaged() ([]DamagedRange, error) {
 		out = append(out, d...)
 	}
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Lo, out[j].Lo) < 0 })
+	s.damageMu.Lock()
+	s.damage = out
+	s.damageMu.Unlock()
 	return out, nil
 }
 
-// damagedBlocks reads each block of the table at path (not encrypted) and
-// returns those that fail their checksum, with the keys they held. The
-// footer and index are checked first (checkTable), as Badger's table
-// reader does not check their bounds.
-func damagedBlocks(path string) ([]DamagedRange, error) {
+// knownDamage returns the damaged blocks the last Damaged found.
+func (s *Store) knownDamage() []DamagedRange {
+	s.damageMu.Lock()
+	defer s.damageMu.Unlock()
+	return s.damage
+}
+
+// openTable opens the table at path (not encrypted) for reading on its
+// own, after checking its footer and index (checkTable: Badger's table
+// reader does not check their bounds). close must be called; not
+// t.DecrRef, which at zero references deletes the file.
+func openTable(path string) (t *table.Table, close func(), err error) {
 	if err := checkTable(path); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer mf.Close(-1)
 	def := badger.DefaultOptions("")
-	t, err := table.OpenTable(mf, table.Options{ChkMode: options.OnBlockRead,
+	t, err = table.OpenTable(mf, table.Options{ChkMode: options.OnBlockRead,
 		Compression: def.Compression, BlockSize: def.BlockSize, ZSTDCompressionLevel: def.ZSTDCompressionLevel})
 	if err != nil {
-		return nil, err
+		mf.Close(-1)
+		return nil, nil, err
 	}
-	// Not t.DecrRef: at zero references it deletes the file.
-	bases := t.KeySplits(math.MaxInt32, nil) // every block's first key
-	name := filepath.Base(path)
-	var out []DamagedRange
+	return t, func() { mf.Close(-1) }, nil
+}
+
+// blocks returns the first key of every block of t, and which blocks fail
+// their checksum.
+func blocks(t *table.Table) (bases [][]byte, bad []bool) {
+	for _, b := range t.KeySplits(math.MaxInt32, nil) {
+		bases = append(bases, []byte(b))
+	}
+	bad = make([]bool, len(bases))
 	it := t.NewIterator(0)
 	defer it.Close()
 	for i, base := range bases {
-		it.Seek([]byte(base))
-		if it.Valid() && bytes.Equal(it.Key(), []byte(base)) {
+		it.Seek(base)
+		bad[i] = !it.Valid() || !bytes.Equal(it.Key(), base)
+	}
+	return bases, bad
+}
+
+// damagedBlocks reads each block of the table at path (not encrypted) and
+// returns those that fail their checksum, with the keys they held.
+func damagedBlocks(path string) ([]DamagedRange, error) {
+	t, done, err := openTable(path)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	bases, bad := blocks(t)
+	name := filepath.Base(path)
+	var out []DamagedRange
+	for i, base := range bases {
+		if !bad[i] {
 			continue
 		}
-		r := DamagedRange{Table: name, Block: i, Lo: y.ParseKey([]byte(base)), Reason: "block checksum mismatch"}
+		r := DamagedRange{Table: name, Block: i, Lo: y.ParseKey(base), Reason: "block checksum mismatch"}
 		if i+1 < len(bases) {
-			r.Hi = y.ParseKey([]byte(bases[i+1]))
-			if bytes.Equal(r.Hi, r.Lo) {
-				// The next block starts with another version of the
-				// same key: the damaged one held at most that key.
-				r.Hi = append(append([]byte(nil), r.Lo...), 0)
-			}
+			// Up to the next block's first key, which may be another
+			// version of a key of this block: then that key is included.
+			r.Hi = append(append([]byte(nil), y.ParseKey(bases[i+1])...), 0)
 		} else {
 			r.Hi = append(append([]byte(nil), y.ParseKey(t.Biggest())...), 0)
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// Badger's entry flags (badger/value.go).
+const (
+	bitDelete       = 1 << 0
+	bitValuePointer = 1 << 1
+)
+
+// salvageAll finds the damaged blocks (Damaged) and writes again, as new
+// versions, what the rest of each damaged table holds: Badger's iterators
+// skip the rest of a table after a damaged block, and its reads miss the
+// first key after one, so without this, records that read well would
+// look missing. Keys with a newer version elsewhere are left alone.
+func (s *Store) salvageAll() error {
+	damaged, err := s.Damaged()
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, r := range damaged {
+		if r.Lo == nil || done[r.Table] {
+			continue
+		}
+		done[r.Table] = true
+		n, lost, err := s.salvage(filepath.Join(s.dir, r.Table))
+		if err != nil {
+			return fmt.Errorf("%w: table %s: %v", ErrDamaged, r.Table, err)
+		}
+		if n+lost > 0 {
+			slog.Warn("a table of the library is damaged; what still reads well was written again",
+				"table", r.Table, "keys", n, "unreadable", lost)
+		}
+	}
+	return nil
+}
+
+// salvage writes again the keys of the good blocks after the first
+// damaged one of the table at path. It returns how many it wrote and how
+// many it could not (values kept in the value log that cannot be read).
+func (s *Store) salvage(path string) (written, lost int, err error) {
+	t, done, err := openTable(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer done()
+	bases, bad := blocks(t)
+	txn := s.db.NewTransaction(false)
+	defer txn.Discard()
+	b := s.newBatch()
+	it := t.NewIterator(0)
+	defer it.Close()
+	var last []byte
+	seenBad := false
+	for i, base := range bases {
+		seenBad = seenBad || bad[i]
+		if bad[i] || !seenBad {
+			continue
+		}
+		for it.Seek(base); it.Valid(); it.Next() {
+			k := it.Key()
+			if i+1 < len(bases) && y.CompareKeys(k, bases[i+1]) >= 0 {
+				break
+			}
+			user, ver := y.ParseKey(k), y.ParseTs(k)
+			if bytes.Equal(user, last) || bytes.HasPrefix(user, []byte("!badger!")) {
+				continue // an older version, or Badger's own
+			}
+			last = append(last[:0], user...)
+			if bad[i-1] && bytes.Equal(user, y.ParseKey(base)) {
+				// The damaged block before may hold newer versions of
+				// this key: writing this one again could bring back an
+				// old value. It is counted with the damaged block.
+				continue
+			}
+			vs := it.Value()
+			if vs.Meta&bitDelete != 0 {
+				continue
+			}
+			key := append([]byte(nil), user...)
+			item, gerr := txn.Get(key)
+			switch {
+			case gerr == nil && item.Version() > ver:
+				continue // a newer version is readable
+			case gerr == nil && item.Version() == ver:
+				v, err := item.ValueCopy(nil)
+				if err != nil {
+					lost++
+					continue
+				}
+				b.set(key, v)
+			case vs.Meta&bitValuePointer != 0:
+				lost++ // hidden, and its value is in the value log
+				continue
+			default:
+				b.set(key, append([]byte(nil), vs.Value...))
+			}
+			written++
+		}
+	}
+	return written, lost, b.flush()
 }
 
 // Orphans returns the documents whose text is stored but that no file

@@ -57,6 +57,9 @@ type Store struct {
 	stopGC    chan struct{} // closed by Close
 	closeOnce sync.Once
 	gcDone    chan struct{} // closed when the GC loop has ended
+
+	damageMu sync.Mutex     // guards damage
+	damage   []DamagedRange // the damaged blocks found by the last Damaged
 }
 
 // Options configure Open. The zero value gives the defaults.
@@ -109,6 +112,13 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	}
 	s := &Store{db: db, dir: dir, encrypted: len(o.EncryptionKey) > 0, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Every block is read once: what a damaged table still holds is
+	// written again (salvage), so nothing is taken for missing that is
+	// only hidden by the damage.
+	if err := s.salvageAll(); err != nil {
 		db.Close()
 		return nil, err
 	}
