@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"sync"
@@ -87,6 +88,9 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create store dir: %w", err)
 	}
+	if err := checkManifest(dir); err != nil {
+		return nil, err
+	}
 	if err := checkTables(dir); err != nil {
 		return nil, err
 	}
@@ -130,7 +134,15 @@ func OpenWith(dir string, o Options) (*Store, error) {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.stopGC) })
 	<-s.gcDone
-	return s.db.Close()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	// Badger is closed and its MANIFEST final: keep a verified copy (see
+	// manifest.go). Without one the library still opens as before.
+	if err := saveManifestCopy(s.dir); err != nil {
+		slog.Warn("no copy of the library's MANIFEST kept", "dir", s.dir, "err", err)
+	}
+	return nil
 }
 
 func (s *Store) checkVersion() error {
