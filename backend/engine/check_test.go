@@ -163,8 +163,8 @@ func TestDamagedLibraryLosesNothing(t *testing.T) {
 			if d.file == vlog && !slices.Contains(named, filepath.Join(docs, "big.txt")) {
 				t.Errorf("value log damaged: Check names %v, not big.txt", named)
 			}
-			if rep.Orphans > 0 {
-				// Records were hidden: opening must have said so and
+			if len(rep.Damaged) > 0 {
+				// A table is damaged: opening must have said so and
 				// marked each file named, for reading again.
 				libv, err := e.Library(ctx)
 				if err != nil {

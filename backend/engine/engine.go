@@ -213,17 +213,24 @@ func (e *Engine) openModel() error {
 
 // load rebuilds the in-memory indexes from the store.
 func (e *Engine) load(ctx context.Context) error {
+	// A damaged library keeps its orphans (store.DeleteOrphans), and its
+	// damaged files are named and marked for reading again.
+	n, err := e.store.DeleteOrphans()
 	var damage *store.DamageError
-	if n, err := e.store.DeleteOrphans(); errors.As(err, &damage) {
+	switch {
+	case errors.As(err, &damage):
+	case err != nil:
+		return fmt.Errorf("clean up library: %w", err)
+	case len(e.store.KnownDamage()) > 0:
+		damage = &store.DamageError{Ranges: e.store.KnownDamage()}
+	case n > 0:
+		e.log.Info("removed documents left by an interrupted run", "count", n)
+	}
+	if damage != nil {
 		if err := e.reportDamage(ctx, damage); err != nil {
 			return fmt.Errorf("check the damaged library: %w", err)
 		}
-	} else if err != nil {
-		return fmt.Errorf("clean up library: %w", err)
-	} else if n > 0 {
-		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
-	var err error
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}

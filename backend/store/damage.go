@@ -101,8 +101,9 @@ func (s *Store) Damaged() ([]DamagedRange, error) {
 	return out, nil
 }
 
-// knownDamage returns the damaged blocks the last Damaged found.
-func (s *Store) knownDamage() []DamagedRange {
+// KnownDamage returns the damaged blocks the last Damaged found (Open
+// runs it).
+func (s *Store) KnownDamage() []DamagedRange {
 	s.damageMu.Lock()
 	defer s.damageMu.Unlock()
 	return s.damage
