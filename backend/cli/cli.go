@@ -12,6 +12,8 @@
 //	folio [--data DIR] embed [--model NAME] --json < texts
 //	folio [--data DIR] models install [--name NAME] DIR
 //	folio [--data DIR] status [--json]
+//	folio [--data DIR] check [--json]
+//	folio [--data DIR] repair [--json]
 //	folio [--data DIR] passphrase set|change [--new-passphrase-file FILE]
 //
 // An encrypted library's passphrase comes from --passphrase-file FILE, else
@@ -59,6 +61,9 @@ Usage:
   ask and search take filters, each repeatable: --folder DIR, --file PATH,
   --type pdf (a format or an extension)
   folio [--data DIR] status [--json]          the library and each file's state
+  folio [--data DIR] check [--json]           read back every record, text, chunk, vector and
+                                              posting; print what is damaged (exit 1 if any)
+  folio [--data DIR] repair [--json]          read the damaged files again from their originals
   folio parse [--json] FILE                   print a file's extracted text
   folio eval parse [--json] [-v] [--shared DIR]
                                               measure the parsers on the shared corpora
@@ -126,6 +131,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 		err = c.search(rest[1:])
 	case "status":
 		err = c.status(rest[1:])
+	case "check":
+		err = c.check(rest[1:])
+	case "repair":
+		err = c.repair(rest[1:])
 	case "watch":
 		err = c.watch(rest[1:])
 	case "remove":

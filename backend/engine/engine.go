@@ -213,12 +213,24 @@ func (e *Engine) openModel() error {
 
 // load rebuilds the in-memory indexes from the store.
 func (e *Engine) load(ctx context.Context) error {
-	if n, err := e.store.DeleteOrphans(); err != nil {
+	// A damaged library keeps its orphans (store.DeleteOrphans), and its
+	// damaged files are named and marked for reading again.
+	n, err := e.store.DeleteOrphans()
+	var damage *store.DamageError
+	switch {
+	case errors.As(err, &damage):
+	case err != nil:
 		return fmt.Errorf("clean up library: %w", err)
-	} else if n > 0 {
+	case len(e.store.KnownDamage()) > 0:
+		damage = &store.DamageError{Ranges: e.store.KnownDamage()}
+	case n > 0:
 		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
-	var err error
+	if damage != nil {
+		if err := e.reportDamage(ctx, damage); err != nil {
+			return fmt.Errorf("check the damaged library: %w", err)
+		}
+	}
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}

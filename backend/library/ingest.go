@@ -122,10 +122,10 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 			files = append(files, candidate{abs, l.rootOf(abs), info})
 			continue
 		}
-		found, errs := walk(ctx, abs, l.rootOf(abs))
-		files = append(files, found...)
-		rep.Errors = append(rep.Errors, errs...)
-		if len(errs) == 0 {
+		w := walk(ctx, abs, l.rootOf(abs))
+		files = append(files, w.files...)
+		rep.Errors = append(rep.Errors, w.errs...)
+		if w.complete {
 			scanned = append(scanned, abs)
 		}
 	}
@@ -448,18 +448,27 @@ func (m *moves) unclaimed() []store.FileRecord {
 	return out
 }
 
+// walked is what walking one folder found. Only a complete walk, one that
+// reached every entry under the folder, may take files out of the library:
+// a file the walk did not see is gone only if the walk saw everything.
+type walked struct {
+	files    []candidate
+	errs     []FileError // the paths the walk could not read, each with why
+	complete bool        // every entry under the folder was read
+}
+
 // walk lists the files under dir, which lies in the library root root,
-// skipping hidden and system files and folders (Ignored).
-func walk(ctx context.Context, dir, root string) ([]candidate, []FileError) {
-	var out []candidate
-	var errs []FileError
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
+// skipping hidden and system files and folders (Ignored). The walk is
+// complete only when it read every entry and was not cut short by ctx.
+func walk(ctx context.Context, dir, root string) walked {
+	var w walked
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		if err != nil {
 			// A path that vanished or cannot be read: note it and go on.
-			errs = append(errs, FileError{Path: path, Reason: "cannot read: " + reason(err)})
+			w.errs = append(w.errs, FileError{Path: path, Reason: "cannot read: " + reason(err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -476,13 +485,17 @@ func walk(ctx context.Context, dir, root string) ([]candidate, []FileError) {
 		}
 		info, err := d.Info()
 		if err != nil {
-			errs = append(errs, FileError{Path: path, Reason: "cannot read: " + reason(err)})
+			w.errs = append(w.errs, FileError{Path: path, Reason: "cannot read: " + reason(err)})
 			return nil
 		}
-		out = append(out, candidate{path, root, info})
+		w.files = append(w.files, candidate{path, root, info})
 		return nil
 	})
-	return out, errs
+	if err != nil && ctx.Err() == nil {
+		w.errs = append(w.errs, FileError{Path: dir, Reason: "cannot read: " + reason(err)})
+	}
+	w.complete = err == nil && len(w.errs) == 0
+	return w
 }
 
 // ParserVersion is stored with every file record. Raise it when the parsers

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"sync"
@@ -49,12 +50,17 @@ type FileRecord struct {
 // Store is an open library database. It is safe for concurrent use.
 type Store struct {
 	db        *badger.DB
+	dir       string
+	encrypted bool
 	seqMu     sync.Mutex // guards the document id counter (keyDocSeq)
 	vecMu     sync.Mutex // guards the vector write sequence (keyVecSeq)
 	writes    atomic.Uint64
 	stopGC    chan struct{} // closed by Close
 	closeOnce sync.Once
 	gcDone    chan struct{} // closed when the GC loop has ended
+
+	damageMu sync.Mutex     // guards damage
+	damage   []DamagedRange // the damaged blocks found by the last Damaged
 }
 
 // Options configure Open. The zero value gives the defaults.
@@ -82,6 +88,9 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create store dir: %w", err)
 	}
+	if err := checkManifest(dir); err != nil {
+		return nil, err
+	}
 	if err := checkTables(dir); err != nil {
 		return nil, err
 	}
@@ -93,7 +102,10 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		WithBlockCacheSize(32 << 20).
 		// Every block's checksum is checked as it is read, so damaged data
 		// gives an error, never wrong text.
-		WithChecksumVerificationMode(options.OnBlockRead)
+		WithChecksumVerificationMode(options.OnBlockRead).
+		// And every value read from the value log: a damaged one gives
+		// an error, never a wrong text.
+		WithVerifyValueChecksum(true)
 	opts, err := withEncryption(opts, o.EncryptionKey)
 	if err != nil {
 		return nil, err
@@ -102,8 +114,15 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(dir, o.EncryptionKey, err)
 	}
-	s := &Store{db: db, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
+	s := &Store{db: db, dir: dir, encrypted: len(o.EncryptionKey) > 0, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Every block is read once: what a damaged table still holds is
+	// written again (salvage), so nothing is taken for missing that is
+	// only hidden by the damage.
+	if err := s.salvageAll(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -115,7 +134,15 @@ func OpenWith(dir string, o Options) (*Store, error) {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.stopGC) })
 	<-s.gcDone
-	return s.db.Close()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	// Badger is closed and its MANIFEST final: keep a verified copy (see
+	// manifest.go). Without one the library still opens as before.
+	if err := saveManifestCopy(s.dir); err != nil {
+		slog.Warn("no copy of the library's MANIFEST kept", "dir", s.dir, "err", err)
+	}
+	return nil
 }
 
 func (s *Store) checkVersion() error {
@@ -398,26 +425,21 @@ func (s *Store) deleteDoc(docID uint64) ([]uint64, error) {
 // DeleteOrphans removes documents that no file record points at (left by a
 // crash between writing a document and its record). It returns the number
 // of documents removed.
+//
+// A record that cannot be read looks just like a missing one, so before it
+// removes anything it reads every block of the database (Damaged): when
+// part of it is damaged, nothing is removed and a *DamageError says what.
 func (s *Store) DeleteOrphans() (int, error) {
-	files, err := s.Files()
-	if err != nil {
+	orphans, err := s.Orphans()
+	if err != nil || len(orphans) == 0 {
 		return 0, err
 	}
-	live := map[uint64]bool{}
-	for _, f := range files {
-		if f.DocID != 0 {
-			live[f.DocID] = true
-		}
-	}
-	var orphans []uint64
-	err = s.scan(prefixText, false, func(k, _ []byte) error {
-		if id := idOf(k, prefixText); !live[id] {
-			orphans = append(orphans, id)
-		}
-		return nil
-	})
+	damaged, err := s.Damaged()
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("check the library before removing %d documents: %w", len(orphans), err)
+	}
+	if len(damaged) > 0 {
+		return 0, &DamageError{Ranges: damaged, Orphans: len(orphans)}
 	}
 	for _, id := range orphans {
 		if _, err := s.deleteDoc(id); err != nil {
