@@ -26,12 +26,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"folio/backend/core"
@@ -89,7 +86,7 @@ Global flags:
 // success, 1 on error, 2 on a usage error or (for parse) a file that could
 // not be parsed.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window WindowFunc) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(stderr)
 	defer stop()
 	defData, _ := engine.DefaultDataDir()
 	fs := flag.NewFlagSet("folio", flag.ContinueOnError)

@@ -1,0 +1,167 @@
+package cli_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"folio/backend/model/modeltest"
+)
+
+// hangBound is how long a command that should end at once may take before
+// the test calls it hung: generous, for a loaded machine; the figures the
+// tests log are what to read.
+const hangBound = 30 * time.Second
+
+// runBounded runs folio with stdin, and kills it and fails the test if it
+// has not ended within hangBound.
+func runBounded(t *testing.T, bin string, stdin io.Reader, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = stdin
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("folio %v: %v", args, err)
+		}
+		return stdout.String(), stderr.String(), code
+	case <-time.After(hangBound):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("folio %v hangs: no exit within %s\n%s", args, hangBound, stderr.String())
+	}
+	return "", "", 0
+}
+
+// TestFIFOIsRefusedNotWaitedOn: `index` and `parse` of a FIFO used to wait
+// in open() for good. Now both refuse it at once, naming the file and what
+// it is, and a FIFO inside an indexed folder is listed by `status` as
+// skipped, with the reason.
+func TestFIFOIsRefusedNotWaitedOn(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFOs on Windows")
+	}
+	bin := buildFolio(t)
+	data, docs := t.TempDir(), t.TempDir()
+	fifo := filepath.Join(docs, "x.txt")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("cannot make a FIFO here: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(docs, "a.txt"), []byte("The heron colony counted 214 nests."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const why = "not a regular file (a FIFO)"
+	out, errOut, code := runBounded(t, bin, nil, "--data", data, "index", "--json", fifo)
+	if !strings.Contains(out, why) || !strings.Contains(errOut, "failed: "+fifo+": "+why) {
+		t.Errorf("index --json FIFO: exit %d\n%s%s\nwant the FIFO refused as %q", code, out, errOut, why)
+	}
+	out, errOut, code = runBounded(t, bin, nil, "parse", "--json", fifo)
+	if code != 2 || !strings.Contains(out, `"error":"parse `+fifo+": "+why+`"`) {
+		t.Errorf("parse --json FIFO: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code = runBounded(t, bin, nil, "--data", data, "index", docs); code != 0 || !strings.Contains(out, "1 new") || !strings.Contains(out, "1 skipped") {
+		t.Errorf("index the folder: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = runBounded(t, bin, nil, "--data", data, "status")
+	if code != 0 || !strings.Contains(out, "skipped  "+fifo+": "+why) {
+		t.Errorf("status does not list the FIFO as skipped: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// stopAfter starts folio, waits until ready(stderr so far) holds (or
+// startWait passed), sends sig and returns how long the process took to
+// end after it, its exit code and its stderr. It fails the test when the
+// process is still running hangBound after the signal.
+func stopAfter(t *testing.T, sig os.Signal, stdin io.Reader, startWait time.Duration, bin string, args ...string) (time.Duration, int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = stdin
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Fatalf("folio %v ended before the signal: %v\n%s", args, err, stderr.String())
+	case <-time.After(startWait):
+	}
+	sent := time.Now()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		return time.Since(sent), cmd.ProcessState.ExitCode(), stderr.String()
+	case <-time.After(hangBound):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("folio %v still running %s after %v\n%s", args, hangBound, sig, stderr.String())
+	}
+	return 0, 0, ""
+}
+
+// TestSignalsEndEveryCommand: SIGINT and SIGTERM end a long `index` (whose
+// parser children are killed), and a command blocked where no context
+// reaches (embed reading a stdin that never ends) still exits, on its own,
+// about 1.5 s after the signal. Before, SIGTERM was swallowed there and the
+// process ran on for good.
+func TestSignalsEndEveryCommand(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX signals")
+	}
+	bin := buildFolio(t)
+	docs := t.TempDir()
+	for i := range 400 {
+		page := fmt.Sprintf("<html><body><h1>Note %d</h1><p>The heron colony counted %d nests in May.</p></body></html>", i, i)
+		if err := os.WriteFile(filepath.Join(docs, fmt.Sprintf("n%03d.html", i)), []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		took, code, errOut := stopAfter(t, sig, nil, 1500*time.Millisecond, bin, "--data", t.TempDir(), "index", docs)
+		t.Logf("index of 400 HTML files: ended %v after %v (exit %d)", took.Round(time.Millisecond), sig, code)
+		if code == 0 {
+			t.Errorf("index ended by %v exited 0\n%s", sig, errOut)
+		}
+	}
+
+	data := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "tiny")
+	if _, err := modeltest.Write(dir, modeltest.Tiny{Seed: 3, MaxLen: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "models", "install", dir); code != 0 {
+		t.Fatalf("models install: exit %d\n%s%s", code, out, errOut)
+	}
+	pr, pw, err := os.Pipe() // the write end stays open: embed waits for its next line
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	defer pr.Close()
+	took, code, errOut := stopAfter(t, syscall.SIGTERM, pr, time.Second, bin, "--data", data, "embed", "--json")
+	t.Logf("embed waiting on stdin: ended %v after SIGTERM (exit %d)", took.Round(time.Millisecond), code)
+	if code != 128+15 || !strings.Contains(errOut, "exiting now") {
+		t.Errorf("embed blocked on stdin after SIGTERM: exit %d, stderr %q; want 143 and a note that it exits without waiting", code, errOut)
+	}
+}
