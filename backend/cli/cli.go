@@ -210,7 +210,7 @@ func (c *command) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-func (c *command) index(args []string) error {
+func (c *command) index(args []string) (err error) {
 	fs := c.flags("index")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	retry := fs.Bool("retry", false, "read the files again even if they look unchanged (after fixing why they failed)")
@@ -224,7 +224,7 @@ func (c *command) index(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	bar := newProgressLine(c.stderr)
 	run := eng.Index
 	if *retry {
@@ -252,7 +252,7 @@ func summary(rep engine.IndexReport) string {
 }
 
 // watch keeps the library up to date in the foreground until interrupted.
-func (c *command) watch(args []string) error {
+func (c *command) watch(args []string) (err error) {
 	fs := c.flags("watch")
 	asJSON := fs.Bool("json", false, "print each run's summary as a JSON line")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
@@ -262,7 +262,7 @@ func (c *command) watch(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	fmt.Fprintln(c.stderr, "watching the library for changes; Ctrl+C stops")
 	bar := newProgressLine(c.stderr)
 	err = eng.Watch(c.ctx, func(rep engine.IndexReport) {
@@ -283,7 +283,7 @@ func (c *command) watch(args []string) error {
 }
 
 // remove takes folders or files out of the library.
-func (c *command) remove(args []string) error {
+func (c *command) remove(args []string) (err error) {
 	fs := c.flags("remove")
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
 		return usageError{"remove: usage: folio remove PATH..."}
@@ -292,7 +292,7 @@ func (c *command) remove(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	for _, p := range fs.Args() {
 		n, err := eng.RemoveRoot(c.ctx, p)
 		if err != nil {
@@ -303,7 +303,7 @@ func (c *command) remove(args []string) error {
 	return nil
 }
 
-func (c *command) ask(args []string) error {
+func (c *command) ask(args []string) (err error) {
 	fs := c.flags("ask")
 	asJSON := fs.Bool("json", false, "print JSON")
 	filter := filterFlags(fs)
@@ -318,7 +318,7 @@ func (c *command) ask(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	ans, err := eng.Ask(c.ctx, q, *filter)
 	if err != nil {
 		return err
@@ -368,7 +368,7 @@ func where(ci core.Citation) string {
 	return ""
 }
 
-func (c *command) search(args []string) error {
+func (c *command) search(args []string) (err error) {
 	fs := c.flags("search")
 	asJSON := fs.Bool("json", false, "print JSON")
 	k := fs.Int("k", 10, "number of hits")
@@ -385,7 +385,7 @@ func (c *command) search(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	hits, err := eng.Search(c.ctx, q, engine.SearchOptions{K: *k, Mode: *mode, Filter: *filter})
 	if err != nil {
 		return err
@@ -421,7 +421,7 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-func (c *command) status(args []string) error {
+func (c *command) status(args []string) (err error) {
 	fs := c.flags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
@@ -431,7 +431,7 @@ func (c *command) status(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	lib, err := eng.Library(c.ctx)
 	if err != nil {
 		return err

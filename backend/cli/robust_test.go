@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"folio/backend/internal/testenv"
 	"folio/backend/model/modeltest"
 )
 
@@ -163,5 +165,94 @@ func TestSignalsEndEveryCommand(t *testing.T) {
 	t.Logf("embed waiting on stdin: ended %v after SIGTERM (exit %d)", took.Round(time.Millisecond), code)
 	if code != 128+15 || !strings.Contains(errOut, "exiting now") {
 		t.Errorf("embed blocked on stdin after SIGTERM: exit %d, stderr %q; want 143 and a note that it exits without waiting", code, errOut)
+	}
+}
+
+// TestFailedCloseFailsTheCommand: closing the library saves the vector
+// graph's snapshot. When that write fails (here the disk holding the
+// library fills up while `watch` runs, after it indexed a new file), the
+// command says so and exits 1; before, Close's error was dropped and it
+// exited 0.
+func TestFailedCloseFailsTheCommand(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs a Linux tmpfs")
+	}
+	disk := testenv.Tmpfs(t, "160m")
+	bin := buildFolio(t)
+	data, docs := filepath.Join(disk, "library"), t.TempDir()
+	dir := filepath.Join(t.TempDir(), "tiny")
+	if _, err := modeltest.Write(dir, modeltest.Tiny{Seed: 3, MaxLen: 40}); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "models", "install", dir); code != 0 {
+		t.Fatalf("models install: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(docs, "a.txt"), []byte("The heron colony counted 214 nests."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "index", docs); code != 0 {
+		t.Fatalf("index: exit %d\n%s%s", code, out, errOut)
+	}
+
+	cmd := exec.Command(bin, "--data", data, "watch", "--json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("%s: watch exited\n%s", what, errOut.String())
+			}
+			return l
+		case <-time.After(hangBound):
+			t.Fatalf("%s: nothing from watch within %s\n%s", what, hangBound, errOut.String())
+		}
+		return ""
+	}
+	next("start-up rescan")
+	if err := os.WriteFile(filepath.Join(docs, "b.txt"), []byte("Our boat, the Osprey, leaks."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if l := next("a new file"); !strings.Contains(l, `"new":1`) {
+		t.Fatalf("watch after adding b.txt: %s", l)
+	}
+	// Leave less free space than the store asks for before it writes (two
+	// memtables and some slack), so saving the snapshot is refused.
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(disk, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(st.Bavail) * int64(st.Bsize)
+	if err := os.WriteFile(filepath.Join(disk, "filler"), make([]byte, free-40<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(hangBound):
+		t.Fatalf("watch still running %s after Ctrl+C", hangBound)
+	}
+	t.Logf("watch after the disk filled: %v\n%s", err, errOut.String())
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(errOut.String(), "closing the library failed") || !strings.Contains(errOut.String(), "no space left") {
+		t.Errorf("watch whose close failed: exit %d, stderr:\n%s\nwant exit 1 and the failure to close, with its reason", cmd.ProcessState.ExitCode(), errOut.String())
 	}
 }
