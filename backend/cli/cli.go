@@ -108,7 +108,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 			err = window(ctx, wcfg)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, "folio:", err)
+			fmt.Fprintln(stderr, "folio:", shownMessage(err.Error()))
 			return 1
 		}
 		return 0
@@ -150,10 +150,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "folio:", err)
+		fmt.Fprintln(stderr, "folio:", shownMessage(err.Error()))
 		return 2
 	default:
-		fmt.Fprintln(stderr, "folio:", err)
+		fmt.Fprintln(stderr, "folio:", shownMessage(err.Error()))
 		return 1
 	}
 }
@@ -233,7 +233,7 @@ func (c *command) index(args []string) (err error) {
 	rep, err := run(c.ctx, fs.Args(), bar.update)
 	bar.done()
 	for _, fe := range rep.Errors {
-		fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
+		fmt.Fprintf(c.stderr, "failed: %s: %s\n", shown(fe.Path), shownMessage(fe.Reason))
 	}
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func (c *command) watch(args []string) (err error) {
 	err = eng.Watch(c.ctx, func(rep engine.IndexReport) {
 		bar.done()
 		for _, fe := range rep.Errors {
-			fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
+			fmt.Fprintf(c.stderr, "failed: %s: %s\n", shown(fe.Path), shownMessage(fe.Reason))
 		}
 		if *asJSON {
 			_ = c.printJSON(rep)
@@ -293,14 +293,19 @@ func (c *command) remove(args []string) (err error) {
 		return err
 	}
 	defer closeLibrary(eng, &err)
+	var missing []error // paths not in the library: the others are still removed
 	for _, p := range fs.Args() {
 		n, err := eng.RemoveRoot(c.ctx, p)
+		if errors.Is(err, core.ErrNotFound) {
+			missing = append(missing, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "removed %s (%d files)\n", p, n)
+		fmt.Fprintf(c.stdout, "removed %s (%d files)\n", shown(p), n)
 	}
-	return nil
+	return errors.Join(missing...)
 }
 
 func (c *command) ask(args []string) (err error) {
@@ -349,7 +354,7 @@ func (c *command) ask(args []string) (err error) {
 		fmt.Fprintln(c.stdout)
 	}
 	for _, ci := range ans.Citations {
-		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, ci.Path, where(ci), ci.Start, ci.End)
+		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, shown(ci.Path), shownMessage(where(ci)), ci.Start, ci.End)
 	}
 	if ans.Mode == "keyword" {
 		fmt.Fprintln(c.stderr, "(keyword search only: no embedding model is installed)")
@@ -376,6 +381,9 @@ func (c *command) search(args []string) (err error) {
 	filter := filterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{"search: " + err.Error()}
+	}
+	if *k < 1 {
+		return usageError{fmt.Sprintf("search: -k %d: give the number of hits wanted, at least 1", *k)}
 	}
 	q := strings.Join(fs.Args(), " ")
 	if strings.TrimSpace(q) == "" {
@@ -408,7 +416,7 @@ func (c *command) search(args []string) (err error) {
 		return c.printJSON(out)
 	}
 	for i, h := range hits {
-		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, h.Path, pageLabel(h.Page), h.Score, oneLine(h.Text, 200))
+		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, shown(h.Path), pageLabel(h.Page), h.Score, oneLine(h.Text, 200))
 	}
 	return nil
 }
@@ -443,14 +451,14 @@ func (c *command) status(args []string) (err error) {
 		}{eng.Status(), lib.Files})
 	}
 	st := eng.Status()
-	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %d vectors, %s search\n", st.DataDir, st.Docs, st.Chunks, st.Vectors, st.Mode)
+	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %d vectors, %s search\n", shown(st.DataDir), st.Docs, st.Chunks, st.Vectors, st.Mode)
 	if st.Rebuilding {
 		fmt.Fprintln(c.stdout, "the vector index is being rebuilt; searches scan every vector until it is ready")
 	}
 	for _, f := range lib.Files {
-		line := fmt.Sprintf("%-8s %s", f.State, f.Path)
+		line := fmt.Sprintf("%-8s %s", f.State, shown(f.Path))
 		if f.Reason != "" {
-			line += ": " + f.Reason
+			line += ": " + shownMessage(f.Reason)
 		}
 		fmt.Fprintln(c.stdout, line)
 	}
@@ -471,7 +479,7 @@ func (c *command) parse(args []string) int {
 		if *asJSON {
 			_ = c.printJSON(map[string]string{"error": err.Error()})
 		}
-		fmt.Fprintln(c.stderr, "folio:", err)
+		fmt.Fprintln(c.stderr, "folio:", shownMessage(err.Error()))
 		return 2
 	}
 	if *asJSON {
@@ -482,7 +490,7 @@ func (c *command) parse(args []string) int {
 	}
 	fmt.Fprintln(c.stdout, doc.Text)
 	for _, w := range doc.Warnings {
-		fmt.Fprintln(c.stderr, "warning:", w)
+		fmt.Fprintln(c.stderr, "warning:", shownMessage(w))
 	}
 	return 0
 }
@@ -594,7 +602,7 @@ func (c *command) models(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "installed %s\nRun `folio index` (or open the window) to embed the library with it.\n", dir)
+	fmt.Fprintf(c.stdout, "installed %s\nRun `folio index` (or open the window) to embed the library with it.\n", shown(dir))
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -254,5 +255,50 @@ func TestFailedCloseFailsTheCommand(t *testing.T) {
 	t.Logf("watch after the disk filled: %v\n%s", err, errOut.String())
 	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(errOut.String(), "closing the library failed") || !strings.Contains(errOut.String(), "no space left") {
 		t.Errorf("watch whose close failed: exit %d, stderr:\n%s\nwant exit 1 and the failure to close, with its reason", cmd.ProcessState.ExitCode(), errOut.String())
+	}
+}
+
+// TestCommandLineSaysWhatIsWrong: -k 0 and -k -1 are usage errors (they
+// silently meant 10); `remove` of a path not in the library says so and
+// exits 1 (it said "removed (0 files)"); the plain output prints a file
+// name holding control characters quoted, never raw (a name could clear
+// the screen or rewrite the line).
+func TestCommandLineSaysWhatIsWrong(t *testing.T) {
+	bin := buildFolio(t)
+	data, docs := t.TempDir(), t.TempDir()
+	name := "a\x1b[2Jb\u202e.txt"
+	if runtime.GOOS == "windows" {
+		name = "a\u202eb.txt"
+	}
+	evil := filepath.Join(docs, name)
+	if err := os.WriteFile(evil, []byte("The heron colony counted 214 nests."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "index", docs); code != 0 {
+		t.Fatalf("index: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, k := range []string{"0", "-1"} {
+		out, errOut, code := runBounded(t, bin, nil, "--data", data, "search", "-k", k, "heron")
+		if code != 2 || !strings.Contains(errOut, "-k "+k) {
+			t.Errorf("search -k %s: exit %d\n%s%s\nwant a usage error (exit 2) naming -k", k, code, out, errOut)
+		}
+	}
+	nowhere := filepath.Join(t.TempDir(), "never-added")
+	out, errOut, code := runBounded(t, bin, nil, "--data", data, "remove", nowhere)
+	if code != 1 || !strings.Contains(errOut, nowhere+" is not in the library") || strings.Contains(out, "removed") {
+		t.Errorf("remove of a path not in the library: exit %d\n%s%s", code, out, errOut)
+	}
+	quoted := strconv.Quote(evil)
+	for _, args := range [][]string{{"status"}, {"search", "heron"}, {"ask", "how many nests"}} {
+		out, errOut, code := runBounded(t, bin, nil, append([]string{"--data", data}, args...)...)
+		if code != 0 || strings.ContainsAny(out+errOut, "\x1b\u202e") || !strings.Contains(out, quoted) {
+			t.Errorf("%v: exit %d, printed %q; want the name quoted as %s, with no raw control characters", args, code, out+errOut, quoted)
+		}
+	}
+	if out, _, code := runBounded(t, bin, nil, "--data", data, "status", "--json"); code != 0 || !strings.Contains(out, `\u001b[2J`) {
+		t.Errorf("status --json: exit %d, %s; want JSON's own escapes", code, out)
+	}
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "remove", docs); code != 0 || !strings.Contains(out, "(1 files)") {
+		t.Errorf("remove of a folder in the library: exit %d\n%s%s", code, out, errOut)
 	}
 }
