@@ -4,11 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 )
 
 // fileRoute is where the window fetches the original bytes of a library
@@ -71,15 +71,23 @@ func (s fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "could not look up "+want, http.StatusInternalServerError)
 		return
 	}
-	f, err := os.Open(abs)
-	if err != nil {
+	// Only the regular file that was indexed: a path since replaced by a
+	// symbolic link (to anything the person can read), a FIFO or a device
+	// is refused, never followed or opened (Lstat, then O_NOFOLLOW and
+	// O_NONBLOCK, then fstat of what was opened).
+	f, err := parse.OpenNoFollow(abs)
+	switch {
+	case errors.Is(err, core.ErrNotRegular):
+		http.Error(w, "not found: "+want+" is not a regular file any more ("+err.Error()+"); only the file that was indexed is served", http.StatusNotFound)
+		return
+	case err != nil:
 		http.Error(w, "not found: "+want+" was moved or deleted since it was indexed", http.StatusNotFound)
 		return
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		http.Error(w, "not found: "+want+" is not a regular file", http.StatusNotFound)
+	if err != nil {
+		http.Error(w, "could not read "+want+": "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()

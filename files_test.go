@@ -49,7 +49,18 @@ func TestFileServer(t *testing.T) {
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	lib := fakeLibrary{files: map[string]string{pdf: pdf, txt: txt, gone: gone, sub: sub, "rel.pdf": "rel.pdf"}}
+	// An indexed file since replaced by a link to a file outside the
+	// library, and one replaced by a FIFO (opening it would block).
+	linked := filepath.Join(dir, "linked.pdf")
+	if err := os.Symlink(secret, linked); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.pdf")
+	if err := mkfifo(fifo); err != nil {
+		t.Logf("no FIFO case: %v", err)
+		fifo = sub
+	}
+	lib := fakeLibrary{files: map[string]string{pdf: pdf, txt: txt, gone: gone, sub: sub, "rel.pdf": "rel.pdf", linked: linked, fifo: fifo}}
 
 	tests := []struct {
 		name       string
@@ -69,6 +80,8 @@ func TestFileServer(t *testing.T) {
 		{"no path", "GET", fileRoute, nil, 404, "", "no ?path= given"},
 		{"moved or deleted", "GET", fileURL(gone), nil, 404, "", "moved or deleted"},
 		{"directory", "GET", fileURL(sub), nil, 404, "", "not a regular file"},
+		{"replaced by a symbolic link", "GET", fileURL(linked), nil, 404, "", "not a regular file any more"},
+		{"replaced by a FIFO", "GET", fileURL(fifo), nil, 404, "", "not a regular file"},
 		{"relative path from the library", "GET", fileURL("rel.pdf"), nil, 500, "", "could not look up"},
 		{"post", "POST", fileURL(pdf), nil, 405, "", "method not allowed"},
 		{"delete", "DELETE", fileURL(pdf), nil, 405, "", "method not allowed"},

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"embed"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/wailsapp/wails/v2"
@@ -22,7 +24,11 @@ var assets embed.FS
 // build with the desktop (or dev) tag; a plain build returns an error. An
 // encrypted library given no passphrase opens locked: the window asks for
 // the passphrase and App.Unlock opens the engine.
-func runWindow(ctx context.Context, cfg engine.Config) error {
+//
+// Closing the library when the window is gone saves the vector graph's
+// snapshot and flushes Badger: a failure there is returned (and the process
+// exits non-zero), not dropped.
+func runWindow(ctx context.Context, cfg engine.Config) (err error) {
 	enc, err := engine.Encrypted(cfg.DataDir)
 	if err != nil {
 		return err
@@ -41,7 +47,11 @@ func runWindow(ctx context.Context, cfg engine.Config) error {
 		}
 		app = NewApp(eng)
 	}
-	defer app.closeEngine()
+	defer func() {
+		if cerr := app.closeEngine(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("closing the library failed (what the window wrote may not all be saved): %w", cerr))
+		}
+	}()
 	return wails.Run(&options.App{
 		Title:     "Folio",
 		Width:     1280,

@@ -28,12 +28,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"folio/backend/core"
@@ -94,7 +91,7 @@ Global flags:
 // success, 1 on error, 2 on a usage error or (for parse) a file that could
 // not be parsed.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window WindowFunc) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(stderr)
 	defer stop()
 	defData, _ := engine.DefaultDataDir()
 	fs := flag.NewFlagSet("folio", flag.ContinueOnError)
@@ -116,7 +113,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 			err = window(ctx, wcfg)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, "folio:", err)
+			fmt.Fprintln(stderr, "folio:", shownMessage(err.Error()))
 			return 1
 		}
 		return 0
@@ -162,10 +159,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "folio:", err)
+		fmt.Fprintln(stderr, "folio:", shownMessage(err.Error()))
 		return 2
 	default:
-		fmt.Fprintln(stderr, "folio:", err)
+		fmt.Fprintln(stderr, "folio:", shownMessage(err.Error()))
 		return 1
 	}
 }
@@ -222,7 +219,7 @@ func (c *command) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
-func (c *command) index(args []string) error {
+func (c *command) index(args []string) (err error) {
 	fs := c.flags("index")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	retry := fs.Bool("retry", false, "read the files again even if they look unchanged (after fixing why they failed)")
@@ -236,7 +233,7 @@ func (c *command) index(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	bar := newProgressLine(c.stderr)
 	run := eng.Index
 	if *retry {
@@ -245,7 +242,7 @@ func (c *command) index(args []string) error {
 	rep, err := run(c.ctx, fs.Args(), bar.update)
 	bar.done()
 	for _, fe := range rep.Errors {
-		fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
+		fmt.Fprintf(c.stderr, "failed: %s: %s\n", shown(fe.Path), shownMessage(fe.Reason))
 	}
 	if err != nil {
 		return err
@@ -264,7 +261,7 @@ func summary(rep engine.IndexReport) string {
 }
 
 // watch keeps the library up to date in the foreground until interrupted.
-func (c *command) watch(args []string) error {
+func (c *command) watch(args []string) (err error) {
 	fs := c.flags("watch")
 	asJSON := fs.Bool("json", false, "print each run's summary as a JSON line")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
@@ -274,13 +271,13 @@ func (c *command) watch(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	fmt.Fprintln(c.stderr, "watching the library for changes; Ctrl+C stops")
 	bar := newProgressLine(c.stderr)
 	err = eng.Watch(c.ctx, func(rep engine.IndexReport) {
 		bar.done()
 		for _, fe := range rep.Errors {
-			fmt.Fprintf(c.stderr, "failed: %s: %s\n", fe.Path, fe.Reason)
+			fmt.Fprintf(c.stderr, "failed: %s: %s\n", shown(fe.Path), shownMessage(fe.Reason))
 		}
 		if *asJSON {
 			_ = c.printJSON(rep)
@@ -295,7 +292,7 @@ func (c *command) watch(args []string) error {
 }
 
 // remove takes folders or files out of the library.
-func (c *command) remove(args []string) error {
+func (c *command) remove(args []string) (err error) {
 	fs := c.flags("remove")
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
 		return usageError{"remove: usage: folio remove PATH..."}
@@ -304,18 +301,23 @@ func (c *command) remove(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
+	var missing []error // paths not in the library: the others are still removed
 	for _, p := range fs.Args() {
 		n, err := eng.RemoveRoot(c.ctx, p)
+		if errors.Is(err, core.ErrNotFound) {
+			missing = append(missing, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "removed %s (%d files)\n", p, n)
+		fmt.Fprintf(c.stdout, "removed %s (%d files)\n", shown(p), n)
 	}
-	return nil
+	return errors.Join(missing...)
 }
 
-func (c *command) ask(args []string) error {
+func (c *command) ask(args []string) (err error) {
 	fs := c.flags("ask")
 	asJSON := fs.Bool("json", false, "print JSON")
 	filter := filterFlags(fs)
@@ -330,7 +332,7 @@ func (c *command) ask(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	ans, err := eng.Ask(c.ctx, q, *filter)
 	if err != nil {
 		return err
@@ -362,7 +364,7 @@ func (c *command) ask(args []string) error {
 		fmt.Fprintln(c.stdout)
 	}
 	for _, ci := range ans.Citations {
-		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, ci.Path, where(ci), ci.Start, ci.End)
+		fmt.Fprintf(c.stdout, "[%d] %s%s, bytes %d-%d\n", ci.N, shown(ci.Path), shownMessage(where(ci)), ci.Start, ci.End)
 	}
 	if ans.Mode == "keyword" {
 		fmt.Fprintln(c.stderr, "(keyword search only: no embedding model is installed)")
@@ -381,7 +383,7 @@ func where(ci core.Citation) string {
 	return ""
 }
 
-func (c *command) search(args []string) error {
+func (c *command) search(args []string) (err error) {
 	fs := c.flags("search")
 	asJSON := fs.Bool("json", false, "print JSON")
 	k := fs.Int("k", 10, "number of hits")
@@ -389,6 +391,9 @@ func (c *command) search(args []string) error {
 	filter := filterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{"search: " + err.Error()}
+	}
+	if *k < 1 {
+		return usageError{fmt.Sprintf("search: -k %d: give the number of hits wanted, at least 1", *k)}
 	}
 	q := strings.Join(fs.Args(), " ")
 	if strings.TrimSpace(q) == "" {
@@ -398,7 +403,7 @@ func (c *command) search(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	hits, err := eng.Search(c.ctx, q, engine.SearchOptions{K: *k, Mode: *mode, Filter: *filter})
 	if err != nil {
 		return err
@@ -421,12 +426,12 @@ func (c *command) search(args []string) error {
 		return c.printJSON(out)
 	}
 	for i, h := range hits {
-		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, h.Path, pageLabel(h.Page), h.Score, core.OneLine(h.Text, 200))
+		fmt.Fprintf(c.stdout, "%d. %s%s (%.4f)\n   %s\n", i+1, shown(h.Path), pageLabel(h.Page), h.Score, core.OneLine(h.Text, 200))
 	}
 	return nil
 }
 
-func (c *command) status(args []string) error {
+func (c *command) status(args []string) (err error) {
 	fs := c.flags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
@@ -436,7 +441,7 @@ func (c *command) status(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	lib, err := eng.Library(c.ctx)
 	if err != nil {
 		return err
@@ -448,14 +453,14 @@ func (c *command) status(args []string) error {
 		}{eng.Status(), lib.Files})
 	}
 	st := eng.Status()
-	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %d vectors, %s search\n", st.DataDir, st.Docs, st.Chunks, st.Vectors, st.Mode)
+	fmt.Fprintf(c.stdout, "library %s: %d documents, %d chunks, %d vectors, %s search\n", shown(st.DataDir), st.Docs, st.Chunks, st.Vectors, st.Mode)
 	if st.Rebuilding {
 		fmt.Fprintln(c.stdout, "the vector index is being rebuilt; searches scan every vector until it is ready")
 	}
 	for _, f := range lib.Files {
-		line := fmt.Sprintf("%-8s %s", f.State, f.Path)
+		line := fmt.Sprintf("%-8s %s", f.State, shown(f.Path))
 		if f.Reason != "" {
-			line += ": " + f.Reason
+			line += ": " + shownMessage(f.Reason)
 		}
 		fmt.Fprintln(c.stdout, line)
 	}
@@ -476,7 +481,7 @@ func (c *command) parse(args []string) int {
 		if *asJSON {
 			_ = c.printJSON(map[string]string{"error": err.Error()})
 		}
-		fmt.Fprintln(c.stderr, "folio:", err)
+		fmt.Fprintln(c.stderr, "folio:", shownMessage(err.Error()))
 		return 2
 	}
 	if *asJSON {
@@ -487,7 +492,7 @@ func (c *command) parse(args []string) int {
 	}
 	fmt.Fprintln(c.stdout, doc.Text)
 	for _, w := range doc.Warnings {
-		fmt.Fprintln(c.stderr, "warning:", w)
+		fmt.Fprintln(c.stderr, "warning:", shownMessage(w))
 	}
 	return 0
 }
@@ -599,7 +604,7 @@ func (c *command) models(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "installed %s\nRun `folio index` (or open the window) to embed the library with it.\n", dir)
+	fmt.Fprintf(c.stdout, "installed %s\nRun `folio index` (or open the window) to embed the library with it.\n", shown(dir))
 	return nil
 }
 

@@ -141,7 +141,7 @@ func (c *command) evalRetrieval(args []string) error {
 
 // evalQA asks every question of a SQuAD-format file of a fresh library
 // holding its contexts, and scores the answers' highlights.
-func (c *command) evalQA(args []string) error {
+func (c *command) evalQA(args []string) (err error) {
 	const use = "eval qa: usage: folio eval qa --squad FILE [--model DIR] [--qa-model DIR] [--distractors corpus.jsonl [--distractor-docs N]] [-n N] [--json] [-v]"
 	fs := c.flags("eval qa")
 	squad := fs.String("squad", "", "a SQuAD v1.1-format JSON file")
@@ -171,7 +171,7 @@ func (c *command) evalQA(args []string) error {
 	if err != nil {
 		return fmt.Errorf("eval qa: %w", err)
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	qcfg := evaluate.QAConfig{SQuAD: *squad, Limit: *n, Distractors: *distract, DistractorDocs: *ndistract}
 	if !*asJSON {
 		qcfg.Progress = func(done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  asked %d/%d", done, total) }

@@ -51,7 +51,7 @@ func (p *progressLine) update(pr core.Progress) {
 		line += ", ETA " + eta(pr.ETASeconds)
 	}
 	if pr.Current != "" && !pr.Paused {
-		line += "  " + filepath.Base(pr.Current)
+		line += "  " + shown(filepath.Base(pr.Current))
 	}
 	if p.tty {
 		if len(line) > 100 {

@@ -13,4 +13,7 @@ var (
 	ErrTimeout     = errors.New("parsing took too long")
 	ErrNotFound    = errors.New("not found")
 	ErrNoModel     = errors.New("no embedding model installed")
+	// ErrNotRegular: a FIFO, socket, device or folder where a file was
+	// expected. Folio never opens one (opening a FIFO blocks).
+	ErrNotRegular = errors.New("not a regular file")
 )

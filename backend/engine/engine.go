@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -294,8 +295,23 @@ func (e *Engine) Watch(ctx context.Context, onRun func(IndexReport), progress fu
 }
 
 // RemoveRoot takes a folder or file the person added out of the library.
+// A path that is neither a folder or file the person added nor holds any
+// file of the library fails with an error wrapping core.ErrNotFound, saying
+// it is not in the library.
 func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
-	return e.lib.RemoveRoot(ctx, path)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	roots, err := e.store.Roots()
+	if err != nil {
+		return 0, err
+	}
+	n, err := e.lib.RemoveRoot(ctx, abs)
+	if err == nil && n == 0 && !slices.Contains(roots, abs) {
+		return 0, fmt.Errorf("%w: %s is not in the library", core.ErrNotFound, abs)
+	}
+	return n, err
 }
 
 // Cancel stops the indexing run in progress; Pause and Resume hold and

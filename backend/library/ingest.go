@@ -20,6 +20,7 @@ import (
 	"folio/backend/chunk"
 	"folio/backend/core"
 	"folio/backend/index"
+	"folio/backend/parse"
 	"folio/backend/store"
 )
 
@@ -106,6 +107,11 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 			} else {
 				rep.Errors = append(rep.Errors, FileError{Path: abs, Reason: "cannot read: " + reason(err)})
 			}
+			continue
+		}
+		if !req.watched && !info.IsDir() && !info.Mode().IsRegular() {
+			// Named on purpose, a FIFO or a device is refused, not waited on.
+			rep.Errors = append(rep.Errors, FileError{Path: abs, Reason: notRegular(info.Mode())})
 			continue
 		}
 		// A watcher's or a retry's paths lie in the library already, and
@@ -480,8 +486,8 @@ func walk(ctx context.Context, dir, root string) walked {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil
+		if !d.Type().IsRegular() && d.Type()&special == 0 {
+			return nil // folders are walked; links are not followed
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -522,6 +528,10 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 	}
 	if found && old.State == store.StatePending {
 		found = false // first read
+	}
+	if !f.info.Mode().IsRegular() {
+		// A FIFO, socket or device in a folder: listed, never opened.
+		return l.skip(rec, old, found, notRegular(f.info.Mode()))
 	}
 	if !l.parser.Supports(f.path) {
 		return l.skip(rec, old, found, fmt.Sprintf("unsupported file type %q", strings.ToLower(filepath.Ext(f.path))))
@@ -752,8 +762,20 @@ func (l *Library) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr 
 	return done, nil
 }
 
+// special is the file types a scan lists as skipped: they are not read,
+// and opening a FIFO would wait for a writer.
+const special = fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice | fs.ModeIrregular
+
+// notRegular is the reason a file that is not a regular file is not read:
+// "not a regular file (a FIFO)".
+func notRegular(mode fs.FileMode) string {
+	return fmt.Sprintf("%v (%s)", core.ErrNotRegular, parse.Kind(mode))
+}
+
+// hashFile hashes a file's content; it never blocks opening it (see
+// parse.OpenFile).
 func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return "", err
 	}

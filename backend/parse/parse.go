@@ -53,7 +53,15 @@ func (r *Registry) Extensions() []string {
 // Parse parses path with the parser for what its content holds when Sniff
 // recognises it (a .doc that is really a PDF, an encrypted .docx that is an
 // OLE2 container), and otherwise with the parser for its extension.
+//
+// A path that is not a regular file (a FIFO, a socket, a device) is refused
+// before anything opens it: see OpenFile.
 func (r *Registry) Parse(ctx context.Context, path string) (core.Document, error) {
+	f, err := OpenFile(path)
+	if err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, trimOpen(err, path))
+	}
+	f.Close()
 	p := r.choose(path)
 	if p == nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, core.ErrUnsupported)
@@ -67,3 +75,22 @@ func (r *Registry) choose(path string) Parser {
 	}
 	return r.byExt[strings.ToLower(filepath.Ext(path))]
 }
+
+// trimOpen drops the "open PATH: " an error from OpenFile starts with, for
+// a message that names the file already.
+func trimOpen(err error, path string) error {
+	if msg, ok := strings.CutPrefix(err.Error(), "open "+path+": "); ok {
+		return wrapped{msg, err}
+	}
+	return err
+}
+
+// wrapped is an error with its own message that still matches what err
+// matches under errors.Is and errors.As.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w wrapped) Error() string { return w.msg }
+func (w wrapped) Unwrap() error { return w.err }

@@ -14,7 +14,7 @@ import (
 // encrypted Office document), or "" when the content does not say. It reads
 // at most the first 4 KiB and, for ZIP files, the central directory.
 func Sniff(path string) string {
-	f, err := os.Open(path)
+	f, err := OpenFile(path)
 	if err != nil {
 		return ""
 	}
@@ -28,7 +28,7 @@ func Sniff(path string) string {
 	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}):
 		return ".cfb"
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return sniffZip(path)
+		return sniffZip(f)
 	}
 	lower := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF")), " \t\r\n"))
 	if bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) {
@@ -38,12 +38,15 @@ func Sniff(path string) string {
 }
 
 // sniffZip tells OOXML, ODF and EPUB containers apart by their entries.
-func sniffZip(path string) string {
-	zr, err := zip.OpenReader(path)
+func sniffZip(f *os.File) string {
+	fi, err := f.Stat()
 	if err != nil {
 		return ""
 	}
-	defer zr.Close()
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return ""
+	}
 	for _, f := range zr.File {
 		switch name := strings.ToLower(f.Name); {
 		case name == "word/document.xml":

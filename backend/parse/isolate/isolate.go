@@ -276,6 +276,7 @@ var kinds = []struct {
 	{"empty", core.ErrEmpty},
 	{"too_large", core.ErrTooLarge},
 	{"timeout", core.ErrTimeout},
+	{"not_regular", core.ErrNotRegular},
 	{"not_found", fs.ErrNotExist},
 	{"permission", fs.ErrPermission},
 	{"canceled", context.Canceled},

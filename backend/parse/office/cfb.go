@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/richardlehane/mscfb"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 )
 
 // classifyCFB looks inside an OLE2 compound file and returns the error that
@@ -21,7 +21,7 @@ func classifyCFB(path string) (err error) {
 			err = fmt.Errorf("parse %s: %w: compound file reader crashed: %v", path, core.ErrCorrupt, r)
 		}
 	}()
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", path, err)
 	}

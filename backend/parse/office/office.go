@@ -43,13 +43,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"unicode"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 	"folio/backend/parse/ziplimit"
 )
 
@@ -196,7 +196,7 @@ func missingMainPart(ext string) string {
 }
 
 func readHead(path string, n int) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}

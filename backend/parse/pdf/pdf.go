@@ -34,6 +34,7 @@ import (
 	lpdf "github.com/ledongthuc/pdf"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 	"folio/backend/parse/qpdf"
 )
 
@@ -187,7 +188,7 @@ var errNeedsRewrite = fmt.Errorf("%w: encrypted; decrypting with qpdf", core.Err
 // errors. With allowEncrypted false, an encrypted file fails with
 // errNeedsRewrite.
 func (p *Parser) parseFile(ctx context.Context, file, path string, allowEncrypted bool) (core.Document, error) {
-	f, err := os.Open(file)
+	f, err := parse.OpenFile(file)
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
 	}

@@ -12,6 +12,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,6 +21,7 @@ import (
 	"unsafe"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 )
 
 // Available reports whether this build has qpdf. It is true with cgo.
@@ -193,7 +195,12 @@ func readWithTrailer(path, password string) *handle {
 	if err != nil || fi.Size() > maxPatchBytes {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	f, err := parse.OpenFile(path)
+	if err != nil {
+		return nil
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil
 	}
@@ -344,7 +351,7 @@ func Rewrite(ctx context.Context, in, out, password string) (Result, error) {
 // for reading or is a directory, so that qpdf's own open errors need no
 // translation.
 func checkReadable(path string) error {
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return fmt.Errorf("qpdf: %w", err)
 	}

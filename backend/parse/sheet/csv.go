@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"folio/backend/core"
+	registry "folio/backend/parse"
 	"folio/backend/parse/text"
 )
 
@@ -29,7 +29,7 @@ const maxCSVErrors = 100
 // parseCSV reads a delimited text file into b as one sheet named after the
 // file.
 func parseCSV(ctx context.Context, path, ext string, cfg Config, b *builder) error {
-	f, err := os.Open(path)
+	f, err := registry.OpenFile(path)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,7 @@ import (
 	"strings"
 
 	"folio/backend/core"
+	registry "folio/backend/parse"
 )
 
 // Defaults used for zero fields of Config.
@@ -230,7 +231,7 @@ func (p *Parser) Parse(ctx context.Context, path string) (doc core.Document, err
 // detect tells which reader handles path from its first bytes, its ZIP
 // entries and its extension.
 func detect(path, ext string, cfg Config) (string, error) {
-	f, err := os.Open(path)
+	f, err := registry.OpenFile(path)
 	if err != nil {
 		return "", err
 	}

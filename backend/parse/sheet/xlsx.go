@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"folio/backend/core"
+	registry "folio/backend/parse"
 	"folio/backend/parse/ziplimit"
 )
 
@@ -46,7 +47,12 @@ func parseXLSX(ctx context.Context, path string, cfg Config, b *builder) (err er
 			err = fmt.Errorf("%w: parser crashed: %v", core.ErrCorrupt, x)
 		}
 	}()
-	f, err := excelize.OpenFile(path, excelize.Options{
+	file, err := registry.OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	f, err := excelize.OpenReader(file, excelize.Options{
 		UnzipSizeLimit:    cfg.MaxUnzipBytes,
 		UnzipXMLSizeLimit: min(xmlSpillBytes, cfg.MaxUnzipBytes),
 	})

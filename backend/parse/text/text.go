@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 )
 
 // DefaultMaxBytes is the size limit used when Config.MaxBytes is zero.
@@ -57,7 +57,7 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	if max <= 0 {
 		max = DefaultMaxBytes
 	}
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
 	}

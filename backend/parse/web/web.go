@@ -35,11 +35,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 	"folio/backend/parse/ziplimit"
 )
 
@@ -140,7 +140,7 @@ func (p *Parser) parseMarkdownFile(ctx context.Context, path string) (core.Docum
 
 // isZip reports whether the file starts with a ZIP local-file header.
 func isZip(path string) bool {
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return false
 	}
@@ -156,7 +156,7 @@ func (p *Parser) readFile(path string) ([]byte, error) {
 	if max <= 0 {
 		max = DefaultMaxBytes
 	}
-	f, err := os.Open(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}

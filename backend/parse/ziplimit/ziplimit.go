@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 )
 
 // Defaults used for zero fields of Limits.
@@ -48,7 +49,8 @@ func (l Limits) withDefaults() Limits {
 
 // Archive is an open ZIP file. It is not safe for concurrent use.
 type Archive struct {
-	zr     *zip.ReadCloser
+	f      *os.File
+	zr     *zip.Reader
 	lim    Limits
 	byName map[string]*zip.File // exact names
 	byFold map[string]*zip.File // lower-cased names, for producers that vary case
@@ -60,18 +62,25 @@ type Archive struct {
 // core.ErrTooLarge.
 func Open(path string, lim Limits) (*Archive, error) {
 	lim = lim.withDefaults()
-	zr, err := zip.OpenReader(path)
+	f, err := parse.OpenFile(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
-			return nil, err
-		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("%w: not a readable ZIP container: %v", core.ErrCorrupt, err)
 	}
 	if len(zr.File) > lim.MaxEntries {
-		zr.Close()
+		f.Close()
 		return nil, fmt.Errorf("%w: %d entries in the ZIP container (limit %d)", core.ErrTooLarge, len(zr.File), lim.MaxEntries)
 	}
-	a := &Archive{zr: zr, lim: lim, byName: map[string]*zip.File{}, byFold: map[string]*zip.File{}}
+	a := &Archive{f: f, zr: zr, lim: lim, byName: map[string]*zip.File{}, byFold: map[string]*zip.File{}}
 	for _, f := range zr.File {
 		name := strings.TrimPrefix(f.Name, "/")
 		a.byName[name] = f
@@ -81,7 +90,7 @@ func Open(path string, lim Limits) (*Archive, error) {
 }
 
 // Close closes the archive.
-func (a *Archive) Close() error { return a.zr.Close() }
+func (a *Archive) Close() error { return a.f.Close() }
 
 // Names lists the entries in archive order.
 func (a *Archive) Names() []string {
