@@ -105,8 +105,7 @@ test-ui: deps-wails
 # with the machine busy. THREADS=2 by default.
 THREADS ?= 2
 bench-generate: llama model-llm
-	$(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval generate --model $(LLM_MODEL) \
-		--llama-bench $(LLAMA_DIR)/bin/llama-bench --threads $(THREADS)
+	$(GO) run ./tools/genbench -model $(LLM_MODEL) -llama-bench $(LLAMA_DIR)/bin/llama-bench -threads $(THREADS) -shared ../shared
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.

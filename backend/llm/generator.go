@@ -405,3 +405,87 @@ func validPrefix(b []byte) int {
 	}
 	return 0
 }
+
+// PromptTokens counts the tokens of the prompt Generate would write for
+// question, cits and history, with every passage in. It loads the model.
+func (g *Generator) PromptTokens(ctx context.Context, question string, cits []core.Citation, history []core.Turn) (int, error) {
+	if err := g.acquire(ctx); err != nil {
+		return 0, err
+	}
+	defer g.release()
+	md, _, err := g.ensure()
+	if err != nil {
+		return 0, err
+	}
+	b := answer.Generator{MaxPassageChars: g.opts.MaxPassageChars}
+	prompt, err := md.applyTemplate(b.Messages(question, cits, history))
+	if err != nil {
+		return 0, err
+	}
+	toks, err := md.tokenize(prompt)
+	return len(toks), err
+}
+
+// BenchResult is one Bench run.
+type BenchResult struct {
+	PromptTokens int
+	Prompt       time.Duration
+	GenTokens    int
+	Gen          time.Duration
+}
+
+// Bench times the runtime as llama.cpp's llama-bench does: a prompt of
+// promptTokens tokens (text's, repeated as needed) decoded from an empty
+// KV cache, then genTokens tokens sampled and decoded one at a time from
+// an empty cache, the end of turn ignored.
+func (g *Generator) Bench(ctx context.Context, text string, promptTokens, genTokens int) (BenchResult, error) {
+	var r BenchResult
+	if err := g.acquire(ctx); err != nil {
+		return r, err
+	}
+	defer g.release()
+	md, _, err := g.ensure()
+	if err != nil {
+		return r, err
+	}
+	toks, err := md.tokenize(text)
+	if err != nil {
+		return r, err
+	}
+	if len(toks) == 0 {
+		return r, errors.New("llm: bench: empty text")
+	}
+	for len(toks) < promptTokens {
+		toks = append(toks, toks...)
+	}
+	toks = toks[:promptTokens]
+	if promptTokens+genTokens > md.nCtx {
+		return r, fmt.Errorf("llm: bench: %d+%d tokens do not fit the context of %d", promptTokens, genTokens, md.nCtx)
+	}
+	md.reset()
+	start := time.Now()
+	if err := md.decode(toks); err != nil {
+		return r, err
+	}
+	r.PromptTokens, r.Prompt = len(toks), time.Since(start)
+	md.reset()
+	if err := md.decode(toks[:1]); err != nil {
+		return r, err
+	}
+	start = time.Now()
+	for range genTokens {
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		tok, _ := md.sample()
+		if err := md.decode([]int32{tok}); err != nil {
+			return r, err
+		}
+		r.GenTokens++
+	}
+	r.Gen = time.Since(start)
+	return r, nil
+}
+
+// SystemInfo is llama.cpp's list of the CPU features it was built for.
+func SystemInfo() string { return systemInfo() }
