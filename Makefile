@@ -8,6 +8,11 @@ GO        ?= go
 TAGS      := desktop,production,webkit2_41
 BIN       := build/bin/folio
 MODEL_DIR := $(CURDIR)/.cache/models/all-MiniLM-L6-v2
+# The generator tests' model (SmolLM2-135M-Instruct Q4_1, GGUF) and the
+# llama.cpp static libraries backend/llm links, built once per version into
+# .cache (scripts/build-llama.sh; backend/llm/llama.go names the same folder).
+LLM_MODEL := $(CURDIR)/.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
+LLAMA_DIR := $(CURDIR)/.cache/llama.cpp/0.3.36-v3
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the window (GTK + WebKitGTK), the UI tests (Xvfb,
 # Chromium, xdotool, ImageMagick), poppler's pdftotext for PDF checks and
@@ -16,9 +21,9 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # strace lets the no-egress test see every connect() the binary makes.
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
-             libqpdf-dev libopenblas-dev strace
+             libqpdf-dev libopenblas-dev strace cmake
 
-.PHONY: bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: llama model-llm bench-generate bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -27,7 +32,15 @@ build: deps
 	cd frontend && npm run build
 	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "-w -s" -o $(BIN) .
 
-deps: deps-apt deps-go deps-npm
+deps: deps-apt deps-go deps-npm llama
+
+# llama.cpp from the llama-cpp-python sdist on PyPI, compiled once (minutes)
+# into $(LLAMA_DIR); a warm build finds it and compiles nothing.
+llama: deps-apt
+	nice -n 10 scripts/build-llama.sh $(LLAMA_DIR)
+
+model-llm:
+	scripts/fetch-test-llm.sh $(LLM_MODEL)
 
 deps-apt:
 	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -53,7 +66,7 @@ model-test:
 model: model-test
 	$(GO) run . models install --name all-MiniLM-L6-v2 $(MODEL_DIR)
 
-test: deps model-test
+test: deps model-test model-llm
 	$(MAKE) test-go test-fuzz test-web test-ui
 
 # A short fuzzing budget on every run; `make fuzz FUZZTIME=10m` for longer.
@@ -61,7 +74,7 @@ test-fuzz:
 	$(MAKE) fuzz FUZZTIME=10s
 
 test-go:
-	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -race -timeout 30m ./...
+	FOLIO_TEST_MODEL=$(MODEL_DIR) FOLIO_TEST_LLM=$(LLM_MODEL) $(GO) test -race -timeout 30m ./...
 	# Hybrid search beats BM25 and dense alone on all of SciFact: minutes of
 	# embedding, so without the race detector.
 	set -o pipefail; FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -count=1 -run 'TestRetrievalSciFactHybridWins' -timeout 30m -v ./backend/evaluate | grep -v '^=== RUN'
@@ -70,6 +83,8 @@ test-go:
 	# The encoder's pure-Go fallback (no OpenBLAS), and a build without cgo.
 	FOLIO_TEST_MODEL=$(MODEL_DIR) $(GO) test -tags purego -short ./backend/encoder/...
 	CGO_ENABLED=0 $(GO) build -o /dev/null .
+	# Without the built-in generator: Folio still builds and answers.
+	$(GO) build -tags nollm -o /dev/null . && $(GO) test -tags nollm -count=1 ./backend/llm
 
 # The bindings are generated from the Go types first, so the type check
 # (src/api/types.check.ts) holds types.ts to the Go DTOs as they are.
@@ -85,6 +100,15 @@ deps-wails:
 test-ui: deps-wails
 	WAILS=$(WAILS) tests/ui/run-e2e.sh
 	tests/ui/run-smoke.sh
+
+# The built-in generator against llama.cpp's own llama-bench, built from the
+# same sources with the same flags, same threads, in the same run: prompt
+# processing and generation tokens/s and their ratio, time to first token
+# for a 1,500-token prompt, memory with the model loaded, 1 vs 2 threads
+# with the machine busy. THREADS=2 by default.
+THREADS ?= 2
+bench-generate: llama model-llm
+	$(GO) run ./tools/genbench -model $(LLM_MODEL) -llama-bench $(LLAMA_DIR)/bin/llama-bench -threads $(THREADS) -shared ../shared
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.

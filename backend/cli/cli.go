@@ -52,7 +52,8 @@ Usage:
                                               add files/folders and index them
   folio [--data DIR] watch [--json]           keep the library up to date until Ctrl+C
   folio [--data DIR] remove PATH...           take folders or files out of the library
-  folio [--data DIR] ask [--json] QUESTION    answer from the library, with citations
+  folio [--data DIR] ask [--json] [--no-generate] QUESTION
+                                              answer from the library, with citations
   folio [--data DIR] search [--json] [-k N] [--mode bm25|dense|hybrid|rerank] QUERY
                                               the best passages for a query
   ask and search take filters, each repeatable: --folder DIR, --file PATH,
@@ -71,8 +72,9 @@ Usage:
   folio [--data DIR] embed [--model NAME] --json
                                               embed one text per stdin line; one JSON
                                               array of floats per output line, in order
-  folio [--data DIR] models install [--name NAME] DIR
-                                              import a Hugging Face model folder
+  folio [--data DIR] models install [--name NAME] DIR|FILE.gguf
+                                              import a Hugging Face model folder, or a
+                                              GGUF instruction model that writes answers
   folio [--data DIR] passphrase set [--new-passphrase-file FILE]
                                               encrypt the library with a passphrase
   folio [--data DIR] passphrase change [--new-passphrase-file FILE]
@@ -320,6 +322,7 @@ func (c *command) remove(args []string) (err error) {
 func (c *command) ask(args []string) (err error) {
 	fs := c.flags("ask")
 	asJSON := fs.Bool("json", false, "print JSON")
+	noGen := fs.Bool("no-generate", false, "give the extracted answer even when a generator is set up")
 	filter := filterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{"ask: " + err.Error()}
@@ -328,12 +331,13 @@ func (c *command) ask(args []string) (err error) {
 	if strings.TrimSpace(q) == "" {
 		return usageError{"ask: give a question"}
 	}
+	c.cfg.NoGenerate = c.cfg.NoGenerate || *noGen
 	eng, err := c.open()
 	if err != nil {
 		return err
 	}
 	defer closeLibrary(eng, &err)
-	ans, err := eng.Ask(c.ctx, q, *filter)
+	ans, streamed, err := c.answer(eng, q, *filter, !*noGen, !*asJSON)
 	if err != nil {
 		return err
 	}
@@ -351,15 +355,20 @@ func (c *command) ask(args []string) (err error) {
 		out := struct {
 			Answer    string        `json:"answer"`
 			Mode      string        `json:"mode"`
+			Generated bool          `json:"generated"`
+			Model     string        `json:"model"`
+			Notice    string        `json:"notice,omitempty"`
 			Citations []cite        `json:"citations"`
 			Sentences []askSentence `json:"sentences"`
-		}{Answer: ans.Text, Mode: ans.Mode, Citations: []cite{}, Sentences: askSentences(ans.Claims)}
+		}{Answer: ans.Text, Mode: ans.Mode, Generated: ans.Mode == "generated", Model: ans.Model, Notice: ans.Notice, Citations: []cite{}, Sentences: askSentences(ans.Claims)}
 		for _, ci := range ans.Citations {
 			out.Citations = append(out.Citations, cite{ci.N, ci.Path, ci.Page, ci.Start, ci.End, ci.Location, ci.Text, ci.Highlights})
 		}
 		return c.printJSON(out)
 	}
-	fmt.Fprintln(c.stdout, ans.Text)
+	if !streamed {
+		fmt.Fprintln(c.stdout, ans.Text)
+	}
 	if len(ans.Citations) > 0 {
 		fmt.Fprintln(c.stdout)
 	}
@@ -585,12 +594,12 @@ func (c *command) modelDir(name string) (string, error) {
 
 func (c *command) models(args []string) error {
 	if len(args) == 0 || args[0] != "install" {
-		return usageError{"models: usage: folio models install [--name NAME] DIR"}
+		return usageError{"models: usage: folio models install [--name NAME] DIR|FILE.gguf"}
 	}
 	fs := c.flags("models install")
 	name := fs.String("name", "", "name to install the model under (default: from the folder)")
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
-		return usageError{"models: usage: folio models install [--name NAME] DIR"}
+		return usageError{"models: usage: folio models install [--name NAME] DIR|FILE.gguf"}
 	}
 	dataDir := c.cfg.DataDir
 	if dataDir == "" {
@@ -599,6 +608,9 @@ func (c *command) models(args []string) error {
 			return err
 		}
 		dataDir = d
+	}
+	if isGGUF(fs.Arg(0)) {
+		return c.installGGUF(fs.Arg(0), *name)
 	}
 	dir, err := model.Install(c.ctx, fs.Arg(0), dataDir, *name)
 	if err != nil {

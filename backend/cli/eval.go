@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"folio/backend/core"
 	"folio/backend/engine"
 	"folio/backend/evaluate"
+	"folio/backend/model"
 )
 
 func (c *command) eval(args []string) error {
@@ -142,7 +144,7 @@ func (c *command) evalRetrieval(args []string) error {
 // evalQA asks every question of a SQuAD-format file of a fresh library
 // holding its contexts, and scores the answers' highlights.
 func (c *command) evalQA(args []string) (err error) {
-	const use = "eval qa: usage: folio eval qa --squad FILE [--model DIR] [--qa-model DIR] [--distractors corpus.jsonl [--distractor-docs N]] [-n N] [--json] [-v]"
+	const use = "eval qa: usage: folio eval qa --squad FILE [--model DIR] [--qa-model DIR] [--generate [--gen-model FILE.gguf]] [--distractors corpus.jsonl [--distractor-docs N]] [-n N] [--json] [-v]"
 	fs := c.flags("eval qa")
 	squad := fs.String("squad", "", "a SQuAD v1.1-format JSON file")
 	dir := fs.String("model", "", "embedding model folder (default: the active model of --data)")
@@ -152,8 +154,17 @@ func (c *command) evalQA(args []string) (err error) {
 	n := fs.Int("n", 0, "ask only the first N questions")
 	asJSON := fs.Bool("json", false, "print JSON")
 	verbose := fs.Bool("v", false, "print the questions whose first sentence misses")
+	generate := fs.Bool("generate", false, "have the generator write the answers, and score them")
+	genModel := fs.String("gen-model", "", "GGUF generator model file (default: the one installed in --data)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *squad == "" {
 		return usageError{use}
+	}
+	if *generate && *genModel == "" {
+		if p, ok := model.ActiveGenerator(c.dataDir()); ok {
+			*genModel = p
+		} else {
+			return fmt.Errorf("eval qa --generate: no generator model installed; give one with --gen-model FILE.gguf")
+		}
 	}
 	if *dir == "" && !c.cfg.NoModel {
 		if d, err := c.modelDir(""); err == nil {
@@ -167,12 +178,16 @@ func (c *command) evalQA(args []string) (err error) {
 	defer os.RemoveAll(data)
 	cfg := c.cfg
 	cfg.DataDir, cfg.ModelDir, cfg.NoModel, cfg.Reader = data, *dir, *dir == "", *qaModel
+	cfg.NoGenerate, cfg.GeneratorModel = !*generate, *genModel
 	eng, err := engine.Open(c.ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("eval qa: %w", err)
 	}
 	defer closeLibrary(eng, &err)
-	qcfg := evaluate.QAConfig{SQuAD: *squad, Limit: *n, Distractors: *distract, DistractorDocs: *ndistract}
+	if *generate && eng.LocalModel() == "" {
+		return fmt.Errorf("eval qa --generate: the generator did not start on %s (a build without it, or see the log)", *genModel)
+	}
+	qcfg := evaluate.QAConfig{SQuAD: *squad, Limit: *n, Distractors: *distract, DistractorDocs: *ndistract, Generate: *generate}
 	if !*asJSON {
 		qcfg.Progress = func(done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  asked %d/%d", done, total) }
 	}
@@ -205,6 +220,24 @@ func (a engineAsker) Chunks() int { return a.eng.Status().Chunks }
 
 func (a engineAsker) Ask(ctx context.Context, q string) (core.Answer, error) {
 	return a.eng.Ask(ctx, q, engine.Filter{})
+}
+
+func (a engineAsker) AskGenerated(ctx context.Context, q string) (core.Answer, evaluate.GenTiming, error) {
+	var t evaluate.GenTiming
+	var first, last time.Time
+	start := time.Now()
+	ans, err := a.eng.AskStream(ctx, q, engine.Filter{}, nil, func(string) {
+		last = time.Now()
+		if t.Pieces == 0 {
+			first = last
+			t.TTFT = first.Sub(start)
+		}
+		t.Pieces++
+	})
+	if t.Pieces > 0 {
+		t.Stream = last.Sub(first)
+	}
+	return ans, t, err
 }
 
 // embedBatch is how many stdin lines embed reads before embedding them: large

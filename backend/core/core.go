@@ -139,6 +139,8 @@ type Answer struct {
 	Text      string     `json:"answer"`
 	Citations []Citation `json:"citations"`
 	Mode      string     `json:"mode"` // "hybrid", "keyword" or "generated"
+	// Model names the model that wrote a generated answer.
+	Model string `json:"model,omitempty"`
 	// Statements are an extractive answer's sentences, in the order shown:
 	// the best first, then each source's in document order.
 	Statements []Statement `json:"statements,omitempty"`

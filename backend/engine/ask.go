@@ -47,7 +47,7 @@ func (e *Engine) AskStream(ctx context.Context, question string, f Filter, histo
 	if err != nil || !ans.Found {
 		return ans, err
 	}
-	g := e.generator.get()
+	g, name := e.writer()
 	if g == nil {
 		return ans, nil
 	}
@@ -68,8 +68,24 @@ func (e *Engine) AskStream(ctx context.Context, question string, f Filter, histo
 		return core.Answer{}, err
 	}
 	ans.Text, ans.Claims, ans.Mode, ans.Statements = text, claims, "generated", nil
+	ans.Model = name
 	answer.HighlightEvidence(&ans)
 	return ans, e.labelCitations(&ans)
+}
+
+// writer is what writes answers, with its model's name: the
+// OpenAI-compatible server when the person turned one on, else the built-in
+// generator, else nothing.
+func (e *Engine) writer() (interface {
+	Generate(ctx context.Context, question string, cits []core.Citation, history []core.Turn, onDelta func(string)) (string, error)
+}, string) {
+	if g := e.generator.get(); g != nil {
+		return g, e.Generator().Model
+	}
+	if e.local != nil {
+		return e.local, e.local.Model()
+	}
+	return nil, ""
 }
 
 // GeneratorSettings point Folio at a local OpenAI-compatible server

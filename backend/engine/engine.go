@@ -54,6 +54,12 @@ type Config struct {
 	MaxFileSize int64
 	// Logger receives diagnostics (default slog.Default()).
 	Logger *slog.Logger
+	// NoGenerate turns the built-in generator off even when a generator
+	// model is installed: answers are extracted.
+	NoGenerate bool
+	// GeneratorModel is a GGUF model file for the built-in generator
+	// (default: the one installed in DataDir; see RegisterLocalGenerator).
+	GeneratorModel string
 	// Passphrase opens an encrypted library (see crypt.go); with one, a
 	// library that does not exist yet is created encrypted. Empty: the
 	// library is not encrypted (an encrypted one gives ErrLocked).
@@ -88,6 +94,7 @@ type Engine struct {
 	composer  *answer.Composer
 	reader    answer.SpanReader // nil without a QA model
 	generator genState
+	local     LocalGenerator // the built-in generator; nil without one
 
 	lib       *library.Library
 	closeOnce sync.Once
@@ -177,6 +184,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	e.openLocalGenerator()
 	if cfg.Reranker != "" {
 		if e.searcher.Rerank, err = search.OpenCrossEncoder(cfg.Reranker); err != nil {
 			e.Close()
@@ -264,6 +272,9 @@ func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.lib.Close()
 		var errs []error
+		if e.local != nil {
+			errs = append(errs, e.local.Close())
+		}
 		if e.vectors != nil {
 			errs = append(errs, e.vectors.Close())
 		}
@@ -332,6 +343,7 @@ func (e *Engine) Status() Status {
 		s.Rebuilding = e.vectors.Rebuilding()
 	}
 	s.Docs = e.lib.Docs()
+	s.Generator = e.LocalModel()
 	return s
 }
 

@@ -19,6 +19,8 @@ type Status struct {
 	// Rebuilding is set while the vector graph is rebuilt in the
 	// background; searches scan every vector meanwhile.
 	Rebuilding bool `json:"rebuilding,omitempty"`
+	// Generator names the built-in generator's model, or "" without one.
+	Generator string `json:"generator,omitempty"`
 }
 
 // FileError and IndexReport are the indexing run's, from package library.

@@ -37,6 +37,9 @@ type QAConfig struct {
 	// harder and slower. DistractorDocs caps how many (0: all).
 	Distractors    string
 	DistractorDocs int
+	// Generate has the generator write every answer (the asker must be a
+	// GenAsker) and adds the generated answers' figures to the report.
+	Generate bool
 	// Progress, if set, is told how many questions have been asked.
 	Progress func(done, total int)
 }
@@ -57,8 +60,93 @@ type QAReport struct {
 	// NotFound counts answers that said nothing in the library answers.
 	NotFound int `json:"not_found"`
 
+	// With QAConfig.Generate: Generated counts the answers the generator
+	// wrote (the others fell back to the extracted answer, and miss);
+	// AnswerHit is the share whose text holds the gold answer, CitedHit
+	// the share where some passage they cite holds it, Supported the share
+	// of their sentences the checker accepts; TTFTp50ms is from the
+	// question to the first piece of text, TokensPerS the pieces streamed
+	// per second after the first (one per token with the built-in
+	// generator).
+	Generated  *int     `json:"generated,omitempty"`
+	AnswerHit  *float64 `json:"answer_hit,omitempty"`
+	CitedHit   *float64 `json:"cited_hit,omitempty"`
+	Supported  *float64 `json:"supported,omitempty"`
+	TTFTp50ms  *float64 `json:"ttft_p50_ms,omitempty"`
+	TokensPerS *float64 `json:"tokens_per_s,omitempty"`
+
 	Dataset string     `json:"-"`
 	Misses  []QAResult `json:"-"`
+}
+
+// GenAsker answers with the generator, streaming.
+type GenAsker interface {
+	AskGenerated(ctx context.Context, question string) (core.Answer, GenTiming, error)
+}
+
+// GenTiming is how a generated answer streamed: the time from the question
+// to its first piece of text, how many pieces came, and the time from the
+// first piece to the last.
+type GenTiming struct {
+	TTFT   time.Duration
+	Pieces int
+	Stream time.Duration
+}
+
+// genTally adds up the generated answers' figures.
+type genTally struct {
+	generated, answerHit, citedHit int
+	claims, supported              int
+	ttft                           []float64
+	pieces                         int
+	stream                         time.Duration
+}
+
+func (g *genTally) add(ans core.Answer, t GenTiming, gold []string) {
+	if ans.Mode != "generated" {
+		return
+	}
+	g.generated++
+	if containsAnswer(ans.Text, gold) {
+		g.answerHit++
+	}
+	cited := map[int]bool{}
+	for _, c := range ans.Claims {
+		g.claims++
+		if c.Supported {
+			g.supported++
+		}
+		for _, n := range c.Cites {
+			cited[n] = true
+		}
+	}
+	for _, c := range ans.Citations {
+		if cited[c.N] && containsAnswer(c.Text, gold) {
+			g.citedHit++
+			break
+		}
+	}
+	if t.Pieces > 0 {
+		g.ttft = append(g.ttft, float64(t.TTFT.Microseconds())/1000)
+		g.pieces += t.Pieces - 1
+		g.stream += t.Stream
+	}
+}
+
+func (g *genTally) report(rep *QAReport, questions int) {
+	n := float64(questions)
+	gen := g.generated
+	ah, ch := float64(g.answerHit)/n, float64(g.citedHit)/n
+	sup := 0.0
+	if g.claims > 0 {
+		sup = float64(g.supported) / float64(g.claims)
+	}
+	ttft := stats.Median(g.ttft)
+	tps := 0.0
+	if g.stream > 0 {
+		tps = float64(g.pieces) / g.stream.Seconds()
+	}
+	rep.Generated, rep.AnswerHit, rep.CitedHit, rep.Supported, rep.TTFTp50ms, rep.TokensPerS = &gen, &ah, &ch, &sup, &ttft, &tps
 }
 
 // QAResult is one question's outcome, kept for the misses.
@@ -153,6 +241,11 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 	if c, ok := asker.(interface{ Chunks() int }); ok {
 		rep.Chunks = c.Chunks()
 	}
+	gasker, _ := asker.(GenAsker)
+	if cfg.Generate && gasker == nil {
+		return rep, fmt.Errorf("this asker cannot generate answers")
+	}
+	var gen genTally
 	var first, any, em, f1 float64
 	spans := 0
 	lat := make([]float64, 0, len(qs))
@@ -161,13 +254,24 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 			return rep, err
 		}
 		t0 := time.Now()
-		ans, err := asker.Ask(ctx, q.question)
+		var (
+			ans    core.Answer
+			timing GenTiming
+		)
+		if cfg.Generate {
+			ans, timing, err = gasker.AskGenerated(ctx, q.question)
+		} else {
+			ans, err = asker.Ask(ctx, q.question)
+		}
 		if err != nil {
 			return rep, fmt.Errorf("question %s: %w", q.id, err)
 		}
 		lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
 		if !ans.Found {
 			rep.NotFound++
+		}
+		if cfg.Generate {
+			gen.add(ans, timing, q.answers)
 		}
 		res := QAResult{Question: q.question, Gold: q.answers}
 		sentences := citedSentences(ans)
@@ -204,6 +308,9 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 	if spans > 0 {
 		em, f1 = em/n, f1/n
 		rep.EM, rep.F1 = &em, &f1
+	}
+	if cfg.Generate {
+		gen.report(&rep, len(qs))
 	}
 	rep.P50ms, rep.P95ms = stats.Quantile(lat, 0.50), stats.Quantile(lat, 0.95)
 	return rep, nil
@@ -348,6 +455,13 @@ func (r QAReport) WriteText(w io.Writer, verbose bool) {
 	}
 	fmt.Fprintf(w, "  said nothing answers                          %d\n", r.NotFound)
 	fmt.Fprintf(w, "  answer latency p50 %.1f ms  p95 %.1f ms\n", r.P50ms, r.P95ms)
+	if r.Generated != nil {
+		fmt.Fprintf(w, "  generated answers %d of %d (the rest fell back to the extracted answer)\n", *r.Generated, r.Questions)
+		fmt.Fprintf(w, "  gold answer in the generated text   %.4f\n", *r.AnswerHit)
+		fmt.Fprintf(w, "  gold answer in a passage it cites   %.4f\n", *r.CitedHit)
+		fmt.Fprintf(w, "  sentences the checker supports      %.4f\n", *r.Supported)
+		fmt.Fprintf(w, "  time to first token p50 %.1f ms, %.1f tokens/s\n", *r.TTFTp50ms, *r.TokensPerS)
+	}
 	if verbose {
 		for _, m := range r.Misses {
 			fmt.Fprintf(w, "  miss: %s\n    gold %q\n    first %s\n    cited elsewhere: %v\n", m.Question, m.Gold, core.OneLine(m.First, 200), m.Cited)

@@ -294,3 +294,19 @@ func TestNameFor(t *testing.T) {
 		}
 	}
 }
+
+// A generator model must be a GGUF file; the error names the file.
+func TestInstallGGUFRefusesOtherFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "notes.gguf")
+	if err := os.WriteFile(src, []byte("PK\x03\x04 a zip"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	_, err := model.InstallGGUF(context.Background(), src, data, "")
+	if err == nil || !strings.Contains(err.Error(), "notes.gguf") || !strings.Contains(err.Error(), "not a GGUF") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, ok := model.ActiveGenerator(data); ok {
+		t.Error("a refused file became the active generator")
+	}
+}

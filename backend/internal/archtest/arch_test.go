@@ -55,7 +55,7 @@ func layer(path string) (int, bool) {
 		return 0, true
 	case "parse", "chunk", "encoder", "store", "index", "model":
 		return 1, true
-	case "library", "search", "answer", "chat", "evaluate":
+	case "library", "search", "answer", "chat", "evaluate", "llm":
 		return 2, true
 	case "engine":
 		return 3, true
@@ -71,6 +71,7 @@ var sideways = map[[2]string]bool{
 	{"index", "store"}:     true, // indexes persist their postings and snapshots through store/
 	{"evaluate", "search"}: true, // retrieval evaluation measures the product's search
 	{"evaluate", "answer"}: true, // QA evaluation measures the product's answers
+	{"llm", "answer"}:      true, // the built-in generator writes the prompt package answer writes
 }
 
 func top(path string) string {

@@ -99,3 +99,18 @@ func Squash(s string) string {
 
 // NonSpace counts the characters of s that are not white space.
 func NonSpace(s string) int { return len([]rune(Squash(s))) }
+
+// LLM returns the generator tests' GGUF model (SmolLM2-135M-Instruct Q4_1:
+// $FOLIO_TEST_LLM, or .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf in the
+// repository), or skips the test.
+func LLM(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("FOLIO_TEST_LLM")
+	if p == "" {
+		p = filepath.Join(RepoRoot(t), ".cache", "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
+	}
+	if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+		t.Skipf("generator test model not found at %s: run `make model-llm` or set FOLIO_TEST_LLM: skipping", p)
+	}
+	return p
+}

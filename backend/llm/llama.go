@@ -1,0 +1,317 @@
+//go:build cgo && !nollm
+
+package llm
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../.cache/llama.cpp/0.3.36-v3/include
+#cgo LDFLAGS: -L${SRCDIR}/../../.cache/llama.cpp/0.3.36-v3/lib -lllama -lggml -lggml-cpu -lggml-base -lstdc++ -lm -lpthread
+#include <stdlib.h>
+#include <stdatomic.h>
+#include "llama.h"
+#include "ggml-cpu.h"
+
+static void folio_quiet(enum ggml_log_level level, const char *text, void *ud) {
+	(void)level; (void)text; (void)ud;
+}
+
+static void folio_init(void) {
+	llama_log_set(folio_quiet, NULL);
+	llama_backend_init();
+}
+
+static struct llama_model *folio_load(const char *path) {
+	struct llama_model_params p = llama_model_default_params();
+	p.n_gpu_layers = 0;
+	return llama_model_load_from_file(path, p);
+}
+
+// folio_stop is the flag ggml checks between graph nodes: Go sets it to
+// end a decode at once (Stop, a cancelled context).
+typedef struct { atomic_int stop; } folio_stop;
+
+static bool folio_abort(void *data) {
+	return atomic_load(&((folio_stop *)data)->stop) != 0;
+}
+
+static folio_stop *folio_stop_new(void) {
+	folio_stop *s = calloc(1, sizeof(folio_stop));
+	return s;
+}
+static void folio_stop_set(folio_stop *s, int v) { atomic_store(&s->stop, v); }
+
+static struct llama_context *folio_context(struct llama_model *m, int n_ctx, int n_batch, int threads, folio_stop *stop, struct ggml_threadpool **tp) {
+	struct llama_context_params p = llama_context_default_params();
+	p.n_ctx = n_ctx;
+	p.n_batch = n_batch;
+	p.n_ubatch = n_batch;
+	p.n_seq_max = 1;
+	p.n_threads = threads;
+	p.n_threads_batch = threads;
+	p.no_perf = true;
+	p.abort_callback = folio_abort;
+	p.abort_callback_data = stop;
+	struct llama_context *ctx = llama_init_from_model(m, p);
+	if (!ctx) return NULL;
+	// Threads sleep between graphs instead of polling (poll 0): on a busy
+	// machine polling threads take the CPU from the work.
+	struct ggml_threadpool_params tpp = ggml_threadpool_params_default(threads);
+	tpp.poll = 0;
+	*tp = ggml_threadpool_new(&tpp);
+	if (*tp) llama_attach_threadpool(ctx, *tp, *tp);
+	return ctx;
+}
+
+static int folio_decode(struct llama_context *ctx, llama_token *toks, int n) {
+	return llama_decode(ctx, llama_batch_get_one(toks, n));
+}
+
+static void folio_clear(struct llama_context *ctx) {
+	llama_memory_clear(llama_get_memory(ctx), true);
+}
+
+static struct llama_sampler *folio_sampler(const struct llama_vocab *v) {
+	struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
+	sp.no_perf = true;
+	struct llama_sampler *s = llama_sampler_chain_init(sp);
+	llama_sampler_chain_add(s, llama_sampler_init_penalties(llama_vocab_n_tokens(v), 64, 1.1f, 0.0f, 0.0f));
+	llama_sampler_chain_add(s, llama_sampler_init_greedy());
+	return s;
+}
+
+static int folio_template(const struct llama_model *m, const char **roles, const char **contents, int n, char *buf, int len) {
+	const char *tmpl = llama_model_chat_template(m, NULL);
+	if (!tmpl) return -1000000;
+	struct llama_chat_message *msgs = calloc(n > 0 ? n : 1, sizeof(struct llama_chat_message));
+	if (!msgs) return -1000001;
+	for (int i = 0; i < n; i++) { msgs[i].role = roles[i]; msgs[i].content = contents[i]; }
+	int r = llama_chat_apply_template(tmpl, msgs, n, true, buf, len);
+	free(msgs);
+	return r;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Available reports whether this build carries the llama.cpp runtime.
+const Available = true
+
+var initOnce sync.Once
+
+// lmodel is a loaded GGUF model with its one context (KV cache of nCtx
+// tokens) and thread pool. It is not safe for concurrent use: Generator
+// serialises every call.
+type lmodel struct {
+	m       *C.struct_llama_model
+	ctx     *C.struct_llama_context
+	vocab   *C.struct_llama_vocab
+	tp      *C.struct_ggml_threadpool
+	smpl    *C.struct_llama_sampler
+	stop    *C.folio_stop
+	nCtx    int
+	nBatch  int
+	threads int
+}
+
+// load opens path with a context of nCtx tokens (0: the model's training
+// context, capped at maxCtx) and threads threads.
+func load(path string, nCtx, threads int) (*lmodel, error) {
+	initOnce.Do(func() { C.folio_init() })
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	m := C.folio_load(cpath)
+	if m == nil {
+		return nil, fmt.Errorf("llm: %s: llama.cpp could not load the model (not a GGUF file it supports, or not enough memory)", path)
+	}
+	train := int(C.llama_model_n_ctx_train(m))
+	if nCtx <= 0 {
+		nCtx = maxCtx
+	}
+	if train > 0 && nCtx > train {
+		nCtx = train
+	}
+	stop := C.folio_stop_new()
+	if stop == nil {
+		C.llama_model_free(m)
+		return nil, errors.New("llm: out of memory")
+	}
+	const nBatch = 512
+	var tp *C.struct_ggml_threadpool
+	ctx := C.folio_context(m, C.int(nCtx), C.int(nBatch), C.int(threads), stop, &tp)
+	if ctx == nil {
+		C.free(unsafe.Pointer(stop))
+		C.llama_model_free(m)
+		return nil, fmt.Errorf("llm: %s: could not make a context of %d tokens (not enough memory?)", path, nCtx)
+	}
+	vocab := C.llama_model_get_vocab(m)
+	md := &lmodel{m: m, ctx: ctx, vocab: vocab, tp: tp, smpl: C.folio_sampler(vocab),
+		stop: stop, nCtx: int(C.llama_n_ctx(ctx)), nBatch: nBatch, threads: threads}
+	return md, nil
+}
+
+func (md *lmodel) close() {
+	if md.smpl != nil {
+		C.llama_sampler_free(md.smpl)
+	}
+	if md.ctx != nil {
+		C.llama_free(md.ctx)
+	}
+	if md.tp != nil {
+		C.ggml_threadpool_free(md.tp)
+	}
+	if md.m != nil {
+		C.llama_model_free(md.m)
+	}
+	if md.stop != nil {
+		C.free(unsafe.Pointer(md.stop))
+	}
+	*md = lmodel{}
+}
+
+// bytes is the model's weight size plus its KV cache and state.
+func (md *lmodel) bytes() int64 {
+	return int64(C.llama_model_size(md.m)) + int64(C.llama_state_get_size(md.ctx))
+}
+
+// meta returns a metadata string of the GGUF file, or "".
+func (md *lmodel) meta(key string) string {
+	ck := C.CString(key)
+	defer C.free(unsafe.Pointer(ck))
+	buf := make([]byte, 1<<16)
+	n := int(C.llama_model_meta_val_str(md.m, ck, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf))))
+	if n < 0 {
+		return ""
+	}
+	if n >= len(buf) {
+		buf = make([]byte, n+1)
+		n = int(C.llama_model_meta_val_str(md.m, ck, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf))))
+	}
+	return string(buf[:min(n, len(buf))])
+}
+
+// chatTemplate is the template of the model's own tokenizer.chat_template.
+func (md *lmodel) chatTemplate() string {
+	t := C.llama_model_chat_template(md.m, nil)
+	if t == nil {
+		return ""
+	}
+	return C.GoString(t)
+}
+
+// applyTemplate formats msgs with the model's chat template (llama.cpp's
+// llama_chat_apply_template, which recognises the template from the GGUF's
+// tokenizer.chat_template), ending with the assistant's turn opened.
+func (md *lmodel) applyTemplate(msgs []message) (string, error) {
+	n := len(msgs)
+	roles := C.malloc(C.size_t(max(n, 1)) * C.size_t(unsafe.Sizeof(uintptr(0))))
+	contents := C.malloc(C.size_t(max(n, 1)) * C.size_t(unsafe.Sizeof(uintptr(0))))
+	defer C.free(roles)
+	defer C.free(contents)
+	rs := unsafe.Slice((**C.char)(roles), max(n, 1))
+	cs := unsafe.Slice((**C.char)(contents), max(n, 1))
+	total := 0
+	for i, m := range msgs {
+		rs[i], cs[i] = C.CString(m.Role), C.CString(m.Content)
+		total += len(m.Role) + len(m.Content)
+	}
+	defer func() {
+		for i := range msgs {
+			C.free(unsafe.Pointer(rs[i]))
+			C.free(unsafe.Pointer(cs[i]))
+		}
+	}()
+	size := 2*total + 1024
+	for range 2 {
+		buf := make([]byte, size)
+		r := int(C.folio_template(md.m, (**C.char)(roles), (**C.char)(contents), C.int(n), (*C.char)(unsafe.Pointer(&buf[0])), C.int(len(buf))))
+		switch {
+		case r == -1000000:
+			return "", ErrNoTemplate
+		case r < 0:
+			return "", fmt.Errorf("%w: llama.cpp does not recognise the model's tokenizer.chat_template", ErrNoTemplate)
+		case r <= len(buf):
+			return string(buf[:r]), nil
+		}
+		size = r + 1
+	}
+	return "", errors.New("llm: the chat template's output kept growing")
+}
+
+// tokenize turns text into the model's tokens, special tokens parsed (the
+// chat template writes them) and BOS added when the model wants one.
+func (md *lmodel) tokenize(text string) ([]int32, error) {
+	if text == "" {
+		return nil, nil
+	}
+	b := []byte(text)
+	toks := make([]int32, len(b)+8)
+	n := int(C.llama_tokenize(md.vocab, (*C.char)(unsafe.Pointer(&b[0])), C.int32_t(len(b)),
+		(*C.llama_token)(unsafe.Pointer(&toks[0])), C.int32_t(len(toks)), true, true))
+	if n < 0 {
+		toks = make([]int32, -n)
+		n = int(C.llama_tokenize(md.vocab, (*C.char)(unsafe.Pointer(&b[0])), C.int32_t(len(b)),
+			(*C.llama_token)(unsafe.Pointer(&toks[0])), C.int32_t(len(toks)), true, true))
+		if n < 0 {
+			return nil, errors.New("llm: tokenize failed")
+		}
+	}
+	runtime.KeepAlive(b)
+	return toks[:n], nil
+}
+
+// reset empties the KV cache and the sampler's history.
+func (md *lmodel) reset() {
+	C.folio_clear(md.ctx)
+	C.llama_sampler_reset(md.smpl)
+	C.folio_stop_set(md.stop, 0)
+}
+
+// setStop asks a running decode to end at the next graph node.
+func (md *lmodel) setStop() { C.folio_stop_set(md.stop, 1) }
+
+// decode feeds toks to the model, in batches of nBatch.
+func (md *lmodel) decode(toks []int32) error {
+	for i := 0; i < len(toks); i += md.nBatch {
+		j := min(i+md.nBatch, len(toks))
+		switch r := int(C.folio_decode(md.ctx, (*C.llama_token)(unsafe.Pointer(&toks[i])), C.int(j-i))); r {
+		case 0:
+		case 2:
+			return errStopped
+		case 1:
+			return fmt.Errorf("llm: the KV cache is full (%d tokens)", md.nCtx)
+		default:
+			return fmt.Errorf("llm: llama_decode failed (%d)", r)
+		}
+	}
+	return nil
+}
+
+// sample picks the next token after the last decoded one; eog is set at
+// the end of the model's turn.
+func (md *lmodel) sample() (tok int32, eog bool) {
+	t := C.llama_sampler_sample(md.smpl, md.ctx, -1)
+	return int32(t), bool(C.llama_vocab_is_eog(md.vocab, t))
+}
+
+// piece is the text of one token (special tokens render as nothing).
+func (md *lmodel) piece(tok int32) []byte {
+	buf := make([]byte, 64)
+	n := int(C.llama_token_to_piece(md.vocab, C.llama_token(tok), (*C.char)(unsafe.Pointer(&buf[0])), C.int32_t(len(buf)), 0, false))
+	if n < 0 {
+		buf = make([]byte, -n)
+		n = int(C.llama_token_to_piece(md.vocab, C.llama_token(tok), (*C.char)(unsafe.Pointer(&buf[0])), C.int32_t(len(buf)), 0, false))
+	}
+	if n < 0 {
+		return nil
+	}
+	return buf[:n]
+}
+
+// systemInfo is llama.cpp's list of the CPU features it was built with.
+func systemInfo() string { return C.GoString(C.llama_print_system_info()) }

@@ -1,0 +1,212 @@
+//go:build cgo && !nollm
+
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"folio/backend/answer"
+	"folio/backend/core"
+	"folio/backend/internal/testenv"
+)
+
+// xquadPassages returns the first XQuAD article's paragraphs as citations
+// [1]..[n], and the first question of the first paragraph with its answers.
+func xquadPassages(t *testing.T, n int) ([]core.Citation, string, []string) {
+	t.Helper()
+	raw, err := os.ReadFile(testenv.SharedFile(t, "data/qa/xquad.en.dev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Data []struct {
+			Title      string `json:"title"`
+			Paragraphs []struct {
+				Context string `json:"context"`
+				QAs     []struct {
+					Question string `json:"question"`
+					Answers  []struct {
+						Text string `json:"text"`
+					} `json:"answers"`
+				} `json:"qas"`
+			} `json:"paragraphs"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	a := f.Data[0]
+	var cits []core.Citation
+	for i, p := range a.Paragraphs[:n] {
+		cits = append(cits, core.Citation{N: i + 1, Path: "/docs/" + a.Title + ".txt", Text: p.Context, End: len(p.Context)})
+	}
+	q := a.Paragraphs[0].QAs[0]
+	var gold []string
+	for _, an := range q.Answers {
+		gold = append(gold, an.Text)
+	}
+	return cits, q.Question, gold
+}
+
+func newGen(t *testing.T, opts Options) *Generator {
+	t.Helper()
+	g, err := New(testenv.LLM(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
+}
+
+var markerRe = regexp.MustCompile(`\[(\d+)\]`)
+
+// The real model answers a real question from real passages: the answer
+// streams (the pieces make up the text) and cites passages by [n], each
+// number one of the passages given.
+func TestGenerateStreamsCitedAnswer(t *testing.T) {
+	cits, q, gold := xquadPassages(t, 3)
+	g := newGen(t, Options{MaxTokens: 160})
+	var pieces []string
+	text, err := g.Generate(context.Background(), q, cits, nil, func(s string) { pieces = append(pieces, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Q: %s (gold %q)\nA: %s", q, gold, text)
+	if len(pieces) < 2 {
+		t.Fatalf("the answer came in %d pieces, want a stream", len(pieces))
+	}
+	if got := strings.TrimSpace(strings.Join(pieces, "")); got != text {
+		t.Errorf("the streamed pieces make %q, the answer is %q", got, text)
+	}
+	ms := markerRe.FindAllStringSubmatch(text, -1)
+	if len(ms) == 0 {
+		t.Fatalf("the answer cites no passage: %q", text)
+	}
+	for _, m := range ms {
+		if n, _ := strconv.Atoi(m[1]); n < 1 || n > len(cits) {
+			t.Errorf("the answer cites [%d], but passages are numbered 1..%d", n, len(cits))
+		}
+	}
+	st := g.LastStats()
+	if st.Passages != len(cits) || st.PromptTokens == 0 || st.Tokens == 0 {
+		t.Errorf("stats %+v: want all %d passages in the prompt and tokens counted", st, len(cits))
+	}
+}
+
+// The prompt is the model's own chat template, read from the GGUF's
+// metadata: SmolLM2's template is ChatML, and the formatted prompt holds
+// every message in it and opens the assistant's turn.
+func TestTemplateFromMetadata(t *testing.T) {
+	g := newGen(t, Options{})
+	msgs := []answer.Message{{Role: "system", Content: "Rules here."}, {Role: "user", Content: "Passages: [1] Lyon.\n\nQuestion: where?"}}
+	prompt, tmpl, err := g.Template(context.Background(), msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	meta := g.md.meta("tokenizer.chat_template")
+	g.mu.Unlock()
+	if tmpl == "" || tmpl != meta {
+		t.Fatalf("template %q is not the GGUF's tokenizer.chat_template %q", tmpl, meta)
+	}
+	if !strings.Contains(tmpl, "<|im_start|>") {
+		t.Fatalf("SmolLM2's template should be ChatML, got %q", tmpl)
+	}
+	want := "<|im_start|>system\nRules here.<|im_end|>\n<|im_start|>user\nPassages: [1] Lyon.\n\nQuestion: where?<|im_end|>\n<|im_start|>assistant\n"
+	if prompt != want {
+		t.Errorf("prompt\n%q\nwant\n%q", prompt, want)
+	}
+}
+
+// Passages that do not fit the context are dropped, by the model's own
+// token count, leaving room for the answer.
+func TestPassagesFitContext(t *testing.T) {
+	cits, q, _ := xquadPassages(t, 6)
+	g := newGen(t, Options{Ctx: 768, MaxTokens: 8})
+	if _, err := g.Generate(context.Background(), q, cits, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	st := g.LastStats()
+	if st.Passages == 0 || st.Passages >= len(cits) {
+		t.Fatalf("%d of %d passages fit a 768-token context; want some but not all", st.Passages, len(cits))
+	}
+	if st.PromptTokens+8 > 768 {
+		t.Errorf("prompt of %d tokens + 8 for the answer overflows 768", st.PromptTokens)
+	}
+}
+
+// Cancelling ends generation before the next token, and inside a prompt's
+// decode; the model stays usable.
+func TestCancelStopsGeneration(t *testing.T) {
+	cits, q, _ := xquadPassages(t, 5)
+	g := newGen(t, Options{MaxTokens: 400})
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := g.Generate(ctx, q, cits, nil, func(string) {
+		n++
+		if n == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n != 3 {
+		t.Errorf("%d pieces came after cancel at the 3rd; want none", n-3)
+	}
+	// Cancel as the prompt starts decoding: the abort flag ends llama_decode.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	beforeDecode = cancel2
+	defer func() { beforeDecode = nil }()
+	wrote := false
+	if _, err := g.Generate(ctx2, q, cits, nil, func(string) { wrote = true }); !errors.Is(err, context.Canceled) || wrote {
+		t.Fatalf("err = %v, wrote = %v; want context.Canceled and no text", err, wrote)
+	}
+	beforeDecode = nil
+	text, err := g.Generate(context.Background(), q, cits[:1], nil, nil)
+	if err != nil || text == "" {
+		t.Fatalf("after cancels: %q, %v", text, err)
+	}
+}
+
+// The model unloads after the idle time and loads again when asked.
+func TestIdleUnload(t *testing.T) {
+	cits, q, _ := xquadPassages(t, 1)
+	g := newGen(t, Options{Idle: 50 * time.Millisecond, MaxTokens: 4})
+	if _, err := g.Generate(context.Background(), q, cits, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for g.Loaded() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g.Loaded() {
+		t.Fatal("the model is still loaded after its idle time")
+	}
+	if _, err := g.Generate(context.Background(), q, cits, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if g.LastStats().Load == 0 {
+		t.Error("the second answer did not load the model again")
+	}
+}
+
+// A file that is not GGUF is refused up front, naming the file.
+func TestNewRefusesNonGGUF(t *testing.T) {
+	p := t.TempDir() + "/fake.gguf"
+	if err := os.WriteFile(p, []byte("not a model at all"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(p, Options{})
+	if err == nil || !strings.Contains(err.Error(), "fake.gguf") || !strings.Contains(err.Error(), "not a GGUF") {
+		t.Fatalf("err = %v, want one naming fake.gguf as not GGUF", err)
+	}
+}
