@@ -21,6 +21,14 @@ type Config struct {
 	Count func(string) int
 }
 
+// ForModel is the product's chunking for an embedding model that takes at
+// most maxTokens tokens, counted by count: 200-token chunks, or fewer when
+// the model's limit less its two special tokens is lower. The engine and
+// the evaluations both chunk with it.
+func ForModel(maxTokens int, count func(string) int) Config {
+	return Config{MaxTokens: min(200, maxTokens-2), Count: count}
+}
+
 func (c Config) withDefaults() Config {
 	if c.MaxTokens <= 0 {
 		c.MaxTokens = 200

@@ -528,5 +528,5 @@ func (e *Engine) chunkConfig() chunk.Config {
 	if e.enc == nil {
 		return chunk.Config{}
 	}
-	return chunk.Config{MaxTokens: min(200, e.enc.MaxTokens()-2), Count: e.enc.CountTokens}
+	return chunk.ForModel(e.enc.MaxTokens(), e.enc.CountTokens)
 }

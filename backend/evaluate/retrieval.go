@@ -163,13 +163,20 @@ func RetrievalModes(ctx context.Context, cfg RetrievalConfig, modes []string) ([
 			if cfg.Progress != nil && i%50 == 0 {
 				cfg.Progress("searching ("+mode+")", i, len(qids))
 			}
+			// The @10 figures come from the search the product runs (its
+			// candidates per retriever); Recall@100 from a deeper one.
 			t0 := time.Now()
-			ranked, err := r.search(ctx, mode, set.Queries[q], retrievalDepth)
+			top, err := r.search(ctx, mode, set.Queries[q], 10)
 			searchTime += time.Since(t0)
 			if err != nil {
 				return nil, fmt.Errorf("query %s: %w", q, err)
 			}
-			m := scoreQuery(ranked, set.Qrels[q])
+			deep, err := r.search(ctx, mode, set.Queries[q], retrievalDepth)
+			if err != nil {
+				return nil, fmt.Errorf("query %s: %w", q, err)
+			}
+			m := scoreQuery(top, set.Qrels[q])
+			m.Recall100 = scoreQuery(deep, set.Qrels[q]).Recall100
 			m.ID = q
 			rep.PerQuery = append(rep.PerQuery, m)
 		}

@@ -108,7 +108,7 @@ func (r *libraryRetriever) add(ctx context.Context, docs []beirDoc) (indexTimes,
 	var t indexTimes
 	cfg := chunk.Config{}
 	if r.enc != nil { // as engine.chunkConfig
-		cfg = chunk.Config{MaxTokens: min(200, r.enc.MaxTokens()-2), Count: r.enc.CountTokens}
+		cfg = chunk.ForModel(r.enc.MaxTokens(), r.enc.CountTokens)
 	}
 	var all []core.Chunk
 	for i, d := range docs {
@@ -184,10 +184,11 @@ func (r *libraryRetriever) search(ctx context.Context, mode, query string, k int
 	}
 	s := *r.searcher
 	s.Embed = fixedEmbedder{qvec}
-	// Ask for more chunks than docs, and more again while the chunks found
-	// hold fewer than k distinct docs.
-	for n := 3 * k; ; n *= 2 {
-		s.Candidates = n
+	// Ask for k chunks with the product's candidates per retriever, and for
+	// more only while the chunks found hold fewer than k distinct docs:
+	// deeper lists than the product's are read only then.
+	for n := k; ; n *= 2 {
+		s.Candidates = max(search.DefaultCandidates, n)
 		res, _, err := s.Search(ctx, query, n, search.Options{Mode: sm})
 		if err != nil {
 			return nil, err

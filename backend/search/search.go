@@ -88,11 +88,15 @@ type Searcher struct {
 	// Passage returns a chunk's text, for the reranker.
 	Passage func(id uint64) (string, error)
 	// Candidates is how many results each retriever contributes before
-	// fusion (default 50).
+	// fusion (default DefaultCandidates).
 	Candidates int
 	// RerankTop is how many fused results the reranker rescores (default 30).
 	RerankTop int
 }
+
+// DefaultCandidates is how many results each retriever contributes before
+// fusion unless Searcher.Candidates says otherwise: the product's setting.
+const DefaultCandidates = 50
 
 // Options shape one search.
 type Options struct {
@@ -133,7 +137,7 @@ func (s *Searcher) Search(ctx context.Context, query string, k int, opt Options)
 	}
 	n := s.Candidates
 	if n <= 0 {
-		n = 50
+		n = DefaultCandidates
 	}
 	top := k
 	if mode == ModeRerank {

@@ -80,6 +80,14 @@ func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 func (s *Store) wrote() { s.writes.Add(1) }
 
+// CacheBytes is the most memory Badger may hold for its own caches as the
+// library is used, whatever the number of reads and writes: its memtables
+// (the active ones and one being flushed) and its block cache.
+func (s *Store) CacheBytes() uint64 {
+	o := s.db.Opts()
+	return uint64(o.NumMemtables+1)*uint64(o.MemTableSize) + uint64(o.BlockCacheSize)
+}
+
 // Open opens (creating if needed) the database in dir, with the defaults.
 func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
 
