@@ -46,15 +46,17 @@ type App struct {
 	// person cancels. The window sets it at startup (nil: no dialog).
 	saveFile func(name string) (string, error)
 
-	mu      sync.Mutex // guards jobs, cancel and running
-	jobs    context.Context
-	cancel  context.CancelFunc
+	mu      sync.Mutex                 // guards jobs, running and asking
+	jobs    map[int]context.CancelFunc // the indexing runs, queued or running, by id
+	nextJob int
 	running int
+	asking  context.CancelFunc // the question being answered
 
-	life context.Context // until Shutdown: the file watcher's
-	stop context.CancelFunc
-
-	asking context.CancelFunc // the question being answered (guarded by mu)
+	// shutdown is closed by Shutdown: it ends the file watcher, the
+	// question being answered and the indexing runs. No context is kept
+	// here: each call makes its own (untilShutdown).
+	shutdown     chan struct{}
+	shutdownOnce sync.Once
 
 	// The lock of an encrypted library: eng is nil until Unlock opens it
 	// with openEng. open is set after eng, so a method that sees it true
@@ -89,9 +91,40 @@ func newApp() *App {
 	a := &App{emit: func(string, any) {}, pickFolder: func() (string, error) {
 		return "", errors.New("no folder picker in this build")
 	}}
-	a.jobs, a.cancel = context.WithCancel(context.Background())
-	a.life, a.stop = context.WithCancel(context.Background())
+	a.jobs = map[int]context.CancelFunc{}
+	a.shutdown = make(chan struct{})
 	return a
+}
+
+// untilShutdown returns a context that ends when cancel is called or when
+// the window shuts down, whichever comes first.
+func (a *App) untilShutdown() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-a.shutdown:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// withEngine runs fn on the engine, or returns ErrLocked while the library
+// is locked: the one gate every window method that needs the library
+// goes through.
+func withEngine[T any](a *App, fn func(*engine.Engine) (T, error)) (T, error) {
+	if !a.open.Load() {
+		var zero T
+		return zero, ErrLocked
+	}
+	return fn(a.eng)
+}
+
+// useEngine is withEngine for methods that return only an error.
+func (a *App) useEngine(fn func(*engine.Engine) error) error {
+	_, err := withEngine(a, func(e *engine.Engine) (struct{}, error) { return struct{}{}, fn(e) })
+	return err
 }
 
 // Locked reports whether the library is encrypted and not unlocked yet.
@@ -134,14 +167,6 @@ func (a *App) whenOpen(fn func()) {
 	a.onOpen = append(a.onOpen, fn)
 }
 
-// ready returns ErrLocked while the library is locked.
-func (a *App) ready() error {
-	if !a.open.Load() {
-		return ErrLocked
-	}
-	return nil
-}
-
 // closeEngine closes the engine if the library was opened.
 func (a *App) closeEngine() error {
 	if !a.open.Load() {
@@ -155,35 +180,23 @@ func (a *App) closeEngine() error {
 type originalFiles struct{ a *App }
 
 func (o originalFiles) OriginalFile(path string) (string, error) {
-	if err := o.a.ready(); err != nil {
-		return "", err
-	}
-	return o.a.eng.OriginalFile(path)
+	return withEngine(o.a, func(e *engine.Engine) (string, error) { return e.OriginalFile(path) })
 }
 
 // Status reports the model, the search mode and the size of the library.
 func (a *App) Status() (engine.Status, error) {
-	if err := a.ready(); err != nil {
-		return engine.Status{}, err
-	}
-	return a.eng.Status(), nil
+	return withEngine(a, func(e *engine.Engine) (engine.Status, error) { return e.Status(), nil })
 }
 
 // Library lists the folders the person added and the state of each file.
 func (a *App) Library() (engine.Library, error) {
-	if err := a.ready(); err != nil {
-		return engine.Library{}, err
-	}
-	return a.eng.Library(context.Background())
+	return withEngine(a, func(e *engine.Engine) (engine.Library, error) { return e.Library(context.Background()) })
 }
 
 // AddPaths adds files or folders and indexes them in the background,
 // reporting progress through events. Runs queue one after another.
 func (a *App) AddPaths(paths []string) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	return a.start(paths, a.eng.Index)
+	return a.useEngine(func(e *engine.Engine) error { return a.start(paths, e.Index) })
 }
 
 // start runs an indexing job in the background.
@@ -191,17 +204,22 @@ func (a *App) start(paths []string, job func(context.Context, []string, func(cor
 	if len(paths) == 0 {
 		return errors.New("nothing to add")
 	}
+	ctx, cancel := a.untilShutdown()
 	a.mu.Lock()
-	ctx := a.jobs
+	id := a.nextJob
+	a.nextJob++
+	a.jobs[id] = cancel
 	a.running++
 	a.mu.Unlock()
 	go func() {
+		defer cancel()
 		rep, err := job(ctx, paths, func(p core.Progress) { a.emit(EventProgress, p) })
 		if err != nil && !errors.Is(err, context.Canceled) {
 			slog.Error("indexing failed", "err", err)
 			rep.Errors = append(rep.Errors, engine.FileError{Reason: "indexing stopped: " + err.Error()})
 		}
 		a.mu.Lock()
+		delete(a.jobs, id)
 		a.running--
 		a.mu.Unlock()
 		a.emit(EventIndexed, rep)
@@ -217,10 +235,9 @@ func (a *App) Watch() {
 	if a.Locked() {
 		return
 	}
-	a.mu.Lock()
-	ctx := a.life
-	a.mu.Unlock()
+	ctx, cancel := a.untilShutdown()
 	go func() {
+		defer cancel()
 		err := a.eng.Watch(ctx, func(rep engine.IndexReport) { a.emit(EventIndexed, rep) },
 			func(p core.Progress) { a.emit(EventProgress, p) })
 		if err != nil {
@@ -232,7 +249,7 @@ func (a *App) Watch() {
 // Shutdown stops indexing and watching.
 func (a *App) Shutdown() {
 	a.CancelIndexing()
-	a.stop()
+	a.shutdownOnce.Do(func() { close(a.shutdown) })
 }
 
 // HandleDrop adds files and folders dropped onto the window.
@@ -245,8 +262,8 @@ func (a *App) HandleDrop(paths []string) {
 // AddFolder opens the native folder picker and adds the chosen folder. It
 // returns "" when the person cancels.
 func (a *App) AddFolder() (string, error) {
-	if err := a.ready(); err != nil {
-		return "", err
+	if a.Locked() {
+		return "", ErrLocked
 	}
 	dir, err := a.pickFolder()
 	if err != nil || dir == "" {
@@ -273,8 +290,9 @@ func (a *App) CancelIndexing() {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.cancel()
-	a.jobs, a.cancel = context.WithCancel(context.Background())
+	for _, cancel := range a.jobs {
+		cancel()
+	}
 	a.eng.Cancel()
 	a.eng.Resume() // a paused run must see the cancel
 }
@@ -307,33 +325,26 @@ func (a *App) Paused() bool {
 // Retry reads files again, even where they look unchanged: files that
 // failed, once the cause is fixed.
 func (a *App) Retry(paths []string) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	return a.start(paths, a.eng.Retry)
+	return a.useEngine(func(e *engine.Engine) error { return a.start(paths, e.Retry) })
 }
 
 // RemoveFolder takes a folder (or file) the person added out of the
 // library, with its files' passages. The window refreshes on the event.
 func (a *App) RemoveFolder(path string) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	n, err := a.eng.RemoveRoot(context.Background(), path)
-	if err != nil {
-		return err
-	}
-	a.emit(EventIndexed, engine.IndexReport{Removed: n, Errors: []engine.FileError{}})
-	return nil
+	return a.useEngine(func(e *engine.Engine) error {
+		n, err := e.RemoveRoot(context.Background(), path)
+		if err != nil {
+			return err
+		}
+		a.emit(EventIndexed, engine.IndexReport{Removed: n, Errors: []engine.FileError{}})
+		return nil
+	})
 }
 
 // Ask answers a question from the library, or the part of it the filter
 // allows (folders, files, types), with cited passages.
 func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
-	if err := a.ready(); err != nil {
-		return core.Answer{}, err
-	}
-	return a.eng.Ask(context.Background(), question, filter)
+	return withEngine(a, func(e *engine.Engine) (core.Answer, error) { return e.Ask(context.Background(), question, filter) })
 }
 
 // AskInChat asks a question in a chat ("" starts a new one) and returns the
@@ -341,16 +352,15 @@ func (a *App) Ask(question string, filter engine.Filter) (core.Answer, error) {
 // EventAnswerDelta events carrying ticket, a number the window picks to
 // tell its questions apart. CancelAsk stops it.
 func (a *App) AskInChat(chatID, question string, filter engine.Filter, ticket int) (core.Chat, error) {
-	if err := a.ready(); err != nil {
-		return core.Chat{}, err
-	}
-	ctx, cancel := context.WithCancel(a.life)
-	a.mu.Lock()
-	a.asking = cancel
-	a.mu.Unlock()
-	defer cancel()
-	return a.eng.AskInChat(ctx, chatID, question, filter, func(text string) {
-		a.emit(EventAnswerDelta, AnswerDelta{Ticket: ticket, Text: text})
+	return withEngine(a, func(e *engine.Engine) (core.Chat, error) {
+		ctx, cancel := a.untilShutdown()
+		a.mu.Lock()
+		a.asking = cancel
+		a.mu.Unlock()
+		defer cancel()
+		return e.AskInChat(ctx, chatID, question, filter, func(text string) {
+			a.emit(EventAnswerDelta, AnswerDelta{Ticket: ticket, Text: text})
+		})
 	})
 }
 
@@ -365,42 +375,27 @@ func (a *App) CancelAsk() {
 
 // Chats lists the saved chats, the most recent first.
 func (a *App) Chats() ([]engine.ChatSummary, error) {
-	if err := a.ready(); err != nil {
-		return nil, err
-	}
-	return a.eng.Chats()
+	return withEngine(a, (*engine.Engine).Chats)
 }
 
 // Chat returns a saved chat, each citation checked against the library.
 func (a *App) Chat(id string) (core.Chat, error) {
-	if err := a.ready(); err != nil {
-		return core.Chat{}, err
-	}
-	return a.eng.Chat(id)
+	return withEngine(a, func(e *engine.Engine) (core.Chat, error) { return e.Chat(id) })
 }
 
 // RenameChat gives a chat a new title.
 func (a *App) RenameChat(id, title string) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	return a.eng.RenameChat(id, title)
+	return a.useEngine(func(e *engine.Engine) error { return e.RenameChat(id, title) })
 }
 
 // DeleteChat deletes a chat.
 func (a *App) DeleteChat(id string) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	return a.eng.DeleteChat(id)
+	return a.useEngine(func(e *engine.Engine) error { return e.DeleteChat(id) })
 }
 
 // ExportChat returns a chat as Markdown, its sources as footnotes.
 func (a *App) ExportChat(id string) (string, error) {
-	if err := a.ready(); err != nil {
-		return "", err
-	}
-	return a.eng.ExportChat(id)
+	return withEngine(a, func(e *engine.Engine) (string, error) { return e.ExportChat(id) })
 }
 
 // Generator returns the generator settings (off by default).
@@ -414,37 +409,31 @@ func (a *App) Generator() engine.GeneratorSettings {
 // SetGenerator saves the generator settings. An address that is not this
 // machine is refused unless the person confirmed it.
 func (a *App) SetGenerator(s engine.GeneratorSettings) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	return a.eng.SetGenerator(s)
+	return a.useEngine(func(e *engine.Engine) error { return e.SetGenerator(s) })
 }
 
 // GeneratorModels tests a generator address: the models it serves.
 func (a *App) GeneratorModels(s engine.GeneratorSettings) ([]string, error) {
-	if err := a.ready(); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(a.life, 30*time.Second)
-	defer cancel()
-	return a.eng.GeneratorModels(ctx, s)
+	return withEngine(a, func(e *engine.Engine) ([]string, error) {
+		ctx, cancel := a.untilShutdown()
+		defer cancel()
+		ctx, stop := context.WithTimeout(ctx, 30*time.Second)
+		defer stop()
+		return e.GeneratorModels(ctx, s)
+	})
 }
 
 // Source returns the page or text around a cited span, marked for display.
 func (a *App) Source(path string, span core.Span, highlights []core.Span) (engine.Source, error) {
-	if err := a.ready(); err != nil {
-		return engine.Source{}, err
-	}
-	return a.eng.Source(context.Background(), path, span, highlights)
+	return withEngine(a, func(e *engine.Engine) (engine.Source, error) {
+		return e.Source(context.Background(), path, span, highlights)
+	})
 }
 
 // OpenOriginal opens an indexed file of the library in the system's
 // default application, at page where the viewer takes one.
 func (a *App) OpenOriginal(path string, page int) error {
-	if err := a.ready(); err != nil {
-		return err
-	}
-	return a.eng.OpenOriginal(path, page)
+	return a.useEngine(func(e *engine.Engine) error { return e.OpenOriginal(path, page) })
 }
 
 // ExportChatFile asks where to save a chat as Markdown (see ExportChat) and
@@ -452,14 +441,11 @@ func (a *App) OpenOriginal(path string, page int) error {
 // renamed over the chosen name, so a failed write never leaves half a
 // file. It returns the path written, or "" when the person cancels.
 func (a *App) ExportChatFile(id string) (string, error) {
-	if err := a.ready(); err != nil {
-		return "", err
-	}
-	md, err := a.eng.ExportChat(id)
+	md, err := a.ExportChat(id)
 	if err != nil {
 		return "", err
 	}
-	c, err := a.eng.Chat(id)
+	c, err := a.Chat(id)
 	if err != nil {
 		return "", err
 	}
