@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"folio/backend/core"
-	"folio/backend/internal/testenv"
 	"folio/backend/model"
 	"folio/backend/model/modeltest"
 )
@@ -415,36 +414,6 @@ func TestPytorchLegacyFolder(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrPytorchUnsupported naming the file and %s", name, err, model.SafetensorsFile)
 		}
 	}
-}
-
-// TestRealModelPytorch compares a real torch.save of all-MiniLM-L6-v2
-// (FOLIO_TEST_PYTORCH_BIN, made by scripts/fixtures/gen_pytorch_bin.py
-// --convert or --hf) with model.safetensors, tensor by tensor. A --hf file
-// lacks the non-persistent embeddings.position_ids.
-func TestRealModelPytorch(t *testing.T) {
-	dir := testenv.Model(t)
-	bin := os.Getenv("FOLIO_TEST_PYTORCH_BIN")
-	if bin == "" {
-		t.Skip("FOLIO_TEST_PYTORCH_BIN not set (make it with scripts/fixtures/gen_pytorch_bin.py --convert): skipping")
-	}
-	s, err := model.OpenSafetensors(filepath.Join(dir, model.SafetensorsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	p, err := model.OpenPytorch(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	assertSameWeights(t, s, p, true)
-	if n := len(p.Names()); n < 100 {
-		t.Errorf("%d tensors, want about 100", n)
-	}
-	if dt, shape, ok := p.DType("embeddings.word_embeddings.weight"); !ok || dt != model.F32 || !slices.Equal(shape, []int{30522, 384}) {
-		t.Errorf("word embeddings = %s %v %v", dt, shape, ok)
-	}
-	t.Logf("%d tensors identical", len(p.Names()))
 }
 
 // FuzzPickle runs the pickle interpreter (and the tensor checks after it)

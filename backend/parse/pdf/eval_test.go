@@ -1,9 +1,11 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -12,19 +14,41 @@ import (
 	"strings"
 	"testing"
 
+	"folio/backend/core"
 	"folio/backend/internal/testenv"
 )
 
 // TestRunOne parses $FOLIO_PDF_ONE and prints the document (or the error)
-// as one line of JSON (with "check" set when Document.Check fails), so that an evaluation script can run the parser on
-// each file of a corpus in a child process with time and memory limits:
+// as one line of JSON (with "check" set when Document.Check fails), so that
+// an evaluation script can run the parser on each file of a corpus in a
+// child process with time and memory limits:
 //
 //	go test -c -o /tmp/pdf.test ./backend/parse/pdf
 //	FOLIO_PDF_ONE=file.pdf timeout 60 /tmp/pdf.test -test.run '^TestRunOne$'
+//
+// Without it, it runs on tracemonkey.pdf and checks that the line is a
+// document whose every byte maps back to a page, with no error.
 func TestRunOne(t *testing.T) {
 	path := os.Getenv("FOLIO_PDF_ONE")
+	w := io.Writer(os.Stdout)
+	var line bytes.Buffer
 	if path == "" {
-		t.Skip("set FOLIO_PDF_ONE=file.pdf to print its parse as JSON")
+		path = testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf")
+		w = &line
+		defer func() {
+			var got struct {
+				Doc   core.Document `json:"doc"`
+				Err   string        `json:"err"`
+				Check string        `json:"check"`
+			}
+			if err := json.Unmarshal(line.Bytes(), &got); err != nil {
+				t.Fatalf("the line is not JSON: %v", err)
+			}
+			if got.Err != "" || got.Check != "" || len(got.Doc.Pages) != 14 || len(got.Doc.Text) < 10000 {
+				t.Errorf("tracemonkey.pdf: err %q, check %q, %d pages, %d bytes; want no error, 14 pages and its text",
+					got.Err, got.Check, len(got.Doc.Pages), len(got.Doc.Text))
+			}
+		}()
 	}
 	doc, err := New(Config{}).Parse(context.Background(), path)
 	out := map[string]any{"doc": doc}
@@ -33,10 +57,14 @@ func TestRunOne(t *testing.T) {
 	} else if cerr := doc.Check(); cerr != nil {
 		out["check"] = cerr.Error()
 	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+	if err := json.NewEncoder(w).Encode(out); err != nil {
 		t.Fatal(err)
 	}
 }
+
+// minBigramF1 is the agreement with pdftotext the product's word gap must
+// keep.
+const minBigramF1 = 0.85
 
 func bigrams(s string) map[string]int {
 	w := strings.Fields(s)
@@ -67,18 +95,22 @@ func f1(got, want map[string]int) float64 {
 }
 
 // TestAgreementWithPdftotext reports word-bigram F1 against poppler's
-// pdftotext, page by page, for the word-gap threshold in layout.go. It runs
-// the parser in process, so only on files named in FOLIO_PDF_EVAL (comma
-// separated) that are known not to hang or exhaust memory.
+// pdftotext, page by page, for the word-gap threshold in layout.go, and
+// holds the product's threshold to the agreement measured. It runs the
+// parser in process, so only on files known not to hang or exhaust memory:
+// those named in FOLIO_PDF_EVAL (comma separated), else tracemonkey.pdf,
+// the LaTeX paper whose kerned words once ran together (F1 0 before the
+// gap rule).
 func TestAgreementWithPdftotext(t *testing.T) {
 	list := os.Getenv("FOLIO_PDF_EVAL")
 	if list == "" {
-		t.Skip("set FOLIO_PDF_EVAL=a.pdf,b.pdf to compare with pdftotext")
+		list = testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf")
 	}
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext not installed")
 	}
 	files := strings.Split(list, ",")
+	product := spaceGap
 	defer func(gap float64) { spaceGap = gap }(spaceGap)
 	for _, gap := range []float64{0.1, 0.15, 0.2} {
 		spaceGap = gap
@@ -99,6 +131,9 @@ func TestAgreementWithPdftotext(t *testing.T) {
 			}
 		}
 		t.Logf("gap=%.2f pages=%d bigramF1=%.3f", gap, n, sum/float64(n))
+		if gap == product && (n == 0 || sum/float64(n) < minBigramF1) {
+			t.Errorf("the product's gap %.2f: bigram F1 %.3f over %d pages, want ≥ %.2f", gap, sum/float64(max(n, 1)), n, minBigramF1)
+		}
 	}
 }
 
