@@ -147,8 +147,7 @@ func lostRecords(ctx context.Context, st *store.Store, files []store.FileRecord,
 			}
 			if d.Type().IsRegular() && !have[path] && store.RecordDamaged(path, damaged) {
 				have[path] = true
-				out = append(out, store.Problem{Path: path, What: "record",
-					Reason: fmt.Sprintf("missing: %v (it was in a block that cannot be read)", store.ErrDamaged)})
+				out = append(out, store.Problem{Path: path, What: "record", Reason: "lost in a damaged block of the database"})
 			}
 			return nil
 		})
@@ -227,7 +226,7 @@ func (e *Engine) Repair(ctx context.Context, progress func(core.Progress)) (Chec
 // again, naming each.
 func (e *Engine) reportDamage(ctx context.Context, de *store.DamageError) error {
 	e.log.Error("the library is damaged: nothing was removed; run folio check, then folio repair",
-		"blocks", len(de.Ranges), "first", de.Ranges[0].String(), "kept_documents", de.Orphans)
+		"err", de.Error())
 	dim := 0
 	if e.enc != nil {
 		dim = e.enc.Dim()

@@ -345,7 +345,11 @@ func (e *Engine) search(ctx context.Context, query string, opt SearchOptions) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		hits = append(hits, core.Hit{Chunk: c, Path: e.pathOf(c.DocID), Score: r.Score})
+		path := e.pathOf(c.DocID)
+		if path == "" {
+			continue // a document no file record points at, kept because the library is damaged
+		}
+		hits = append(hits, core.Hit{Chunk: c, Path: path, Score: r.Score})
 	}
 	return hits, qvec, nil
 }

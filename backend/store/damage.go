@@ -61,6 +61,9 @@ type DamageError struct {
 }
 
 func (e *DamageError) Error() string {
+	if len(e.Ranges) == 0 {
+		return ErrDamaged.Error()
+	}
 	return fmt.Sprintf("%v: %d blocks cannot be read (first: %s); %d documents whose file record cannot be read were kept",
 		ErrDamaged, len(e.Ranges), e.Ranges[0], e.Orphans)
 }
