@@ -89,6 +89,7 @@ type Engine struct {
 	generator genState
 
 	lib       *library.Library
+	damage    *store.DamageError // what Open found damaged, if anything
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -156,6 +157,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		st.Close()
 		return nil, err
+	}
+	if e.damage != nil {
+		if err := e.reportDamage(ctx, e.damage); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("check the damaged library: %w", err)
+		}
 	}
 	e.searcher = &search.Searcher{Keywords: e.keywords}
 	e.composer = &answer.Composer{IDF: e.keywords.IDF}
@@ -226,11 +233,7 @@ func (e *Engine) load(ctx context.Context) error {
 	case n > 0:
 		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
-	if damage != nil {
-		if err := e.reportDamage(ctx, damage); err != nil {
-			return fmt.Errorf("check the damaged library: %w", err)
-		}
-	}
+	e.damage = damage // reported once the library is ready (Open)
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}
