@@ -50,6 +50,9 @@ func (c *command) printCheck(rep engine.CheckReport) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(c.stdout, "damaged  %s: %s: %s\n", p.Path, p.What, p.Reason)
 	}
+	if len(rep.Damaged) > 0 && len(rep.Problems) == 0 {
+		fmt.Fprintln(c.stdout, "every file the damaged blocks held reads back whole (read again); the blocks stay in their tables until the database rewrites them")
+	}
 }
 
 // repair reads the files a check finds damaged again from their originals.

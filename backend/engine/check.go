@@ -79,6 +79,9 @@ func check(ctx context.Context, st *store.Store, dim int) (CheckReport, error) {
 	if rep.Damaged, err = st.Damaged(); err != nil {
 		return rep, fmt.Errorf("check the library: %w", err)
 	}
+	if rep.Damaged == nil {
+		rep.Damaged = []store.DamagedRange{}
+	}
 	files, err := st.Files()
 	if err != nil {
 		return rep, fmt.Errorf("check the library: %w", err)
@@ -147,8 +150,7 @@ func lostRecords(ctx context.Context, st *store.Store, files []store.FileRecord,
 			}
 			if d.Type().IsRegular() && !have[path] && store.RecordDamaged(path, damaged) {
 				have[path] = true
-				out = append(out, store.Problem{Path: path, What: "record",
-					Reason: fmt.Sprintf("missing: %v (it was in a block that cannot be read)", store.ErrDamaged)})
+				out = append(out, store.Problem{Path: path, What: "record", Reason: "lost in a damaged block of the database"})
 			}
 			return nil
 		})
@@ -163,47 +165,31 @@ func lostRecords(ctx context.Context, st *store.Store, files []store.FileRecord,
 // as its reason, so the next index (or Repair) reads it again from its
 // original. A file's record keeps its document, which the new reading
 // replaces. It returns the files marked.
-func markDamaged(st *store.Store, rep CheckReport) ([]string, error) {
+func (e *Engine) markDamaged(rep CheckReport) ([]string, error) {
 	first := map[string]store.Problem{}
 	for _, p := range rep.Problems {
 		if _, ok := first[p.Path]; !ok && p.Path != "" {
 			first[p.Path] = p
 		}
 	}
-	roots, err := st.Roots()
-	if err != nil {
-		return nil, err
-	}
 	paths := rep.Affected()
 	for _, path := range paths {
-		rec, found, err := st.File(path)
+		rec, found, err := e.store.File(path)
 		if err != nil {
 			return nil, err
 		}
 		if !found {
-			rec = store.FileRecord{Path: path, Root: rootOf(path, roots)}
+			rec = store.FileRecord{Path: path, Root: e.lib.RootOf(path)}
 			if info, err := os.Stat(path); err == nil {
 				rec.Size = info.Size()
 			}
 		}
 		rec.State, rec.Reason = store.StatePending, damagedReason(first[path])
-		if err := st.UpdateFile(rec); err != nil {
+		if err := e.store.UpdateFile(rec); err != nil {
 			return nil, err
 		}
 	}
 	return paths, nil
-}
-
-// rootOf returns the longest of roots that path lies under, or path.
-func rootOf(path string, roots []string) string {
-	best := path
-	for _, r := range roots {
-		rel, err := filepath.Rel(r, path)
-		if err == nil && filepath.IsLocal(rel) && (best == path || len(r) > len(best)) {
-			best = r
-		}
-	}
-	return best
 }
 
 // Repair checks the library and reads the damaged files again from their
@@ -214,7 +200,7 @@ func (e *Engine) Repair(ctx context.Context, progress func(core.Progress)) (Chec
 	if err != nil {
 		return rep, IndexReport{}, err
 	}
-	paths, err := markDamaged(e.store, rep)
+	paths, err := e.markDamaged(rep)
 	if err != nil || len(paths) == 0 {
 		return rep, IndexReport{Errors: []FileError{}}, err
 	}
@@ -222,12 +208,12 @@ func (e *Engine) Repair(ctx context.Context, progress func(core.Progress)) (Chec
 	return rep, ir, err
 }
 
-// reportDamage is called when opening found the library damaged: it logs
-// the damage, checks the library and marks the files affected for reading
-// again, naming each.
+// reportDamage is called when opening found the library damaged (once the
+// library is ready): it logs the damage, checks the library and marks the
+// files affected for reading again, naming each.
 func (e *Engine) reportDamage(ctx context.Context, de *store.DamageError) error {
 	e.log.Error("the library is damaged: nothing was removed; run folio check, then folio repair",
-		"blocks", len(de.Ranges), "first", de.Ranges[0].String(), "kept_documents", de.Orphans)
+		"err", de.Error())
 	dim := 0
 	if e.enc != nil {
 		dim = e.enc.Dim()
@@ -236,7 +222,7 @@ func (e *Engine) reportDamage(ctx context.Context, de *store.DamageError) error 
 	if err != nil {
 		return err
 	}
-	paths, err := markDamaged(e.store, rep)
+	paths, err := e.markDamaged(rep)
 	if err != nil {
 		return err
 	}

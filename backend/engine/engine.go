@@ -97,6 +97,7 @@ type Engine struct {
 	local     LocalGenerator // the built-in generator; nil without one
 
 	lib       *library.Library
+	damage    *store.DamageError // what Open found damaged, if anything
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -164,6 +165,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		st.Close()
 		return nil, err
+	}
+	if e.damage != nil {
+		if err := e.reportDamage(ctx, e.damage); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("check the damaged library: %w", err)
+		}
 	}
 	e.searcher = &search.Searcher{Keywords: e.keywords}
 	e.composer = &answer.Composer{IDF: e.keywords.IDF}
@@ -235,11 +242,7 @@ func (e *Engine) load(ctx context.Context) error {
 	case n > 0:
 		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
-	if damage != nil {
-		if err := e.reportDamage(ctx, damage); err != nil {
-			return fmt.Errorf("check the damaged library: %w", err)
-		}
-	}
+	e.damage = damage // reported once the library is ready (Open)
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}
@@ -373,7 +376,11 @@ func (e *Engine) search(ctx context.Context, query string, opt SearchOptions) ([
 		if err != nil {
 			return nil, nil, err
 		}
-		hits = append(hits, core.Hit{Chunk: c, Path: e.pathOf(c.DocID), Score: r.Score})
+		path := e.pathOf(c.DocID)
+		if path == "" {
+			continue // a document no file record points at, kept because the library is damaged
+		}
+		hits = append(hits, core.Hit{Chunk: c, Path: path, Score: r.Score})
 	}
 	return hits, qvec, nil
 }

@@ -144,6 +144,10 @@ func (l *Library) DocsWhere(ok func(path, format string) bool) map[uint64]bool {
 	return out
 }
 
+// RootOf returns the folder or file the person added that path lies under
+// (the longest), or path itself.
+func (l *Library) RootOf(path string) string { return l.rootOf(path) }
+
 // chunkConfig sizes chunks for the model.
 func (l *Library) chunkConfig() chunk.Config { return l.cfg.Chunk }
 

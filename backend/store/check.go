@@ -56,7 +56,7 @@ func (s *Store) CheckFile(rec FileRecord, dim int, damaged []DamagedRange) []Pro
 		case found && len(v) != 4*dim:
 			add(fmt.Sprintf("vector %d", i), "%d bytes, want %d", len(v), 4*dim)
 		case !found && inDamaged(withID(prefixVector, id), damaged):
-			add(fmt.Sprintf("vector %d", i), "missing, in a damaged block")
+			add(fmt.Sprintf("vector %d", i), "%v", errLostInBlock)
 		}
 	}
 	if p := s.checkPostings(rec.DocID, damaged); p != "" {
@@ -69,7 +69,7 @@ func (s *Store) CheckFile(rec FileRecord, dim int, damaged []DamagedRange) []Pro
 		prefix []byte
 	}{{"locations", prefixLocation}, {"word boxes", prefixBox}} {
 		if overlaps(damaged, withID(l.prefix, rec.DocID), withID(l.prefix, rec.DocID+1)) {
-			add(l.what, "missing: %v (some were in a block that cannot be read)", ErrDamaged)
+			add(l.what, "some %v", errLostInBlock)
 		}
 	}
 	return out
@@ -120,11 +120,14 @@ func (s *Store) checkPostings(docID uint64, damaged []DamagedRange) string {
 	return ""
 }
 
+// errLostInBlock is the reason for a key that a damaged block held.
+var errLostInBlock = errors.New("lost in a damaged block of the database")
+
 // why explains a failed read of key: missing, or missing because a damaged
 // block held it.
 func why(err error, key []byte, damaged []DamagedRange) error {
 	if errors.Is(err, core.ErrNotFound) && inDamaged(key, damaged) {
-		return fmt.Errorf("missing: %w (it was in a block that cannot be read)", ErrDamaged)
+		return errLostInBlock
 	}
 	if errors.Is(err, core.ErrNotFound) {
 		return errors.New("missing")

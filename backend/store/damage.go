@@ -11,6 +11,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -31,11 +33,28 @@ import (
 // may have been in it; Hi nil means to the end of the keys. Lo and Hi are
 // both nil when the damage could not be placed (an encrypted table).
 type DamagedRange struct {
-	Table  string `json:"table"`
-	Block  int    `json:"block"`
-	Lo     []byte `json:"lo,omitempty"`
-	Hi     []byte `json:"hi,omitempty"`
-	Reason string `json:"reason"`
+	Table  string
+	Block  int
+	Lo, Hi []byte
+	Reason string
+}
+
+// MarshalJSON writes the keys as Go-quoted text (they hold binary ids).
+func (r DamagedRange) MarshalJSON() ([]byte, error) {
+	quote := func(b []byte) string {
+		if b == nil {
+			return ""
+		}
+		q := strconv.Quote(string(b))
+		return q[1 : len(q)-1]
+	}
+	return json.Marshal(struct {
+		Table  string `json:"table"`
+		Block  int    `json:"block"`
+		From   string `json:"from,omitempty"`
+		To     string `json:"to,omitempty"`
+		Reason string `json:"reason"`
+	}{r.Table, r.Block, quote(r.Lo), quote(r.Hi), r.Reason})
 }
 
 // Holds reports whether key may have been in the damaged block.
@@ -61,6 +80,9 @@ type DamageError struct {
 }
 
 func (e *DamageError) Error() string {
+	if len(e.Ranges) == 0 {
+		return ErrDamaged.Error()
+	}
 	return fmt.Sprintf("%v: %d blocks cannot be read (first: %s); %d documents whose file record cannot be read were kept",
 		ErrDamaged, len(e.Ranges), e.Ranges[0], e.Orphans)
 }

@@ -129,10 +129,11 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	}
 	// Every block is read once: what a damaged table still holds is
 	// written again (salvage), so nothing is taken for missing that is
-	// only hidden by the damage.
+	// only hidden by the damage. When that cannot be written (a full
+	// disk, a read-only folder), the library still opens: nothing is
+	// removed while it is damaged (DeleteOrphans), and Check names it.
 	if err := s.salvageAll(); err != nil {
-		db.Close()
-		return nil, err
+		slog.Warn("a damaged table of the library could not be salvaged", "dir", dir, "err", err)
 	}
 	go s.gcLoop(o.GCInterval)
 	return s, nil
