@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,20 @@ func TestCFB(t *testing.T) {
 	}
 }
 
+// billionLaughs is a document part whose one &lol9; would expand to 10^9
+// "lol"s were its entities expanded.
+var billionLaughs = func() string {
+	var b strings.Builder
+	b.WriteString("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n")
+	prev := "lol"
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "<!ENTITY lol%d \"%s\">\n", i, strings.Repeat("&"+prev+";", 10))
+		prev = fmt.Sprintf("lol%d", i)
+	}
+	b.WriteString("]>\n<w:document " + nsW + "><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
+	return b.String()
+}()
+
 func TestBadInput(t *testing.T) {
 	valid := zipBytes(t, docxEntries(wp("Some text that makes the archive a little longer than tiny."), ""))
 	odfEncrypted := odfEntries(mimeODT, `<office:text><text:p>x</text:p></office:text>`, entry{"META-INF/manifest.xml",
@@ -182,6 +197,7 @@ func TestBadInput(t *testing.T) {
 		{"no text", "n.docx", zipBytes(t, docxEntries(wp("")+wp("  "), "")), core.ErrEmpty, "no text"},
 		{"no document element", "b.docx", zipBytes(t, []entry{{"word/document.xml", "   "}}), core.ErrCorrupt, "word/document.xml"},
 		{"zip bomb", "b.docx", zipBytes(t, docxEntries(wp("x")+strings.Repeat(" ", 4<<20), "")), core.ErrTooLarge, "zip bomb"},
+		{"billion laughs", "l.docx", zipBytes(t, []entry{{"_rels/.rels", rels("rId1", "officeDocument", "word/document.xml")}, {"word/document.xml", billionLaughs}}), core.ErrCorrupt, "word/document.xml: it declares XML entities (<!ENTITY> in its DOCTYPE): entity expansion refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,6 +54,7 @@ func FuzzDOCX(f *testing.F) {
 	f.Add(zipPart(f, "sample.docx", "word/footnotes.xml"))
 	f.Add([]byte(`<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>x</w:t></w:r></w:p></w:body></w:document>`))
 	f.Add([]byte(`<a><b><c>`))
+	f.Add([]byte(billionLaughs))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := mapContainer{
 			"_rels/.rels": []byte(rels("rId1", "officeDocument", "word/document.xml")),

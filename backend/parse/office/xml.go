@@ -1,6 +1,7 @@
 package office
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -98,11 +99,28 @@ func (w *walker) root(fn func(se startElement)) {
 			}
 			return
 		}
-		if se, ok := tok.(xml.StartElement); ok {
-			fn(se)
+		switch t := tok.(type) {
+		case xml.StartElement:
+			fn(t)
 			return
+		case xml.Directive:
+			if declaresEntities(t) {
+				w.fail(errEntities)
+				return
+			}
 		}
 	}
+}
+
+// errEntities is why a part that declares XML entities is refused. Office
+// and OpenDocument never declare any; a part that does is built to expand
+// a few bytes into gigabytes ("billion laughs"). encoding/xml does not
+// expand them either, but the text they stand for would be lost silently.
+var errEntities = errors.New("it declares XML entities (<!ENTITY> in its DOCTYPE): entity expansion refused")
+
+// declaresEntities reports whether a DOCTYPE directive declares entities.
+func declaresEntities(d xml.Directive) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(d), []byte("DOCTYPE")) && bytes.Contains(d, []byte("<!ENTITY"))
 }
 
 // each walks the content of the element whose start tag was just read,

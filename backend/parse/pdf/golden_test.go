@@ -70,6 +70,9 @@ func FuzzPDF(f *testing.F) {
 	f.Add(minimalPDF("BT /F1 12 Tf 72 700 Td [(a) -300 (b)] TJ ET"))
 	f.Add(minimalPDF("BT /F1 12 Tf <4142 Tj (\\q\\777) ' 1 2 (x) \" BI /W 1 ID \x00\xff( EI Q Q Q ET"))
 	f.Add([]byte("%PDF-1.4\n"))
+	// Hostile files the preflight refuses: a /Prev loop, 100k nested '['.
+	f.Add(selfXrefPDF())
+	f.Add(nestedPDF(100000))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(dir, "fuzz.pdf")

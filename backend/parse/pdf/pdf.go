@@ -178,8 +178,22 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 			return d, nil
 		}
 	}
+	if err2 != nil && !errors.Is(err2, core.ErrEmpty) && errors.Is(err, errPreflight) {
+		// What preflight found (a loop, nesting too deep) is why the file
+		// cannot be read; the repaired copy's failure says less.
+		return core.Document{}, err
+	}
 	return doc2, err2
 }
+
+// errPreflight is matched by the errors of preflight: what in the file
+// would make the library loop, recurse or allocate without bound.
+var errPreflight = errors.New("refused before reading")
+
+type preflightError struct{ err error }
+
+func (e preflightError) Error() string        { return e.err.Error() }
+func (e preflightError) Is(target error) bool { return target == errPreflight }
 
 // errNeedsRewrite marks an encrypted file left for qpdf to decrypt.
 var errNeedsRewrite = fmt.Errorf("%w: encrypted; decrypting with qpdf", core.ErrEncrypted)
@@ -213,7 +227,7 @@ func (p *Parser) parseFile(ctx context.Context, file, path string, allowEncrypte
 // and translates its errors into core sentinels.
 func openReader(f *os.File, size int64) (*lpdf.Reader, error) {
 	if err := preflight(f, size); err != nil {
-		return nil, fmt.Errorf("%w: %v", core.ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", core.ErrCorrupt, preflightError{err})
 	}
 	var r *lpdf.Reader
 	var err error

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
@@ -129,6 +131,25 @@ func pagesPDF(contents ...string) []byte {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// selfXrefPDF is a one-page PDF whose trailer's /Prev points back at its
+// own cross-reference table: the PDF library follows that chain for ever.
+func selfXrefPDF() []byte {
+	b := pagesPDF("BT /F1 12 Tf 72 700 Td (Hello loop) Tj ET")
+	i := bytes.LastIndex(b, []byte("startxref\n"))
+	xref := string(bytes.TrimSpace(bytes.Split(b[i+len("startxref\n"):], []byte("\n"))[0]))
+	return bytes.Replace(b, []byte("/Root 1 0 R >>"), []byte("/Root 1 0 R /Prev "+xref+" >>"), 1)
+}
+
+// nestedPDF is a one-page PDF whose page dictionary holds depth nested
+// arrays, never closed.
+func nestedPDF(depth int) []byte {
+	b := pagesPDF("BT /F1 12 Tf 72 700 Td (Hello deep) Tj ET")
+	// Same length before and after the page's dictionary, so the xref
+	// offsets of the objects before it still hold; those after are off,
+	// which the library forgives.
+	return bytes.Replace(b, []byte("/Type /Page /Parent"), []byte("/Type /Page /X "+strings.Repeat("[", depth)+" /Parent"), 1)
+}
+
 func TestParseErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
@@ -143,6 +164,7 @@ func TestParseErrors(t *testing.T) {
 		{"no text layer", minimalPDF("0 0 m 100 100 l S"), 0, core.ErrEmpty, "needs OCR"},
 		{"too large", minimalPDF("BT /F1 12 Tf 72 700 Td (Hello) Tj ET"), 100, core.ErrTooLarge, ""},
 		{"bad operator args", minimalPDF("BT /F1 Tf 1 2 3 cm (x) Tj ET"), 0, nil, ""},
+		{"100k nested arrays", nestedPDF(100000), 0, core.ErrCorrupt, "nesting too deep: arrays and dictionaries nested more than 256 levels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,6 +187,48 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("err %q should name %s and contain %q", err, path, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestXrefLoopIsCaughtAtOnce: a /Prev that points back at its own section
+// made the library loop until the isolate's 60 s limit. The preflight now
+// refuses it, naming the loop; where qpdf is there, its repair (which
+// rebuilds the cross-reference table from the objects) reads the page.
+func TestXrefLoopIsCaughtAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "loop.pdf")
+	if err := os.WriteFile(path, selfXrefPDF(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(p *Parser) (core.Document, error) {
+		t.Helper()
+		type res struct {
+			doc core.Document
+			err error
+		}
+		done := make(chan res, 1)
+		go func() {
+			doc, err := p.Parse(context.Background(), path)
+			done <- res{doc, err}
+		}()
+		select {
+		case r := <-done:
+			return r.doc, r.err
+		case <-time.After(30 * time.Second):
+			t.Fatal("Parse loops on a /Prev chain that comes back to itself")
+		}
+		return core.Document{}, nil
+	}
+	alone := New(Config{})
+	alone.rw = nil
+	_, err := parse(alone)
+	if !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "xref loop: the cross-reference chain comes back to byte") {
+		t.Errorf("without qpdf: err = %v, want the loop named", err)
+	}
+	if p := New(Config{}); p.rw != nil && p.rw.Available() {
+		doc, err := parse(p)
+		if err != nil || !strings.Contains(doc.Text, "Hello loop") {
+			t.Errorf("with qpdf's repair: %q, %v; want the page's text", doc.Text, err)
+		}
 	}
 }
 

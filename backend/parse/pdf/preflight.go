@@ -1,16 +1,29 @@
 package pdf
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 )
 
-// preflight scans the file for cross-reference sizes the library would
-// allocate without checking: an xref subsection "start count" or an xref
-// stream /Size far beyond what a file of this size can hold makes it
-// request gigabytes and die with a fatal error that recover cannot catch.
+// preflight checks the file for what would make the library misbehave in
+// ways no recover catches, and fails at once, saying what it found:
+//   - a cross-reference chain whose /Prev comes round again (the library
+//     follows it for ever): checkXrefChain;
+//   - arrays and dictionaries nested deeper than maxObjectNesting (the library
+//     reads them by recursion, and gives up silently): checkNesting;
+//   - cross-reference sizes it would allocate without checking: an xref
+//     subsection "start count" or an xref stream /Size far beyond what a
+//     file of this size can hold makes it request gigabytes and die with a
+//     fatal error.
 func preflight(r io.ReaderAt, size int64) error {
+	if err := checkXrefChain(r, size); err != nil {
+		return err
+	}
+	if err := checkNesting(r, size); err != nil {
+		return err
+	}
 	limit := size + 100000
 	const chunk = 1 << 20
 	const overlap = 64
@@ -101,6 +114,191 @@ func checkXrefTable(r io.ReaderAt, off, size, limit int64) error {
 					return nil
 				}
 			}
+		}
+	}
+}
+
+// maxXrefSections bounds the cross-reference sections followed: a file has
+// one per incremental save, a handful.
+const maxXrefSections = 4096
+
+// checkXrefChain follows the last startxref and each section's /Prev, as
+// the library does, and fails when an offset comes round again.
+func checkXrefChain(r io.ReaderAt, size int64) error {
+	off, ok := lastStartxref(r, size)
+	seen := map[int64]bool{}
+	for ok && off >= 0 && off < size {
+		if seen[off] {
+			return fmt.Errorf("xref loop: the cross-reference chain comes back to byte %d (a /Prev points to a section already read)", off)
+		}
+		if seen[off] = true; len(seen) > maxXrefSections {
+			return fmt.Errorf("more than %d cross-reference sections", maxXrefSections)
+		}
+		off, ok = prevSection(r, off, size)
+	}
+	return nil
+}
+
+// lastStartxref reads the offset after the last "startxref" in the file's
+// last KiB.
+func lastStartxref(r io.ReaderAt, size int64) (int64, bool) {
+	n := min(size, 1024)
+	tail := make([]byte, n)
+	m, _ := r.ReadAt(tail, size-n)
+	tail = tail[:m]
+	i := bytes.LastIndex(tail, []byte("startxref"))
+	if i < 0 {
+		return 0, false
+	}
+	v, _, ok := readUint(tail, i+len("startxref"))
+	return v, ok
+}
+
+// prevSection returns the /Prev of the cross-reference section at off: the
+// trailer's after an xref table, the stream dictionary's for an xref
+// stream.
+func prevSection(r io.ReaderAt, off, size int64) (int64, bool) {
+	n := min(size-off, maxXrefWindow)
+	data := make([]byte, n)
+	m, _ := r.ReadAt(data, off)
+	data = data[:m]
+	var dict []byte
+	if t := bytes.TrimLeft(data, " \t\r\n\f\x00"); bytes.HasPrefix(t, []byte("xref")) {
+		i := bytes.Index(t, []byte("trailer"))
+		if i < 0 {
+			return 0, false
+		}
+		dict = t[i:]
+		if j := bytes.Index(dict, []byte("startxref")); j >= 0 {
+			dict = dict[:j]
+		}
+	} else {
+		if j := bytes.Index(data, []byte("stream")); j >= 0 {
+			dict = data[:j]
+		} else {
+			dict = data[:min(len(data), 64<<10)]
+		}
+	}
+	for i := 0; ; {
+		j := bytes.Index(dict[i:], []byte("/Prev"))
+		if j < 0 {
+			return 0, false
+		}
+		p := i + j + len("/Prev")
+		if p < len(dict) && !isWhite(dict[p]) && !isDelim(dict[p]) {
+			i = p // /PrevSomething
+			continue
+		}
+		v, _, ok := readUint(dict, p)
+		return v, ok
+	}
+}
+
+// maxObjectNesting is how deeply arrays and dictionaries may nest in a file's
+// objects. Real files nest a few levels; the library reads nesting by
+// recursion, and past some depth it drops the object without a word.
+const maxObjectNesting = 256
+
+// checkNesting scans the file's object syntax (skipping comments, strings
+// and stream data) and fails when arrays and dictionaries nest deeper than
+// maxObjectNesting. Depth starts again at each endobj, so an unbalanced object
+// cannot spill over into the next.
+func checkNesting(r io.ReaderAt, size int64) error {
+	br := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)
+	var word []byte
+	var pos int64
+	depth := 0
+	next := func() (byte, bool) {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, false
+		}
+		pos++
+		return c, true
+	}
+	for {
+		c, ok := next()
+		if !ok {
+			return nil
+		}
+		if !isWhite(c) && !isDelim(c) {
+			if len(word) < 16 {
+				word = append(word, c)
+			}
+			continue
+		}
+		switch string(word) {
+		case "stream":
+			// Skip the stream's data up to endstream.
+			const end = "endstream"
+			for k := 0; k < len(end); {
+				b, ok := next()
+				if !ok {
+					return nil
+				}
+				switch {
+				case b == end[k]:
+					k++
+				case b == end[0]:
+					k = 1
+				default:
+					k = 0
+				}
+			}
+		case "endobj":
+			depth = 0
+		}
+		word = word[:0]
+		switch c {
+		case '%':
+			for c != '\n' && c != '\r' {
+				if c, ok = next(); !ok {
+					return nil
+				}
+			}
+		case '(':
+			for level, esc := 1, false; level > 0; {
+				b, ok := next()
+				if !ok {
+					return nil
+				}
+				switch {
+				case esc:
+					esc = false
+				case b == '\\':
+					esc = true
+				case b == '(':
+					level++
+				case b == ')':
+					level--
+				}
+			}
+		case '<':
+			b, ok := next()
+			if !ok {
+				return nil
+			}
+			if b == '<' {
+				depth++
+				break
+			}
+			for b != '>' {
+				if b, ok = next(); !ok {
+					return nil
+				}
+			}
+		case '>':
+			if b, err := br.Peek(1); err == nil && b[0] == '>' {
+				next()
+				depth = max(0, depth-1)
+			}
+		case '[':
+			depth++
+		case ']':
+			depth = max(0, depth-1)
+		}
+		if depth > maxObjectNesting {
+			return fmt.Errorf("nesting too deep: arrays and dictionaries nested more than %d levels (at byte %d)", maxObjectNesting, pos)
 		}
 	}
 }

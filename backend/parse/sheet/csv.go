@@ -26,6 +26,50 @@ const (
 // maxCSVErrors is how many malformed records are skipped before giving up.
 const maxCSVErrors = 100
 
+// maxCSVFields is the most fields a record may have: 16,384, the columns
+// of a spreadsheet (Excel, LibreOffice). A record with more is refused
+// before it is read: encoding/csv would make a string for every field at
+// once (a 50 MB line of commas is 25 million of them, over 2 GB).
+const maxCSVFields = 16384
+
+// tooManyFields returns the line where the first record of s with more
+// than max fields starts, or 0. Fields are counted as encoding/csv splits
+// them: a quoted field may hold delimiters and line breaks. It allocates
+// nothing.
+func tooManyFields(s string, delim rune, max int) int {
+	line, recLine, fields := 1, 1, 1
+	inQuote, atStart := false, true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if inQuote {
+			switch {
+			case c == '"' && i+1 < len(s) && s[i+1] == '"':
+				i++
+			case c == '"':
+				inQuote = false
+			case c == '\n':
+				line++
+			}
+			continue
+		}
+		switch {
+		case c == '"' && atStart:
+			inQuote, atStart = true, false
+		case rune(c) == delim:
+			if fields++; fields > max {
+				return recLine
+			}
+			atStart = true
+		case c == '\n':
+			line++
+			recLine, fields, atStart = line, 1, true
+		default:
+			atStart = false
+		}
+	}
+	return 0
+}
+
 // parseCSV reads a delimited text file into b as one sheet named after the
 // file.
 func parseCSV(ctx context.Context, path, ext string, cfg Config, b *builder) error {
@@ -51,6 +95,9 @@ func parseCSV(ctx context.Context, path, ext string, cfg Config, b *builder) err
 		prefer = '\t'
 	}
 	delim := sniffDelimiter(txt, prefer)
+	if line := tooManyFields(txt, delim, maxCSVFields); line > 0 {
+		return fmt.Errorf("%w: the record on line %d has more than %d fields, the most columns a spreadsheet holds", core.ErrTooLarge, line, maxCSVFields)
+	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	b.startSheet(name)
 	defer b.endSheet()

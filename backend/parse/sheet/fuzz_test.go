@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,9 @@ func FuzzCSV(f *testing.F) {
 	for _, s := range []string{
 		"a,b\n1,2\n", "a;b;c\n\"x;y\";2;3\n", "\"unterminated,\nfield", "a\tb\n\"q\"\"q\"\t2",
 		"\xff\xfea\x00,\x00b\x00", "\xef\xbb\xbf|a|b|\n|1|2|", "\r\n\r\n,,,\r\n", "\"\"\"", "x,\"y\"z,w\n",
+		// A record wider than a spreadsheet (refused as too large), the
+		// small version of a 50 MB line of commas.
+		"a,b\n" + strings.Repeat("1,", maxCSVFields+1),
 	} {
 		f.Add([]byte(s))
 	}

@@ -561,6 +561,7 @@ func TestBadInput(t *testing.T) {
 		{"empty csv", "e.csv", nil, Config{}, core.ErrEmpty, ""},
 		{"blank csv", "b.csv", []byte("\xEF\xBB\xBF , ,\n\n"), Config{}, core.ErrEmpty, ""},
 		{"file too large", "big.csv", []byte("a,b,c\n1,2,3\n"), Config{MaxBytes: 5}, core.ErrTooLarge, "limit 5"},
+		{"a record wider than a spreadsheet", "wide.csv", []byte("a,b\n" + strings.Repeat("1,", 20000) + "\n"), Config{}, core.ErrTooLarge, "the record on line 2 has more than 16384 fields"},
 		{"xlsx zip bomb", "bomb.xlsx", bigSheetData, Config{MaxUnzipBytes: 50000}, core.ErrTooLarge, "zip bomb"},
 		{"ods zip bomb", "bomb.ods", bombODS, Config{MaxUnzipBytes: 100000}, core.ErrTooLarge, "content.xml"},
 	}
@@ -669,5 +670,22 @@ func TestXLSXRowNumbers(t *testing.T) {
 				t.Errorf("warnings = %q, want %q", warn, tt.warn)
 			}
 		})
+	}
+}
+
+// TestCSVQuotedDelimitersAreNotFields: delimiters and line breaks inside a
+// quoted field do not count toward the fields limit, so a long quoted cell
+// is read, and the record after it is counted from its own line.
+func TestCSVQuotedDelimitersAreNotFields(t *testing.T) {
+	long := `"` + strings.Repeat("x,\n", 20000) + `"`
+	doc, err := parse(t, Config{}, writeFile(t, "q.csv", []byte("a,b\n"+long+",2\nc,d\n")))
+	if err != nil {
+		t.Fatalf("a quoted cell holding 20,000 commas: %v", err)
+	}
+	if !strings.Contains(doc.Text, "c") {
+		t.Errorf("text lacks the last row: %q", doc.Text[max(0, len(doc.Text)-100):])
+	}
+	if got := tooManyFields("a,b\n"+long+",2\n"+strings.Repeat(",", 16384)+"\n", ',', 16384); got != 20003 {
+		t.Errorf("tooManyFields = line %d, want 20003 (the line the wide record starts on)", got)
 	}
 }
