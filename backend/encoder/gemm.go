@@ -7,31 +7,18 @@ import (
 	"time"
 )
 
-// Matrix multiplies (C = A·B in float32) have two backends, chosen at build
-// time; bert.go sees only their common surface:
-//
-//   - weight: a Linear layer's weight, prepared once by newWeight from the
-//     Hugging Face layout [out×in]; weight.mul(st, m, a, lda, c, ldc, epi)
-//     computes C[m×out] = A[m×in]·Wᵀ on GOMAXPROCS goroutines and runs
-//     epi(r0, r1) once on every row, in blocks of finished rows.
-//   - gemmScratch: per-worker scratch for the serial products inside
-//     attention, mulNT (C = A·Bᵀ) and mulNN (C = A·B) on strided operands.
-//
-// blas_openblas.go (cgo && !purego) calls OpenBLAS's cblas_sgemm with one
-// BLAS thread; Go parallelises over row blocks and attention heads.
-// blas_go.go (!cgo || purego) uses the Go kernel below. gemmBackend names
-// the one built in.
-//
-// The Go kernel: B is packed once into panels of panelW columns: panel p
-// holds B[0:k, p*16:(p+1)*16] row after row, so the micro-kernel streams it
-// linearly while A rows are read in place (any row stride). The micro-kernel
-// computes a 6×16 block of C (AVX2+FMA assembly on amd64, plain Go
-// elsewhere).
+// The Go GEMM (C = A·B in float32; backend.go chooses between it and
+// OpenBLAS). B is packed once into panels of panelW columns: panel p holds
+// B[0:k, p*16:(p+1)*16] row after row, so the micro-kernel streams it
+// linearly while A rows are read in place (any row stride). The
+// micro-kernel, chosen by CPU features, computes a 12×32 block of C (two
+// panels; AVX-512), or a 6×16 block (AVX2+FMA assembly on amd64, plain Go
+// elsewhere), over all of k in registers.
 
 const (
 	panelW = 16 // columns per packed panel
 	mr     = 6  // rows per micro-kernel call
-	mc     = 48 // rows per parallel task (a multiple of mr)
+	mc     = 48 // rows per parallel task (a multiple of mr and mrWide)
 )
 
 // packed is a k×n matrix in panel layout; columns n..npad-1 are zero.
@@ -96,8 +83,19 @@ func (p *packed) packCols(src []float32, ld int) {
 }
 
 // gemmRows computes rows [r0,r1) of C = A·B. A row i starts at a[i*lda];
-// C row i at c[i*ldc]. Only columns [0,b.n) of C are written.
+// C row i at c[i*ldc]. Only columns [0,b.n) of C are written. It runs the
+// AVX-512 kernels where the CPU has them, else the 6×16 ones.
 func gemmRows(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
+	if useAVX512 {
+		gemmRowsWide(r0, r1, a, lda, b, c, ldc)
+		return
+	}
+	gemmRowsNarrow(r0, r1, a, lda, b, c, ldc)
+}
+
+// gemmRowsNarrow is gemmRows with the 6×16 micro-kernels (AVX2 assembly,
+// or Go).
+func gemmRowsNarrow(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	var tmp [mr * panelW]float32
 	k := b.k
 	for pi := 0; pi < b.np; pi++ {
@@ -259,7 +257,8 @@ func (s *gemmStats) done(tm gemmTimer, m, n, k int) {
 // goroutines that ran them at the same time: it also counts time the thread
 // waited for a core, so it exceeds GemmCPUNanos when the machine is busy.
 type Stats struct {
-	// GemmBackend is the GEMM implementation built in: "openblas" or "go".
+	// GemmBackend is the GEMM backend chosen (see Gemm): "openblas" or
+	// "go".
 	GemmBackend string
 	// GemmFlops is 2·m·n·k summed over every GEMM call.
 	GemmFlops int64
@@ -278,7 +277,7 @@ type Stats struct {
 func (e *Encoder) Stats() Stats {
 	st := &e.net.stats
 	return Stats{
-		GemmBackend:  gemmBackend,
+		GemmBackend:  Gemm().Backend,
 		GemmFlops:    st.flops.Load(),
 		GemmNanos:    st.nanos.Load(),
 		GemmCPUNanos: st.cpu.Load(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -66,9 +67,59 @@ var gemmShapes = [][3]int{
 	{300, 1152, 384}, {300, 384, 384}, {300, 1536, 384}, {300, 384, 1536}, {2100, 40, 24},
 }
 
-// TestGemmGoKernel checks the Go/assembly kernel (both micro-kernels) on B
-// packed from rows (a torch weight) and from columns (row-major B). It runs
-// in every build: it is the fallback and the reference the benchmarks use.
+// kernelVariant is one of the Go kernel's micro-kernel families.
+type kernelVariant struct {
+	name         string
+	avx2, avx512 bool
+}
+
+// kernelVariants are the micro-kernels this CPU can run: plain Go always,
+// AVX2 and AVX-512 where the CPU has them.
+func kernelVariants() []kernelVariant {
+	vs := []kernelVariant{{name: "generic"}}
+	if useAVX2 {
+		vs = append(vs, kernelVariant{name: "avx2", avx2: true})
+	}
+	if useAVX512 {
+		vs = append(vs, kernelVariant{name: "avx512", avx2: true, avx512: true})
+	}
+	return vs
+}
+
+// withKernel runs fn with only the micro-kernels of v enabled.
+func withKernel(v kernelVariant, fn func()) {
+	saved, saved512 := useAVX2, useAVX512
+	useAVX2, useAVX512 = v.avx2, v.avx512
+	defer func() { useAVX2, useAVX512 = saved, saved512 }()
+	fn()
+}
+
+// gemmBackends are the backends built in: the Go kernel, and OpenBLAS in
+// cgo builds without the purego tag.
+func gemmBackends() []string {
+	if haveBLAS {
+		return []string{"go", "openblas"}
+	}
+	return []string{"go"}
+}
+
+// withBackend runs fn with the backend named (as from gemmBackends) in place
+// of the one chosen for the process.
+func withBackend(name string, fn func()) {
+	useBLAS() // settle the process's choice first
+	saved := gemmSel.blas
+	gemmSel.blas = name == "openblas"
+	if gemmSel.blas {
+		blasInit()
+	}
+	defer func() { gemmSel.blas = saved }()
+	fn()
+}
+
+// TestGemmGoKernel checks the Go kernel with every micro-kernel this CPU
+// has on B packed from rows (a torch weight) and from columns (row-major
+// B). It runs in every build: it is the fallback and the reference the
+// benchmarks use.
 func TestGemmGoKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range gemmShapes {
@@ -76,46 +127,123 @@ func TestGemmGoKernel(t *testing.T) {
 		a := randSlice(r, m*k)
 		w := randSlice(r, n*k) // torch layout [n,k]
 		want := naiveMatmulT(a, m, k, w, n)
-		for _, generic := range []bool{false, true} {
-			name := fmt.Sprintf("m=%d n=%d k=%d generic=%v", m, n, k, generic)
-			saved := useAVX2
-			if generic {
-				useAVX2 = false
-			}
-			b := newPacked(k, n)
-			b.packRows(w, k)
-			c := make([]float32, m*n)
-			matmul(m, a, k, b, c, n, nil)
-			// Same product with B given row-major (packCols of Wᵀ).
-			b2 := newPacked(k, n)
-			b2.packCols(transpose(w, n, k), n)
-			c2 := make([]float32, m*n)
-			matmul(m, a, k, b2, c2, n, nil)
-			useAVX2 = saved
-			checkClose(t, name+" packRows", k, c, want)
-			checkClose(t, name+" packCols", k, c2, want)
+		for _, v := range kernelVariants() {
+			name := fmt.Sprintf("m=%d n=%d k=%d kernel=%s", m, n, k, v.name)
+			withKernel(v, func() {
+				b := newPacked(k, n)
+				b.packRows(w, k)
+				c := make([]float32, m*n)
+				matmul(m, a, k, b, c, n, nil)
+				// Same product with B given row-major (packCols of Wᵀ).
+				b2 := newPacked(k, n)
+				b2.packCols(transpose(w, n, k), n)
+				c2 := make([]float32, m*n)
+				matmul(m, a, k, b2, c2, n, nil)
+				checkClose(t, name+" packRows", k, c, want)
+				checkClose(t, name+" packCols", k, c2, want)
+			})
 		}
 	}
 }
 
-// TestGemmWeight checks the built-in backend's Linear product (OpenBLAS, or
-// the Go kernel with -tags purego / CGO_ENABLED=0) on strided operands, that
-// the epilogue sees every row exactly once after its block is computed, and
-// the FLOP count, with 1, 2 and 3 workers (the work splits differ).
-func TestGemmWeight(t *testing.T) {
-	for _, procs := range []int{1, 2, 3} {
-		func() {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			testGemmWeight(t, procs)
-		}()
+// TestGemmKernelEdges checks each micro-kernel family against the float64
+// reference on the shapes at its edges: row counts around multiples of 6
+// and 12 (the remainder rows), column counts around one and two panels
+// (the odd last panel, the partial one), k of 1 to 3 (the unrolled loop's
+// tail) and long k, with strided A and C whose padding must stay untouched,
+// and with a row range that starts inside the matrix.
+func TestGemmKernelEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, m := range []int{1, 5, 6, 7, 11, 12, 13, 23, 25, 48, 49} {
+		for _, n := range []int{1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 80} {
+			for _, k := range []int{1, 2, 3, 8, 33, 300} {
+				lda, ldc := k+5, n+3
+				a := randSlice(r, m*lda)
+				w := randSlice(r, n*k)
+				dense := make([]float32, m*k)
+				for i := 0; i < m; i++ {
+					copy(dense[i*k:(i+1)*k], a[i*lda:])
+				}
+				want := naiveMatmulT(dense, m, k, w, n)
+				b := newPacked(k, n)
+				b.packRows(w, k)
+				for _, v := range kernelVariants() {
+					name := fmt.Sprintf("kernel=%s m=%d n=%d k=%d", v.name, m, n, k)
+					c := make([]float32, m*ldc)
+					for i := range c {
+						c[i] = 42
+					}
+					withKernel(v, func() {
+						// Two calls, the second from a row inside the matrix.
+						split := m / 3
+						gemmRows(0, split, a, lda, b, c, ldc)
+						gemmRows(split, m, a, lda, b, c, ldc)
+					})
+					got := make([]float32, m*n)
+					for i := 0; i < m; i++ {
+						copy(got[i*n:(i+1)*n], c[i*ldc:])
+						for j := n; j < ldc; j++ {
+							if c[i*ldc+j] != 42 {
+								t.Fatalf("%s: padding c[%d][%d] = %v, want untouched 42", name, i, j, c[i*ldc+j])
+							}
+						}
+					}
+					checkClose(t, name, k, got, want)
+				}
+			}
+		}
 	}
 }
 
-func testGemmWeight(t *testing.T, procs int) {
+// TestGemmKernelsAgree checks that the AVX-512 kernels give the AVX2
+// kernel's results within float32 rounding on MiniLM's shapes, where the
+// parity tests' tolerances were set with the AVX2 kernel.
+func TestGemmKernelsAgree(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("this CPU has no AVX-512")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, sh := range [][3]int{{300, 1152, 384}, {300, 384, 1536}, {256, 32, 256}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a := randSlice(r, m*k)
+		b := newPacked(k, n)
+		b.packRows(randSlice(r, n*k), k)
+		var out [2][]float32
+		for i, v := range []kernelVariant{{name: "avx2", avx2: true}, {name: "avx512", avx2: true, avx512: true}} {
+			out[i] = make([]float32, m*n)
+			withKernel(v, func() { matmul(m, a, k, b, out[i], n, nil) })
+		}
+		// Both sum each element's k products with FMAs in the same order,
+		// so the results are the same bits.
+		for i := range out[0] {
+			if out[0][i] != out[1][i] {
+				t.Fatalf("m=%d n=%d k=%d: c[%d] avx2 %v, avx512 %v", m, n, k, i, out[0][i], out[1][i])
+			}
+		}
+	}
+}
+
+// TestGemmWeight checks every built-in backend's Linear product (the Go
+// kernel, and OpenBLAS unless -tags purego / CGO_ENABLED=0) on strided
+// operands, that
+// the epilogue sees every row exactly once after its block is computed, and
+// the FLOP count, with 1, 2 and 3 workers (the work splits differ).
+func TestGemmWeight(t *testing.T) {
+	for _, backend := range gemmBackends() {
+		for _, procs := range []int{1, 2, 3} {
+			withBackend(backend, func() {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				testGemmWeight(t, backend, procs)
+			})
+		}
+	}
+}
+
+func testGemmWeight(t *testing.T, backend string, procs int) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, sh := range gemmShapes {
 		m, n, k := sh[0], sh[1], sh[2]
-		name := fmt.Sprintf("%s procs=%d m=%d n=%d k=%d", gemmBackend, procs, m, n, k)
+		name := fmt.Sprintf("%s procs=%d m=%d n=%d k=%d", backend, procs, m, n, k)
 		lda, ldc := k+3, n+5 // strided rows; the padding must stay untouched
 		a := randSlice(r, m*lda)
 		w := randSlice(r, n*k)
@@ -125,6 +253,9 @@ func testGemmWeight(t *testing.T, procs int) {
 		}
 		want := naiveMatmulT(dense, m, k, w, n)
 		wt := newWeight(w, n, k)
+		if (wt.p == nil) != (backend == "openblas") {
+			t.Fatalf("%s: weight prepared for the other backend", name)
+		}
 		c := make([]float32, m*ldc)
 		for i := range c {
 			c[i] = 42
@@ -164,10 +295,16 @@ func testGemmWeight(t *testing.T, procs int) {
 // TestGemmAttention checks the serial products of attention, Q·Kᵀ (mulNT)
 // and P·V (mulNN), on operands strided like the packed Q|K|V rows.
 func TestGemmAttention(t *testing.T) {
+	for _, backend := range gemmBackends() {
+		withBackend(backend, func() { testGemmAttention(t, backend) })
+	}
+}
+
+func testGemmAttention(t *testing.T, backend string) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, sh := range [][2]int{{1, 1}, {1, 8}, {7, 13}, {17, 32}, {256, 32}, {130, 64}} {
 		L, d := sh[0], sh[1]
-		name := fmt.Sprintf("%s L=%d d=%d", gemmBackend, L, d)
+		name := fmt.Sprintf("%s L=%d d=%d", backend, L, d)
 		ld := 3*d + 2
 		qkv := randSlice(r, L*ld)
 		q, k, v := qkv, qkv[d:], qkv[2*d+1:]
@@ -215,8 +352,8 @@ func TestGemmStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := enc.Stats(); st.GemmFlops != 0 || st.GemmCalls != 0 || st.GemmBackend != gemmBackend {
-		t.Fatalf("fresh Stats = %+v, want zero counts, backend %q", st, gemmBackend)
+	if st := enc.Stats(); st.GemmFlops != 0 || st.GemmCalls != 0 || st.GemmBackend != Gemm().Backend {
+		t.Fatalf("fresh Stats = %+v, want zero counts, backend %q", st, Gemm().Backend)
 	}
 	texts := []string{"the cat sat on the mat", "hello world", "dogs running"}
 	t0 := time.Now()
@@ -255,39 +392,78 @@ var gemmLayerShapes = []struct {
 	{"qkv", 1152, 384}, {"out", 384, 384}, {"ff1", 1536, 384}, {"ff2", 384, 1536},
 }
 
-// BenchmarkGemmLayer times the built-in backend (OpenBLAS by default) and
-// the Go/assembly kernel in the same run on MiniLM's layer shapes, with
-// GOMAXPROCS workers. It reports GFLOP/s over wall time (all workers) and
-// per core over process CPU time, which holds on a loaded machine, and the
-// ratio of the two backends' CPU times.
+// BenchmarkGemmLayer times every backend built in (OpenBLAS unless purego)
+// and every micro-kernel of the Go kernel this CPU has, in the same run, on
+// MiniLM's layer shapes with GOMAXPROCS workers. It reports GFLOP/s over
+// wall time (all workers) and per core over process CPU time, which holds
+// on a loaded machine.
 func BenchmarkGemmLayer(b *testing.B) {
 	const m = 2048
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range gemmLayerShapes {
-		b.Run(fmt.Sprintf("%s_%dx%dx%d", sh.name, m, sh.k, sh.n), func(b *testing.B) {
-			a := randSlice(r, m*sh.k)
-			w := randSlice(r, sh.n*sh.k)
-			wt := newWeight(w, sh.n, sh.k)
-			p := newPacked(sh.k, sh.n)
-			p.packRows(w, sh.k)
-			c := make([]float32, m*sh.n)
-			var wallB, wallG, cpuB, cpuG time.Duration
-			for b.Loop() {
-				t0, c0 := time.Now(), cpuTime()
-				wt.mul(nil, m, a, sh.k, c, sh.n, nil)
-				t1, c1 := time.Now(), cpuTime()
-				matmul(m, a, sh.k, p, c, sh.n, nil)
-				wallB += t1.Sub(t0)
-				cpuB += c1 - c0
-				wallG += time.Since(t1)
-				cpuG += cpuTime() - c1
-			}
-			gf := float64(2*m*sh.n*sh.k) * float64(b.N) / 1e9
-			b.ReportMetric(gf/wallB.Seconds(), "GFLOP/s-"+gemmBackend)
-			b.ReportMetric(gf/wallG.Seconds(), "GFLOP/s-goasm")
-			b.ReportMetric(gf/cpuB.Seconds(), "GFLOP/s/core-"+gemmBackend)
-			b.ReportMetric(gf/cpuG.Seconds(), "GFLOP/s/core-goasm")
-			b.ReportMetric(cpuG.Seconds()/cpuB.Seconds(), "x-vs-goasm")
-		})
+		a := randSlice(r, m*sh.k)
+		w := randSlice(r, sh.n*sh.k)
+		c := make([]float32, m*sh.n)
+		type variant struct {
+			name string
+			run  func(fn func())
+		}
+		var vs []variant
+		for _, v := range kernelVariants() {
+			vs = append(vs, variant{"go-" + v.name, func(fn func()) {
+				withBackend("go", func() { withKernel(v, fn) })
+			}})
+		}
+		if haveBLAS {
+			vs = append(vs, variant{"openblas", func(fn func()) { withBackend("openblas", fn) }})
+		}
+		for _, v := range vs {
+			b.Run(fmt.Sprintf("%s_%dx%dx%d/%s", sh.name, m, sh.k, sh.n, v.name), func(b *testing.B) {
+				v.run(func() {
+					wt := newWeight(w, sh.n, sh.k)
+					var wall, cpu time.Duration
+					for b.Loop() {
+						t0, c0 := time.Now(), cpuTime()
+						wt.mul(nil, m, a, sh.k, c, sh.n, nil)
+						wall += time.Since(t0)
+						cpu += cpuTime() - c0
+					}
+					gf := float64(2*m*sh.n*sh.k) * float64(b.N) / 1e9
+					b.ReportMetric(gf/wall.Seconds(), "GFLOP/s")
+					b.ReportMetric(gf/cpu.Seconds(), "GFLOP/s/core")
+				})
+			})
+		}
+	}
+}
+
+// TestGemmChoice checks that the backend chosen for the process follows
+// from the figures measured (or from FOLIO_GEMM), and logs them.
+func TestGemmChoice(t *testing.T) {
+	g := Gemm()
+	t.Logf("%+v", g)
+	if g.Kernel != goKernel() {
+		t.Errorf("Kernel = %q, want %q", g.Kernel, goKernel())
+	}
+	switch {
+	case !haveBLAS:
+		if g.Backend != "go" || g.BLASCore != "" {
+			t.Errorf("without OpenBLAS: %+v, want backend go and no BLAS core", g)
+		}
+	case os.Getenv("FOLIO_GEMM") != "":
+		if g.Backend != os.Getenv("FOLIO_GEMM") {
+			t.Errorf("FOLIO_GEMM=%s but backend %q", os.Getenv("FOLIO_GEMM"), g.Backend)
+		}
+	default:
+		if !(g.GoGFLOPS > 0 && g.BLASGFLOPS > 0) {
+			t.Fatalf("measured %+v, want both speeds > 0", g)
+		}
+		want := "go"
+		if g.BLASGFLOPS >= blasMargin*g.GoGFLOPS {
+			want = "openblas"
+		}
+		if g.Backend != want || useBLAS() != (want == "openblas") {
+			t.Errorf("chose %q (useBLAS %v) from %+v, want %q", g.Backend, useBLAS(), g, want)
+		}
 	}
 }

@@ -268,10 +268,10 @@ func TestPortableKernels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved := useAVX2
-	useAVX2 = false
+	saved, saved512 := useAVX2, useAVX512
+	useAVX2, useAVX512 = false, false
 	slow, err := enc.Embed(context.Background(), texts)
-	useAVX2 = saved
+	useAVX2, useAVX512 = saved, saved512
 	if err != nil {
 		t.Fatal(err)
 	}

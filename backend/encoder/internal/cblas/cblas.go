@@ -16,6 +16,12 @@ var once sync.Once
 // threads would fight the caller's goroutines for the cores.
 func singleThread() { once.Do(func() { C.openblas_set_num_threads(1) }) }
 
+// CoreName is the kernel OpenBLAS picked for this CPU ("Haswell",
+// "SkylakeX", "Prescott"...), and its version and build options.
+func CoreName() (core, config string) {
+	return C.GoString(C.openblas_get_corename()), C.GoString(C.openblas_get_config())
+}
+
 // Init sets OpenBLAS to one thread. Sgemm calls it too; calling it early
 // keeps the one-time cost out of the first multiply.
 func Init() { singleThread() }
