@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,9 @@ var ErrNoTemplate = errors.New("llm: the model has no usable chat template (toke
 
 // beforeDecode, when set (by tests), runs as a prompt starts decoding.
 var beforeDecode func()
+
+// errUnavailable is New's error in a build without the runtime.
+var errUnavailable = errors.New("llm: this build of Folio has no built-in generator (built with -tags nollm or without cgo)")
 
 // errStopped is a decode ended by setStop.
 var errStopped = errors.New("llm: stopped")
@@ -56,6 +60,10 @@ type Options struct {
 	// MaxPassageChars caps each passage in the prompt (default: package
 	// answer's).
 	MaxPassageChars int
+	// FreeForm lets the model write any text. By default its answer is
+	// held to citeGrammar: sentences that each end with [n] markers of the
+	// passages given, which small models otherwise leave out.
+	FreeForm bool
 }
 
 // Stats describe the last answer.
@@ -282,7 +290,13 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 	}
 	st.PromptTokens, st.Passages = len(toks), n
 
-	md.reset()
+	grammar := ""
+	if !g.opts.FreeForm && n > 0 {
+		grammar = citeGrammar(n)
+	}
+	if err := md.reset(grammar); err != nil {
+		return "", err
+	}
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -368,9 +382,8 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 // and how many passages it holds.
 func (g *Generator) fit(md *lmodel, question string, cits []core.Citation, history []core.Turn) ([]int32, int, error) {
 	budget := min(g.opts.MaxTokens, md.nCtx/4)
-	b := answer.Generator{MaxPassageChars: g.opts.MaxPassageChars}
 	for n := len(cits); n >= 0; n-- {
-		prompt, err := md.applyTemplate(b.Messages(question, cits[:n], history))
+		prompt, err := md.applyTemplate(g.messages(question, cits[:n], history))
 		if err != nil {
 			return nil, 0, fmt.Errorf("%s: %w", g.Model(), err)
 		}
@@ -386,6 +399,39 @@ func (g *Generator) fit(md *lmodel, question string, cits []core.Citation, histo
 		}
 	}
 	return nil, 0, fmt.Errorf("llm: the question is too long for %s's context of %d tokens", g.Model(), md.nCtx)
+}
+
+// citeReminder ends the question: small models follow the rules better
+// when they are repeated last, next to where the answer starts.
+const citeReminder = "\n\nAnswer in one or two short sentences, from the passages only. End each sentence with the number of the passage it comes from in square brackets, like [1]."
+
+// messages is package answer's prompt (the rules, earlier turns, the
+// passages numbered [n], the question) with citeReminder after the
+// question.
+func (g *Generator) messages(question string, cits []core.Citation, history []core.Turn) []answer.Message {
+	b := answer.Generator{MaxPassageChars: g.opts.MaxPassageChars}
+	msgs := b.Messages(question, cits, history)
+	if len(cits) > 0 {
+		msgs[len(msgs)-1].Content += citeReminder
+	}
+	return msgs
+}
+
+// citeGrammar is the shape of an answer from n passages, in llama.cpp's
+// GBNF: one to six sentences, each closed by one or two [k] markers
+// (1 <= k <= n), before or after its period. A sentence holds no other
+// period, so none ends uncited: small models otherwise leave the markers
+// out. Which passage a sentence cites stays the model's choice; the
+// checker then tests it. (The price: no decimal points in answers.)
+func citeGrammar(n int) string {
+	nums := make([]string, 0, n)
+	for k := 1; k <= n; k++ {
+		nums = append(nums, strconv.Quote(strconv.Itoa(k)))
+	}
+	return `root ::= sentence (" " sentence){0,5}
+sentence ::= text "."? " [" num "]" ("[" num "]")? "."?
+text ::= [^\[\]\n.]+
+num ::= ` + strings.Join(nums, " | ") + "\n"
 }
 
 // validPrefix is the length of the longest prefix of b that does not end
@@ -417,8 +463,7 @@ func (g *Generator) PromptTokens(ctx context.Context, question string, cits []co
 	if err != nil {
 		return 0, err
 	}
-	b := answer.Generator{MaxPassageChars: g.opts.MaxPassageChars}
-	prompt, err := md.applyTemplate(b.Messages(question, cits, history))
+	prompt, err := md.applyTemplate(g.messages(question, cits, history))
 	if err != nil {
 		return 0, err
 	}
@@ -462,13 +507,17 @@ func (g *Generator) Bench(ctx context.Context, text string, promptTokens, genTok
 	if promptTokens+genTokens > md.nCtx {
 		return r, fmt.Errorf("llm: bench: %d+%d tokens do not fit the context of %d", promptTokens, genTokens, md.nCtx)
 	}
-	md.reset()
+	if err := md.reset(""); err != nil {
+		return r, err
+	}
 	start := time.Now()
 	if err := md.decode(toks); err != nil {
 		return r, err
 	}
 	r.PromptTokens, r.Prompt = len(toks), time.Since(start)
-	md.reset()
+	if err := md.reset(""); err != nil {
+		return r, err
+	}
 	if err := md.decode(toks[:1]); err != nil {
 		return r, err
 	}

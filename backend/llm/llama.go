@@ -69,10 +69,17 @@ static void folio_clear(struct llama_context *ctx) {
 	llama_memory_clear(llama_get_memory(ctx), true);
 }
 
-static struct llama_sampler *folio_sampler(const struct llama_vocab *v) {
+// folio_sampler: the grammar (when given) keeps the text to its shape,
+// then a light repetition penalty, then the most likely token.
+static struct llama_sampler *folio_sampler(const struct llama_vocab *v, const char *grammar) {
 	struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
 	sp.no_perf = true;
 	struct llama_sampler *s = llama_sampler_chain_init(sp);
+	if (grammar) {
+		struct llama_sampler *g = llama_sampler_init_grammar(v, grammar, "root");
+		if (!g) { llama_sampler_free(s); return NULL; }
+		llama_sampler_chain_add(s, g);
+	}
 	llama_sampler_chain_add(s, llama_sampler_init_penalties(llama_vocab_n_tokens(v), 64, 1.1f, 0.0f, 0.0f));
 	llama_sampler_chain_add(s, llama_sampler_init_greedy());
 	return s;
@@ -113,6 +120,7 @@ type lmodel struct {
 	vocab   *C.struct_llama_vocab
 	tp      *C.struct_ggml_threadpool
 	smpl    *C.struct_llama_sampler
+	grammar string // smpl's grammar
 	stop    *C.folio_stop
 	nCtx    int
 	nBatch  int
@@ -150,7 +158,7 @@ func load(path string, nCtx, threads int) (*lmodel, error) {
 		return nil, fmt.Errorf("llm: %s: could not make a context of %d tokens (not enough memory?)", path, nCtx)
 	}
 	vocab := C.llama_model_get_vocab(m)
-	md := &lmodel{m: m, ctx: ctx, vocab: vocab, tp: tp, smpl: C.folio_sampler(vocab),
+	md := &lmodel{m: m, ctx: ctx, vocab: vocab, tp: tp, smpl: C.folio_sampler(vocab, nil),
 		stop: stop, nCtx: int(C.llama_n_ctx(ctx)), nBatch: nBatch, threads: threads}
 	return md, nil
 }
@@ -265,11 +273,26 @@ func (md *lmodel) tokenize(text string) ([]int32, error) {
 	return toks[:n], nil
 }
 
-// reset empties the KV cache and the sampler's history.
-func (md *lmodel) reset() {
+// reset empties the KV cache and the sampler's history, and sets the
+// grammar the answer must follow ("" for none).
+func (md *lmodel) reset(grammar string) error {
 	C.folio_clear(md.ctx)
-	C.llama_sampler_reset(md.smpl)
 	C.folio_stop_set(md.stop, 0)
+	if md.grammar != grammar {
+		var cg *C.char
+		if grammar != "" {
+			cg = C.CString(grammar)
+			defer C.free(unsafe.Pointer(cg))
+		}
+		s := C.folio_sampler(md.vocab, cg)
+		if s == nil {
+			return errors.New("llm: llama.cpp refused the answer's grammar")
+		}
+		C.llama_sampler_free(md.smpl)
+		md.smpl, md.grammar = s, grammar
+	}
+	C.llama_sampler_reset(md.smpl)
+	return nil
 }
 
 // setStop asks a running decode to end at the next graph node.

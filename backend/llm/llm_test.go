@@ -129,24 +129,24 @@ func TestTemplateFromMetadata(t *testing.T) {
 // Passages that do not fit the context are dropped, by the model's own
 // token count, leaving room for the answer.
 func TestPassagesFitContext(t *testing.T) {
-	cits, q, _ := xquadPassages(t, 6)
-	g := newGen(t, Options{Ctx: 768, MaxTokens: 8})
+	cits, q, _ := xquadPassages(t, 4)
+	g := newGen(t, Options{Ctx: 512, MaxTokens: 8})
 	if _, err := g.Generate(context.Background(), q, cits, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	st := g.LastStats()
 	if st.Passages == 0 || st.Passages >= len(cits) {
-		t.Fatalf("%d of %d passages fit a 768-token context; want some but not all", st.Passages, len(cits))
+		t.Fatalf("%d of %d passages fit a 512-token context; want some but not all", st.Passages, len(cits))
 	}
-	if st.PromptTokens+8 > 768 {
-		t.Errorf("prompt of %d tokens + 8 for the answer overflows 768", st.PromptTokens)
+	if st.PromptTokens+8 > 512 {
+		t.Errorf("prompt of %d tokens + 8 for the answer overflows 512", st.PromptTokens)
 	}
 }
 
 // Cancelling ends generation before the next token, and inside a prompt's
 // decode; the model stays usable.
 func TestCancelStopsGeneration(t *testing.T) {
-	cits, q, _ := xquadPassages(t, 5)
+	cits, q, _ := xquadPassages(t, 2)
 	g := newGen(t, Options{MaxTokens: 400})
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0

@@ -2,14 +2,10 @@
 
 package llm
 
-import "errors"
-
 // Available reports whether this build carries the llama.cpp runtime: not
 // this one (built with -tags nollm or CGO_ENABLED=0). Answers are then
 // extracted, or written by an OpenAI-compatible server if one is set up.
 const Available = false
-
-var errUnavailable = errors.New("llm: this build of Folio has no built-in generator (built with -tags nollm or without cgo)")
 
 type lmodel struct{ nCtx, threads int }
 
@@ -21,7 +17,7 @@ func (md *lmodel) meta(string) string                      { return "" }
 func (md *lmodel) chatTemplate() string                    { return "" }
 func (md *lmodel) applyTemplate([]message) (string, error) { return "", errUnavailable }
 func (md *lmodel) tokenize(string) ([]int32, error)        { return nil, errUnavailable }
-func (md *lmodel) reset()                                  {}
+func (md *lmodel) reset(string) error                      { return errUnavailable }
 func (md *lmodel) setStop()                                {}
 func (md *lmodel) decode([]int32) error                    { return errUnavailable }
 func (md *lmodel) sample() (int32, bool)                   { return 0, true }
