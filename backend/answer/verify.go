@@ -77,10 +77,12 @@ const (
 //   - by numberPenalty for every number of the claim absent from the
 //     evidence ("three" counts as 3);
 //   - by namePenalty for every capitalised word of the claim (a name, a
-//     month) when the evidence has a name the claim lacks, and the word is
-//     absent from every cited passage, or that other name stands in its
-//     place (the same word before or after it) and the word does not (a
-//     sentence's lone first word before a comma, "Overall, …", is no name);
+//     month) absent from every cited passage while the evidence has names,
+//     or present but swapped out: a name the claim lacks stands in its
+//     place (the same word before or after it) in the evidence and it does
+//     not (a sentence's lone first word is only checked for absence, and
+//     not at all before a comma: "Overall, …");
+//   - by numberPenalty too for a number swapped out by another number;
 //   - by negationPenalty when words of the claim are negated ("not",
 //     "never", "n't", "no", "without" up to negationScope words before)
 //     where the evidence states them plainly, or the other way round, or
@@ -301,34 +303,31 @@ func score(cl *claim, ev []*candidate, inPassages map[string]bool, clash, semant
 			s = lexicalWeight*lex + semanticWeight*math.Max(0, cosine(cl.vec, v))
 		}
 	}
-	// The places of the evidence's names the claim lacks, and of its
-	// numbers the claim lacks.
-	nameAlts, numAlts := map[string]bool{}, map[string]bool{}
+	// What names and numbers stand where in the evidence.
+	at := map[string]map[string]bool{} // place → keys
 	anyName := false
 	for _, c := range ev {
-		for t := range c.names {
-			anyName = true
-			if !cl.all[t] {
-				for k := range c.places[t] {
-					nameAlts[k] = true
+		for key, places := range c.places {
+			if !strings.HasPrefix(key, "#") && !c.names[key] {
+				continue
+			}
+			for pl := range places {
+				if at[pl] == nil {
+					at[pl] = map[string]bool{}
 				}
+				at[pl][key] = true
 			}
 		}
-		for n := range c.numbers {
-			if !cl.hasNumber[n] {
-				for k := range c.places["#"+n] {
-					numAlts[k] = true
-				}
-			}
-		}
+		anyName = anyName || len(c.names) > 0
 	}
 	for _, n := range cl.numbers {
-		if !has(func(c *candidate) bool { return c.numbers[n] }) || swappedOut(cl, ev, "#"+n, numAlts) {
+		if !has(func(c *candidate) bool { return c.numbers[n] }) || swappedOut(cl, "#"+n, at, func(k string) bool { return k[0] == '#' }) {
 			s *= numberPenalty
 		}
 	}
+	otherName := func(k string) bool { return k[0] != '#' && !cl.all[k] }
 	for _, t := range cl.names {
-		if !inPassages[t] && anyName || inPassages[t] && swappedOut(cl, ev, t, nameAlts) {
+		if !inPassages[t] && anyName || inPassages[t] && !cl.initialOnly[t] && swappedOut(cl, t, at, otherName) {
 			s *= namePenalty
 		}
 	}
@@ -339,27 +338,22 @@ func score(cl *claim, ev []*candidate, inPassages map[string]bool, clash, semant
 }
 
 // swappedOut reports whether key (a name's term, or "#" and a number)
-// stands in none of its claim places in the evidence, while something of
-// its kind the claim lacks stands in one of them (alts).
-func swappedOut(cl *claim, ev []*candidate, key string, alts map[string]bool) bool {
-	if !sharesSlot(cl.places[key], alts) {
-		return false
-	}
-	for _, c := range ev {
-		if sharesSlot(cl.places[key], c.places[key]) {
+// stands in none of its claim places in the evidence (at), while another
+// of its kind stands in one of them: "had 1901 members in 1373" for "had
+// 1,373 members in 1901", "born in Paris" for "born in Warsaw". The other
+// is any number, or a name the claim lacks (names in a list change places
+// when a sentence is reworded).
+func swappedOut(cl *claim, key string, at map[string]map[string]bool, other func(string) bool) bool {
+	found := false
+	for pl := range cl.places[key] {
+		if at[pl][key] {
 			return false
 		}
-	}
-	return true
-}
-
-func sharesSlot(slots map[string]bool, alts map[string]bool) bool {
-	for k := range slots {
-		if alts[k] {
-			return true
+		for k := range at[pl] {
+			found = found || other(k)
 		}
 	}
-	return false
+	return found
 }
 
 // polarityClash reports whether the claim negates words a sentence of its
@@ -594,9 +588,11 @@ type features struct {
 	numbers   []string
 	hasNumber map[string]bool
 	// names are the terms of the capitalised words (but a lone first word
-	// before a comma: "Overall, …").
-	names  []string
-	isName map[string]bool
+	// before a comma: "Overall, …"); initialOnly those only seen as a
+	// sentence's lone first word, which may be no name at all.
+	names       []string
+	isName      map[string]bool
+	initialOnly map[string]bool
 	// places are, for every name term and every number ("#" and the
 	// number), the words next to it: "<in", ">was".
 	places map[string]map[string]bool
@@ -776,7 +772,7 @@ const (
 func textFeatures(s string) features { return readFeatures(scanWords(s)) }
 
 func readFeatures(words []word) features {
-	f := features{all: map[string]bool{}, hasNumber: map[string]bool{}, isName: map[string]bool{},
+	f := features{all: map[string]bool{}, hasNumber: map[string]bool{}, isName: map[string]bool{}, initialOnly: map[string]bool{},
 		places: map[string]map[string]bool{}, polarity: map[string]uint8{}}
 	place := func(key string, a, b int) {
 		if f.places[key] == nil {
@@ -844,9 +840,13 @@ func readFeatures(words []word) features {
 			continue // "Overall, …": a lone first word before a comma
 		}
 		for _, t := range w.nameTerms() {
+			lone := a == b && w.initial
 			if !f.isName[t] {
 				f.isName[t] = true
 				f.names = append(f.names, t)
+				f.initialOnly[t] = lone
+			} else if !lone {
+				f.initialOnly[t] = false
 			}
 			place(t, a, b)
 		}

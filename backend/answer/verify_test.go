@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strings"
@@ -334,6 +335,9 @@ var handCases = []handCase{
 	{"two passages, swapped year", curieCits, "Marie Curie, born in Warsaw in 1867, won the 1903 Nobel Prize in Chemistry [1][2].", false},
 	{"name from elsewhere in the passage", curieCits, "Marie Curie moved to Paris to study physics [1].", true},
 	{"name swapped with one from the same passage", curieCits, "Marie Curie was born in Paris in 1867 [1].", false},
+	{"a first word before a comma is no name", verifyPassages, "Overall, Acme Corp was founded in Lyon in 1987 [1].", true},
+	{"the name a pronoun stands for", curieCits, "Curie moved to Paris to study physics [1].", true},
+	{"numbers in each other's places", councilCits, "The city council had 1901 members in 1373 [1].", false},
 }
 
 func checkHandCases(t *testing.T, embed Embedder) {
@@ -475,4 +479,34 @@ func TestHighlightEvidence(t *testing.T) {
 			t.Errorf("[%d] segments join to %q", c.N, joined.String())
 		}
 	}
+}
+
+// FuzzVerify checks that any text against any citation neither panics nor
+// returns evidence outside its citation.
+func FuzzVerify(f *testing.F) {
+	f.Add("Acme Corp was founded in Paris [1]. It did not grow [1][2].", "Acme Corp was founded in 1987 in Lyon. Revenue grew 12%.", 0, 0)
+	f.Add("1,577 [1] 3.5.5 [2-9] U.S. [1]", "The U.S. had 1,373. \xff\xfe N't no.", 5, 3)
+	f.Add("\n[1]\n[1, 2]. Overall, X [2].", "", -4, 100)
+	f.Fuzz(func(t *testing.T, text, passage string, start, end int) {
+		cits := []core.Citation{{N: 1, Start: start, End: end, Text: passage}, {N: 2, Start: 0, End: len(passage), Text: passage}}
+		claims, err := Verify(context.Background(), text, cits, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range claims {
+			if c.Support < 0 || c.Support > 1 || math.IsNaN(c.Support) {
+				t.Errorf("support %v", c.Support)
+			}
+			for _, e := range c.Evidence {
+				cit := cits[e.N-1]
+				for _, s := range e.Spans {
+					if s.Start < cit.Start || s.End > cit.Start+len(cit.Text) || s.End <= s.Start {
+						t.Errorf("span %v outside citation %d (%d+%d)", s, e.N, cit.Start, len(cit.Text))
+					}
+				}
+			}
+		}
+		ans := core.Answer{Text: text, Citations: cits, Claims: claims}
+		HighlightEvidence(&ans)
+	})
 }
