@@ -569,7 +569,7 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 			return fileResult{}, err
 		}
 	}
-	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
+	rec.Format, rec.Pages, rec.Warnings, rec.Title = doc.Format, doc.Pages, doc.Warnings, doc.Title
 	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodeDocPostings(chunks, index.DocFields(rec.Path, rec.Root, &doc)))
 	if err != nil {
 		return fileResult{}, err
