@@ -160,6 +160,18 @@ bench-qa: model-test
 	@if [ -x $(BENCH_PY) ]; then $(BENCH_PY) scripts/ref_qa_lexical.py --squad ../shared/data/qa/xquad.en.dev.json; \
 	else echo "(run 'make bench-reference' once to measure the lexical baseline in the same run)"; fi
 
+# Real filings (FinanceBench development split, 50 PDFs, 26 questions): the
+# first citation's filing, evidence pages, the gold figure shown, latency and
+# index time, beside a BM25 over whole pdftotext pages in the same run.
+# Keyword-only by default (about two minutes); MODE=hybrid embeds every
+# passage (tens of minutes); KEEP=DIR keeps the library to reuse.
+.PHONY: bench-filings
+bench-filings:
+	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval e2e \
+		--questions ../shared/data/e2e/financebench-dev/questions.jsonl \
+		--docs ../shared/data/e2e/financebench-dev/pdfs --mode $(or $(MODE),bm25) \
+		$(if $(filter hybrid,$(MODE)),--model $(MODEL_DIR)) $(if $(KEEP),--keep $(KEEP))
+
 # Concurrent questions: SciFact's abstracts indexed with the real model
 # (~12k chunks), 1,000 SciFact queries by 8 askers mixing Ask, Search and
 # chats: questions/s, p50/p95/p99, heap and goroutines; the reference is the

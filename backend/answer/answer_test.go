@@ -226,3 +226,31 @@ func BenchmarkCompose(b *testing.B) {
 	b.ReportMetric(tw/t0, "ratio")
 	b.ReportMetric(tw/float64(b.N)*1000, "ms/compose")
 }
+
+// TestComposeNamedFilingAndFigureLead: of the same two sentences in two
+// filings, the one from the filing the question names leads; within it,
+// the row stating the figure leads over the sentence about the topic; the
+// citation carries the document's title.
+func TestComposeNamedFilingAndFigureLead(t *testing.T) {
+	about := "Capital expenditure supports our stores and supply chain."
+	row := "Purchases of property and equipment (4,625) (4,240)"
+	text := about + " " + row
+	hit := func(path string) core.Hit {
+		return core.Hit{Chunk: core.Chunk{Start: 0, End: len(text), Text: text, Page: 63}, Path: path}
+	}
+	hits := []core.Hit{hit("/lib/WALMART_2021_10K.pdf"), hit("/lib/PEPSICO_2021_10K.pdf")}
+	c := &Composer{}
+	ans, err := c.Compose(context.Background(), "What is PepsiCo's FY2021 capital expenditure amount for property and equipment?", nil, hits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Citations) == 0 || ans.Citations[0].Path != "/lib/PEPSICO_2021_10K.pdf" || ans.Citations[0].Title != "PEPSICO_2021_10K" {
+		t.Fatalf("first citation %+v, want PepsiCo's filing with its title", ans.Citations)
+	}
+	if len(ans.Statements) == 0 || ans.Statements[0].Text != row {
+		t.Errorf("first statement %+v, want the row with the figure", ans.Statements)
+	}
+	if !holdsFigure(row) || holdsFigure(about) || holdsFigure("In 2021, 2020 and 2019 we grew.") {
+		t.Error("holdsFigure: wrong on the row, the sentence or the years")
+	}
+}

@@ -23,10 +23,13 @@ type PageSpan struct {
 // Document is the result of parsing one file: its extracted text and a map
 // from byte offsets in that text back to where they came from.
 type Document struct {
-	Path   string     `json:"path"`
-	Format string     `json:"format"` // "pdf", "txt", "md", ...
-	Text   string     `json:"text"`
-	Pages  []PageSpan `json:"pages,omitempty"` // empty for formats without pages
+	Path   string `json:"path"`
+	Format string `json:"format"` // "pdf", "txt", "md", ...
+	// Title is the title (and subject) the file's properties state, if
+	// any: Office core properties, OpenDocument metadata.
+	Title string     `json:"title,omitempty"`
+	Text  string     `json:"text"`
+	Pages []PageSpan `json:"pages,omitempty"` // empty for formats without pages
 	// Locations map byte ranges of Text to where they came from (paragraph,
 	// slide, cell, section...), sorted by Start and not overlapping. PDFs
 	// leave it empty (their location is the page plus Boxes) unless they

@@ -526,6 +526,9 @@ func (e *Engine) labelCitations(ans *core.Answer) error {
 		if c.Location, err = e.locationLabel(rec, claimStart(c.Start, c.Highlights)); err != nil {
 			return err
 		}
+		if rec.Title != "" {
+			c.Title = rec.Title
+		}
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ type Fields struct {
 
 // DocFields returns the fields of the document at path, under root.
 func DocFields(path, root string, doc *core.Document) Fields {
-	f := Fields{Name: NameOf(path, root), Head: HeadOf(doc)}
+	f := Fields{Name: strings.TrimSpace(NameOf(path, root) + " " + doc.Title), Head: HeadOf(doc)}
 	for _, p := range doc.Pages {
 		start, end := max(0, min(p.Start, len(doc.Text))), max(0, min(p.End, len(doc.Text)))
 		if end-start > pageHeadBytes {
@@ -182,7 +182,7 @@ func OpenKeywords(ctx context.Context, st *store.Store) (*Keywords, error) {
 		var f Fields
 		if rec, ok := files[doc]; ok {
 			text, _ := st.Text(doc) // without its text, the name alone
-			f = DocFields(rec.Path, rec.Root, &core.Document{Text: text, Pages: rec.Pages})
+			f = DocFields(rec.Path, rec.Root, &core.Document{Text: text, Pages: rec.Pages, Title: rec.Title})
 		}
 		if err := st.PutPostings(doc, EncodeDocPostings(chunks, f)); err != nil {
 			return nil, fmt.Errorf("rebuild keyword index: %w", err)

@@ -290,4 +290,12 @@ func TestNameAndHead(t *testing.T) {
 	if got := HeadOf(&core.Document{Text: "no pages"}); got != "" {
 		t.Errorf("HeadOf without pages = %q", got)
 	}
+	f := DocFields("/d/minutes.docx", "/d", &core.Document{Text: "Minutes", Title: "Board of Acme — Q3 2021"})
+	if got := Terms(f.Name); !reflect.DeepEqual(got, []string{"d", "minut", "board", "acm", "q3", "2021"}) {
+		t.Errorf("name terms with a stated title = %q", got)
+	}
+	f = DocFields("/d/a.pdf", "/d", &doc)
+	if f.PageHeads[1] != "3M COMPANY FORM 10-K" || f.PageHeads[2] != "page two" {
+		t.Errorf("page heads = %v", f.PageHeads)
+	}
 }

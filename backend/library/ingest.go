@@ -567,6 +567,9 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 			if err := l.store.MoveFile(from.Path, moved); err != nil {
 				return fileResult{}, err
 			}
+			if err := l.renamePostings(moved); err != nil {
+				return fileResult{}, err
+			}
 			l.docsMu.Lock()
 			l.docs[moved.DocID] = docInfo{moved.Path, moved.Format}
 			l.docsMu.Unlock()
@@ -592,7 +595,7 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 			return fileResult{}, err
 		}
 	}
-	rec.Format, rec.Pages, rec.Warnings = doc.Format, doc.Pages, doc.Warnings
+	rec.Format, rec.Pages, rec.Warnings, rec.Title = doc.Format, doc.Pages, doc.Warnings, doc.Title
 	removed, err := l.store.PutDocument(rec, &doc, chunks, index.EncodeDocPostings(chunks, index.DocFields(rec.Path, rec.Root, &doc)))
 	if err != nil {
 		return fileResult{}, err
@@ -676,6 +679,21 @@ func (l *Library) forget(ids []uint64) {
 		delete(l.docs, store.DocOf(id))
 	}
 	l.docsMu.Unlock()
+}
+
+// renamePostings rewrites a moved document's keyword postings: its name
+// and folder are fields of the index.
+func (l *Library) renamePostings(rec store.FileRecord) error {
+	chunks, err := l.store.Chunks(rec.DocID)
+	if err != nil || len(chunks) == 0 {
+		return err
+	}
+	text, err := l.store.Text(rec.DocID)
+	if err != nil {
+		return err
+	}
+	doc := core.Document{Text: text, Pages: rec.Pages, Title: rec.Title}
+	return l.store.PutPostings(rec.DocID, index.EncodeDocPostings(chunks, index.DocFields(rec.Path, rec.Root, &doc)))
 }
 
 // contextual is the text a chunk is embedded as: its document's name

@@ -36,6 +36,7 @@ type FileRecord struct {
 	State    string          `json:"state"`
 	Reason   string          `json:"reason,omitempty"`
 	Format   string          `json:"format,omitempty"`
+	Title    string          `json:"title,omitempty"` // the document's stated title (core.Document.Title)
 	Hash     string          `json:"hash,omitempty"`
 	Size     int64           `json:"size"`
 	ModTime  int64           `json:"mtime_ns"`

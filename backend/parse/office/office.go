@@ -40,6 +40,7 @@ package office
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -180,7 +181,43 @@ func (p *Parser) parseContainer(ctx context.Context, a container, ext string) (c
 	if strings.TrimSpace(doc.Text) == "" {
 		return core.Document{}, fmt.Errorf("%w: the document holds no text", core.ErrEmpty)
 	}
+	doc.Title = propertiesTitle(a)
 	return doc, nil
+}
+
+// propertiesTitle returns the title and subject of the document's
+// properties (Office docProps/core.xml, OpenDocument meta.xml), joined by
+// " — "; "" when it states none or the part is unreadable (the
+// properties are optional, so they never fail a parse).
+func propertiesTitle(a container) string {
+	for _, part := range []string{"docProps/core.xml", "meta.xml"} {
+		if !a.Has(part) {
+			continue
+		}
+		b, err := a.Read(part)
+		if err != nil {
+			return ""
+		}
+		var props struct {
+			Title   string `xml:"title"`
+			Subject string `xml:"subject"`
+			Meta    struct {
+				Title   string `xml:"title"`
+				Subject string `xml:"subject"`
+			} `xml:"meta"`
+		}
+		if xml.Unmarshal(b, &props) != nil {
+			return ""
+		}
+		var parts []string
+		for _, t := range []string{props.Title, props.Subject, props.Meta.Title, props.Meta.Subject} {
+			if t = strings.Join(strings.Fields(t), " "); t != "" && len(parts) < 2 {
+				parts = append(parts, t)
+			}
+		}
+		return strings.Join(parts, " — ")
+	}
+	return ""
 }
 
 func missingMainPart(ext string) string {
