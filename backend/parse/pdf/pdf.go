@@ -421,7 +421,7 @@ func (p *Parser) extractPage(ctx context.Context, pi pageInfo, fonts *fontCache)
 		return res
 	}
 	res.drawn = len(in.glyphs)
-	res.text, res.boxes, res.spans = layoutPage(page{glyphs: in.glyphs, crop: pi.crop, rotate: pi.rotate})
+	res.text, res.boxes, res.spans = layoutPage(page{glyphs: in.glyphs, rules: in.rules, crop: pi.crop, rotate: pi.rotate})
 	return res
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	lpdf "github.com/ledongthuc/pdf"
+
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
 )
@@ -172,5 +174,50 @@ func TestTableRealCashFlow(t *testing.T) {
 				t.Errorf("the cell's location covers %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestTableRuledHeaders reads a two-level header: each group title has a
+// rule under it spanning its columns, so the columns under it, whose own
+// headers repeat, carry the title too.
+func TestTableRuledHeaders(t *testing.T) {
+	var gs []glyph
+	gs = append(gs, textGlyphs("FY 2015", 332, 700)...)
+	gs = append(gs, textGlyphs("FY 2016", 452, 700)...)
+	for i, h := range []string{"Opened", "Closed", "Opened", "Closed"} {
+		gs = append(gs, rightAt(h, 340+60*float64(i), 685)...)
+	}
+	gs = append(gs, textGlyphs("Best Buy", 50, 670)...)
+	gs = append(gs, textGlyphs("Pacific Sales", 50, 655)...)
+	for i, v := range []string{"1", "(5)", "2", "(13)"} {
+		gs = append(gs, rightAt(v, 340+60*float64(i), 670)...)
+		gs = append(gs, rightAt(v, 340+60*float64(i), 655)...)
+	}
+	rules := []rect{{300, 696, 400, 696.5}, {420, 696, 520, 696.5}}
+	text, _, _ := layoutPage(page{glyphs: gs, rules: rules, crop: [4]float64{0, 0, 612, 792}})
+	want := "Best Buy — FY 2015 Opened: 1; FY 2015 Closed: (5); FY 2016 Opened: 2; FY 2016 Closed: (13)\t"
+	if !strings.Contains(text, want) {
+		t.Errorf("text =\n%s\nwant a line\n%s", text, want)
+	}
+	// Without the rules a group title only heads the column under it.
+	text, _, _ = layoutPage(page{glyphs: gs, crop: [4]float64{0, 0, 612, 792}})
+	if want := "Best Buy — FY 2015 Opened: 1; Closed: (5);"; !strings.Contains(text, want) {
+		t.Errorf("text without rules =\n%s\nwant %q", text, want)
+	}
+}
+
+// TestPathRules collects the thin strokes and rectangles a page draws as
+// ruling lines, and nothing else.
+func TestPathRules(t *testing.T) {
+	in := newInterp(context.Background(), newFontCache(), identity, 1000, 1000)
+	in.run([]byte("0.5 w 72 700 m 300 700 l S 72 600 200 0.8 re f 72 500 200 100 re f 10 10 m 10 12 l S 1 0 0 1 100 0 cm 0 400 50 1 re f 0 300 50 1 re n"), newScope(lpdf.Value{}), 0)
+	want := []rect{{72, 700, 300, 700}, {72, 600, 272, 600.8}, {100, 400, 150, 401}}
+	if len(in.rules) != len(want) {
+		t.Fatalf("rules = %+v, want %+v", in.rules, want)
+	}
+	for i := range want {
+		if in.rules[i] != want[i] {
+			t.Errorf("rule %d = %+v, want %+v", i, in.rules[i], want[i])
+		}
 	}
 }
