@@ -206,6 +206,9 @@ func findTables(ls []tline, rules []rect) ([]table, []int) {
 			break
 		}
 		t, ok := buildTable(ls, i, last, rules)
+		if ok && len(tables) > 0 && t.first <= tables[len(tables)-1].last {
+			ok = false // its header would reach into the table above
+		}
 		if !ok {
 			i = last + 1
 			continue
