@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -219,5 +220,68 @@ func TestPathRules(t *testing.T) {
 		if in.rules[i] != want[i] {
 			t.Errorf("rule %d = %+v, want %+v", i, in.rules[i], want[i])
 		}
+	}
+}
+
+// TestTableLayoutInvariants lays out random grids of labels, numbers,
+// years and currency signs: whatever tables are found, every box covers
+// one word of the text, boxes and cell spans come in text order without
+// overlapping, and spans hold no box only partly.
+func TestTableLayoutInvariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	withTables := 0
+	for n := 0; n < 300; n++ {
+		var gs []glyph
+		rows, cols := 1+rng.IntN(12), 1+rng.IntN(5)
+		for r := 0; r < rows; r++ {
+			y := 700 - 12*float64(r) - float64(rng.IntN(3))
+			if rng.IntN(3) > 0 {
+				gs = append(gs, textGlyphs(pick("Net income", "Capital spending", "Total", "Other, net", "(in millions)", "and more text here"), 50+float64(rng.IntN(20)), y)...)
+			}
+			for c := 0; c < cols; c++ {
+				if rng.IntN(5) == 0 {
+					continue
+				}
+				x := 300 + 60*float64(c) + float64(rng.IntN(8))
+				gs = append(gs, rightAt(pick("2021", "2020", "(4,625)", "1,577", "—", "12.5%", "$", "NA", "x"), x, y)...)
+			}
+		}
+		var rules []rect
+		for i := rng.IntN(4); i > 0; i-- {
+			y := 700 - 12*float64(rng.IntN(rows)) - 3
+			x := 280 + 60*float64(rng.IntN(cols))
+			rules = append(rules, rect{x, y, x + 60*float64(1+rng.IntN(3)), y + 0.5})
+		}
+		text, boxes, spans := layoutPage(page{glyphs: gs, rules: rules, crop: [4]float64{0, 0, 612, 792}})
+		if len(spans) > 0 {
+			withTables++
+		}
+		prev := 0
+		for i, b := range boxes {
+			if b.start < prev || b.end <= b.start || b.end > len(text) {
+				t.Fatalf("grid %d: box %d (%d-%d) out of order in %q", n, i, b.start, b.end, text)
+			}
+			if w := text[b.start:b.end]; strings.TrimSpace(w) != w || strings.ContainsAny(w, " \t\n") {
+				t.Fatalf("grid %d: box %d covers %q", n, i, w)
+			}
+			prev = b.end
+		}
+		prev = 0
+		for i, s := range spans {
+			if s.start < prev || s.end < s.start || s.end > len(text) || s.table < 1 || s.row < 1 {
+				t.Fatalf("grid %d: span %d %+v out of order in %q", n, i, s, text)
+			}
+			prev = s.end
+			for _, b := range boxes {
+				if b.start < s.end && b.end > s.start && (b.start < s.start || b.end > s.end) {
+					t.Fatalf("grid %d: span %d %q cuts box %q", n, i, text[s.start:s.end], text[b.start:b.end])
+				}
+			}
+		}
+	}
+	t.Logf("tables found in %d of 300 grids", withTables)
+	if withTables < 30 {
+		t.Errorf("tables found in %d of 300 grids: the test does not reach the table code", withTables)
 	}
 }
