@@ -15,10 +15,14 @@ import (
 // numbers line up in columns (their extents overlap from line to line),
 // under one to four header lines whose words sit over those columns. Only
 // tables with column headers are found: a run of numbers without them
-// (a table of contents, a list of page numbers) is left as text.
+// (a table of contents, a list of page numbers) is left as text. A header
+// title with a ruling line under it (rules.go) heads every column the rule
+// spans; it is kept in the rows only when the columns' own headers repeat
+// ("Fiscal 2015 Stores Opened", "Fiscal 2016 Stores Opened").
 //
 // A table's body rows are written as statements that carry their row
-// label and column headers (see writeRow): the header words repeated into
+// label and column headers (pageWriter.row, in the marks of package
+// tablerow): the header words repeated into
 // a row keep the header cells' rectangles, and the cells' words their own,
 // so a citation of a row highlights its label, its cells and the headers
 // over them. Header lines and label-only lines are written as they are.
@@ -100,7 +104,8 @@ func tableLines(lines [][]*segment) []tline {
 		if len(line) > 0 {
 			l.y = line[0].y
 		}
-		// Trailing numeric segments, not the first one.
+		// The trailing segments made of numbers are the cells (all of
+		// them on a line without a label).
 		cut := len(line)
 		for cut > 0 {
 			ok := true
