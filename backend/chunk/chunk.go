@@ -60,7 +60,7 @@ func Split(doc *core.Document, cfg Config) []core.Chunk {
 // maxCaptionLines and maxCaptionLine bound the caption taken from the
 // lines above a table's header.
 const (
-	maxCaptionLines = 3
+	maxCaptionLines = 4
 	maxCaptionLine  = 120
 )
 

@@ -103,8 +103,13 @@ type interp struct {
 	tm     matrix
 	tlm    matrix
 	glyphs []glyph
-	ops    int
-	stop   error // why the page stopped early
+	// The path being built (current and subpath start points, parts) and
+	// the ruling lines painted so far (rules.go).
+	cx, cy, sx, sy float64
+	path           []pathPart
+	rules          []rect
+	ops            int
+	stop           error // why the page stopped early
 
 	forms     []objKey             // Form XObjects being run, for cycles
 	formData  map[objKey][]byte    // decoded form content, by object
@@ -281,6 +286,8 @@ func (in *interp) do(op string, a []operand, l *lexer, scope *resScope, depth in
 		}
 	case "ID":
 		l.skipInlineImage()
+	default:
+		in.pathOp(op, a)
 	}
 }
 

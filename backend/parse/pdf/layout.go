@@ -39,6 +39,7 @@ const (
 // page is the layout input: the page's glyphs and geometry.
 type page struct {
 	glyphs []glyph
+	rules  []rect // ruling lines, in user space
 	crop   [4]float64
 	rotate int
 }
@@ -160,7 +161,7 @@ func layoutPage(p page) (string, []wordBox, []cellSpan) {
 		} else {
 			lines = readingOrder(segs)
 		}
-		pw.lines(lines)
+		pw.lines(lines, frameRules(p.rules, (rot+d)&3))
 	}
 	return pw.b.String(), pw.boxes, pw.spans
 }
@@ -197,9 +198,10 @@ func (pw *pageWriter) span(start, table, row, col int) {
 }
 
 // lines writes lines in order, the lines of tables as rows (see table.go).
-func (pw *pageWriter) lines(lines [][]*segment) {
+// rules are the page's horizontal ruling lines in the lines' frame.
+func (pw *pageWriter) lines(lines [][]*segment, rules []rect) {
 	tl := tableLines(lines)
-	tables, roles := findTables(tl)
+	tables, roles := findTables(tl, rules)
 	ti, row, labelStart := 0, 0, 0
 	joined := false
 	for i := range tl {

@@ -348,29 +348,32 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 	}
 	doc.Text = b.String()
 	if len(cells) > 0 {
-		doc.Locations = tableLocations(doc.Pages, cells)
+		doc.Locations = tableLocations(doc.Text, doc.Pages, cells)
 	}
 	return doc, nil
 }
 
 // tableLocations returns the locations of a document with tables: the
-// table cells, and between them the rest of each page's text, located by
-// its page alone.
-func tableLocations(pages []core.PageSpan, cells []core.Location) []core.Location {
+// table cells, and between them the rest of each page's text (white space
+// left out), located by its page alone.
+func tableLocations(text string, pages []core.PageSpan, cells []core.Location) []core.Location {
+	page := func(page, start, end int) core.Location {
+		return core.Location{Start: start, End: end, Page: page}
+	}
 	var out []core.Location
 	ci := 0
 	for _, p := range pages {
 		at := p.Start
 		for ; ci < len(cells) && cells[ci].Start < p.End; ci++ {
 			c := cells[ci]
-			if c.Start > at {
-				out = append(out, core.Location{Start: at, End: c.Start, Page: p.Page})
+			if strings.TrimSpace(text[at:c.Start]) != "" {
+				out = append(out, page(p.Page, at, c.Start))
 			}
 			out = append(out, c)
 			at = c.End
 		}
-		if p.End > at {
-			out = append(out, core.Location{Start: at, End: p.End, Page: p.Page})
+		if strings.TrimSpace(text[at:p.End]) != "" {
+			out = append(out, page(p.Page, at, p.End))
 		}
 	}
 	return out
@@ -436,7 +439,7 @@ func (p *Parser) extractPage(ctx context.Context, pi pageInfo, fonts *fontCache)
 		return res
 	}
 	res.drawn = len(in.glyphs)
-	res.text, res.boxes, res.spans = layoutPage(page{glyphs: in.glyphs, crop: pi.crop, rotate: pi.rotate})
+	res.text, res.boxes, res.spans = layoutPage(page{glyphs: in.glyphs, rules: in.rules, crop: pi.crop, rotate: pi.rotate})
 	return res
 }
 

@@ -15,10 +15,14 @@ import (
 // numbers line up in columns (their extents overlap from line to line),
 // under one to four header lines whose words sit over those columns. Only
 // tables with column headers are found: a run of numbers without them
-// (a table of contents, a list of page numbers) is left as text.
+// (a table of contents, a list of page numbers) is left as text. A header
+// title with a ruling line under it (rules.go) heads every column the rule
+// spans; it is kept in the rows only when the columns' own headers repeat
+// ("Fiscal 2015 Stores Opened", "Fiscal 2016 Stores Opened").
 //
 // A table's body rows are written as statements that carry their row
-// label and column headers (see writeRow): the header words repeated into
+// label and column headers (pageWriter.row, in the marks of package
+// tablerow): the header words repeated into
 // a row keep the header cells' rectangles, and the cells' words their own,
 // so a citation of a row highlights its label, its cells and the headers
 // over them. Header lines and label-only lines are written as they are.
@@ -100,7 +104,8 @@ func tableLines(lines [][]*segment) []tline {
 		if len(line) > 0 {
 			l.y = line[0].y
 		}
-		// Trailing numeric segments, not the first one.
+		// The trailing segments made of numbers are the cells (all of
+		// them on a line without a label).
 		cut := len(line)
 		for cut > 0 {
 			ok := true
@@ -180,7 +185,7 @@ func follows(a, b *tline) bool {
 
 // findTables finds the tables among lines and returns them with the role of
 // every line.
-func findTables(ls []tline) ([]table, []int) {
+func findTables(ls []tline, rules []rect) ([]table, []int) {
 	roles := make([]int, len(ls))
 	var tables []table
 	for i := 0; i < len(ls); {
@@ -205,7 +210,10 @@ func findTables(ls []tline) ([]table, []int) {
 			}
 			break
 		}
-		t, ok := buildTable(ls, i, last)
+		t, ok := buildTable(ls, i, last, rules)
+		if ok && len(tables) > 0 && t.first <= tables[len(tables)-1].last {
+			ok = false // its header would reach into the table above
+		}
 		if !ok {
 			i = last + 1
 			continue
@@ -254,7 +262,7 @@ func wraps(a, b *tline, area float64) bool {
 
 // buildTable checks the rows [first, last] for aligned columns and looks
 // for their header lines above.
-func buildTable(ls []tline, first, last int) (table, bool) {
+func buildTable(ls []tline, first, last int, rules []rect) (table, bool) {
 	rows := 0
 	var anchors [][2]float64
 	for k := first; k <= last; k++ {
@@ -363,24 +371,33 @@ func buildTable(ls []tline, first, last int) (table, bool) {
 	body := k + 1
 	top := body
 	heads := make([][]*word, len(cols))
+	own := make([][]*word, len(cols)) // without titles spanning columns
 	headLines := 0
 	for ; k >= 0 && headLines < maxHeadLines && follows(&ls[k], &ls[k+1]); k-- {
 		l := &ls[k]
 		if len(l.cells) > 0 && !l.years {
 			break
 		}
-		got, ok := headWords(l, hcols[labelCols:], labelLeft, area)
+		got, spanned, ok := headWords(l, hcols[labelCols:], labelLeft, area, rules)
 		if !ok {
 			break
 		}
 		for j := range got {
 			heads[labelCols+j] = append(got[j], heads[labelCols+j]...)
+			if !spanned[j] {
+				own[labelCols+j] = append(got[j], own[labelCols+j]...)
+			}
 		}
 		headLines++
 		top = k
 	}
 	if headLines == 0 {
 		return table{}, false
+	}
+	if distinctHeads(own) {
+		// The columns' own headers tell them apart: leave out the
+		// titles over several ("Year Ended December 31,").
+		heads = own
 	}
 	firstHead := -1
 	for j := range heads {
@@ -395,20 +412,64 @@ func buildTable(ls []tline, first, last int) (table, bool) {
 	return table{first: top, body: body, last: last, cols: cols, heads: heads, firstHead: firstHead}, true
 }
 
+// hseg is a segment of a header line.
+type hseg struct {
+	words  []*word
+	x0, x1 float64
+}
+
+func segs2spans(segs []hseg) [][2]float64 {
+	out := make([][2]float64, len(segs))
+	for i, s := range segs {
+		out[i] = [2]float64{s.x0, s.x1}
+	}
+	return out
+}
+
+// ruledColumns returns the columns that the rule under header segment si
+// of line l spans: the nearest horizontal rule below the segment's baseline
+// (within 2.5 em, so a rule under the next header line counts) that lies
+// under it, right of left, and under no other segment of the line.
+func ruledColumns(l *tline, segs [][2]float64, si int, cols [][2]float64, left float64, rules []rect) []int {
+	s := segs[si]
+	best := -1
+	for i, r := range rules {
+		if r.y1 > l.y+0.3*l.em || r.y0 < l.y-2.5*l.em || r.x0 > s[0]+l.em || r.x1 < s[1]-l.em || r.x0 < left {
+			continue
+		}
+		alone := true
+		for sj, o := range segs {
+			if sj != si && o[1] > r.x0 && o[0] < r.x1 {
+				alone = false
+			}
+		}
+		if alone && (best < 0 || r.y0 > rules[best].y0) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	r := rules[best]
+	var out []int
+	for j, c := range cols {
+		if mid := (c[0] + c[1]) / 2; mid >= r.x0-0.5*l.em && mid <= r.x1+0.5*l.em {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
 // headWords returns, for each column, the words of a header line that sit
 // over it alone. A header segment over several columns, or a line whose
 // segments are over only one of several columns, spans them: it heads no
 // column of its own. ok is false when l is not a header line: some segment
 // starts in the left half of the labels' margin (labelLeft to area) and
 // reaches the columns, or lies beyond them.
-func headWords(l *tline, cols [][2]float64, labelLeft, area float64) ([][]*word, bool) {
-	got := make([][]*word, len(cols))
+func headWords(l *tline, cols [][2]float64, labelLeft, area float64, rules []rect) (got [][]*word, spanned []bool, ok bool) {
+	got = make([][]*word, len(cols))
+	spanned = make([]bool, len(cols))
 	pad := tableHeadPad * l.em
-	// The line's segments.
-	type hseg struct {
-		words  []*word
-		x0, x1 float64
-	}
 	var segs []hseg
 	for i, w := range l.words {
 		if i == 0 || l.seg[i] != l.seg[i-1] {
@@ -419,15 +480,29 @@ func headWords(l *tline, cols [][2]float64, labelLeft, area float64) ([][]*word,
 		s.x1 = w.x1
 	}
 	found, spans := 0, 0
-	for _, s := range segs {
+	ruled := false
+	for si, s := range segs {
 		if s.x1 < area-pad {
 			continue // a label, such as "(in millions)"
 		}
 		if s.x0 < (labelLeft+area)/2 || s.x0 > cols[len(cols)-1][1]+2*l.em {
-			return nil, false // a text line running into the columns
+			return nil, nil, false // a text line running into the columns
 		}
 		if text := wordsText(s.words); tablerow.Numeric(text) && !tablerow.IsYear(text) {
-			return nil, false // a row of figures, not a header
+			return nil, nil, false // a row of figures, not a header
+		}
+		// A rule under the segment alone, over some columns: it heads
+		// all of them.
+		if js := ruledColumns(l, segs2spans(segs), si, cols, (labelLeft+area)/2, rules); len(js) > 0 {
+			for _, j := range js {
+				if got[j] == nil {
+					got[j] = s.words
+					spanned[j] = len(js) > 1
+				}
+			}
+			found++
+			ruled = true
+			continue
 		}
 		// The column under the segment, or else the nearest within pad.
 		over, n, near := -1, 0, pad
@@ -455,13 +530,13 @@ func headWords(l *tline, cols [][2]float64, labelLeft, area float64) ([][]*word,
 		}
 	}
 	if found == 0 && spans == 0 {
-		return nil, false
+		return nil, nil, false
 	}
-	if found == 1 && len(cols) > 1 && spans+found == 1 {
+	if found == 1 && len(cols) > 1 && spans+found == 1 && !ruled {
 		// One segment over one of several columns: a title over them.
-		return make([][]*word, len(cols)), true
+		return make([][]*word, len(cols)), spanned, true
 	}
-	return got, true
+	return got, spanned, true
 }
 
 func wordsText(ws []*word) string {
@@ -473,4 +548,21 @@ func wordsText(ws []*word) string {
 		b.WriteString(w.text)
 	}
 	return b.String()
+}
+
+// distinctHeads reports whether the columns with a header all have
+// different ones.
+func distinctHeads(heads [][]*word) bool {
+	seen := map[string]bool{}
+	for _, h := range heads {
+		if len(h) == 0 {
+			continue
+		}
+		t := wordsText(h)
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+	}
+	return len(seen) > 0
 }

@@ -2,8 +2,11 @@ package pdf
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	lpdf "github.com/ledongthuc/pdf"
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
@@ -172,5 +175,113 @@ func TestTableRealCashFlow(t *testing.T) {
 				t.Errorf("the cell's location covers %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestTableRuledHeaders reads a two-level header: each group title has a
+// rule under it spanning its columns, so the columns under it, whose own
+// headers repeat, carry the title too.
+func TestTableRuledHeaders(t *testing.T) {
+	var gs []glyph
+	gs = append(gs, textGlyphs("FY 2015", 332, 700)...)
+	gs = append(gs, textGlyphs("FY 2016", 452, 700)...)
+	for i, h := range []string{"Opened", "Closed", "Opened", "Closed"} {
+		gs = append(gs, rightAt(h, 340+60*float64(i), 685)...)
+	}
+	gs = append(gs, textGlyphs("Best Buy", 50, 670)...)
+	gs = append(gs, textGlyphs("Pacific Sales", 50, 655)...)
+	for i, v := range []string{"1", "(5)", "2", "(13)"} {
+		gs = append(gs, rightAt(v, 340+60*float64(i), 670)...)
+		gs = append(gs, rightAt(v, 340+60*float64(i), 655)...)
+	}
+	rules := []rect{{300, 696, 400, 696.5}, {420, 696, 520, 696.5}}
+	text, _, _ := layoutPage(page{glyphs: gs, rules: rules, crop: [4]float64{0, 0, 612, 792}})
+	want := "Best Buy — FY 2015 Opened: 1; FY 2015 Closed: (5); FY 2016 Opened: 2; FY 2016 Closed: (13)\t"
+	if !strings.Contains(text, want) {
+		t.Errorf("text =\n%s\nwant a line\n%s", text, want)
+	}
+	// Without the rules a group title only heads the column under it.
+	text, _, _ = layoutPage(page{glyphs: gs, crop: [4]float64{0, 0, 612, 792}})
+	if want := "Best Buy — FY 2015 Opened: 1; Closed: (5);"; !strings.Contains(text, want) {
+		t.Errorf("text without rules =\n%s\nwant %q", text, want)
+	}
+}
+
+// TestPathRules collects the thin strokes and rectangles a page draws as
+// ruling lines, and nothing else.
+func TestPathRules(t *testing.T) {
+	in := newInterp(context.Background(), newFontCache(), identity, 1000, 1000)
+	in.run([]byte("0.5 w 72 700 m 300 700 l S 72 600 200 0.8 re f 72 500 200 100 re f 10 10 m 10 12 l S 1 0 0 1 100 0 cm 0 400 50 1 re f 0 300 50 1 re n"), newScope(lpdf.Value{}), 0)
+	want := []rect{{72, 700, 300, 700}, {72, 600, 272, 600.8}, {100, 400, 150, 401}}
+	if len(in.rules) != len(want) {
+		t.Fatalf("rules = %+v, want %+v", in.rules, want)
+	}
+	for i := range want {
+		if in.rules[i] != want[i] {
+			t.Errorf("rule %d = %+v, want %+v", i, in.rules[i], want[i])
+		}
+	}
+}
+
+// TestTableLayoutInvariants lays out random grids of labels, numbers,
+// years and currency signs: whatever tables are found, every box covers
+// one word of the text, boxes and cell spans come in text order without
+// overlapping, and spans hold no box only partly.
+func TestTableLayoutInvariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	withTables := 0
+	for n := 0; n < 300; n++ {
+		var gs []glyph
+		rows, cols := 1+rng.IntN(12), 1+rng.IntN(5)
+		for r := 0; r < rows; r++ {
+			y := 700 - 12*float64(r) - float64(rng.IntN(3))
+			if rng.IntN(3) > 0 {
+				gs = append(gs, textGlyphs(pick("Net income", "Capital spending", "Total", "Other, net", "(in millions)", "and more text here"), 50+float64(rng.IntN(20)), y)...)
+			}
+			for c := 0; c < cols; c++ {
+				if rng.IntN(5) == 0 {
+					continue
+				}
+				x := 300 + 60*float64(c) + float64(rng.IntN(8))
+				gs = append(gs, rightAt(pick("2021", "2020", "(4,625)", "1,577", "—", "12.5%", "$", "NA", "x"), x, y)...)
+			}
+		}
+		var rules []rect
+		for i := rng.IntN(4); i > 0; i-- {
+			y := 700 - 12*float64(rng.IntN(rows)) - 3
+			x := 280 + 60*float64(rng.IntN(cols))
+			rules = append(rules, rect{x, y, x + 60*float64(1+rng.IntN(3)), y + 0.5})
+		}
+		text, boxes, spans := layoutPage(page{glyphs: gs, rules: rules, crop: [4]float64{0, 0, 612, 792}})
+		if len(spans) > 0 {
+			withTables++
+		}
+		prev := 0
+		for i, b := range boxes {
+			if b.start < prev || b.end <= b.start || b.end > len(text) {
+				t.Fatalf("grid %d: box %d (%d-%d) out of order in %q", n, i, b.start, b.end, text)
+			}
+			if w := text[b.start:b.end]; strings.TrimSpace(w) != w || strings.ContainsAny(w, " \t\n") {
+				t.Fatalf("grid %d: box %d covers %q", n, i, w)
+			}
+			prev = b.end
+		}
+		prev = 0
+		for i, s := range spans {
+			if s.start < prev || s.end < s.start || s.end > len(text) || s.table < 1 || s.row < 1 {
+				t.Fatalf("grid %d: span %d %+v out of order in %q", n, i, s, text)
+			}
+			prev = s.end
+			for _, b := range boxes {
+				if b.start < s.end && b.end > s.start && (b.start < s.start || b.end > s.end) {
+					t.Fatalf("grid %d: span %d %q cuts box %q", n, i, text[s.start:s.end], text[b.start:b.end])
+				}
+			}
+		}
+	}
+	t.Logf("tables found in %d of 300 grids", withTables)
+	if withTables < 30 {
+		t.Errorf("tables found in %d of 300 grids: the test does not reach the table code", withTables)
 	}
 }
