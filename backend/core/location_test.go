@@ -17,6 +17,7 @@ func TestLocationLabel(t *testing.T) {
 		{Location{Path: []string{"Methods", "Sampling"}, Paragraph: 4}, "Methods › Sampling · ¶ 4"},
 		{Location{Part: PartFootnote, Paragraph: 1}, "footnote · ¶ 1"},
 		{Location{Table: 1, Row: 2, Col: 3}, "table 1, row 2, column 3"},
+		{Location{Page: 63, Table: 2, Row: 1}, "page 63 · table 2, row 1"},
 		{Location{}, ""},
 	}
 	for _, tt := range tests {

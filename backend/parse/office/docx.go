@@ -18,6 +18,9 @@ type block struct {
 	level   int
 	isTable bool
 	rows    [][]string
+	// header is set when the table marks its first row as a header row
+	// (w:tblHeader, table:table-header-rows).
+	header bool
 }
 
 // style is what Folio needs from one w:style in styles.xml.
@@ -479,11 +482,16 @@ func (r *docxReader) sdt(p *para, inline func(se startElement)) {
 // XML are found too.
 func (r *docxReader) table() block {
 	var rows [][]string
+	header := false
 	var findRows func(se startElement)
 	findRows = func(se startElement) {
 		switch se.Name.Local {
 		case "tr":
-			rows = append(rows, r.row())
+			cells, h := r.row()
+			if len(rows) == 0 {
+				header = h
+			}
+			rows = append(rows, cells)
 		case "tblPr", "tblGrid", "sdtPr", "sdtEndPr", "tblPrChange", "customXmlPr", "bookmarkStart", "bookmarkEnd":
 			r.skip()
 		case "AlternateContent":
@@ -493,11 +501,12 @@ func (r *docxReader) table() block {
 		}
 	}
 	r.each(findRows, nil)
-	return block{isTable: true, level: -1, rows: rows}
+	return block{isTable: true, level: -1, rows: rows, header: header}
 }
 
-func (r *docxReader) row() []string {
-	var cells []string
+// row reads a w:tr: its cells, and whether it is marked as a header row
+// (w:tblHeader in its w:trPr).
+func (r *docxReader) row() (cells []string, header bool) {
 	var find func(se startElement)
 	find = func(se startElement) {
 		switch se.Name.Local {
@@ -505,7 +514,14 @@ func (r *docxReader) row() []string {
 			var bl []block
 			r.each(r.blocks(&bl), nil)
 			cells = append(cells, flattenCell(bl))
-		case "trPr", "tblPrEx", "sdtPr", "sdtEndPr", "customXmlPr", "bookmarkStart", "bookmarkEnd":
+		case "trPr":
+			r.each(func(se startElement) {
+				if se.Name.Local == "tblHeader" && onOff(se) {
+					header = true
+				}
+				r.skip()
+			}, nil)
+		case "tblPrEx", "sdtPr", "sdtEndPr", "customXmlPr", "bookmarkStart", "bookmarkEnd":
 			r.skip()
 		case "AlternateContent":
 			r.alternate(find)
@@ -514,7 +530,7 @@ func (r *docxReader) row() []string {
 		}
 	}
 	r.each(find, nil)
-	return cells
+	return cells, header
 }
 
 // flattenCell joins the content of a table cell into one line: its
@@ -547,7 +563,8 @@ func flattenCell(bl []block) string {
 // is a heading), over every column but the first (the row labels' corner,
 // which may be blank), and most body rows hold a number. Such tables' body
 // rows are written as statements carrying their column headers (package
-// tablerow); other tables keep their cells as they are, tab-separated.
+// tablerow), as are those of tables that mark their header row; other
+// tables keep their cells as they are, tab-separated.
 func hasHeaderRow(rows [][]string) bool {
 	if len(rows) < 2 || len(rows[0]) < 2 {
 		return false
@@ -629,7 +646,7 @@ func emitBlocks(b *builder, blocks []block, part string, hp *headingPath, para, 
 			if hp != nil {
 				path = hp.path()
 			}
-			header := hasHeaderRow(blk.rows)
+			header := hasHeaderRow(blk.rows) || (blk.header && len(blk.rows) > 1 && len(blk.rows[0]) > 1)
 			for ri, row := range blk.rows {
 				if header && ri > 0 {
 					emitRow(b, blk.rows[0], row, core.Location{Part: part, Path: path, Table: *table, Row: ri + 1})

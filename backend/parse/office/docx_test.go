@@ -262,6 +262,15 @@ func TestDOCXTableRows(t *testing.T) {
 	if rows != 1 {
 		t.Errorf("%d sentences start with the row, want 1: %q", rows, doc.Text)
 	}
+
+	// A table of text gets row statements when it marks its header row.
+	marked := `<w:tbl><w:tr><w:trPr><w:tblHeader/></w:trPr>` + tc("Name") + tc("Role") + `</w:tr>` +
+		`<w:tr>` + tc("Ada") + tc("Engineer") + `</w:tr></w:tbl>` +
+		`<w:tbl><w:tr>` + tc("Name") + tc("Role") + `</w:tr><w:tr>` + tc("Ada") + tc("Engineer") + `</w:tr></w:tbl>`
+	doc = mustParse(t, "m.docx", docxEntries(marked, ""))
+	if want := "Name\tRole\nAda — Role: Engineer\t\nName\tRole\nAda\tEngineer\n"; doc.Text != want {
+		t.Errorf("text = %q, want %q", doc.Text, want)
+	}
 }
 
 func TestDOCXMainPartFromRels(t *testing.T) {

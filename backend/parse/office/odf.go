@@ -202,9 +202,13 @@ func (r *odfReader) annotation() {
 // table walks a table:table.
 func (r *odfReader) table() block {
 	var rows [][]string
+	header := false
 	var find func(se startElement)
 	find = func(se startElement) {
 		switch l := se.Name.Local; {
+		case l == "table-header-rows" && len(rows) == 0:
+			header = true
+			r.each(find, nil)
 		case l == "table-row":
 			rep := repeat(attr(se, "number-rows-repeated"))
 			cells := r.row()
@@ -221,7 +225,7 @@ func (r *odfReader) table() block {
 		}
 	}
 	r.each(find, nil)
-	return block{isTable: true, level: -1, rows: rows}
+	return block{isTable: true, level: -1, rows: rows, header: header}
 }
 
 func (r *odfReader) row() []string {

@@ -19,6 +19,8 @@ func TestODTText(t *testing.T) {
 		{"tracked deletions skipped", `<text:tracked-changes><text:changed-region><text:deletion><text:p>gone</text:p></text:deletion></text:changed-region></text:tracked-changes><text:p>kept</text:p>`, "kept\n"},
 		{"table with repeats", `<table:table><table:table-column table:number-columns-repeated="3"/><table:table-row><table:table-cell table:number-columns-repeated="2"><text:p>r</text:p></table:table-cell><table:table-cell/><table:covered-table-cell/></table:table-row>` +
 			`<table:table-row table:number-rows-repeated="1000"><table:table-cell/></table:table-row></table:table>`, "r\tr\n\n"},
+		{"marked header row", `<table:table><table:table-header-rows><table:table-row><table:table-cell/><table:table-cell><text:p>Role</text:p></table:table-cell></table:table-row></table:table-header-rows>` +
+			`<table:table-row><table:table-cell><text:p>Ada</text:p></table:table-cell><table:table-cell><text:p>Engineer</text:p></table:table-cell></table:table-row></table:table>`, "\tRole\nAda — Role: Engineer\t\n"},
 		{"text box in paragraph", `<text:p>before<draw:frame draw:name="f"><draw:text-box><text:p>boxed</text:p></draw:text-box></draw:frame></text:p>`, "before\nboxed\n"},
 		{"ruby", `<text:p><text:ruby><text:ruby-base>東京</text:ruby-base><text:ruby-text>とうきょう</text:ruby-text></text:ruby></text:p>`, "東京 (とうきょう)\n"},
 		{"index templates skipped", `<text:table-of-content><text:table-of-content-source><text:index-title-template>Contents</text:index-title-template></text:table-of-content-source><text:index-body><text:p>Intro 1</text:p></text:index-body></text:table-of-content>`, "Intro 1\n"},

@@ -183,6 +183,14 @@ func follows(a, b *tline) bool {
 	return b.y < a.y && a.y-b.y <= tableLineGap*em
 }
 
+// headAbove reports whether header line a can sit over line b: above it,
+// not far, or on the same baseline (a title the reading order put on a line
+// of its own, beside another).
+func headAbove(a, b *tline) bool {
+	em := math.Max(a.em, b.em)
+	return a.y-b.y > -0.2*em && a.y-b.y <= tableLineGap*em
+}
+
 // findTables finds the tables among lines and returns them with the role of
 // every line.
 func findTables(ls []tline, rules []rect) ([]table, []int) {
@@ -373,7 +381,7 @@ func buildTable(ls []tline, first, last int, rules []rect) (table, bool) {
 	heads := make([][]*word, len(cols))
 	own := make([][]*word, len(cols)) // without titles spanning columns
 	headLines := 0
-	for ; k >= 0 && headLines < maxHeadLines && follows(&ls[k], &ls[k+1]); k-- {
+	for ; k >= 0 && headLines < maxHeadLines && headAbove(&ls[k], &ls[k+1]); k-- {
 		l := &ls[k]
 		if len(l.cells) > 0 && !l.years {
 			break
