@@ -93,7 +93,8 @@ const (
 //     with no negation in its evidence; and also when that is so in the
 //     sentence of a cited passage that shares the most words with the
 //     claim (at least anchorWords), the one it restates, whatever
-//     evidence scores best.
+//     evidence scores best (names and numbers swapped out there count
+//     too).
 //
 // Support is the best score, Evidence the sentences it rests on, per cited
 // passage (document offsets within the citation's span). Of a pair, a
@@ -217,8 +218,10 @@ func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, flo
 	}
 	// The sentence of each cited passage that shares the most words with
 	// the claim is the one it restates, whatever else scores higher: a
-	// negation the claim drops or adds there counts.
+	// negation the claim drops or adds there counts, and so do names and
+	// numbers swapped out there.
 	clash := false
+	var anchors []*candidate
 	for _, p := range cited {
 		var anchor *candidate
 		most := 0
@@ -230,8 +233,9 @@ func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, flo
 				anchor, most = c, n
 			}
 		}
-		if anchor != nil && most >= anchorWords && termClash(cl, []*candidate{anchor}) {
-			clash = true
+		if anchor != nil && most >= anchorWords {
+			anchors = append(anchors, anchor)
+			clash = clash || termClash(cl, []*candidate{anchor})
 		}
 	}
 	var ev []*candidate
@@ -251,7 +255,7 @@ func bestEvidence(cl *claim, cited []*passage, semantic bool) ([]*candidate, flo
 				if len(ev) > 0 && !contributes(cl, c, ev) {
 					continue
 				}
-				if s := score(cl, append(ev[:len(ev):len(ev)], c), inPassages, clash, semantic); s > best {
+				if s := score(cl, append(ev[:len(ev):len(ev)], c), anchors, inPassages, clash, semantic); s > best {
 					best, pick, from = s, c, p
 				}
 			}
@@ -284,7 +288,7 @@ func contributes(cl *claim, c *candidate, others []*candidate) bool {
 }
 
 // score rates a claim against evidence (0..1); see Verify.
-func score(cl *claim, ev []*candidate, inPassages map[string]bool, clash, semantic bool) float64 {
+func score(cl *claim, ev, anchors []*candidate, inPassages map[string]bool, clash, semantic bool) float64 {
 	has := func(f func(*candidate) bool) bool {
 		for _, c := range ev {
 			if f(c) {
@@ -309,10 +313,11 @@ func score(cl *claim, ev []*candidate, inPassages map[string]bool, clash, semant
 			s = lexicalWeight*lex + semanticWeight*math.Max(0, cosine(cl.vec, v))
 		}
 	}
-	// What names and numbers stand where in the evidence.
+	// What names and numbers stand where in the evidence and the sentences
+	// the claim restates.
 	at := map[string]map[string]bool{} // place → keys
 	anyName := false
-	for _, c := range ev {
+	for _, c := range append(ev[:len(ev):len(ev)], anchors...) {
 		for key, places := range c.places {
 			if !strings.HasPrefix(key, "#") && !c.names[key] {
 				continue
@@ -759,7 +764,8 @@ func scanWords(s string) []word {
 		raw := s[i:j]
 		w := word{lower: strings.ToLower(raw), terms: index.Terms(raw), num: num,
 			capital: unicode.IsUpper(r), initial: initial, boundary: boundary || initial}
-		if n, ok := numberWords[w.lower]; ok {
+		first, _, _ := strings.Cut(w.lower, "-") // "two-lane"
+		if n, ok := numberWords[first]; ok {
 			w.num = n
 		}
 		out = append(out, w)
