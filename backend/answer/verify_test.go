@@ -281,6 +281,7 @@ func TestVerifyNumbers(t *testing.T) {
 		{"3.50 and 3,5 and 07 and 0.5", "3.5 7 0.5"},
 		{"1.200.000", "1200000"},
 		{"no digits", ""},
+		{"three days, a two-lane road, COVID-19, U.S. 5.", "3 2 19 5"},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(numbers(tt.in), " "); got != tt.want {
