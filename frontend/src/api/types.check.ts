@@ -17,6 +17,7 @@ export const checked: true[] = [
   true as Same<Fields<core.Citation>, keyof T.Citation>,
   true as Same<Fields<core.Statement>, keyof T.Statement>,
   true as Same<Fields<core.Claim>, keyof T.Claim>,
+  true as Same<Fields<core.Evidence>, keyof T.Evidence>,
   true as Same<Fields<core.Answer>, keyof T.Answer>,
   true as Same<Fields<core.Turn>, keyof T.Turn>,
   true as Same<Fields<core.Chat>, keyof T.Chat>,

@@ -30,6 +30,8 @@ export interface Citation {
   answer?: Span | null;
   /** Set when the document no longer holds the passage where it was, saying what happened. */
   changed?: string;
+  /** Names the cited document for a person (see core.Citation.Title). */
+  title?: string;
 }
 
 /** One sentence of an extractive answer: a sentence of citation n. */
@@ -50,6 +52,14 @@ export interface Claim {
   missing?: number[] | null;
   supported: boolean;
   support: number;
+  /** Per cited passage, the sentences that support the claim (document offsets). */
+  evidence?: Evidence[];
+}
+
+/** The sentences of citation n that support a claim. */
+export interface Evidence {
+  n: number;
+  spans: Span[];
 }
 
 export interface Answer {
@@ -64,6 +74,8 @@ export interface Answer {
   found?: boolean;
   /** Something about how the answer was made (a generator that failed). */
   notice?: string;
+  /** The model that wrote a generated answer. */
+  model?: string;
 }
 
 export interface Turn {
@@ -126,6 +138,8 @@ export interface Status {
   chunks: number;
   vectors: number;
   rebuilding?: boolean; // the vector graph is being rebuilt; searches scan meanwhile
+  /** The built-in generator's model, when one is installed. */
+  generator?: string;
 }
 
 export interface FileError {

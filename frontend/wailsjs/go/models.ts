@@ -1,11 +1,44 @@
 export namespace core {
 	
+	export class Evidence {
+	    n: number;
+	    spans: Span[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Evidence(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.n = source["n"];
+	        this.spans = this.convertValues(source["spans"], Span);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Claim {
 	    text: string;
 	    cites: number[];
 	    missing?: number[];
 	    supported: boolean;
 	    support: number;
+	    evidence?: Evidence[];
 	
 	    static createFrom(source: any = {}) {
 	        return new Claim(source);
@@ -18,7 +51,26 @@ export namespace core {
 	        this.missing = source["missing"];
 	        this.supported = source["supported"];
 	        this.support = source["support"];
+	        this.evidence = this.convertValues(source["evidence"], Evidence);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Statement {
 	    text: string;
@@ -71,6 +123,7 @@ export namespace core {
 	export class Citation {
 	    n: number;
 	    path: string;
+	    title?: string;
 	    page: number;
 	    start: number;
 	    end: number;
@@ -90,6 +143,7 @@ export namespace core {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.n = source["n"];
 	        this.path = source["path"];
+	        this.title = source["title"];
 	        this.page = source["page"];
 	        this.start = source["start"];
 	        this.end = source["end"];
@@ -125,6 +179,7 @@ export namespace core {
 	    answer: string;
 	    citations: Citation[];
 	    mode: string;
+	    model?: string;
 	    statements?: Statement[];
 	    claims?: Claim[];
 	    found: boolean;
@@ -140,6 +195,7 @@ export namespace core {
 	        this.answer = source["answer"];
 	        this.citations = this.convertValues(source["citations"], Citation);
 	        this.mode = source["mode"];
+	        this.model = source["model"];
 	        this.statements = this.convertValues(source["statements"], Statement);
 	        this.claims = this.convertValues(source["claims"], Claim);
 	        this.found = source["found"];
@@ -241,6 +297,7 @@ export namespace core {
 		    return a;
 		}
 	}
+	
 	
 	
 	export class Rect {
@@ -515,6 +572,7 @@ export namespace engine {
 	    chunks: number;
 	    vectors: number;
 	    rebuilding?: boolean;
+	    generator?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Status(source);
@@ -529,6 +587,7 @@ export namespace engine {
 	        this.chunks = source["chunks"];
 	        this.vectors = source["vectors"];
 	        this.rebuilding = source["rebuilding"];
+	        this.generator = source["generator"];
 	    }
 	}
 
