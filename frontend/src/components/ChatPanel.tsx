@@ -7,7 +7,7 @@ import { claimWarning, emphasize, markGenerated, type GenPiece } from '../lib/ge
 import { baseName } from '../lib/paths';
 import type { Scope } from '../lib/scope';
 import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
-import { citationPlace } from '../lib/sourceview';
+import { citationName, citationPlace } from '../lib/sourceview';
 import { ConfirmButton } from './ConfirmButton';
 import { Segments } from './Segments';
 
@@ -373,7 +373,7 @@ function CiteButton(p: { n: number; c?: Citation; active: boolean; onCite: () =>
       type="button"
       class={`cite${p.active ? ' active' : ''}`}
       data-testid={`cite-${p.n}`}
-      title={`${baseName(c.path)}${citationPlace(c) ? `, ${citationPlace(c)}` : ''}`}
+      title={`${citationName(c)}${citationPlace(c) ? `, ${citationPlace(c)}` : ''}`}
       aria-label={`Source ${p.n}`}
       onClick={p.onCite}
     >
@@ -467,7 +467,7 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
                 {citations.map((c) => (
                   <li key={c.n} class={`citation${activeN === c.n ? ' active' : ''}`} data-testid={`citation-${c.n}`}>
                     <button type="button" class="citation-head" onClick={() => onCite(e.id, c)} title={c.path}>
-                      <span class="cite-n">[{c.n}]</span> <span class="cite-file">{baseName(c.path)}</span>
+                      <span class="cite-n">[{c.n}]</span> <span class="cite-file">{citationName(c)}</span>
                       {citationPlace(c) && (
                         <span class="muted cite-place" data-testid="cite-location"> · {citationPlace(c)}</span>
                       )}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Segment } from '../api/types';
 import {
   bodyKind,
+  citationName,
   citationPlace,
   cssBox,
   fitScale,
@@ -206,5 +207,13 @@ describe('pdfMarks', () => {
     });
     expect(first).toEqual({ page: 4, box, rotate: 90, passage: [r(80)], highlights: [r(81)] });
     expect(next.highlights).toEqual([r(700)]);
+  });
+});
+
+describe('citationName', () => {
+  it('shows the title when there is one, else the file name', () => {
+    expect(citationName({ title: '3M 2018 10-K', path: '/f/3M_2018_10K.pdf' })).toBe('3M 2018 10-K');
+    expect(citationName({ title: '  ', path: '/f/3M_2018_10K.pdf' })).toBe('3M_2018_10K.pdf');
+    expect(citationName({ path: 'C:\\docs\\a.docx' })).toBe('a.docx');
   });
 });

@@ -1,6 +1,7 @@
 // Pure helpers for the Source panel: which view a format gets, location
 // labels, the spreadsheet grid and PDF highlight geometry.
 import type { PageMarks, Rect, Segment, Source } from '../api/types';
+import { baseName } from './paths';
 
 /** The two ways the Source panel shows a PDF page. */
 export type SourceView = 'page' | 'text';
@@ -54,6 +55,16 @@ export function locationLine(location: string | undefined, page: number): string
   const m = /^page (\d+)$/i.exec(loc);
   if (m && page > 0 && Number(m[1]) === page) return '';
   return loc;
+}
+
+/**
+ * The name a citation shows: the document's title when the backend gives one
+ * (its properties' title, else its file name's words), else the file name.
+ */
+export function citationName(c: { title?: string; path: string }): string {
+  const t = (c.title ?? '').trim();
+  if (t) return t;
+  return baseName(c.path) || c.path;
 }
 
 /** The short "where" of a citation: its location label, else its page. */
