@@ -193,6 +193,10 @@ func TestParseCommandReportsErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("%PDF-1.4\nthis is not really a pdf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A file that is there, of a type Folio does not read.
+	if err := os.WriteFile(filepath.Join(dir, "x.xyz"), []byte{0x00, 0x9f, 0x13, 0x37}, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, path, wantErr string
 	}{
