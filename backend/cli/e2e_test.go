@@ -23,6 +23,7 @@ func buildFolioCgo(t *testing.T) string { return buildWith(t, "CGO_ENABLED=1") }
 
 func buildWith(t *testing.T, env ...string) string {
 	t.Helper()
+	testenv.OutsideRace(t, "runs the built command line")
 	bin := filepath.Join(t.TempDir(), "folio")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), env...)

@@ -114,3 +114,14 @@ func LLM(t testing.TB) string {
 	}
 	return p
 }
+
+// OutsideRace skips a test under the race detector when the race detector
+// has nothing to watch in it: the test runs a built binary (built without
+// the detector) or spends its time in C. make test runs every test a second
+// time without -race, and these run there, once.
+func OutsideRace(t testing.TB, why string) {
+	t.Helper()
+	if Race {
+		t.Skipf("%s: the race detector sees nothing there; make test runs it in its pass without -race", why)
+	}
+}
