@@ -302,3 +302,50 @@ func TestCommandLineSaysWhatIsWrong(t *testing.T) {
 		t.Errorf("remove of a folder in the library: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestReadOnlyLibraryCanBeSearched: a library folder Folio may not write
+// (a read-only mount, another user's files) is opened read-only: search,
+// ask and status work (they were refused: Badger could not write its lock
+// file), and index and remove say the folder is read-only and exit 1.
+func TestReadOnlyLibraryCanBeSearched(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX permissions and mounts")
+	}
+	bin := buildFolio(t)
+	data, docs := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(docs, "a.txt"), []byte("The heron colony on Lake Varna counted 214 nests in May."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "index", docs); code != 0 {
+		t.Fatalf("index: exit %d\n%s%s", code, out, errOut)
+	}
+	ro := testenv.ReadOnlyView(t, data)
+	if f, err := os.CreateTemp(filepath.Join(ro, "library"), "probe"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Skip("the read-only view is writable here")
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"search", "heron"}, "a.txt"},
+		{[]string{"ask", "how many nests did the heron colony count"}, "214"},
+		{[]string{"status"}, "indexed  " + filepath.Join(docs, "a.txt")},
+	} {
+		out, errOut, code := runBounded(t, bin, nil, append([]string{"--data", ro}, tc.args...)...)
+		if code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("%v on a read-only library: exit %d\n%s%s\nwant %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+	for _, args := range [][]string{{"index", docs}, {"remove", docs}} {
+		out, errOut, code := runBounded(t, bin, nil, append([]string{"--data", ro}, args...)...)
+		if code != 1 || !strings.Contains(errOut, "the library folder is read-only") {
+			t.Errorf("%v on a read-only library: exit %d\n%s%s\nwant exit 1, saying the folder is read-only", args, code, out, errOut)
+		}
+	}
+	// Nothing changed: the library reads the same from its own folder.
+	if out, errOut, code := runBounded(t, bin, nil, "--data", data, "search", "heron"); code != 0 || !strings.Contains(out, "a.txt") {
+		t.Errorf("search after the read-only runs: exit %d\n%s%s", code, out, errOut)
+	}
+}
