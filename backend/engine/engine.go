@@ -230,19 +230,23 @@ func (e *Engine) openModel() error {
 // load rebuilds the in-memory indexes from the store.
 func (e *Engine) load(ctx context.Context) error {
 	// A damaged library keeps its orphans (store.DeleteOrphans), and its
-	// damaged files are named and marked for reading again.
-	n, err := e.store.DeleteOrphans()
+	// damaged files are named and marked for reading again. A read-only
+	// one removes nothing.
 	var damage *store.DamageError
-	switch {
-	case errors.As(err, &damage):
-	case err != nil:
+	if e.store.ReadOnly() {
+		e.log.Info("the library folder is not writable: opened read-only (search and ask work; index, watch and remove do not)", "data", e.cfg.DataDir)
+	} else if n, err := e.store.DeleteOrphans(); errors.As(err, &damage) {
+		// named once the library is ready (Open)
+	} else if err != nil {
 		return fmt.Errorf("clean up library: %w", err)
-	case len(e.store.KnownDamage()) > 0:
-		damage = &store.DamageError{Ranges: e.store.KnownDamage()}
-	case n > 0:
+	} else if n > 0 {
 		e.log.Info("removed documents left by an interrupted run", "count", n)
 	}
+	if known := e.store.KnownDamage(); damage == nil && len(known) > 0 {
+		damage = &store.DamageError{Ranges: known}
+	}
 	e.damage = damage // reported once the library is ready (Open)
+	var err error
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}
@@ -253,6 +257,12 @@ func (e *Engine) load(ctx context.Context) error {
 	prev, err := e.store.Setting("model")
 	if err != nil {
 		return err
+	}
+	if string(prev) != e.modelName && e.store.ReadOnly() {
+		// The stored vectors are another model's, and cannot be replaced.
+		e.log.Warn("the library's vectors are from another model and it is read-only: keyword search only", "model", e.modelName, "library_model", string(prev))
+		e.enc, e.modelName = nil, ""
+		return nil
 	}
 	if string(prev) != e.modelName {
 		if err := e.store.DeleteAllVectors(); err != nil {
@@ -289,23 +299,44 @@ func (e *Engine) Close() error {
 // Index adds paths (files or folders) to the library and brings them up to
 // date; see library.Library.Index. progress may be nil.
 func (e *Engine) Index(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	if err := e.writable(); err != nil {
+		return IndexReport{Errors: []FileError{}}, err
+	}
 	return e.lib.Index(ctx, paths, progress)
 }
 
 // Retry reads files again even where they look unchanged.
 func (e *Engine) Retry(ctx context.Context, paths []string, progress func(core.Progress)) (IndexReport, error) {
+	if err := e.writable(); err != nil {
+		return IndexReport{Errors: []FileError{}}, err
+	}
 	return e.lib.Retry(ctx, paths, progress)
 }
 
 // Update applies a watcher's batch of changed and removed paths.
 func (e *Engine) Update(ctx context.Context, changed, removed []string, progress func(core.Progress)) (IndexReport, error) {
+	if err := e.writable(); err != nil {
+		return IndexReport{Errors: []FileError{}}, err
+	}
 	return e.lib.Update(ctx, changed, removed, progress)
 }
 
 // Watch keeps the library up to date until ctx ends; see
 // library.Library.Watch.
 func (e *Engine) Watch(ctx context.Context, onRun func(IndexReport), progress func(core.Progress)) error {
+	if err := e.writable(); err != nil {
+		return err
+	}
 	return e.lib.Watch(ctx, onRun, progress)
+}
+
+// writable fails, naming the folder, when the library was opened
+// read-only (its folder is not writable): what changes it cannot run.
+func (e *Engine) writable() error {
+	if e.store.ReadOnly() {
+		return fmt.Errorf("%w: %s", store.ErrReadOnly, e.cfg.DataDir)
+	}
+	return nil
 }
 
 // RemoveRoot takes a folder or file the person added out of the library.
@@ -313,6 +344,9 @@ func (e *Engine) Watch(ctx context.Context, onRun func(IndexReport), progress fu
 // file of the library fails with an error wrapping core.ErrNotFound, saying
 // it is not in the library.
 func (e *Engine) RemoveRoot(ctx context.Context, path string) (int, error) {
+	if err := e.writable(); err != nil {
+		return 0, err
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return 0, err

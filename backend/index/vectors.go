@@ -282,8 +282,12 @@ func (v *Vectors) Checkpoint() error {
 }
 
 // Save writes a snapshot of the graph when vectors changed since the last
-// one. It does nothing while a rebuild runs.
+// one. It does nothing while a rebuild runs, nor in a library opened
+// read-only (the next writable open saves it).
 func (v *Vectors) Save() error {
+	if v.st.ReadOnly() {
+		return nil
+	}
 	v.saveMu.Lock()
 	defer v.saveMu.Unlock()
 	g, ok := v.server().(*Graph)

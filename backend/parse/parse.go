@@ -55,17 +55,17 @@ func (r *Registry) Extensions() []string {
 // OLE2 container), and otherwise with the parser for its extension.
 //
 // A path that is not a regular file (a FIFO, a socket, a device) is refused
-// before anything opens it: see OpenFile.
+// before its parser runs, and nothing opens it blocking: see OpenFile.
 func (r *Registry) Parse(ctx context.Context, path string) (core.Document, error) {
+	p := r.choose(path) // Sniff opens the file as OpenFile does
+	if p == nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, core.ErrUnsupported)
+	}
 	f, err := OpenFile(path)
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, trimOpen(err, path))
 	}
 	f.Close()
-	p := r.choose(path)
-	if p == nil {
-		return core.Document{}, fmt.Errorf("parse %s: %w", path, core.ErrUnsupported)
-	}
 	return p.Parse(ctx, path)
 }
 

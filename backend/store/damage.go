@@ -222,8 +222,8 @@ func (s *Store) salvageAll() error {
 		return nil
 	}
 	damaged, err := s.Damaged()
-	if err != nil {
-		return err
+	if err != nil || s.readOnly {
+		return err // a read-only library is only checked: its damage is named, nothing written
 	}
 	done := map[string]bool{}
 	for _, r := range damaged {

@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -59,9 +61,31 @@ type Store struct {
 	stopGC    chan struct{} // closed by Close
 	closeOnce sync.Once
 	gcDone    chan struct{} // closed when the GC loop has ended
+	readOnly  bool          // opened read-only: the folder is not writable
 
 	damageMu sync.Mutex     // guards damage
 	damage   []DamagedRange // the damaged blocks found by the last Damaged
+}
+
+// ErrReadOnly is wrapped by what needs to write a library that was opened
+// read-only because its folder is not writable.
+var ErrReadOnly = errors.New("the library folder is read-only (Folio may not write there): searching and asking work, changing the library does not")
+
+// ReadOnly reports whether the store was opened read-only, its folder not
+// being writable. Writes then fail.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// writable reports whether Folio may create files in dir. Only a refusal
+// (permission, read-only file system) counts as not writable: any other
+// failure is left for the open itself to report.
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".folio-writable-*")
+	if err != nil {
+		return !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
 }
 
 // Options configure Open. The zero value gives the defaults.
@@ -103,7 +127,11 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err := checkTables(dir); err != nil {
 		return nil, err
 	}
+	// A library folder Folio may not write (a read-only mount, another
+	// user's files) is opened read-only: searching and asking still work.
+	readOnly := !writable(dir)
 	opts := badger.DefaultOptions(dir).
+		WithReadOnly(readOnly).
 		WithLogger(slogLogger{}).
 		WithNumVersionsToKeep(1).
 		WithMemTableSize(32 << 20).
@@ -123,7 +151,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(dir, o.EncryptionKey, err)
 	}
-	s := &Store{db: db, dir: dir, encrypted: len(o.EncryptionKey) > 0, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
+	s := &Store{db: db, dir: dir, encrypted: len(o.EncryptionKey) > 0, readOnly: readOnly, stopGC: make(chan struct{}), gcDone: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
 		db.Close()
 		return nil, err
@@ -131,12 +159,16 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	// Every block is read once: what a damaged table still holds is
 	// written again (salvage), so nothing is taken for missing that is
 	// only hidden by the damage. When that cannot be written (a full
-	// disk, a read-only folder), the library still opens: nothing is
-	// removed while it is damaged (DeleteOrphans), and Check names it.
+	// disk), the library still opens: nothing is removed while it is
+	// damaged (DeleteOrphans), and Check names it.
 	if err := s.salvageAll(); err != nil {
 		slog.Warn("a damaged table of the library could not be salvaged", "dir", dir, "err", err)
 	}
-	go s.gcLoop(o.GCInterval)
+	gc := o.GCInterval
+	if readOnly {
+		gc = -1
+	}
+	go s.gcLoop(gc)
 	return s, nil
 }
 
@@ -156,8 +188,15 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) checkVersion() error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	txn := s.db.Update
+	if s.readOnly {
+		txn = s.db.View
+	}
+	return txn(func(txn *badger.Txn) error {
 		item, err := txn.Get(keyVersion)
+		if errors.Is(err, badger.ErrKeyNotFound) && s.readOnly {
+			return nil // an empty library
+		}
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return txn.Set(keyVersion, binary.BigEndian.AppendUint32(nil, schemaVersion))
 		}

@@ -29,3 +29,47 @@ func Tmpfs(t testing.TB, size string) string {
 	})
 	return dir
 }
+
+// ReadOnlyView returns dir as Folio cannot write it: for root (whom
+// permissions do not stop), a read-only bind mount of dir, unmounted at
+// the end of the test; for anyone else, dir itself with its write
+// permissions removed (restored at the end). It skips when neither works.
+func ReadOnlyView(t testing.TB, dir string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		var dirs []string
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, p)
+			}
+			return nil
+		})
+		for _, d := range dirs {
+			if err := os.Chmod(d, 0o555); err != nil {
+				t.Skipf("cannot make %s read-only: %v", d, err)
+			}
+		}
+		t.Cleanup(func() {
+			for _, d := range dirs {
+				os.Chmod(d, 0o755)
+			}
+		})
+		return dir
+	}
+	view := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(view, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "--bind", dir, view).CombinedOutput(); err != nil {
+		t.Skipf("cannot bind-mount %s (%v: %s)", dir, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", view).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", view, err, out)
+		}
+	})
+	if out, err := exec.Command("mount", "-o", "remount,ro,bind", view).CombinedOutput(); err != nil {
+		t.Skipf("cannot make the bind mount read-only (%v: %s)", err, out)
+	}
+	return view
+}

@@ -36,3 +36,20 @@ func limitAddressSpace(limit int64) error {
 	}
 	return unix.Setrlimit(unix.RLIMIT_AS, &rl)
 }
+
+// selfPeakRSS is the most memory this process has held resident since it
+// started (VmHWM), in bytes, or 0. Unlike the rusage a parent gets from
+// wait4, it does not count the parent's memory the child was forked with.
+func selfPeakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}

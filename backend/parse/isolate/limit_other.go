@@ -6,3 +6,5 @@ package isolate
 // still runs with a Go memory limit (debug.SetMemoryLimit) and the parent's
 // timeout.
 func limitAddressSpace(limit int64) error { return nil }
+
+func selfPeakRSS() int64 { return 0 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -71,6 +72,9 @@ func FuzzHTML(f *testing.F) {
 		"<div hidden><p>x</p></div><p aria-hidden=true>y</p><p style='display:none'>z</p>",
 		"<h2>a<div>b</div>c</h2><p>&nbsp;</p><img alt='cat'>",
 		"<div><div><div><span>deep</span></div>",
+		// Nested past the tree's 512 and the token reader's 1024 levels
+		// (a million of them peaked at 870 MB before the depth was bounded).
+		strings.Repeat("<div>", 5000) + "<p>deep</p>" + strings.Repeat("</div>", 4000) + "<p>after</p>",
 		"\xff\xfe<\x00p\x00>\x00x\x00",
 		"<select><option>a</select><textarea>t</textarea><noscript>n</noscript>",
 	} {

@@ -167,6 +167,7 @@ func TestHTMLDeepNesting(t *testing.T) {
 	tests := []struct {
 		name, html, want string
 	}{
+		{"past the token reader's depth", strings.Repeat("<div>", 3000) + "<h2>deep</h2>" + strings.Repeat("</div>", 3000) + "<p>end</p>", "deep\n\nend"},
 		{"100k divs", "<p>start</p>" + strings.Repeat("<div>", 100000) + "deep text" + strings.Repeat("</div>", 100000) + "<p>end</p>", "start\n\ndeep text\n\nend"},
 		{"unclosed spans and lists", "<p>a</p>" + strings.Repeat("<ul><li><span>", 20000) + "x", "a\n\nx"},
 		{"nested tables", strings.Repeat("<table><tr><td>", 3000) + "cell", "cell"},
