@@ -71,6 +71,9 @@ type request struct {
 	watched bool     // paths are in the library already (a watcher's, a retry's): not new roots
 }
 
+// index runs one indexing run: it scans what req names, then parses,
+// chunks and stores the files while the encoder embeds their chunks, then
+// removes what left the scanned folders.
 func (l *Library) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
 	l.waiting.Add(1)
 	l.indexMu.Lock()
@@ -91,9 +94,69 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 	pr := newReporter(progress)
 
 	pr.set(func(p *core.Progress) { p.Phase = "scanning" })
-	var files []candidate
-	var scanned []string // roots walked in full
-	removed := req.removed
+	sc, err := l.scan(ctx, req, &rep)
+	if err != nil {
+		return rep, err
+	}
+	rep.Failed = len(rep.Errors)
+	// Whole folders need every record; a watcher's few files do not.
+	var known []store.FileRecord
+	if len(sc.complete)+len(sc.removed) > 0 {
+		if known, err = l.store.Files(); err != nil {
+			return rep, err
+		}
+	}
+	moves := newMoves(gone(known, sc.complete, sc.removed, sc.files))
+	if err := l.markPending(sc.files, known); err != nil {
+		return rep, err
+	}
+	var bytesTotal int64
+	for _, f := range sc.files {
+		bytesTotal += f.info.Size()
+	}
+	pr.set(func(p *core.Progress) { p.Phase = "indexing"; p.FilesTotal = len(sc.files) })
+	eta := newEstimate(bytesTotal, l.enc != nil)
+
+	err = l.pipeline(ctx, sc.files, moves, req.force, pr, eta, &rep)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		l.pendingScanned = true
+		// Files gone from the folders walked in full, and not moved,
+		// leave. Only a run that ended well gets here, and gone() only
+		// counts folders whose walk was complete.
+		rep.Removed, err = l.removeAll(moves.unclaimed())
+	}
+	if l.vectors != nil {
+		// Whatever was embedded, even in a canceled run, is stored; once
+		// enough has changed, save the graph so the next start need not
+		// catch up with it.
+		if serr := l.vectors.Checkpoint(); serr != nil {
+			l.log.Warn("save vector index snapshot", "err", serr)
+		}
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	sort.Slice(rep.Errors, func(i, j int) bool { return rep.Errors[i].Path < rep.Errors[j].Path })
+	if errors.Is(err, context.Canceled) {
+		rep.Canceled = true
+	}
+	pr.set(func(p *core.Progress) { p.Phase = "done"; p.Current = ""; p.ETASeconds = 0; p.Paused = false })
+	pr.flush()
+	return rep, err
+}
+
+// scanned is what a run's scan found.
+type scanned struct {
+	files    []candidate
+	complete []string // folders walked in full: only their files can be gone
+	removed  []string // paths a watcher saw go, or that went since
+}
+
+// scan resolves req's paths, adds the new roots, and walks the folders.
+// What cannot be read is added to rep's errors by path.
+func (l *Library) scan(ctx context.Context, req request, rep *IndexReport) (scanned, error) {
+	sc := scanned{removed: req.removed}
 	for _, p := range req.paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -103,7 +166,7 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 		info, err := os.Stat(abs)
 		if err != nil {
 			if req.watched {
-				removed = append(removed, abs) // changed, then gone
+				sc.removed = append(sc.removed, abs) // changed, then gone
 			} else {
 				rep.Errors = append(rep.Errors, FileError{Path: abs, Reason: "cannot read: " + reason(err)})
 			}
@@ -118,43 +181,30 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 		// so does a path inside a folder the person added before.
 		if !req.watched && l.rootOf(abs) == abs {
 			if err := l.store.AddRoot(abs); err != nil {
-				return rep, err
+				return sc, err
 			}
 			if err := l.watch.add(abs); err != nil {
 				l.log.Warn("cannot watch a library folder; it is rescanned at each start", "path", abs, "err", err)
 			}
 		}
 		if !info.IsDir() {
-			files = append(files, candidate{abs, l.rootOf(abs), info})
+			sc.files = append(sc.files, candidate{abs, l.rootOf(abs), info})
 			continue
 		}
 		w := walk(ctx, abs, l.rootOf(abs))
-		files = append(files, w.files...)
+		sc.files = append(sc.files, w.files...)
 		rep.Errors = append(rep.Errors, w.errs...)
 		if w.complete {
-			scanned = append(scanned, abs)
+			sc.complete = append(sc.complete, abs)
 		}
 	}
-	rep.Failed = len(rep.Errors)
-	// Whole folders need every record; a watcher's few files do not.
-	var known []store.FileRecord
-	if len(scanned)+len(removed) > 0 {
-		var err error
-		if known, err = l.store.Files(); err != nil {
-			return rep, err
-		}
-	}
-	moves := newMoves(gone(known, scanned, removed, files))
-	if err := l.markPending(files, known); err != nil {
-		return rep, err
-	}
-	var bytesTotal int64
-	for _, f := range files {
-		bytesTotal += f.info.Size()
-	}
-	pr.set(func(p *core.Progress) { p.Phase = "indexing"; p.FilesTotal = len(files) })
-	eta := newEstimate(bytesTotal, l.enc != nil)
+	return sc, nil
+}
 
+// pipeline parses the files on Workers goroutines and feeds their chunks
+// (and those a killed run left unembedded) to the encoder through a
+// bounded queue, counting each file's outcome in rep.
+func (l *Library) pipeline(ctx context.Context, files []candidate, moves *moves, force bool, pr *reporter, eta *estimate, rep *IndexReport) error {
 	var mu sync.Mutex // guards rep
 	queue := make(chan []core.Chunk, queueDepth)
 	g, gctx := errgroup.WithContext(ctx)
@@ -183,7 +233,7 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 			}
 			parse.Go(func() error {
 				pr.set(func(p *core.Progress) { p.Current = f.path })
-				r, err := l.indexFile(pctx, f, moves, req.force)
+				r, err := l.indexFile(pctx, f, moves, force)
 				if err != nil {
 					return err
 				}
@@ -192,22 +242,7 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 				}
 				eta.parsed(f.info.Size())
 				mu.Lock()
-				rep.Files++
-				switch {
-				case r.err != nil:
-					rep.Failed++
-					rep.Errors = append(rep.Errors, *r.err)
-				case r.outcome == "new":
-					rep.New++
-				case r.outcome == "changed":
-					rep.Changed++
-				case r.outcome == "unchanged":
-					rep.Unchanged++
-				case r.outcome == "moved":
-					rep.Moved++
-				case r.outcome == "skipped":
-					rep.Skipped++
-				}
+				rep.count(r)
 				mu.Unlock()
 				pr.set(func(p *core.Progress) {
 					p.FilesDone++
@@ -222,31 +257,27 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 		}
 		return parse.Wait()
 	})
-	err := g.Wait()
-	if err == nil {
-		err = ctx.Err()
+	return g.Wait()
+}
+
+// count adds one file's outcome to the report.
+func (rep *IndexReport) count(r fileResult) {
+	rep.Files++
+	switch {
+	case r.err != nil:
+		rep.Failed++
+		rep.Errors = append(rep.Errors, *r.err)
+	case r.outcome == "new":
+		rep.New++
+	case r.outcome == "changed":
+		rep.Changed++
+	case r.outcome == "unchanged":
+		rep.Unchanged++
+	case r.outcome == "moved":
+		rep.Moved++
+	case r.outcome == "skipped":
+		rep.Skipped++
 	}
-	if err == nil {
-		l.pendingScanned = true
-		// Files gone from the scanned folders, and not moved, leave.
-		rep.Removed, err = l.removeAll(moves.unclaimed())
-	}
-	if l.vectors != nil {
-		// Whatever was embedded, even in a canceled run, is stored; once
-		// enough has changed, save the graph so the next start need not
-		// catch up with it.
-		if serr := l.vectors.Checkpoint(); serr != nil {
-			l.log.Warn("save vector index snapshot", "err", serr)
-		}
-	}
-	rep.Seconds = time.Since(start).Seconds()
-	sort.Slice(rep.Errors, func(i, j int) bool { return rep.Errors[i].Path < rep.Errors[j].Path })
-	if errors.Is(err, context.Canceled) {
-		rep.Canceled = true
-	}
-	pr.set(func(p *core.Progress) { p.Phase = "done"; p.Current = ""; p.ETASeconds = 0; p.Paused = false })
-	pr.flush()
-	return rep, err
 }
 
 // send queues chunks for the encoder, waiting while the queue is full.
