@@ -297,8 +297,11 @@ func asksAmount(q string) bool {
 // currency sign, a percent sign, a grouping comma or decimals, or one of
 // three digits or more that is not a year.
 func holdsFigure(text string) bool {
-	for _, m := range figureRE.FindAllString(text, -1) {
-		m = strings.TrimRight(m, ", ")
+	for _, ix := range figureRE.FindAllStringIndex(text, -1) {
+		m := strings.TrimRight(text[ix[0]:ix[1]], ", ")
+		if reference(text[:ix[0]]) {
+			continue // "Exhibit 21.1", "Note 9", "page 63"
+		}
 		digits := strings.Trim(m, "$€£ (%")
 		if strings.ContainsAny(m, "$€£%,.") || len(digits) >= 3 && !isYear(digits) {
 			return true
@@ -308,6 +311,20 @@ func holdsFigure(text string) bool {
 }
 
 var figureRE = regexp.MustCompile(`[$€£]?\s?\(?\d[\d,]*(?:\.\d+)?\s?%?`)
+
+// reference reports whether the text before a number ends with a word
+// that makes the number a reference, not a figure.
+func reference(before string) bool {
+	f := strings.Fields(before)
+	if len(f) == 0 {
+		return false
+	}
+	switch strings.ToLower(strings.Trim(f[len(f)-1], ".:")) {
+	case "exhibit", "note", "notes", "item", "section", "page", "pages", "rule", "part", "no", "form", "schedule", "article":
+		return true
+	}
+	return false
+}
 
 func isYear(s string) bool {
 	if len(s) != 4 {

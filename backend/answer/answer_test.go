@@ -250,7 +250,7 @@ func TestComposeNamedFilingAndFigureLead(t *testing.T) {
 	if len(ans.Statements) == 0 || ans.Statements[0].Text != row {
 		t.Errorf("first statement %+v, want the row with the figure", ans.Statements)
 	}
-	if !holdsFigure(row) || holdsFigure(about) || holdsFigure("In 2021, 2020 and 2019 we grew.") {
+	if !holdsFigure(row) || holdsFigure(about) || holdsFigure("In 2021, 2020 and 2019 we grew.") || holdsFigure("See Exhibit 21.1 and Note 12.") {
 		t.Error("holdsFigure: wrong on the row, the sentence or the years")
 	}
 }

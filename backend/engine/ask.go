@@ -13,6 +13,10 @@ import (
 )
 
 // askPassages is how many passages a question retrieves for the answer.
+// 16, not 8: on the FinanceBench development split (keyword-only) a
+// citation lands on an evidence page for 0.54 of the questions instead of
+// 0.46, and the gold figure is shown for 0.21 instead of 0.13; XQuAD's
+// figures are unchanged. The composer reads twice the sentences.
 const askPassages = 16
 
 // Ask answers a question from the library (or the part of it the filter

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"folio/backend/core"
@@ -477,11 +478,7 @@ func (x *Keywords) DocScores(ctx context.Context, query string) (map[uint64]floa
 // weight times the term's IDF among documents, saturated by its count.
 func (x *Keywords) fieldScores(ctx context.Context, terms []string, t kwTotals) (map[uint64]float64, error) {
 	out := map[uint64]float64{}
-	type hit struct {
-		doc uint64
-		tf  int
-	}
-	var list []hit
+	var list []fieldHit
 	for _, fl := range []struct {
 		mark string
 		w    float64
@@ -496,11 +493,16 @@ func (x *Keywords) fieldScores(ctx context.Context, terms []string, t kwTotals) 
 				if w <= 0 {
 					return fmt.Errorf("document %d: damaged field postings", doc)
 				}
-				list = append(list, hit{doc, int(n)})
+				list = append(list, fieldHit{doc, int(n)})
 				return nil
 			})
 			if err != nil {
 				return nil, err
+			}
+			if len(list) == 0 && fl.mark == nameField {
+				if list, err = x.namePrefix(term, t, list); err != nil {
+					return nil, err
+				}
 			}
 			idf := idf(max(t.docs, len(list)), len(list))
 			for _, h := range list {
@@ -510,6 +512,59 @@ func (x *Keywords) fieldScores(ctx context.Context, terms []string, t kwTotals) 
 		}
 	}
 	return out, nil
+}
+
+// fieldHit is a document whose field holds a term, and how often.
+type fieldHit struct {
+	doc uint64
+	tf  int
+}
+
+// namePrefix finds, for a query word no document's name holds, the
+// documents whose name has a word it begins ("JPM" → JPMORGAN_2021Q1_10Q),
+// when the word is an abbreviation: three letters or more, found in the
+// text of at most a quarter of the documents (so "net" never matches
+// NETFLIX). It appends the documents to list, each once.
+func (x *Keywords) namePrefix(term string, t kwTotals, list []fieldHit) ([]fieldHit, error) {
+	if len(term) < minPrefixAbbrev || !allLetters(term) {
+		return list, nil
+	}
+	docs := 0
+	err := x.st.Postings(term, func(uint64, []byte) error { docs++; return nil })
+	if err != nil || docs*4 > t.docs {
+		return list, err
+	}
+	names, err := x.st.TermsWithPrefix(nameField+term, maxPrefixTerms)
+	if err != nil {
+		return list, err
+	}
+	seen := map[uint64]bool{}
+	for _, n := range names {
+		err := x.st.Postings(n, func(doc uint64, _ []byte) error {
+			if !seen[doc] {
+				seen[doc] = true
+				list = append(list, fieldHit{doc, 1})
+			}
+			return nil
+		})
+		if err != nil {
+			return list, err
+		}
+	}
+	return list, nil
+}
+
+// minPrefixAbbrev is the shortest query word matched as the start of a
+// name's word.
+const minPrefixAbbrev = 3
+
+func allLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // byScore orders results best first, ties by id.

@@ -259,6 +259,10 @@ func TestKeywordsFieldsPickTheNamedDocument(t *testing.T) {
 			t.Errorf("Search(%q) = %v, want first %d (3M 2018's passage)", q, got, ids["/lib/3M_2018_10K.pdf"][1])
 		}
 	}
+	// An abbreviation rare in the text matches the start of a name's word.
+	if got := kwSearch(t, kw, "bestb purchases of property", nil); len(got) == 0 || got[0].ID != ids["/lib/BESTBUY_2018_10K.pdf"][0] {
+		t.Errorf("Search(bestb …) = %v, want BESTBUY_2018_10K's passage first", got)
+	}
 	// A document's name alone does not make its passages match: a query
 	// whose words are only in names finds nothing.
 	if got := kwSearch(t, kw, "bestbuy 10k", nil); len(got) != 0 {
