@@ -228,6 +228,8 @@ func EncodeDocPostings(chunks []core.Chunk, f Fields) *store.Postings {
 		if h := f.PageHeads[c.Page]; h != "" && !strings.HasPrefix(c.Text, h) {
 			terms = append(terms, Terms(h)...)
 		}
+		// A piece of a table is found by its header's words too.
+		terms = append(terms, Terms(c.Context)...)
 		total += len(terms)
 		tf := map[string]int{}
 		for _, t := range terms {

@@ -303,3 +303,20 @@ func TestNameAndHead(t *testing.T) {
 		t.Errorf("page heads = %v", f.PageHeads)
 	}
 }
+
+// A piece of a split table is indexed with its header (Chunk.Context), so
+// the header's words find it; its own words still do.
+func TestPostingsHoldChunkContext(t *testing.T) {
+	chunks := []core.Chunk{{Text: "Purchases of property — 2018: (1,577)", Context: "Consolidated Statement of Cash Flows"}}
+	post := EncodePostings(chunks)
+	for _, w := range []string{"cash", "flows", "purchases"} {
+		for _, term := range Terms(w) {
+			if _, ok := post.Terms[term]; !ok {
+				t.Errorf("no posting for %q (term %q)", w, term)
+			}
+		}
+	}
+	if len(post.Terms) == 0 || len(EncodePostings([]core.Chunk{{Text: chunks[0].Text}}).Terms) >= len(post.Terms) {
+		t.Error("the context added no terms")
+	}
+}

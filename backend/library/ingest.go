@@ -728,10 +728,15 @@ func (l *Library) renamePostings(rec store.FileRecord) error {
 }
 
 // contextual is the text a chunk is embedded as: its document's name
-// ("3M_2018_10K.pdf" gives "3M 2018 10K") before its own words, so that a
-// passage's vector knows which filing it comes from. Only the vector sees
-// it; the chunk's text and highlights are the passage's own.
-func contextual(path, text string) string {
+// ("3M_2018_10K.pdf" gives "3M 2018 10K") and its Context (a split table's
+// header) before its own words, so that a passage's vector knows which
+// filing and which columns it comes from. Only the vector sees it; the
+// chunk's text and highlights are the passage's own.
+func contextual(path string, c core.Chunk) string {
+	text := c.Text
+	if c.Context != "" {
+		text = c.Context + "\n" + text // a table's header, for a piece without it
+	}
 	if path == "" {
 		return text
 	}
@@ -773,7 +778,7 @@ func (l *Library) embedStage(ctx context.Context, queue <-chan []core.Chunk, pr 
 		texts := make([]string, len(batch))
 		ids := make([]uint64, len(batch))
 		for j, c := range batch {
-			texts[j], ids[j] = contextual(l.DocPath(store.DocOf(c.ID)), c.Text), c.ID
+			texts[j], ids[j] = contextual(l.DocPath(store.DocOf(c.ID)), c), c.ID
 		}
 		vecs, err := l.enc.Embed(ctx, texts)
 		if err != nil {
