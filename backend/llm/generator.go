@@ -297,9 +297,12 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 	if err := md.reset(grammar); err != nil {
 		return "", err
 	}
-	done := make(chan struct{})
-	defer close(done)
+	// The watcher has ended before Generate returns, so a late Stop
+	// cannot abort the next answer.
+	done, watched := make(chan struct{}), make(chan struct{})
+	defer func() { close(done); <-watched }()
 	go func() {
+		defer close(watched)
 		select {
 		case <-ctx.Done():
 			md.setStop()
