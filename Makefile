@@ -35,7 +35,8 @@ build: deps
 deps: deps-apt deps-go deps-npm llama
 
 # llama.cpp from the llama-cpp-python sdist on PyPI, compiled once (minutes)
-# into $(LLAMA_DIR); a warm build finds it and compiles nothing.
+# into $(LLAMA_DIR); a warm build finds it and compiles nothing. CI: cache
+# .cache/llama.cpp keyed on scripts/build-llama.sh.
 llama: deps-apt
 	nice -n 10 scripts/build-llama.sh $(LLAMA_DIR)
 
@@ -115,6 +116,7 @@ test-ui: deps-wails
 # with the machine busy. THREADS=2 by default.
 THREADS ?= 2
 bench-generate: llama model-llm
+	nice -n 10 scripts/build-llama.sh --bench $(LLAMA_DIR)
 	$(GO) run ./tools/genbench -model $(LLM_MODEL) -llama-bench $(LLAMA_DIR)/bin/llama-bench -threads $(THREADS) -shared ../shared
 
 # Figures with references measured in the same run: end to end (parse vs

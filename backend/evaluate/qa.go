@@ -259,19 +259,20 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 			timing GenTiming
 		)
 		if cfg.Generate {
-			ans, timing, err = gasker.AskGenerated(ctx, q.question)
-		} else {
-			ans, err = asker.Ask(ctx, q.question)
+			var gans core.Answer
+			if gans, timing, err = gasker.AskGenerated(ctx, q.question); err != nil {
+				return rep, fmt.Errorf("question %s: %w", q.id, err)
+			}
+			gen.add(gans, timing, q.answers)
 		}
+		// The extracted answer's figures, in the same run.
+		ans, err = asker.Ask(ctx, q.question)
 		if err != nil {
 			return rep, fmt.Errorf("question %s: %w", q.id, err)
 		}
-		lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+		lat = append(lat, float64(time.Since(t0).Microseconds())/1000) // with --generate: both answers
 		if !ans.Found {
 			rep.NotFound++
-		}
-		if cfg.Generate {
-			gen.add(ans, timing, q.answers)
 		}
 		res := QAResult{Question: q.question, Gold: q.answers}
 		sentences := citedSentences(ans)

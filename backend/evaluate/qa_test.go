@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"folio/backend/core"
 )
@@ -122,5 +123,24 @@ func TestQARefusesBadFiles(t *testing.T) {
 		if _, err := QA(context.Background(), QAConfig{SQuAD: f}, &scriptedAsker{}); err == nil || !strings.Contains(err.Error(), filepath.Base(f)) && !strings.Contains(err.Error(), "read") {
 			t.Errorf("QA(%s) error %v, want one naming the file", filepath.Base(f), err)
 		}
+	}
+}
+
+// Generated answers are scored on their own text (answer_hit), on the
+// passages they cite (cited_hit: a passage not cited does not count), and
+// on the checker's verdicts (supported); a fallback answer misses.
+func TestGenTally(t *testing.T) {
+	var g genTally
+	gold := []string{"308"}
+	cits := []core.Citation{{N: 1, Text: "The defense gave up just 308 points."}, {N: 2, Text: "They scored 11 points late."}}
+	g.add(core.Answer{Mode: "generated", Text: "It gave up 308 points [1].", Citations: cits,
+		Claims: []core.Claim{{Cites: []int{1}, Supported: true}}}, GenTiming{TTFT: 100 * time.Millisecond, Pieces: 11, Stream: time.Second}, gold)
+	g.add(core.Answer{Mode: "generated", Text: "It gave up 11 points [2].", Citations: cits,
+		Claims: []core.Claim{{Cites: []int{2}}}}, GenTiming{TTFT: 300 * time.Millisecond, Pieces: 11, Stream: time.Second}, gold)
+	g.add(core.Answer{Mode: "hybrid", Text: "The defense gave up just 308 points.", Citations: cits}, GenTiming{}, gold)
+	var rep QAReport
+	g.report(&rep, 3)
+	if *rep.Generated != 2 || *rep.AnswerHit != 1.0/3 || *rep.CitedHit != 1.0/3 || *rep.Supported != 0.5 || *rep.TokensPerS != 10 {
+		t.Fatalf("generated %d answer_hit %v cited_hit %v supported %v tokens/s %v", *rep.Generated, *rep.AnswerHit, *rep.CitedHit, *rep.Supported, *rep.TokensPerS)
 	}
 }

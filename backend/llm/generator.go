@@ -46,7 +46,11 @@ type Options struct {
 	// Ctx is the KV cache size in tokens (default 4096, at most the
 	// model's training context): prompt plus answer must fit.
 	Ctx int
-	// Threads is how many threads compute (default PhysicalCores()).
+	// Threads is how many threads compute. Default: per answer, the
+	// physical cores (PhysicalCores) less those other work keeps busy
+	// (FreeCores), at least one: threads that wait at ggml's barriers for a
+	// descheduled peer made two threads 5-12x slower than one on a busy
+	// 2-core machine.
 	Threads int
 	// MaxTokens bounds the answer (default 512 tokens).
 	MaxTokens int
@@ -75,14 +79,16 @@ type Stats struct {
 	Prompt       time.Duration // prompt processing
 	Tokens       int           // generated tokens
 	Gen          time.Duration // generating them (after the first)
+	Threads      int           // threads that computed
 }
 
 // Generator writes answers with a GGUF model. Its methods are safe for
 // concurrent use; answers are written one at a time.
 type Generator struct {
-	path string
-	opts Options
-	sem  chan struct{} // held while the model is in use or changes
+	path         string
+	opts         Options
+	fixedThreads bool          // Options.Threads was given
+	sem          chan struct{} // held while the model is in use or changes
 
 	mu     sync.Mutex
 	md     *lmodel
@@ -103,7 +109,8 @@ func New(path string, opts Options) (*Generator, error) {
 	if opts.Ctx <= 0 {
 		opts.Ctx = maxCtx
 	}
-	if opts.Threads <= 0 {
+	fixed := opts.Threads > 0
+	if !fixed {
 		opts.Threads = PhysicalCores()
 	}
 	if opts.MaxTokens <= 0 {
@@ -115,7 +122,7 @@ func New(path string, opts Options) (*Generator, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
-	return &Generator{path: path, opts: opts, sem: make(chan struct{}, 1)}, nil
+	return &Generator{path: path, opts: opts, fixedThreads: fixed, sem: make(chan struct{}, 1)}, nil
 }
 
 // Model is the model's name: its file name without .gguf.
@@ -290,6 +297,11 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 	}
 	st.PromptTokens, st.Passages = len(toks), n
 
+	st.Threads = g.opts.Threads
+	if !g.fixedThreads {
+		st.Threads = max(1, min(g.opts.Threads, FreeCores()))
+	}
+	md.setThreads(st.Threads)
 	grammar := ""
 	if !g.opts.FreeForm && n > 0 {
 		grammar = citeGrammar(n)
@@ -297,9 +309,12 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 	if err := md.reset(grammar); err != nil {
 		return "", err
 	}
-	done := make(chan struct{})
-	defer close(done)
+	// The watcher has ended before Generate returns, so a late Stop
+	// cannot abort the next answer.
+	done, watched := make(chan struct{}), make(chan struct{})
+	defer func() { close(done); <-watched }()
 	go func() {
+		defer close(watched)
 		select {
 		case <-ctx.Done():
 			md.setStop()
@@ -510,6 +525,7 @@ func (g *Generator) Bench(ctx context.Context, text string, promptTokens, genTok
 	if err := md.reset(""); err != nil {
 		return r, err
 	}
+	md.setThreads(g.opts.Threads)
 	start := time.Now()
 	if err := md.decode(toks); err != nil {
 		return r, err

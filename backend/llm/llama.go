@@ -336,5 +336,10 @@ func (md *lmodel) piece(tok int32) []byte {
 	return buf[:n]
 }
 
+// setThreads sets how many of the pool's threads compute.
+func (md *lmodel) setThreads(n int) {
+	C.llama_set_n_threads(md.ctx, C.int32_t(n), C.int32_t(n))
+}
+
 // systemInfo is llama.cpp's list of the CPU features it was built with.
 func systemInfo() string { return C.GoString(C.llama_print_system_info()) }

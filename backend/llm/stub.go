@@ -19,6 +19,7 @@ func (md *lmodel) applyTemplate([]message) (string, error) { return "", errUnava
 func (md *lmodel) tokenize(string) ([]int32, error)        { return nil, errUnavailable }
 func (md *lmodel) reset(string) error                      { return errUnavailable }
 func (md *lmodel) setStop()                                {}
+func (md *lmodel) setThreads(int)                          {}
 func (md *lmodel) decode([]int32) error                    { return errUnavailable }
 func (md *lmodel) sample() (int32, bool)                   { return 0, true }
 func (md *lmodel) piece(int32) []byte                      { return nil }

@@ -111,8 +111,8 @@ func main() {
 		ttfts = append(ttfts, float64(g.LastStats().TTFT.Microseconds())/1000)
 	}
 	st := g.LastStats()
-	fmt.Printf("  time to first token, %d-token prompt (%d passages): %.0f ms (median of %d; prompt %.0f tok/s)\n",
-		st.PromptTokens, st.Passages, stats.Median(ttfts), *reps, float64(st.PromptTokens)/st.Prompt.Seconds())
+	fmt.Printf("  time to first token, %d-token prompt (%d passages): %.0f ms (median of %d; prompt %.0f tok/s, %d threads)\n",
+		st.PromptTokens, st.Passages, stats.Median(ttfts), *reps, float64(st.PromptTokens)/st.Prompt.Seconds(), st.Threads)
 	fmt.Printf("  memory: load %.2f s, process RSS +%.0f MiB with the model loaded (weights + KV cache of %d tokens: %.0f MiB)\n",
 		load.Seconds(), float64(rss1-rss0)/(1<<20), 4096, float64(g.Bytes())/(1<<20))
 
