@@ -30,7 +30,9 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/ledongthuc/pdf"
 	lpdf "github.com/ledongthuc/pdf"
 
 	"folio/backend/core"
@@ -269,6 +271,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 		return core.Document{}, fmt.Errorf("parse %s: %w: no pages in the page tree", path, core.ErrCorrupt)
 	}
 	doc := core.Document{Path: path, Format: "pdf"}
+	safely(func() { doc.Title = infoTitle(r.Trailer().Key("Info")) })
 	if loops > 0 {
 		doc.Warnings = append(doc.Warnings, fmt.Sprintf("page tree: skipped %d references that loop back into the tree", loops))
 	}
@@ -480,6 +483,29 @@ func pageContent(v lpdf.Value) ([]byte, error) {
 }
 
 // safely runs f and turns a panic into an error.
+// infoTitle returns the Title and Subject of a PDF's Info dictionary,
+// joined by " — " as Office properties are: valid UTF-8, control
+// characters and runs of spaces dropped, at most maxTitle bytes; "" when
+// it states none (the dictionary is optional and never fails a parse).
+func infoTitle(info pdf.Value) string {
+	var parts []string
+	for _, k := range []string{"Title", "Subject"} {
+		t := strings.ToValidUTF8(info.Key(k).Text(), "")
+		t = strings.Join(strings.FieldsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+		if t != "" {
+			parts = append(parts, t)
+		}
+	}
+	title := strings.Join(parts, " — ")
+	if len(title) > maxTitle {
+		title = strings.ToValidUTF8(title[:maxTitle], "")
+	}
+	return title
+}
+
+// maxTitle bounds a title taken from a file's properties.
+const maxTitle = 300
+
 func safely(f func()) (err error) {
 	defer func() {
 		if x := recover(); x != nil {

@@ -446,3 +446,16 @@ func TestLayoutSpaces(t *testing.T) {
 		})
 	}
 }
+
+// The Info dictionary's Title (and Subject) become the document's title,
+// which is indexed as a field of its own and shown in citations.
+func TestInfoTitle(t *testing.T) {
+	path := testenv.SharedFile(t, "data/pdf/pdfjs/TAMReview.pdf")
+	doc, err := New(Config{}).Parse(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Overview of the Technology Acceptance Model: Origins, Developments and Future Directions"; doc.Title != want {
+		t.Errorf("title %q, want %q", doc.Title, want)
+	}
+}
