@@ -435,9 +435,10 @@ func (g *Generator) messages(question string, cits []core.Citation, history []co
 // citeGrammar is the shape of an answer from n passages, in llama.cpp's
 // GBNF: one to six sentences, each closed by one or two [k] markers
 // (1 <= k <= n), before or after its period. A sentence holds no other
-// period, so none ends uncited: small models otherwise leave the markers
-// out. Which passage a sentence cites stays the model's choice; the
-// checker then tests it. (The price: no decimal points in answers.)
+// period than a decimal point (one followed by a digit: "4.6"), so none
+// ends uncited: small models otherwise leave the markers out. Which
+// passage a sentence cites stays the model's choice; the checker then
+// tests it.
 func citeGrammar(n int) string {
 	nums := make([]string, 0, n)
 	for k := 1; k <= n; k++ {
@@ -445,7 +446,7 @@ func citeGrammar(n int) string {
 	}
 	return `root ::= sentence (" " sentence){0,5}
 sentence ::= text "."? " [" num "]" ("[" num "]")? "."?
-text ::= [^\[\]\n.]+
+text ::= ([^\[\]\n.] | "." [0-9])+
 num ::= ` + strings.Join(nums, " | ") + "\n"
 }
 
