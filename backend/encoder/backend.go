@@ -178,32 +178,38 @@ func randFloats(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// weight is a Linear layer's weight: packed for the Go kernel, or kept in
-// the Hugging Face layout [out×in] for OpenBLAS, which reads it transposed
+// weight is a Linear layer's weight and optional bias: packed for the Go
+// kernel (the AVX-512 kernel starts its sums from the bias), or kept in the
+// Hugging Face layout [out×in] for OpenBLAS, which reads it transposed
 // (CblasTrans; a transposed copy measured the same within noise).
 type weight struct {
 	p       *packed   // Go kernel; nil with OpenBLAS
 	w       []float32 // OpenBLAS; nil with the Go kernel
+	bias    []float32 // OpenBLAS: added before the epilogue; nil: none
 	out, in int
 }
 
 // newWeight prepares w, a row-major [out×in] matrix (Hugging Face layout),
-// for mul on the chosen backend. With OpenBLAS it keeps w: the caller must
-// not modify it afterwards.
-func newWeight(w []float32, out, in int) *weight {
+// and bias (len out, or nil for none) for mul on the chosen backend. With
+// OpenBLAS it keeps w and bias: the caller must not modify them afterwards.
+func newWeight(w, bias []float32, out, in int) *weight {
 	_ = w[out*in-1]
+	if bias != nil {
+		_ = bias[out-1]
+	}
 	if useBLAS() {
-		return &weight{w: w, out: out, in: in}
+		return &weight{w: w, bias: bias, out: out, in: in}
 	}
 	p := newPacked(in, out)
 	p.packRows(w, in)
+	p.setBias(bias)
 	return &weight{p: p, out: out, in: in}
 }
 
-// mul computes C[m×out] = A[m×in]·Wᵀ, rows of A at a[i*lda], rows of C at
-// c[i*ldc], on up to GOMAXPROCS goroutines. epi (if not nil) runs on each
-// finished block of rows [r0,r1), once per row, while it is still in cache.
-// st (may be nil) counts the work.
+// mul computes C[m×out] = A[m×in]·Wᵀ + bias, rows of A at a[i*lda], rows of
+// C at c[i*ldc], on up to GOMAXPROCS goroutines. epi (if not nil) runs on
+// each finished block of rows [r0,r1), once per row, while it is still in
+// cache. st (may be nil) counts the work.
 func (w *weight) mul(st *gemmStats, m int, a []float32, lda int, c []float32, ldc int, epi func(r0, r1 int)) {
 	if m <= 0 {
 		return
@@ -226,6 +232,7 @@ func (w *weight) mul(st *gemmStats, m int, a []float32, lda int, c []float32, ld
 			blasSgemm(false, true, m, n1-n0, w.in, a, lda, w.w[n0*w.in:], w.in, c[n0:], ldc)
 			st.done(tm, m, n1-n0, w.in)
 		})
+		w.addBias(0, m, c, ldc)
 		if epi != nil {
 			epi(0, m)
 		}
@@ -238,10 +245,18 @@ func (w *weight) mul(st *gemmStats, m int, a []float32, lda int, c []float32, ld
 		tm := st.start()
 		blasSgemm(false, true, r1-r0, w.out, w.in, a[r0*lda:], lda, w.w, w.in, c[r0*ldc:], ldc)
 		st.done(tm, r1-r0, w.out, w.in)
+		w.addBias(r0, r1, c, ldc)
 		if epi != nil {
 			epi(r0, r1)
 		}
 	})
+}
+
+// addBias adds the OpenBLAS weight's bias, if any, to C's rows [r0,r1).
+func (w *weight) addBias(r0, r1 int, c []float32, ldc int) {
+	if w.bias != nil {
+		addRowBias(r0, r1, w.bias, c, ldc)
+	}
 }
 
 // Rows per sgemm call. Every call packs its share of W again (OpenBLAS has

@@ -22,9 +22,41 @@ const (
 )
 
 // packed is a k×n matrix in panel layout; columns n..npad-1 are zero.
+// bias, if not nil, is added to every row of a product with it (np*panelW
+// long, zero past n).
 type packed struct {
 	k, n, np int // np = number of panels
 	data     []float32
+	bias     []float32
+}
+
+// setBias makes products with p add bias (len p.n) to every row; nil
+// removes it.
+func (p *packed) setBias(bias []float32) {
+	if bias == nil {
+		p.bias = nil
+		return
+	}
+	p.bias = make([]float32, p.np*panelW)
+	copy(p.bias, bias[:p.n])
+}
+
+// addBiasRows adds b's bias, if any, to columns [0,b.n) of C's rows
+// [r0,r1): the epilogue of the kernels that do not start from it.
+func addBiasRows(r0, r1 int, b *packed, c []float32, ldc int) {
+	if b.bias != nil {
+		addRowBias(r0, r1, b.bias[:b.n], c, ldc)
+	}
+}
+
+// addRowBias adds bias to columns [0,len(bias)) of C's rows [r0,r1).
+func addRowBias(r0, r1 int, bias, c []float32, ldc int) {
+	for i := r0; i < r1; i++ {
+		row := c[i*ldc : i*ldc+len(bias)]
+		for j := range row {
+			row[j] += bias[j]
+		}
+	}
 }
 
 func newPacked(k, n int) *packed {
@@ -82,8 +114,8 @@ func (p *packed) packCols(src []float32, ld int) {
 	}
 }
 
-// gemmRows computes rows [r0,r1) of C = A·B. A row i starts at a[i*lda];
-// C row i at c[i*ldc]. Only columns [0,b.n) of C are written. It runs the
+// gemmRows computes rows [r0,r1) of C = A·B (+ b's bias). A row i starts
+// at a[i*lda]; C row i at c[i*ldc]. Only columns [0,b.n) of C are written. It runs the
 // AVX-512 kernels where the CPU has them, else the 6×16 ones.
 func gemmRows(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	if useAVX512 {
@@ -94,7 +126,7 @@ func gemmRows(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int)
 }
 
 // gemmRowsNarrow is gemmRows with the 6×16 micro-kernels (AVX2 assembly,
-// or Go).
+// or Go), the bias added afterwards.
 func gemmRowsNarrow(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	var tmp [mr * panelW]float32
 	k := b.k
@@ -122,6 +154,7 @@ func gemmRowsNarrow(r0, r1 int, a []float32, lda int, b *packed, c []float32, ld
 			copy(c[i*ldc+j0:i*ldc+b.n], tmp[:])
 		}
 	}
+	addBiasRows(r0, r1, b, c, ldc)
 }
 
 // kern6x16Go and kern1x16Go are the portable micro-kernels.
