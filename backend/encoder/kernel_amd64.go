@@ -62,13 +62,14 @@ var rowsPool sync.Pool // of *[]float32
 // b's bias. Blocks at the edges (fewer than 12 rows, fewer than 32 columns)
 // are computed in full from zero-padded copies and only their valid part is
 // written to C.
-func gemmRowsWide(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
+func gemmRowsWide(r0, r1, p0, p1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	k := b.k
 	if k == 0 {
-		for i := r0; i < r1; i++ {
-			clear(c[i*ldc : i*ldc+b.n])
+		j0, j1 := p0*panelW, min(p1*panelW, b.n)
+		for i := r0; i < r1 && j0 < j1; i++ {
+			clear(c[i*ldc+j0 : i*ldc+j1])
 		}
-		addBiasRows(r0, r1, b, c, ldc)
+		addBiasTile(r0, r1, p0, p1, b, c, ldc)
 		return
 	}
 	var tmp [mrWide * 2 * panelW]float32
@@ -96,9 +97,9 @@ func gemmRowsWide(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc 
 			}
 		}
 		_ = ap[(mrWide-1)*ld+k-1]
-		for pi := 0; pi < b.np; pi += 2 {
+		for pi := p0; pi < p1; pi += 2 {
 			j0 := pi * panelW
-			two := pi+1 < b.np
+			two := pi+1 < p1
 			w := panelW
 			if two {
 				w = 2 * panelW
