@@ -134,11 +134,13 @@ bench-parse:
 	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval parse --shared ../shared
 
 # The encoder on 1,000 SciFact abstracts against sentence-transformers in the
-# same run (after `make bench-reference`): chunks/s and ratio, GEMM GFLOP/s and
-# share of time, short-query p50, memory; with OpenBLAS, then the pure-Go build.
+# same run (after `make bench-reference`): the CPU, the GEMM chosen (Go kernel
+# or OpenBLAS, timed at start-up), chunks/s and ratio, GEMM GFLOP/s and share
+# of time, short-query p50, memory; then both again beside one busy-looping
+# process; then the pure-Go build.
 bench-embed: model-test
 	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval embed --shared ../shared \
-		--model $(MODEL_DIR) $$([ -x $(BENCH_PY) ] && echo --python $(BENCH_PY))
+		--model $(MODEL_DIR) $$([ -x $(BENCH_PY) ] && echo --python $(BENCH_PY)) --busy 1
 	$(GO) build -tags purego -o build/bin/folio-cli-purego . && build/bin/folio-cli-purego eval embed --shared ../shared \
 		--model $(MODEL_DIR) $$([ -x $(BENCH_PY) ] && echo --python $(BENCH_PY))
 

@@ -18,7 +18,7 @@ import (
 )
 
 func (c *command) eval(args []string) error {
-	const use = "eval: usage: folio eval parse [--json] [-v] [--shared DIR] | folio eval embed [--json] [--shared DIR] [--model DIR] [--python PY] [-n N]"
+	const use = "eval: usage: folio eval parse [--json] [-v] [--shared DIR] | folio eval embed [--json] [--shared DIR] [--model DIR] [--python PY] [-n N] [--busy N]"
 	if len(args) > 0 && args[0] == "embed" {
 		return c.evalEmbed(args[1:], use)
 	}
@@ -68,7 +68,8 @@ func (c *command) evalEmbed(args []string, use string) error {
 	python := fs.String("python", "", "Python with torch and sentence-transformers, for the reference run (default: none)")
 	script := fs.String("script", "scripts/bench_embed_reference.py", "the reference script")
 	n := fs.Int("n", 1000, "how many abstracts to embed")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+	busy := fs.Int("busy", 0, "also measure both sides beside this many busy-looping processes")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *busy < 0 {
 		return usageError{use}
 	}
 	if *dir == "" {
@@ -80,6 +81,7 @@ func (c *command) evalEmbed(args []string, use string) error {
 	}
 	rep, err := evaluate.Embedding(c.ctx, evaluate.EmbeddingConfig{
 		Data: filepath.Join(*shared, "data"), ModelDir: *dir, Docs: *n, Python: *python, Script: *script,
+		Busy: *busy,
 	})
 	if err != nil {
 		return fmt.Errorf("eval embed: %w", err)

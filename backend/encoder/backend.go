@@ -1,6 +1,7 @@
 package encoder
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -89,6 +90,9 @@ func goKernel() string {
 func chooseGemm() {
 	info := GemmInfo{Backend: "go", Kernel: goKernel(), BLASCore: blasCore()}
 	env := os.Getenv("FOLIO_GEMM")
+	if env != "" && env != "go" && env != "openblas" {
+		defer func() { gemmSel.info.Reason += fmt.Sprintf(" (FOLIO_GEMM=%q ignored: want go or openblas)", env) }()
+	}
 	switch {
 	case !haveBLAS:
 		info.Reason = "the only backend built in (purego or no cgo)"
@@ -112,31 +116,75 @@ func chooseGemm() {
 }
 
 // measureGemm times the Go kernel and OpenBLAS on one core, alternately, on
-// MiniLM's feed-forward products (256 tokens: 384→1536 and 1536→384, split
-// into tasks as weight.mul splits them) and returns each one's best speed
-// in GFLOP/s over up to three rounds (one when a backend is more than twice
-// as fast). Thread CPU time is used where the OS has it, so that a busy
-// machine slows neither side's figure.
+// the products of a MiniLM layer over two 128-token sequences: the
+// feed-forward (384→1536 and 1536→384, split into tasks as weight.mul
+// splits them) and attention's small ones (Q·Kᵀ and P·V for 12 heads of
+// 32), where per-call costs show. It returns each backend's best speed in
+// GFLOP/s over up to three rounds (one when a backend is more than twice as
+// fast). Thread CPU time is used where the OS has it, so that a busy machine
+// slows neither side's figure.
 func measureGemm() (goGF, blasGF float64) {
-	const m, h, inter = 256, 384, 1536
+	const (
+		m, h, inter = 256, 384, 1536
+		L, d, heads = 128, 32, 12
+	)
 	r := rand.New(rand.NewPCG(7, 8))
-	a := randFloats(r, m*inter)
+	a := randFloats(r, m*inter) // also Q|K|V rows, 3h of them used
 	type shape struct {
 		n, k int
 		w    []float32
 		p    *packed
 	}
 	shapes := []shape{{n: inter, k: h}, {n: h, k: inter}}
+	flops := 0.0
 	for i := range shapes {
 		s := &shapes[i]
 		s.w = randFloats(r, s.n*s.k)
 		s.p = newPacked(s.k, s.n)
 		s.p.packRows(s.w, s.k)
-	}
-	c := make([]float32, m*inter)
-	flops := 0.0
-	for _, s := range shapes {
 		flops += 2 * float64(m*s.n*s.k)
+	}
+	flops += float64(m/L*heads) * 2 * 2 * L * L * d
+	c := make([]float32, m*inter)
+	scores := make([]float32, L*L)
+	var scratch packed
+	// attention runs Q·Kᵀ and P·V over every (sequence, head) with nt and nn.
+	attention := func(nt, nn func(q, k []float32)) {
+		for s0 := 0; s0 < m; s0 += L {
+			for hd := 0; hd < heads; hd++ {
+				q := a[s0*3*h+hd*d:]
+				nt(q, q[h:])
+				nn(scores, q[2*h:])
+			}
+		}
+	}
+	goPass := func() {
+		for _, s := range shapes {
+			for r0 := 0; r0 < m; r0 += mc {
+				gemmRows(r0, min(r0+mc, m), a, s.k, s.p, c, s.n)
+			}
+		}
+		attention(func(q, k []float32) {
+			scratch.reset(d, L)
+			scratch.packRows(k, 3*h)
+			gemmRows(0, L, q, 3*h, &scratch, scores, L)
+		}, func(p, v []float32) {
+			scratch.reset(L, d)
+			scratch.packCols(v, 3*h)
+			gemmRows(0, L, p, L, &scratch, c, h)
+		})
+	}
+	blasPass := func() {
+		for _, s := range shapes {
+			for r0, rows := 0, blasTaskRows(m, 1); r0 < m; r0 += rows {
+				blasSgemm(false, true, min(rows, m-r0), s.n, s.k, a[r0*s.k:], s.k, s.w, s.k, c[r0*s.n:], s.n)
+			}
+		}
+		attention(func(q, k []float32) {
+			blasSgemm(false, true, L, L, d, q, 3*h, k, 3*h, scores, L)
+		}, func(p, v []float32) {
+			blasSgemm(false, false, L, d, L, p, L, v, 3*h, c, h)
+		})
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -146,23 +194,14 @@ func measureGemm() (goGF, blasGF float64) {
 		}
 		return time.Now().UnixNano()
 	}
-	best := func(cur, secs float64) float64 { return max(cur, flops/secs/1e9) }
+	best := func(cur float64, nanos int64) float64 { return max(cur, flops/float64(max(nanos, 1))) }
 	for round := 0; round < 3; round++ {
 		t0 := clock()
-		for _, s := range shapes {
-			for r0 := 0; r0 < m; r0 += mc {
-				gemmRows(r0, min(r0+mc, m), a, s.k, s.p, c, s.n)
-			}
-		}
+		goPass()
 		t1 := clock()
-		for _, s := range shapes {
-			for r0, rows := 0, blasTaskRows(m, 1); r0 < m; r0 += rows {
-				blasSgemm(false, true, min(rows, m-r0), s.n, s.k, a[r0*s.k:], s.k, s.w, s.k, c[r0*s.n:], s.n)
-			}
-		}
+		blasPass()
 		t2 := clock()
-		goGF = best(goGF, float64(max(t1-t0, 1))/1e9)
-		blasGF = best(blasGF, float64(max(t2-t1, 1))/1e9)
+		goGF, blasGF = best(goGF, t1-t0), best(blasGF, t2-t1)
 		if goGF > 2*blasGF || blasGF > 2*goGF {
 			break
 		}
@@ -178,32 +217,38 @@ func randFloats(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// weight is a Linear layer's weight: packed for the Go kernel, or kept in
-// the Hugging Face layout [out×in] for OpenBLAS, which reads it transposed
+// weight is a Linear layer's weight and optional bias: packed for the Go
+// kernel (the AVX-512 kernel starts its sums from the bias), or kept in the
+// Hugging Face layout [out×in] for OpenBLAS, which reads it transposed
 // (CblasTrans; a transposed copy measured the same within noise).
 type weight struct {
 	p       *packed   // Go kernel; nil with OpenBLAS
 	w       []float32 // OpenBLAS; nil with the Go kernel
+	bias    []float32 // OpenBLAS: added before the epilogue; nil: none
 	out, in int
 }
 
 // newWeight prepares w, a row-major [out×in] matrix (Hugging Face layout),
-// for mul on the chosen backend. With OpenBLAS it keeps w: the caller must
-// not modify it afterwards.
-func newWeight(w []float32, out, in int) *weight {
+// and bias (len out, or nil for none) for mul on the chosen backend. With
+// OpenBLAS it keeps w and bias: the caller must not modify them afterwards.
+func newWeight(w, bias []float32, out, in int) *weight {
 	_ = w[out*in-1]
+	if bias != nil {
+		_ = bias[out-1]
+	}
 	if useBLAS() {
-		return &weight{w: w, out: out, in: in}
+		return &weight{w: w, bias: bias, out: out, in: in}
 	}
 	p := newPacked(in, out)
 	p.packRows(w, in)
+	p.setBias(bias)
 	return &weight{p: p, out: out, in: in}
 }
 
-// mul computes C[m×out] = A[m×in]·Wᵀ, rows of A at a[i*lda], rows of C at
-// c[i*ldc], on up to GOMAXPROCS goroutines. epi (if not nil) runs on each
-// finished block of rows [r0,r1), once per row, while it is still in cache.
-// st (may be nil) counts the work.
+// mul computes C[m×out] = A[m×in]·Wᵀ + bias, rows of A at a[i*lda], rows of
+// C at c[i*ldc], on up to GOMAXPROCS goroutines. epi (if not nil) runs on
+// each finished block of rows [r0,r1), once per row, while it is still in
+// cache. st (may be nil) counts the work.
 func (w *weight) mul(st *gemmStats, m int, a []float32, lda int, c []float32, ldc int, epi func(r0, r1 int)) {
 	if m <= 0 {
 		return
@@ -226,6 +271,7 @@ func (w *weight) mul(st *gemmStats, m int, a []float32, lda int, c []float32, ld
 			blasSgemm(false, true, m, n1-n0, w.in, a, lda, w.w[n0*w.in:], w.in, c[n0:], ldc)
 			st.done(tm, m, n1-n0, w.in)
 		})
+		w.addBias(0, m, c, ldc)
 		if epi != nil {
 			epi(0, m)
 		}
@@ -238,10 +284,18 @@ func (w *weight) mul(st *gemmStats, m int, a []float32, lda int, c []float32, ld
 		tm := st.start()
 		blasSgemm(false, true, r1-r0, w.out, w.in, a[r0*lda:], lda, w.w, w.in, c[r0*ldc:], ldc)
 		st.done(tm, r1-r0, w.out, w.in)
+		w.addBias(r0, r1, c, ldc)
 		if epi != nil {
 			epi(r0, r1)
 		}
 	})
+}
+
+// addBias adds the OpenBLAS weight's bias, if any, to C's rows [r0,r1).
+func (w *weight) addBias(r0, r1 int, c []float32, ldc int) {
+	if w.bias != nil {
+		addRowBias(r0, r1, w.bias, c, ldc)
+	}
 }
 
 // Rows per sgemm call. Every call packs its share of W again (OpenBLAS has

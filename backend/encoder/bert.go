@@ -10,15 +10,13 @@ import (
 
 // layer holds one transformer layer's weights, prepared for the GEMM.
 type layer struct {
-	qkv     *weight   // [3H, H]: query, key, value stacked
-	qkvBias []float32 // [3H]
-	out     *weight   // [H, H]
+	qkv     *weight // [3H, H]: query, key, value stacked, with their biases
+	out     *weight // [H, H]; its bias goes into the LayerNorm
 	outBias []float32
 	ln1G    []float32
 	ln1B    []float32
-	ff1     *weight // [I, H]
-	ff1Bias []float32
-	ff2     *weight // [H, I]
+	ff1     *weight // [I, H], with its bias
+	ff2     *weight // [H, I]; its bias goes into the LayerNorm
 	ff2Bias []float32
 	ln2G    []float32
 	ln2B    []float32
@@ -118,12 +116,11 @@ func loadBert(cfg *model.Config, w model.Weights) (*bert, error) {
 			return nil, err
 		}
 		l := layer{
-			qkv:     newWeight(slices.Concat(q, k, v), 3*H, H),
-			qkvBias: slices.Concat(qb, kb, vb),
-			out:     newWeight(o, H, H), outBias: ob,
+			qkv: newWeight(slices.Concat(q, k, v), slices.Concat(qb, kb, vb), 3*H, H),
+			out: newWeight(o, nil, H, H), outBias: ob,
 			ln1G: l1g, ln1B: l1b,
-			ff1: newWeight(f1, I, H), ff1Bias: f1b,
-			ff2: newWeight(f2, H, I), ff2Bias: f2b,
+			ff1: newWeight(f1, f1b, I, H),
+			ff2: newWeight(f2, nil, H, I), ff2Bias: f2b,
 			ln2G: l2g, ln2B: l2b,
 		}
 		b.ls = append(b.ls, l)
@@ -194,9 +191,7 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 	for li := range b.ls {
 		l := &b.ls[li]
 		// Q, K, V for all tokens at once.
-		l.qkv.mul(&b.stats, T, x, H, ws.qkv, 3*H, func(r0, r1 int) {
-			addBias(ws.qkv[r0*3*H:r1*3*H], l.qkvBias)
-		})
+		l.qkv.mul(&b.stats, T, x, H, ws.qkv, 3*H, nil)
 		// Attention per (sequence, head).
 		parallelFor(len(seqs)*b.heads, func(w, task int) {
 			si, hd := task/b.heads, task%b.heads
@@ -229,9 +224,7 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 		})
 		// Feed-forward.
 		l.ff1.mul(&b.stats, T, x, H, ws.ff, I, func(r0, r1 int) {
-			f := ws.ff[r0*I : r1*I]
-			addBias(f, l.ff1Bias)
-			b.act(f)
+			b.act(ws.ff[r0*I : r1*I])
 		})
 		l.ff2.mul(&b.stats, T, ws.ff, I, ws.tmp, H, func(r0, r1 int) {
 			addLayerNorm(x[r0*H:r1*H], ws.tmp[r0*H:r1*H], l.ff2Bias, l.ln2G, l.ln2B, b.eps)
@@ -263,16 +256,5 @@ func (b *bert) forward(ws *workspace, seqs [][]int, out [][]float32) {
 			}
 		}
 		out[si] = v
-	}
-}
-
-// addBias adds bias to every row of m (rows of len(bias)).
-func addBias(m, bias []float32) {
-	n := len(bias)
-	for off := 0; off+n <= len(m); off += n {
-		row := m[off : off+n]
-		for j := range row {
-			row[j] += bias[j]
-		}
 	}
 }

@@ -6,11 +6,14 @@
 // normalisation, Encoder), sequence-pair classification for cross-encoder
 // rerankers (Classifier) and extractive question answering (Reader).
 //
-// The matrix multiply is OpenBLAS's sgemm through cgo (one BLAS thread; Go
-// splits the work), in package internal/cblas. Building with -tags purego,
-// or without cgo, selects Folio's own blocked GEMM with an AVX2/FMA
-// micro-kernel on amd64 and plain Go elsewhere. Softmax (exp, max) and GELU
-// (erf, as the reference) are vectorised on amd64; LayerNorm is plain Go.
+// The matrix multiply is Folio's own GEMM (gemm.go), its micro-kernel chosen
+// by CPU features: AVX-512 on amd64 CPUs that have it, else AVX2/FMA, else
+// plain Go. Builds with cgo (without -tags purego) also link OpenBLAS's
+// sgemm (package internal/cblas, one BLAS thread per call); the first
+// encoder opened times both on one core and keeps the faster (backend.go;
+// Gemm reports the choice). Go splits the work dynamically over GOMAXPROCS
+// goroutines. Softmax (exp, max), GELU (erf, as the reference) and LayerNorm
+// are vectorised (AVX2) on amd64.
 package encoder
 
 import (

@@ -22,9 +22,50 @@ const (
 )
 
 // packed is a k×n matrix in panel layout; columns n..npad-1 are zero.
+// bias, if not nil, is added to every row of a product with it (np*panelW
+// long, zero past n).
 type packed struct {
 	k, n, np int // np = number of panels
 	data     []float32
+	bias     []float32
+}
+
+// setBias makes products with p add bias (len p.n) to every row; nil
+// removes it.
+func (p *packed) setBias(bias []float32) {
+	if bias == nil {
+		p.bias = nil
+		return
+	}
+	p.bias = make([]float32, p.np*panelW)
+	copy(p.bias, bias[:p.n])
+}
+
+// addBiasRows adds b's bias, if any, to columns [0,b.n) of C's rows
+// [r0,r1): the epilogue of the kernels that do not start from it.
+func addBiasRows(r0, r1 int, b *packed, c []float32, ldc int) {
+	addBiasTile(r0, r1, 0, b.np, b, c, ldc)
+}
+
+// addBiasTile is addBiasRows on the columns of panels [p0,p1) only.
+func addBiasTile(r0, r1, p0, p1 int, b *packed, c []float32, ldc int) {
+	if b.bias == nil {
+		return
+	}
+	j0, j1 := p0*panelW, min(p1*panelW, b.n)
+	if j0 < j1 {
+		addRowBias(r0, r1, b.bias[j0:j1], c[j0:], ldc)
+	}
+}
+
+// addRowBias adds bias to columns [0,len(bias)) of C's rows [r0,r1).
+func addRowBias(r0, r1 int, bias, c []float32, ldc int) {
+	for i := r0; i < r1; i++ {
+		row := c[i*ldc : i*ldc+len(bias)]
+		for j := range row {
+			row[j] += bias[j]
+		}
+	}
 }
 
 func newPacked(k, n int) *packed {
@@ -82,23 +123,28 @@ func (p *packed) packCols(src []float32, ld int) {
 	}
 }
 
-// gemmRows computes rows [r0,r1) of C = A·B. A row i starts at a[i*lda];
-// C row i at c[i*ldc]. Only columns [0,b.n) of C are written. It runs the
+// gemmRows computes rows [r0,r1) of C = A·B (+ b's bias). A row i starts
+// at a[i*lda]; C row i at c[i*ldc]. Only columns [0,b.n) of C are written. It runs the
 // AVX-512 kernels where the CPU has them, else the 6×16 ones.
 func gemmRows(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
+	gemmTile(r0, r1, 0, b.np, a, lda, b, c, ldc)
+}
+
+// gemmTile is gemmRows on the columns of panels [p0,p1) only; p0 is even.
+func gemmTile(r0, r1, p0, p1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	if useAVX512 {
-		gemmRowsWide(r0, r1, a, lda, b, c, ldc)
+		gemmRowsWide(r0, r1, p0, p1, a, lda, b, c, ldc)
 		return
 	}
-	gemmRowsNarrow(r0, r1, a, lda, b, c, ldc)
+	gemmRowsNarrow(r0, r1, p0, p1, a, lda, b, c, ldc)
 }
 
 // gemmRowsNarrow is gemmRows with the 6×16 micro-kernels (AVX2 assembly,
-// or Go).
-func gemmRowsNarrow(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
+// or Go), the bias added afterwards.
+func gemmRowsNarrow(r0, r1, p0, p1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	var tmp [mr * panelW]float32
 	k := b.k
-	for pi := 0; pi < b.np; pi++ {
+	for pi := p0; pi < p1; pi++ {
 		bp := b.data[pi*k*panelW : (pi+1)*k*panelW]
 		j0 := pi * panelW
 		full := j0+panelW <= b.n
@@ -122,6 +168,7 @@ func gemmRowsNarrow(r0, r1 int, a []float32, lda int, b *packed, c []float32, ld
 			copy(c[i*ldc+j0:i*ldc+b.n], tmp[:])
 		}
 	}
+	addBiasTile(r0, r1, p0, p1, b, c, ldc)
 }
 
 // kern6x16Go and kern1x16Go are the portable micro-kernels.
@@ -197,14 +244,32 @@ func matmul(m int, a []float32, lda int, b *packed, c []float32, ldc int, epi fu
 
 // matmulStats is matmul that counts its GEMM work in st (which may be nil).
 func matmulStats(st *gemmStats, m int, a []float32, lda int, b *packed, c []float32, ldc int, epi func(r0, r1 int)) {
-	tasks := (m + mc - 1) / mc
-	parallelFor(tasks, func(_, t int) {
-		r0 := t * mc
-		r1 := min(r0+mc, m)
+	rowTasks := (m + mc - 1) / mc
+	// Few rows (a short query): also split the columns, in whole panel
+	// pairs, so that every worker has a share; the worker that finishes a
+	// row block's last tile runs its epilogue.
+	pairs := (b.np + 1) / 2
+	colTasks := 1
+	if w := maxWorkers(); rowTasks < 2*w && pairs > 1 {
+		colTasks = min((2*w+rowTasks-1)/rowTasks, pairs)
+	}
+	per := (pairs + colTasks - 1) / colTasks // panel pairs per tile
+	colTasks = (pairs + per - 1) / per
+	var left []atomic.Int32 // tiles of each row block not yet done
+	if colTasks > 1 && epi != nil {
+		left = make([]atomic.Int32, rowTasks)
+		for i := range left {
+			left[i].Store(int32(colTasks))
+		}
+	}
+	parallelFor(rowTasks*colTasks, func(_, t int) {
+		rb, cb := t/colTasks, t%colTasks
+		r0, r1 := rb*mc, min((rb+1)*mc, m)
+		p0, p1 := 2*cb*per, min(2*(cb+1)*per, b.np)
 		tm := st.start()
-		gemmRows(r0, r1, a, lda, b, c, ldc)
-		st.done(tm, r1-r0, b.n, b.k)
-		if epi != nil {
+		gemmTile(r0, r1, p0, p1, a, lda, b, c, ldc)
+		st.done(tm, r1-r0, min(p1*panelW, b.n)-p0*panelW, b.k)
+		if epi != nil && (left == nil || left[rb].Add(-1) == 0) {
 			epi(r0, r1)
 		}
 	})

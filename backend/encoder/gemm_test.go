@@ -151,7 +151,8 @@ func TestGemmGoKernel(t *testing.T) {
 // and 12 (the remainder rows), column counts around one and two panels
 // (the odd last panel, the partial one), k of 1 to 3 (the unrolled loop's
 // tail) and long k, with strided A and C whose padding must stay untouched,
-// and with a row range that starts inside the matrix.
+// with a row range that starts inside the matrix, and with a bias on
+// every other k.
 func TestGemmKernelEdges(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, m := range []int{1, 5, 6, 7, 11, 12, 13, 23, 25, 48, 49} {
@@ -167,8 +168,16 @@ func TestGemmKernelEdges(t *testing.T) {
 				want := naiveMatmulT(dense, m, k, w, n)
 				b := newPacked(k, n)
 				b.packRows(w, k)
+				withBias := k%2 == 1
+				if withBias {
+					bias := randSlice(r, n)
+					b.setBias(bias)
+					for i := range want {
+						want[i] += bias[i%n]
+					}
+				}
 				for _, v := range kernelVariants() {
-					name := fmt.Sprintf("kernel=%s m=%d n=%d k=%d", v.name, m, n, k)
+					name := fmt.Sprintf("kernel=%s m=%d n=%d k=%d bias=%v", v.name, m, n, k, withBias)
 					c := make([]float32, m*ldc)
 					for i := range c {
 						c[i] = 42
@@ -241,9 +250,10 @@ func TestGemmWeight(t *testing.T) {
 
 func testGemmWeight(t *testing.T, backend string, procs int) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, sh := range gemmShapes {
+	for si, sh := range gemmShapes {
 		m, n, k := sh[0], sh[1], sh[2]
-		name := fmt.Sprintf("%s procs=%d m=%d n=%d k=%d", backend, procs, m, n, k)
+		withBias := si%2 == 0
+		name := fmt.Sprintf("%s procs=%d m=%d n=%d k=%d bias=%v", backend, procs, m, n, k, withBias)
 		lda, ldc := k+3, n+5 // strided rows; the padding must stay untouched
 		a := randSlice(r, m*lda)
 		w := randSlice(r, n*k)
@@ -252,7 +262,14 @@ func testGemmWeight(t *testing.T, backend string, procs int) {
 			copy(dense[i*k:(i+1)*k], a[i*lda:])
 		}
 		want := naiveMatmulT(dense, m, k, w, n)
-		wt := newWeight(w, n, k)
+		var bias []float32
+		if withBias {
+			bias = randSlice(r, n)
+			for i := range want {
+				want[i] += bias[i%n]
+			}
+		}
+		wt := newWeight(w, bias, n, k)
 		if (wt.p == nil) != (backend == "openblas") {
 			t.Fatalf("%s: weight prepared for the other backend", name)
 		}
@@ -420,7 +437,7 @@ func BenchmarkGemmLayer(b *testing.B) {
 		for _, v := range vs {
 			b.Run(fmt.Sprintf("%s_%dx%dx%d/%s", sh.name, m, sh.k, sh.n, v.name), func(b *testing.B) {
 				v.run(func() {
-					wt := newWeight(w, sh.n, sh.k)
+					wt := newWeight(w, nil, sh.n, sh.k)
 					var wall, cpu time.Duration
 					for b.Loop() {
 						t0, c0 := time.Now(), cpuTime()
@@ -440,8 +457,9 @@ func BenchmarkGemmLayer(b *testing.B) {
 // TestGemmChoice checks that the backend chosen for the process follows
 // from the figures measured (or from FOLIO_GEMM), and logs them.
 func TestGemmChoice(t *testing.T) {
-	g := Gemm()
-	t.Logf("%+v", g)
+	t0 := time.Now()
+	g := Gemm() // measures here when it is the first use in the process
+	t.Logf("%+v (%v)", g, time.Since(t0))
 	if g.Kernel != goKernel() {
 		t.Errorf("Kernel = %q, want %q", g.Kernel, goKernel())
 	}
@@ -450,7 +468,7 @@ func TestGemmChoice(t *testing.T) {
 		if g.Backend != "go" || g.BLASCore != "" {
 			t.Errorf("without OpenBLAS: %+v, want backend go and no BLAS core", g)
 		}
-	case os.Getenv("FOLIO_GEMM") != "":
+	case os.Getenv("FOLIO_GEMM") == "go" || os.Getenv("FOLIO_GEMM") == "openblas":
 		if g.Backend != os.Getenv("FOLIO_GEMM") {
 			t.Errorf("FOLIO_GEMM=%s but backend %q", os.Getenv("FOLIO_GEMM"), g.Backend)
 		}

@@ -22,10 +22,10 @@ func kern6x16AVX2(k int, a *float32, lda int, b *float32, c *float32, ldc int)
 func kern1x16AVX2(k int, a *float32, b *float32, c *float32)
 
 //go:noescape
-func kern12x32AVX512(k int, a *float32, lda int, b *float32, bnext int, c *float32, ldc int)
+func kern12x32AVX512(k int, a *float32, lda int, b *float32, bnext int, bias *float32, c *float32, ldc int)
 
 //go:noescape
-func kern12x16AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
+func kern12x16AVX512(k int, a *float32, lda int, b *float32, bias *float32, c *float32, ldc int)
 
 func kern6x16(k int, a []float32, lda int, b []float32, c []float32, ldc int) {
 	if !useAVX2 || k == 0 {
@@ -58,15 +58,18 @@ const mrWide = 12
 var rowsPool sync.Pool // of *[]float32
 
 // gemmRowsWide is gemmRows with the AVX-512 kernels: 12 rows by two
-// panels (32 columns) at a time, the odd last panel 16 wide. Blocks at the
-// edges (fewer than 12 rows, fewer than 32 columns) are computed in full
-// from zero-padded copies and only their valid part is written to C.
-func gemmRowsWide(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
+// panels (32 columns) at a time, the odd last panel 16 wide, starting from
+// b's bias. Blocks at the edges (fewer than 12 rows, fewer than 32 columns)
+// are computed in full from zero-padded copies and only their valid part is
+// written to C.
+func gemmRowsWide(r0, r1, p0, p1 int, a []float32, lda int, b *packed, c []float32, ldc int) {
 	k := b.k
 	if k == 0 {
-		for i := r0; i < r1; i++ {
-			clear(c[i*ldc : i*ldc+b.n])
+		j0, j1 := p0*panelW, min(p1*panelW, b.n)
+		for i := r0; i < r1 && j0 < j1; i++ {
+			clear(c[i*ldc+j0 : i*ldc+j1])
 		}
+		addBiasTile(r0, r1, p0, p1, b, c, ldc)
 		return
 	}
 	var tmp [mrWide * 2 * panelW]float32
@@ -94,9 +97,9 @@ func gemmRowsWide(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc 
 			}
 		}
 		_ = ap[(mrWide-1)*ld+k-1]
-		for pi := 0; pi < b.np; pi += 2 {
+		for pi := p0; pi < p1; pi += 2 {
 			j0 := pi * panelW
-			two := pi+1 < b.np
+			two := pi+1 < p1
 			w := panelW
 			if two {
 				w = 2 * panelW
@@ -104,20 +107,25 @@ func gemmRowsWide(r0, r1 int, a []float32, lda int, b *packed, c []float32, ldc 
 			cols := min(w, b.n-j0)
 			bp := b.data[pi*k*panelW:]
 			_ = bp[k*w-1]
+			var bias *float32
+			if b.bias != nil {
+				_ = b.bias[j0+w-1] // padded to whole panels
+				bias = &b.bias[j0]
+			}
 			if rows == mrWide && cols == w {
 				dst := c[i*ldc+j0:]
 				_ = dst[(mrWide-1)*ldc+w-1]
 				if two {
-					kern12x32AVX512(k, &ap[0], ld, &bp[0], k*panelW, &dst[0], ldc)
+					kern12x32AVX512(k, &ap[0], ld, &bp[0], k*panelW, bias, &dst[0], ldc)
 				} else {
-					kern12x16AVX512(k, &ap[0], ld, &bp[0], &dst[0], ldc)
+					kern12x16AVX512(k, &ap[0], ld, &bp[0], bias, &dst[0], ldc)
 				}
 				continue
 			}
 			if two {
-				kern12x32AVX512(k, &ap[0], ld, &bp[0], k*panelW, &tmp[0], 2*panelW)
+				kern12x32AVX512(k, &ap[0], ld, &bp[0], k*panelW, bias, &tmp[0], 2*panelW)
 			} else {
-				kern12x16AVX512(k, &ap[0], ld, &bp[0], &tmp[0], 2*panelW)
+				kern12x16AVX512(k, &ap[0], ld, &bp[0], bias, &tmp[0], 2*panelW)
 			}
 			for r := 0; r < rows; r++ {
 				copy(c[(i+r)*ldc+j0:(i+r)*ldc+j0+cols], tmp[r*2*panelW:])

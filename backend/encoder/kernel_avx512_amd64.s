@@ -97,17 +97,48 @@
 	ADDQ $8, R10; \
 	ADDQ $8, R11
 
-// func kern12x32AVX512(k int, a *float32, lda int, b *float32, bnext int, c *float32, ldc int)
-// C[0:12][0:32] = A[0:12][0:k] · [P | Q], where panel P is at b and panel Q
-// bnext floats after it (k ≥ 1).
-TEXT ·kern12x32AVX512(SB), NOSPLIT, $0-56
+// func kern12x32AVX512(k int, a *float32, lda int, b *float32, bnext int, bias *float32, c *float32, ldc int)
+// C[0:12][0:32] = A[0:12][0:k] · [P | Q] (+ bias[0:32] on every row, when
+// bias is not nil), where panel P is at b and panel Q bnext floats after it
+// (k ≥ 1).
+TEXT ·kern12x32AVX512(SB), NOSPLIT, $0-64
 	SETUP12
 	MOVQ b+24(FP), BX
 	MOVQ bnext+32(FP), R14
 	SHLQ $2, R14
-	MOVQ c+40(FP), DI
-	MOVQ ldc+48(FP), R9
+	MOVQ bias+40(FP), AX
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), R9
 	SHLQ $2, R9
+	TESTQ AX, AX
+	JZ   zero32
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z1, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z1, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z1, Z11
+	VMOVAPS Z0, Z12
+	VMOVAPS Z1, Z13
+	VMOVAPS Z0, Z14
+	VMOVAPS Z1, Z15
+	VMOVAPS Z0, Z16
+	VMOVAPS Z1, Z17
+	VMOVAPS Z0, Z18
+	VMOVAPS Z1, Z19
+	VMOVAPS Z0, Z20
+	VMOVAPS Z1, Z21
+	VMOVAPS Z0, Z22
+	VMOVAPS Z1, Z23
+	JMP  start32
+
+zero32:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -132,6 +163,8 @@ TEXT ·kern12x32AVX512(SB), NOSPLIT, $0-56
 	VPXORD Z21, Z21, Z21
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
+
+start32:
 	SUBQ $2, CX
 	JLT  tail32
 
@@ -193,14 +226,33 @@ store32:
 	VZEROUPPER
 	RET
 
-// func kern12x16AVX512(k int, a *float32, lda int, b *float32, c *float32, ldc int)
-// C[0:12][0:16] = A[0:12][0:k] · P, panel P at b (k ≥ 1).
-TEXT ·kern12x16AVX512(SB), NOSPLIT, $0-48
+// func kern12x16AVX512(k int, a *float32, lda int, b *float32, bias *float32, c *float32, ldc int)
+// C[0:12][0:16] = A[0:12][0:k] · P (+ bias[0:16] on every row, when bias
+// is not nil), panel P at b (k ≥ 1).
+TEXT ·kern12x16AVX512(SB), NOSPLIT, $0-56
 	SETUP12
 	MOVQ b+24(FP), BX
-	MOVQ c+32(FP), DI
-	MOVQ ldc+40(FP), R9
+	MOVQ bias+32(FP), AX
+	MOVQ c+40(FP), DI
+	MOVQ ldc+48(FP), R9
 	SHLQ $2, R9
+	TESTQ AX, AX
+	JZ   zero16
+	VMOVUPS (AX), Z0
+	VMOVAPS Z0, Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	VMOVAPS Z0, Z11
+	JMP  loop16
+
+zero16:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2

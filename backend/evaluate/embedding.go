@@ -33,24 +33,48 @@ type EmbeddingConfig struct {
 	Python, Script string
 	// Threads for both sides (default GOMAXPROCS).
 	Threads int
+	// Busy, if > 0, adds a second round beside that many busy-looping
+	// processes (each spins one core: another program's work on the same
+	// machine), Folio then the reference again.
+	Busy int
 }
 
 // EmbeddingReport holds the encoder's figures and the reference's.
 type EmbeddingReport struct {
-	Docs         int     `json:"docs"`
-	Threads      int     `json:"threads"`
-	ChunksPerSec float64 `json:"chunks_per_s"`
-	Seconds      float64 `json:"seconds"`
-	QueryP50ms   float64 `json:"query_p50_ms"`
+	Docs    int `json:"docs"`
+	Threads int `json:"threads"`
+	// CPU is the processor's name (/proc/cpuinfo), Gemm the matrix
+	// multiply the encoder chose on it and why.
+	CPU  string           `json:"cpu"`
+	Gemm encoder.GemmInfo `json:"gemm"`
+	// The round run as the machine is (no busy process of our own).
+	EmbeddingRound
+	QueryP50ms float64 `json:"query_p50_ms"`
+	Backend    string  `json:"gemm_backend"`
+	// Resident memory: with the model loaded, and the peak while embedding.
+	RSSLoadedMB float64 `json:"rss_loaded_mb"`
+	RSSPeakMB   float64 `json:"rss_peak_mb"`
+	// Loaded is the round beside EmbeddingConfig.Busy busy-looping
+	// processes; nil without.
+	Loaded *EmbeddingRound `json:"loaded,omitempty"`
+}
+
+// EmbeddingRound is one timed embedding of the texts by Folio, then by the
+// reference when one is configured.
+type EmbeddingRound struct {
+	// Busy is the busy-looping processes we ran beside it; LoadAvg the
+	// 1-minute load average when it started (other work included).
+	Busy    int     `json:"busy"`
+	LoadAvg float64 `json:"load_avg"`
+	// Folio's throughput, wall time and process CPU time per chunk.
+	ChunksPerSec  float64 `json:"chunks_per_s"`
+	Seconds       float64 `json:"seconds"`
+	CPUMsPerChunk float64 `json:"cpu_ms_per_chunk"`
 	// GEMM figures over the timed run: GFLOP/s per core inside the matrix
 	// multiply (FLOPs over the CPU time of the threads running it) and the
 	// share of the process's CPU time spent there.
 	GemmGFLOPS float64 `json:"gemm_gflops"`
 	GemmShare  float64 `json:"gemm_share"`
-	Backend    string  `json:"gemm_backend"`
-	// Resident memory: with the model loaded, and the peak while embedding.
-	RSSLoadedMB float64 `json:"rss_loaded_mb"`
-	RSSPeakMB   float64 `json:"rss_peak_mb"`
 	// Reference is sentence-transformers' run on the same texts, if any.
 	Reference *ReferenceRun `json:"reference,omitempty"`
 }
@@ -64,12 +88,17 @@ type ReferenceRun struct {
 	RSSPeakMB    float64 `json:"rss_peak_mb"`
 	Threads      int     `json:"threads"`
 	Version      string  `json:"version"`
+	// CPUSeconds is the process CPU time of the timed run (all threads).
+	CPUSeconds float64 `json:"cpu_s"`
 }
 
 // Embedding embeds the first cfg.Docs SciFact abstracts (title and text,
 // as indexed) with Folio's encoder and, when cfg.Python is set, with
 // sentence-transformers in the same run.
 func Embedding(ctx context.Context, cfg EmbeddingConfig) (EmbeddingReport, error) {
+	if cfg.Busy < 0 {
+		return EmbeddingReport{}, fmt.Errorf("busy processes: %d, want ≥ 0", cfg.Busy)
+	}
 	if cfg.Docs <= 0 {
 		cfg.Docs = 1000
 	}
@@ -91,26 +120,15 @@ func Embedding(ctx context.Context, cfg EmbeddingConfig) (EmbeddingReport, error
 	if err != nil {
 		return rep, err
 	}
+	rep.CPU, rep.Gemm = cpuName(), encoder.Gemm()
+	rep.Backend = rep.Gemm.Backend
 	rep.RSSLoadedMB = procStatusMB("VmRSS")
 	if _, err := enc.Embed(ctx, texts[:min(16, len(texts))]); err != nil { // warm up
 		return rep, err
 	}
-	enc.ResetStats()
-	t0, cpu0 := time.Now(), cpuNanos()
-	if _, err := enc.Embed(ctx, texts); err != nil {
+	if rep.EmbeddingRound, err = embedRound(ctx, cfg, enc, texts, 0); err != nil {
 		return rep, err
 	}
-	rep.Seconds = time.Since(t0).Seconds()
-	cpu := cpuNanos() - cpu0
-	rep.ChunksPerSec = float64(len(texts)) / rep.Seconds
-	st := enc.Stats()
-	if st.GemmCPUNanos > 0 {
-		rep.GemmGFLOPS = float64(st.GemmFlops) / float64(st.GemmCPUNanos)
-	}
-	if cpu > 0 {
-		rep.GemmShare = float64(st.GemmCPUNanos) / float64(cpu)
-	}
-	rep.Backend = st.GemmBackend
 	rep.RSSPeakMB = procStatusMB("VmHWM")
 
 	lat := make([]float64, 50)
@@ -123,14 +141,99 @@ func Embedding(ctx context.Context, cfg EmbeddingConfig) (EmbeddingReport, error
 	}
 	rep.QueryP50ms = stats.Median(lat)
 
-	if cfg.Python != "" {
-		ref, err := runReference(ctx, cfg, texts)
+	if cfg.Busy > 0 {
+		stop, err := startBusy(ctx, cfg.Busy)
 		if err != nil {
 			return rep, err
 		}
-		rep.Reference = ref
+		time.Sleep(200 * time.Millisecond) // let the spinners start
+		loaded, err := embedRound(ctx, cfg, enc, texts, cfg.Busy)
+		stop()
+		if err != nil {
+			return rep, err
+		}
+		rep.Loaded = &loaded
 	}
 	return rep, nil
+}
+
+// embedRound times Folio, then the reference if configured, on texts.
+func embedRound(ctx context.Context, cfg EmbeddingConfig, enc *encoder.Encoder, texts []string, busy int) (EmbeddingRound, error) {
+	r := EmbeddingRound{Busy: busy, LoadAvg: loadAvg()}
+	enc.ResetStats()
+	t0, cpu0 := time.Now(), cpuNanos()
+	if _, err := enc.Embed(ctx, texts); err != nil {
+		return r, err
+	}
+	r.Seconds = time.Since(t0).Seconds()
+	cpu := cpuNanos() - cpu0
+	r.ChunksPerSec = float64(len(texts)) / r.Seconds
+	r.CPUMsPerChunk = float64(cpu) / 1e6 / float64(len(texts))
+	st := enc.Stats()
+	if st.GemmCPUNanos > 0 {
+		r.GemmGFLOPS = float64(st.GemmFlops) / float64(st.GemmCPUNanos)
+	}
+	if cpu > 0 {
+		r.GemmShare = float64(st.GemmCPUNanos) / float64(cpu)
+	}
+	if cfg.Python != "" {
+		ref, err := runReference(ctx, cfg, texts)
+		if err != nil {
+			return r, err
+		}
+		r.Reference = ref
+	}
+	return r, nil
+}
+
+// startBusy starts n processes that each spin one core (a shell loop: no
+// threads of ours, no Go runtime) and returns the function that kills them.
+func startBusy(ctx context.Context, n int) (stop func(), err error) {
+	var cmds []*exec.Cmd
+	stop = func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}
+	for i := 0; i < n; i++ {
+		c := exec.CommandContext(ctx, "/bin/sh", "-c", "while :; do :; done")
+		if err := c.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("start a busy-looping process (/bin/sh): %w", err)
+		}
+		cmds = append(cmds, c)
+	}
+	return stop, nil
+}
+
+// loadAvg is the 1-minute load average (/proc/loadavg); 0 where unknown.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
+// cpuName is the processor's model name from /proc/cpuinfo, or the
+// architecture where that is not available.
+func cpuName() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return "unknown " + runtime.GOARCH + " CPU"
 }
 
 // scifactTexts returns the first n abstracts as "title text".
@@ -206,24 +309,50 @@ func procStatusMB(key string) float64 {
 
 // WriteText prints the report with the issue's targets beside each figure.
 func (r EmbeddingReport) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "Embedding %d SciFact abstracts (≤ 256 tokens), %d threads, GEMM: %s\n", r.Docs, r.Threads, r.Backend)
-	fmt.Fprintf(w, "  folio                  %7.1f chunks/s (%.1f s)\n", r.ChunksPerSec, r.Seconds)
+	fmt.Fprintf(w, "Embedding %d SciFact abstracts (≤ 256 tokens), %d threads\n", r.Docs, r.Threads)
+	fmt.Fprintf(w, "  CPU                    %s\n", r.CPU)
+	g := r.Gemm
+	fmt.Fprintf(w, "  GEMM backend           %s (Go kernel %s", g.Backend, g.Kernel)
+	if g.BLASCore != "" {
+		fmt.Fprintf(w, "; OpenBLAS %s", g.BLASCore)
+	}
+	fmt.Fprintf(w, "): %s", g.Reason)
+	if g.GoGFLOPS > 0 {
+		fmt.Fprintf(w, ", Go %.0f vs OpenBLAS %.0f GFLOP/s on one core", g.GoGFLOPS, g.BLASGFLOPS)
+	}
+	fmt.Fprintln(w)
+	r.EmbeddingRound.writeText(w, r.Docs)
+	fmt.Fprintf(w, "  short query p50        %.1f ms", r.QueryP50ms)
 	if ref := r.Reference; ref != nil {
-		ratio := r.ChunksPerSec / ref.ChunksPerSec
-		fmt.Fprintf(w, "  sentence-transformers  %7.1f chunks/s (%.1f s; %s, %d threads)\n", ref.ChunksPerSec, ref.Seconds, ref.Version, ref.Threads)
-		fmt.Fprintf(w, "  ratio                  %.2f× PyTorch's throughput   target ≥ 1.0× (aim 1.5×)\n", ratio)
+		fmt.Fprintf(w, " (sentence-transformers %.1f ms)", ref.QueryP50ms)
+	}
+	fmt.Fprintf(w, "   target < 15 ms\n")
+	fmt.Fprintf(w, "  memory                 %.0f MiB with the model loaded, %.0f MiB peak while embedding", r.RSSLoadedMB, r.RSSPeakMB)
+	if ref := r.Reference; ref != nil {
+		fmt.Fprintf(w, " (sentence-transformers %.0f / %.0f MiB)", ref.RSSLoadedMB, ref.RSSPeakMB)
+	}
+	fmt.Fprintln(w)
+	if r.Loaded != nil {
+		r.Loaded.writeText(w, r.Docs)
+	}
+}
+
+func (r EmbeddingRound) writeText(w io.Writer, docs int) {
+	what := "as the machine is"
+	if r.Busy > 0 {
+		what = fmt.Sprintf("beside %d busy-looping process(es)", r.Busy)
+	}
+	fmt.Fprintf(w, "  %s, load average %.2f at the start:\n", what, r.LoadAvg)
+	fmt.Fprintf(w, "  folio                  %7.1f chunks/s (%.1f s, %.1f CPU-ms per chunk)\n", r.ChunksPerSec, r.Seconds, r.CPUMsPerChunk)
+	if ref := r.Reference; ref != nil {
+		fmt.Fprintf(w, "  sentence-transformers  %7.1f chunks/s (%.1f s", ref.ChunksPerSec, ref.Seconds)
+		if ref.CPUSeconds > 0 {
+			fmt.Fprintf(w, ", %.1f CPU-ms per chunk", 1000*ref.CPUSeconds/float64(max(docs, 1)))
+		}
+		fmt.Fprintf(w, "; %s, %d threads)\n", ref.Version, ref.Threads)
+		fmt.Fprintf(w, "  ratio                  %.2f× PyTorch's throughput   target ≥ 1.0× (aim 1.5×)\n", r.ChunksPerSec/ref.ChunksPerSec)
 	} else {
 		fmt.Fprintf(w, "  (no reference run: make bench-reference installs PyTorch and sentence-transformers)\n")
 	}
 	fmt.Fprintf(w, "  GEMM                   %.1f GFLOP/s per core, %.0f%% of the run's CPU time\n", r.GemmGFLOPS, 100*r.GemmShare)
-	fmt.Fprintf(w, "  short query p50        %.1f ms", r.QueryP50ms)
-	if r.Reference != nil {
-		fmt.Fprintf(w, " (sentence-transformers %.1f ms)", r.Reference.QueryP50ms)
-	}
-	fmt.Fprintf(w, "   target < 15 ms\n")
-	fmt.Fprintf(w, "  memory                 %.0f MiB with the model loaded, %.0f MiB peak while embedding", r.RSSLoadedMB, r.RSSPeakMB)
-	if r.Reference != nil {
-		fmt.Fprintf(w, " (sentence-transformers %.0f / %.0f MiB)", r.Reference.RSSLoadedMB, r.Reference.RSSPeakMB)
-	}
-	fmt.Fprintln(w)
 }

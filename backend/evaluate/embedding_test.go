@@ -18,7 +18,7 @@ func TestEmbeddingMeasures(t *testing.T) {
 	if _, err := modeltest.Write(dir, modeltest.Tiny{}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Embedding(context.Background(), EmbeddingConfig{Data: data, ModelDir: dir, Docs: 20})
+	rep, err := Embedding(context.Background(), EmbeddingConfig{Data: data, ModelDir: dir, Docs: 20, Busy: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,5 +33,26 @@ func TestEmbeddingMeasures(t *testing.T) {
 	}
 	if rep.Reference != nil {
 		t.Error("reference run without a Python configured")
+	}
+	if rep.CPU == "" || rep.Gemm.Backend != rep.Backend || rep.Gemm.Kernel == "" || rep.Gemm.Reason == "" {
+		t.Errorf("CPU %q, GEMM %+v; want the CPU named and the backend, kernel and reason given", rep.CPU, rep.Gemm)
+	}
+	if rep.Busy != 0 || rep.CPUMsPerChunk <= 0 {
+		t.Errorf("first round: busy %d, %.2f CPU-ms per chunk; want 0 busy and positive CPU time", rep.Busy, rep.CPUMsPerChunk)
+	}
+	l := rep.Loaded
+	if l == nil {
+		t.Fatal("no round beside the busy process")
+	}
+	if l.Busy != 1 || l.ChunksPerSec <= 0 || l.CPUMsPerChunk <= 0 || l.GemmGFLOPS <= 0 || l.Reference != nil {
+		t.Errorf("loaded round %+v; want busy 1, positive figures, no reference", *l)
+	}
+}
+
+// TestEmbeddingRejectsNegativeBusy: a negative count of busy processes is
+// an error, not a silent idle run.
+func TestEmbeddingRejectsNegativeBusy(t *testing.T) {
+	if _, err := Embedding(context.Background(), EmbeddingConfig{Data: t.TempDir(), ModelDir: t.TempDir(), Busy: -1}); err == nil {
+		t.Error("Busy -1: no error")
 	}
 }
