@@ -315,6 +315,7 @@ func idHash(ids []int) string {
 // every SciFact title and abstract and every XQuAD context and question, in
 // an uncased, a cased and a truncated (256) configuration.
 func TestTokenizerCorpusParity(t *testing.T) {
+	testenv.OutsideRace(t, "tokenizes two corpora in one goroutine")
 	ref := loadParityRef(t)
 	dir := testenv.Model(t)
 	vb, err := os.ReadFile(filepath.Join(dir, "vocab.txt"))
