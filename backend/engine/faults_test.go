@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"folio/backend/index"
+	"folio/backend/internal/testenv"
 	"folio/backend/model"
 	"folio/backend/model/modeltest"
 	"folio/backend/store"
@@ -598,28 +599,6 @@ func currentUmask() int {
 	return -1
 }
 
-// mountTmpfs mounts a tmpfs of size (such as "24m") on a new folder and
-// unmounts it at the end of the test; it skips when not root.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs (%v: %s)", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
 // fillWord is the w-th word of a made-up vocabulary, so every file has
 // many distinct terms (postings) and text.
 func fillWord(w int) string {
@@ -641,7 +620,7 @@ func TestFaultFullDisk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("full-disk test skipped in -short mode")
 	}
-	disk := mountTmpfs(t, "104m")
+	disk := testenv.Tmpfs(t, "104m")
 	dir := t.TempDir()
 	data := filepath.Join(disk, "data")
 	rng := rand.New(rand.NewPCG(9, 10))
