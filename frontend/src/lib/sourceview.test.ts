@@ -211,8 +211,9 @@ describe('pdfMarks', () => {
 });
 
 describe('citationName', () => {
-  it('shows the title when there is one, else the file name', () => {
-    expect(citationName({ title: '3M 2018 10-K', path: '/f/3M_2018_10K.pdf' })).toBe('3M 2018 10-K');
+  it('shows a stated title before the file name, else the file name alone', () => {
+    expect(citationName({ title: 'Free Culture', path: '/f/freeculture.pdf' })).toBe('Free Culture (freeculture.pdf)');
+    expect(citationName({ title: 'plants', path: '/f/plants.csv' })).toBe('plants.csv');
     expect(citationName({ title: '  ', path: '/f/3M_2018_10K.pdf' })).toBe('3M_2018_10K.pdf');
     expect(citationName({ path: 'C:\\docs\\a.docx' })).toBe('a.docx');
   });

@@ -58,13 +58,16 @@ export function locationLine(location: string | undefined, page: number): string
 }
 
 /**
- * The name a citation shows: the document's title when the backend gives one
- * (its properties' title, else its file name's words), else the file name.
+ * The name a citation shows: its file's name, after the document's title
+ * when the document states one ("Free Culture (freeculture.pdf)"). The
+ * backend's title falls back to the file name without its extension; that
+ * adds nothing, so the file name alone is shown then.
  */
 export function citationName(c: { title?: string; path: string }): string {
-  const t = (c.title ?? '').trim();
-  if (t) return t;
-  return baseName(c.path) || c.path;
+  const file = baseName(c.path) || c.path;
+  const title = (c.title ?? '').trim();
+  const stem = file.replace(/\.[^.]*$/, '');
+  return title && title !== stem && title !== file ? `${title} (${file})` : file;
 }
 
 /** The short "where" of a citation: its location label, else its page. */
