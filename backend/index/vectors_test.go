@@ -228,7 +228,16 @@ func TestVectorsServeExactlyWhileRebuilding(t *testing.T) {
 				t.Fatalf("after the rebuild, searches are served by %T", v.server())
 			}
 			l.check(v, "after the rebuild")
-			if snap, err := l.st.Blob(VectorSnapshot); err != nil || snap == nil {
+			// The rebuild saves its snapshot after it starts serving the
+			// graph: wait for it (a generous bound, not a timing check).
+			var snap []byte
+			var err error
+			for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if snap, err = l.st.Blob(VectorSnapshot); err != nil || snap != nil {
+					break
+				}
+			}
+			if err != nil || snap == nil {
 				t.Errorf("no snapshot saved after the rebuild: %v", err)
 			}
 			if err := v.Close(); err != nil {
