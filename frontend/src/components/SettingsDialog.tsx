@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, type GeneratorSettings } from '../api';
 import { isRemoteRefusal } from '../lib/chats';
 import { errorText } from '../lib/errors';
@@ -27,7 +27,24 @@ export function SettingsDialog(p: { saved: GeneratorSettings | null; onClose: ()
   const dialogRef = useRef<HTMLDivElement>(null);
   const firstRef = useRef<HTMLInputElement>(null);
 
-  useEffect(() => firstRef.current?.focus(), []);
+  // Both in layout effects, which run as the dialog is inserted: a key
+  // pressed the moment it appears already finds the focus inside it and
+  // Esc handled (a plain effect runs later, after the browser may have
+  // delivered that key to the page behind).
+  useLayoutEffect(() => firstRef.current?.focus(), []);
+
+  // Esc closes the dialog wherever the focus is, and nothing else hears
+  // that Esc.
+  useLayoutEffect(() => {
+    const onEsc = (ev: KeyboardEvent) => {
+      if (ev.key !== 'Escape') return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      p.onClose();
+    };
+    document.addEventListener('keydown', onEsc, true);
+    return () => document.removeEventListener('keydown', onEsc, true);
+  }, [p.onClose]);
 
   const current = (): GeneratorSettings => ({ enabled, endpoint: endpoint.trim(), model: model.trim(), confirmedRemote: confirm });
 
@@ -76,14 +93,8 @@ export function SettingsDialog(p: { saved: GeneratorSettings | null; onClose: ()
     }
   };
 
-  // Esc closes; Tab and Shift+Tab cycle inside the dialog.
+  // Tab and Shift+Tab cycle inside the dialog (Esc: see above).
   const onKeyDown = (ev: KeyboardEvent) => {
-    if (ev.key === 'Escape') {
-      ev.preventDefault();
-      ev.stopPropagation();
-      p.onClose();
-      return;
-    }
     if (ev.key !== 'Tab') return;
     const items = [...(dialogRef.current?.querySelectorAll<HTMLElement>('input, button, select, textarea') ?? [])].filter(
       (el) => !(el as HTMLInputElement).disabled,
