@@ -12,7 +12,7 @@ var errFound = errors.New("the library has problems; run folio repair to read th
 
 // check reads back everything the library stores and prints what is
 // wrong; it exits 1 when anything is.
-func (c *command) check(args []string) error {
+func (c *command) check(args []string) (err error) {
 	fs := c.flags("check")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -22,7 +22,7 @@ func (c *command) check(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	rep, err := eng.Check(c.ctx)
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func (c *command) printCheck(rep engine.CheckReport) {
 }
 
 // repair reads the files a check finds damaged again from their originals.
-func (c *command) repair(args []string) error {
+func (c *command) repair(args []string) (err error) {
 	fs := c.flags("repair")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -66,7 +66,7 @@ func (c *command) repair(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	bar := newProgressLine(c.stderr)
 	found, rep, err := eng.Repair(c.ctx, bar.update)
 	bar.done()

@@ -11,7 +11,7 @@ import (
 // evalE2E indexes a folder of real documents into a fresh library with the
 // product's own settings, asks every question as the window does, and
 // scores the filing, pages and figures cited, beside a page-BM25 reference.
-func (c *command) evalE2E(args []string) error {
+func (c *command) evalE2E(args []string) (err error) {
 	const use = "eval e2e: usage: folio eval e2e --questions FILE --docs DIR [--mode bm25|hybrid] [--model DIR] [--keep DIR] [--json] [-v]"
 	fs := c.flags("eval e2e")
 	questions := fs.String("questions", "", "questions, JSON Lines in FinanceBench's format (evidence pages zero-based)")
@@ -54,7 +54,7 @@ func (c *command) evalE2E(args []string) error {
 	if err != nil {
 		return fmt.Errorf("eval e2e: %w", err)
 	}
-	defer eng.Close()
+	defer closeLibrary(eng, &err)
 	ecfg := evaluate.E2EConfig{Questions: *questions, Docs: *docs}
 	if !*asJSON {
 		ecfg.Progress = func(stage string, done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  %s %d/%d", stage, done, total) }
