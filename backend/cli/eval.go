@@ -17,6 +17,17 @@ import (
 	"folio/backend/model"
 )
 
+// evalStatus returns how an evaluation shows its progress (one line on
+// stderr, redrawn in place) and how it clears that line; with --json both
+// do nothing, so standard error stays free of it.
+func (c *command) evalStatus(asJSON bool) (show func(format string, a ...any), clear func()) {
+	if asJSON {
+		return func(string, ...any) {}, func() {}
+	}
+	return func(format string, a ...any) { fmt.Fprintf(c.stderr, "\r\033[K  "+format, a...) },
+		func() { fmt.Fprint(c.stderr, "\r\033[K") }
+}
+
 func (c *command) eval(args []string) error {
 	const use = "eval: usage: folio eval parse [--json] [-v] [--shared DIR] | folio eval embed [--json] [--shared DIR] [--model DIR] [--python PY] [-n N] [--busy N]"
 	if len(args) > 0 && args[0] == "embed" {
@@ -42,13 +53,10 @@ func (c *command) eval(args []string) error {
 		return usageError{use}
 	}
 	cfg := evaluate.ParsingConfig{Data: filepath.Join(*shared, "data")}
-	if !*asJSON {
-		cfg.Progress = func(f string) { fmt.Fprintf(c.stderr, "\r\033[K  reading %s", f) }
-	}
+	show, clear := c.evalStatus(*asJSON)
+	cfg.Progress = func(f string) { show("reading %s", f) }
 	rep, err := evaluate.Parsing(c.ctx, cfg)
-	if !*asJSON {
-		fmt.Fprint(c.stderr, "\r\033[K")
-	}
+	clear()
 	if err != nil {
 		return fmt.Errorf("eval parse: %w", err)
 	}
@@ -121,13 +129,10 @@ func (c *command) evalRetrieval(args []string) error {
 		modes = strings.Split(*mode, ",")
 	}
 	cfg := evaluate.RetrievalConfig{BEIR: *beir, Qrels: *qrels, ModelDir: *dir, Reranker: *reranker}
-	if !*asJSON {
-		cfg.Progress = func(stage string, done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  %s %d/%d", stage, done, total) }
-	}
+	show, clear := c.evalStatus(*asJSON)
+	cfg.Progress = func(stage string, done, total int) { show("%s %d/%d", stage, done, total) }
 	reps, err := evaluate.RetrievalModes(c.ctx, cfg, modes)
-	if !*asJSON {
-		fmt.Fprint(c.stderr, "\r\033[K")
-	}
+	clear()
 	if err != nil {
 		return fmt.Errorf("eval retrieval: %w", err)
 	}
@@ -190,13 +195,10 @@ func (c *command) evalQA(args []string) (err error) {
 		return fmt.Errorf("eval qa --generate: the generator did not start on %s (a build without it, or see the log)", *genModel)
 	}
 	qcfg := evaluate.QAConfig{SQuAD: *squad, Limit: *n, Distractors: *distract, DistractorDocs: *ndistract, Generate: *generate}
-	if !*asJSON {
-		qcfg.Progress = func(done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  asked %d/%d", done, total) }
-	}
+	show, clear := c.evalStatus(*asJSON)
+	qcfg.Progress = func(done, total int) { show("asked %d/%d", done, total) }
 	rep, err := evaluate.QA(c.ctx, qcfg, engineAsker{eng})
-	if !*asJSON {
-		fmt.Fprint(c.stderr, "\r\033[K")
-	}
+	clear()
 	if err != nil {
 		return fmt.Errorf("eval qa: %w", err)
 	}

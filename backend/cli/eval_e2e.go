@@ -56,13 +56,10 @@ func (c *command) evalE2E(args []string) (err error) {
 	}
 	defer closeLibrary(eng, &err)
 	ecfg := evaluate.E2EConfig{Questions: *questions, Docs: *docs}
-	if !*asJSON {
-		ecfg.Progress = func(stage string, done, total int) { fmt.Fprintf(c.stderr, "\r\033[K  %s %d/%d", stage, done, total) }
-	}
+	show, clear := c.evalStatus(*asJSON)
+	ecfg.Progress = func(stage string, done, total int) { show("%s %d/%d", stage, done, total) }
 	rep, err := evaluate.E2E(c.ctx, ecfg, engineAsker{eng})
-	if !*asJSON {
-		fmt.Fprint(c.stderr, "\r\033[K")
-	}
+	clear()
 	if err != nil {
 		return fmt.Errorf("eval e2e: %w", err)
 	}
