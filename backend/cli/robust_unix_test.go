@@ -100,15 +100,17 @@ func TestSignalsEndEveryCommand(t *testing.T) {
 	}
 	bin := buildFolio(t)
 	docs := t.TempDir()
-	for i := range 400 {
+	// Enough files that the index is still running when the signal comes,
+	// on an idle machine too (400 could all be read within 1.5 s).
+	for i := range 2000 {
 		page := fmt.Sprintf("<html><body><h1>Note %d</h1><p>The heron colony counted %d nests in May.</p></body></html>", i, i)
-		if err := os.WriteFile(filepath.Join(docs, fmt.Sprintf("n%03d.html", i)), []byte(page), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(docs, fmt.Sprintf("n%04d.html", i)), []byte(page), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		took, code, errOut := stopAfter(t, sig, nil, 1500*time.Millisecond, bin, "--data", t.TempDir(), "index", docs)
-		t.Logf("index of 400 HTML files: ended %v after %v (exit %d)", took.Round(time.Millisecond), sig, code)
+		took, code, errOut := stopAfter(t, sig, nil, 300*time.Millisecond, bin, "--data", t.TempDir(), "index", docs)
+		t.Logf("index of 2,000 HTML files: ended %v after %v (exit %d)", took.Round(time.Millisecond), sig, code)
 		if code == 0 {
 			t.Errorf("index ended by %v exited 0\n%s", sig, errOut)
 		}
