@@ -423,10 +423,11 @@ func (a *App) GeneratorModels(s engine.GeneratorSettings) ([]string, error) {
 	})
 }
 
-// Source returns the page or text around a cited span, marked for display.
-func (a *App) Source(path string, span core.Span, highlights []core.Span) (engine.Source, error) {
+// Source returns the page or text around a cited span, marked for display,
+// with the citation's table cell (nil: none) marked in it.
+func (a *App) Source(path string, span core.Span, highlights []core.Span, cell *core.Cell) (engine.Source, error) {
 	return withEngine(a, func(e *engine.Engine) (engine.Source, error) {
-		return e.Source(context.Background(), path, span, highlights)
+		return e.Source(context.Background(), path, span, highlights, cell)
 	})
 }
 

@@ -90,7 +90,7 @@ func TestDropIndexesAndAnswers(t *testing.T) {
 	if err != nil || len(ans.Citations) == 0 || !strings.Contains(ans.Citations[0].Text, "40,000 euros") {
 		t.Fatalf("answer %+v, %v", ans, err)
 	}
-	src, err := app.Source(ans.Citations[0].Path, core.Span{Start: ans.Citations[0].Start, End: ans.Citations[0].End}, ans.Citations[0].Highlights)
+	src, err := app.Source(ans.Citations[0].Path, core.Span{Start: ans.Citations[0].Start, End: ans.Citations[0].End}, ans.Citations[0].Highlights, ans.Citations[0].Cell)
 	if err != nil || len(src.Segments) == 0 {
 		t.Errorf("source: %+v, %v", src, err)
 	}

@@ -124,6 +124,7 @@ func (c *Composer) Compose(ctx context.Context, question string, qvec []float32,
 		}
 		ans.Citations = append(ans.Citations, cit)
 	}
+	markCells(question, ans.Citations, hits, picked, number)
 	// The best sentence leads; the others follow by citation, each
 	// source's in document order.
 	rest := append([]*sentence(nil), picked[1:]...)
@@ -146,7 +147,7 @@ func citation(n int, h core.Hit, hl []core.Span) core.Citation {
 		N: n, Path: h.Path, Title: docName(h.Path), Page: h.Page, Start: h.Start, End: h.End, Text: h.Text,
 		Highlights: hl, Score: h.Score,
 	}
-	c.Segments = Segments(h.Text, h.Start, core.Span{Start: h.Start, End: h.End}, hl, nil)
+	citeSegments(&c)
 	return c
 }
 

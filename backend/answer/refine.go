@@ -100,7 +100,7 @@ func Refine(ctx context.Context, r SpanReader, ans *core.Answer, maxStatements i
 			}
 		}
 		ci.Highlights = kept
-		ci.Segments = Segments(ci.Text, ci.Start, core.Span{Start: ci.Start, End: ci.End}, ci.Highlights, ci.Answer)
+		citeSegments(ci)
 	}
 	ans.Text = statementsText(stmts)
 	return nil

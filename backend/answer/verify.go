@@ -544,7 +544,7 @@ func HighlightEvidence(ans *core.Answer) {
 		if c.Answer != nil && !coveredBy(*c.Answer, c.Highlights) {
 			c.Answer = nil
 		}
-		c.Segments = Segments(c.Text, c.Start, core.Span{Start: c.Start, End: c.End}, c.Highlights, c.Answer)
+		citeSegments(c)
 	}
 }
 

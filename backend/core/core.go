@@ -112,6 +112,20 @@ type Citation struct {
 	// Changed is empty while the document still holds Text at [Start, End),
 	// and otherwise says what happened ("the document changed since", ...).
 	Changed string `json:"changed,omitempty"`
+	// Cell is the table cell, inside a highlighted row, that holds the
+	// figure the question asks for (the 2021 cell when it asks for FY2021);
+	// nil when the highlights are no table row or no cell fits.
+	Cell *Cell `json:"cell,omitempty"`
+}
+
+// Cell is one cell of a table row statement ("Capital spending — 2021:
+// (4,625); 2020: (4,240)"), as document offsets: [Start, End) covers the
+// cell as written, its column header and value ("2021: (4,625)"), which
+// Label repeats for a person.
+type Cell struct {
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Label string `json:"label"`
 }
 
 // Claim is one sentence of a generated answer, checked against the
@@ -193,7 +207,8 @@ type Segment struct {
 	Text string `json:"text"`
 	// Kind is "plain", "passage" (inside the cited span), "highlight" (a
 	// sentence that best matches the question) or "answer" (the exact answer
-	// a QA model found inside a highlight).
+	// a QA model found inside a highlight) or "cell" (the table cell, inside
+	// a highlighted row, that holds the figure asked for).
 	Kind string `json:"kind"`
 }
 

@@ -257,6 +257,11 @@ func (e *Engine) recheckCitation(cit *core.Citation, cur *citedFile) error {
 	if cit.Answer != nil {
 		cit.Answer = &core.Span{Start: cit.Answer.Start + shift, End: cit.Answer.End + shift}
 	}
+	if cit.Cell != nil {
+		cell := *cit.Cell
+		cell.Start, cell.End = cell.Start+shift, cell.End+shift
+		cit.Cell = &cell
+	}
 	cit.Page = (&core.Document{Pages: cur.rec.Pages}).PageAt(cit.Start)
 	loc, err := e.locationLabel(cur.rec, claimStart(cit.Start, cit.Highlights))
 	if err != nil {

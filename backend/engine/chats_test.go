@@ -120,7 +120,7 @@ func TestChatsSurviveRestartsAndEdits(t *testing.T) {
 		if len(m.Highlights) != len(b.Highlights) || len(b.Highlights) == 0 {
 			t.Fatalf("citation %d highlights %+v, want %d", i, m.Highlights, len(b.Highlights))
 		}
-		src, err := e.Source(ctx, m.Path, core.Span{Start: m.Start, End: m.End}, m.Highlights)
+		src, err := e.Source(ctx, m.Path, core.Span{Start: m.Start, End: m.End}, m.Highlights, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

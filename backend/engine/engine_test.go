@@ -82,7 +82,7 @@ func TestIndexReindexAndReopen(t *testing.T) {
 		t.Fatalf("answer %+v does not cite b.md first", ans)
 	}
 	c := ans.Citations[0]
-	src, err := e.Source(ctx, c.Path, core.Span{Start: c.Start, End: c.End}, c.Highlights)
+	src, err := e.Source(ctx, c.Path, core.Span{Start: c.Start, End: c.End}, c.Highlights, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,14 +26,20 @@ type PageMarks struct {
 	Rotate     int         `json:"rotate,omitempty"`
 	Passage    []core.Rect `json:"passage,omitempty"`
 	Highlights []core.Rect `json:"highlights,omitempty"`
+	// Cell is the rectangle of the cited table cell's value on the page
+	// (the figure asked for, inside a highlighted row), when it is there.
+	Cell []core.Rect `json:"cell,omitempty"`
 }
 
 // Source returns the page (or, for formats without pages, the stretch of
 // text) around a cited span, with the span and its highlights marked, its
 // location, and for PDFs the word rectangles to draw on the page. A PDF
 // span that runs over a page break also gets the marks of the following
-// pages it reaches, in Source.More.
-func (e *Engine) Source(ctx context.Context, path string, span core.Span, highlights []core.Span) (Source, error) {
+// pages it reaches, in Source.More. cell, when not nil, is the citation's
+// table cell (core.Citation.Cell): it is marked "cell" in the segments and,
+// on a PDF page, its value's rectangle is given in CellRects; a cell
+// outside span is ignored.
+func (e *Engine) Source(ctx context.Context, path string, span core.Span, highlights []core.Span, cell *core.Cell) (Source, error) {
 	rec, err := e.indexedFile(path)
 	if err != nil {
 		return Source{}, fmt.Errorf("source %s: %w", path, err)
@@ -65,7 +71,11 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 	}
 	hl := append([]core.Span(nil), highlights...)
 	sort.Slice(hl, func(i, j int) bool { return hl[i].Start < hl[j].Start })
-	src.Segments = answer.Segments(text[lo:hi], lo, span, hl, nil)
+	if cell != nil && (cell.Start < span.Start || cell.End > span.End || cell.End <= cell.Start) {
+		cell = nil
+	}
+	src.Cell = cell
+	src.Segments = answer.MarkCell(answer.Segments(text[lo:hi], lo, span, hl, nil), lo, cell)
 	if src.Location, err = e.locationLabel(rec, claimStart(span.Start, hl)); err != nil {
 		return Source{}, err
 	}
@@ -76,12 +86,12 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 		if p.Page < page || (p.Page > page && !(p.Start < span.End && p.End > span.Start)) {
 			continue
 		}
-		m, err := e.pageMarks(rec.DocID, p, span, hl)
+		m, err := e.pageMarks(rec.DocID, p, span, hl, cell)
 		if err != nil {
 			return Source{}, err
 		}
 		if p.Page == page {
-			src.Passage, src.Highlights = m.Passage, m.Highlights
+			src.Passage, src.Highlights, src.CellRects = m.Passage, m.Highlights, m.Cell
 		} else if len(m.Passage) > 0 || len(m.Highlights) > 0 {
 			src.More = append(src.More, m)
 		}
@@ -89,9 +99,9 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 	return src, nil
 }
 
-// pageMarks gathers the line rectangles of span and of the highlights on
-// page p of a document.
-func (e *Engine) pageMarks(docID uint64, p core.PageSpan, span core.Span, hl []core.Span) (PageMarks, error) {
+// pageMarks gathers the line rectangles of span, of the highlights and of
+// the cell's value (nil: none) on page p of a document.
+func (e *Engine) pageMarks(docID uint64, p core.PageSpan, span core.Span, hl []core.Span, cell *core.Cell) (PageMarks, error) {
 	boxes, err := e.store.Boxes(docID, p.Page)
 	if err != nil {
 		return PageMarks{}, err
@@ -101,7 +111,30 @@ func (e *Engine) pageMarks(docID uint64, p core.PageSpan, span core.Span, hl []c
 	for _, h := range hl {
 		m.Highlights = append(m.Highlights, lineRects(core.BoxesIn(boxes, p.Page, h.Start, h.End))...)
 	}
+	if cell != nil {
+		m.Cell = lineRects(valueBoxes(core.BoxesIn(boxes, p.Page, cell.Start, cell.End)))
+	}
 	return m, nil
+}
+
+// valueBoxes keeps, of a table cell's word boxes in text order, those of
+// its value: the boxes on the line of its last word. A PDF row statement
+// repeats the column header before the value ("2021: (4,625)") with the
+// header cell's rectangles, at the top of the table, which are not the
+// cell.
+func valueBoxes(boxes []core.Box) []core.Box {
+	if len(boxes) == 0 {
+		return nil
+	}
+	last := boxes[len(boxes)-1].Rect
+	var out []core.Box
+	for _, b := range boxes {
+		h := min(last.Y1-last.Y0, b.Rect.Y1-b.Rect.Y0)
+		if overlap := min(last.Y1, b.Rect.Y1) - max(last.Y0, b.Rect.Y0); h > 0 && overlap > 0.6*h {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // slideRange returns the bytes of the slides (body and speaker notes) that

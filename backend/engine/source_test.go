@@ -64,7 +64,7 @@ func TestSourceCarriesLocationsAndPageRects(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	src, err := e.Source(context.Background(), pdf, core.Span{Start: 25, End: 42}, []core.Span{{Start: 25, End: 35}})
+	src, err := e.Source(context.Background(), pdf, core.Span{Start: 25, End: 42}, []core.Span{{Start: 25, End: 35}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestSourceCarriesLocationsAndPageRects(t *testing.T) {
 		t.Errorf("highlight rects = %+v, want %+v", src.Highlights, wantPassage[:1])
 	}
 
-	src, err = e.Source(context.Background(), csv, core.Span{Start: 27, End: 40}, nil)
+	src, err = e.Source(context.Background(), csv, core.Span{Start: 27, End: 40}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestSourceSpanOverPageBreak(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, err := e.Source(context.Background(), pdf, tt.span, tt.hl)
+			src, err := e.Source(context.Background(), pdf, tt.span, tt.hl, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +200,7 @@ func TestSourceSpanOverPageBreakRealPDF(t *testing.T) {
 		t.Fatalf("the sentence over pages 4-5 is not in the text (at %d, %d)", from, to)
 	}
 	span := core.Span{Start: from, End: to + len("called the object shape.")}
-	got, err := e.Source(context.Background(), pdf, span, []core.Span{span})
+	got, err := e.Source(context.Background(), pdf, span, []core.Span{span}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +371,7 @@ func TestSourceShowsTheSlide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, err := e.Source(context.Background(), deck, tt.span, nil)
+			src, err := e.Source(context.Background(), deck, tt.span, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -74,6 +74,10 @@ type Source struct {
 	Rotate     int         `json:"rotate,omitempty"`
 	Passage    []core.Rect `json:"passage,omitempty"`
 	Highlights []core.Rect `json:"highlights,omitempty"`
+	// Cell is the citation's table cell when it was given and lies in the
+	// span, and CellRects the rectangles of its value on the page (PDF).
+	Cell      *core.Cell  `json:"cell,omitempty"`
+	CellRects []core.Rect `json:"cellRects,omitempty"`
 	// More holds the marks of the following pages when the span runs over
 	// a page break, in page order.
 	More []PageMarks `json:"more,omitempty"`
