@@ -294,7 +294,7 @@ function Workspace() {
     const base = { n: c.n, path: c.path, changed: c.changed, citeSegments: c.segments ?? undefined };
     setSource({ ...base, loading: true });
     try {
-      const src = await api.source(c.path, { start: c.start, end: c.end }, c.highlights ?? []);
+      const src = await api.source(c.path, { start: c.start, end: c.end }, c.highlights ?? [], c.cell ?? null);
       if (req === sourceReq.current) setSource({ ...base, loading: false, source: src });
     } catch (err) {
       if (req === sourceReq.current) setSource({ ...base, loading: false, error: errorText(err) });

@@ -4,7 +4,7 @@
 import * as App from '../../wailsjs/go/main/App';
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime';
 import type {
-  Answer, AnswerDelta, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, Progress, Source, Span, Status,
+  Answer, AnswerDelta, Cell, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, Progress, Source, Span, Status,
 } from './types';
 
 export * from './types';
@@ -63,8 +63,9 @@ export const api = {
   setGenerator: (s: GeneratorSettings) => App.SetGenerator(s),
   /** Tests a generator address: the models it serves. */
   generatorModels: (s: GeneratorSettings) => App.GeneratorModels(s) as Promise<string[] | null>,
-  source: (path: string, span: Span, highlights: Span[]) =>
-    App.Source(path, span, highlights) as Promise<unknown> as Promise<Source>,
+  /** The page or text around a cited span; cell (null: none) is the citation's table cell, marked in it. */
+  source: (path: string, span: Span, highlights: Span[], cell: Cell | null = null) =>
+    App.Source(path, span, highlights, cell as Cell) as Promise<unknown> as Promise<Source>,
   /** Opens a library file in the system's default app, at page where the viewer allows it. */
   openOriginal: (path: string, page: number) => App.OpenOriginal(path, page),
 };

@@ -14,6 +14,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const checked: true[] = [
   true as Same<Fields<core.Segment>, keyof T.Segment>,
   true as Same<Fields<core.Span>, keyof T.Span>,
+  true as Same<Fields<core.Cell>, keyof T.Cell>,
   true as Same<Fields<core.Citation>, keyof T.Citation>,
   true as Same<Fields<core.Statement>, keyof T.Statement>,
   true as Same<Fields<core.Claim>, keyof T.Claim>,

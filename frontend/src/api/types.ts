@@ -2,7 +2,7 @@
 // arrive in JSON. The generated wailsjs/go/models.ts has the same shapes as
 // classes; these plain interfaces are what the rest of the UI uses.
 
-export type SegmentKind = 'plain' | 'passage' | 'highlight' | 'answer';
+export type SegmentKind = 'plain' | 'passage' | 'highlight' | 'answer' | 'cell';
 
 export interface Segment {
   text: string;
@@ -12,6 +12,14 @@ export interface Segment {
 export interface Span {
   start: number;
   end: number;
+}
+
+/** A table cell inside a cited row (document offsets), e.g. "2021: (4,625)". */
+export interface Cell {
+  start: number;
+  end: number;
+  /** The cell as written, its column header and value. */
+  label: string;
 }
 
 export interface Citation {
@@ -32,6 +40,8 @@ export interface Citation {
   changed?: string;
   /** Names the cited document for a person (see core.Citation.Title). */
   title?: string;
+  /** The table cell, inside a highlighted row, holding the figure asked for. */
+  cell?: Cell | null;
 }
 
 /** One sentence of an extractive answer: a sentence of citation n. */
@@ -219,6 +229,10 @@ export interface Source {
   passage?: Rect[] | null;
   /** PDF only: word boxes of the best sentences within the span. */
   highlights?: Rect[] | null;
+  /** The citation's table cell, when one was given and lies in the span. */
+  cell?: Cell | null;
+  /** PDF only: the rectangle of the cell's value on the page. */
+  cellRects?: Rect[] | null;
   /** PDF only: the following pages a span that crosses a page break runs onto. */
   more?: PageMarks[] | null;
 }
@@ -232,4 +246,6 @@ export interface PageMarks {
   rotate?: number;
   passage?: Rect[] | null;
   highlights?: Rect[] | null;
+  /** The table cell's value, inside a highlighted row. */
+  cell?: Rect[] | null;
 }

@@ -94,7 +94,7 @@ function cancelled(err: unknown): boolean {
 const MAX_CANVAS_PIXELS = 16_777_216;
 
 interface Box {
-  kind: 'passage' | 'hl';
+  kind: 'passage' | 'hl' | 'cell';
   box: CssBox;
 }
 
@@ -106,6 +106,8 @@ interface Props {
   marks: PageMarks[];
   /** 1 fits the page to the panel's width. */
   zoom: number;
+  /** The cited table cell as written ("2021: (4,625)"), the label of its box. */
+  cellLabel?: string;
   onError: (reason: string) => void;
 }
 
@@ -114,10 +116,11 @@ interface Props {
  * runs over a page break, the following pages under it), fitted to the
  * panel's width times zoom. Each page gets a transparent pdf.js text layer,
  * so its text can be selected and copied, and the span's word boxes on top:
- * the passage in a light tint, the best sentences stronger. Scrolls the
+ * the passage in a light tint, the best sentences stronger, and the table
+ * cell asked for (inside a highlighted row) outlined. Scrolls the
  * first highlight into view. Calls onError when a page cannot be drawn.
  */
-export function PdfPage({ path, pages, marks, zoom, onError }: Props) {
+export function PdfPage({ path, pages, marks, zoom, cellLabel, onError }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const [doc, setDoc] = useState<PDFDocumentProxy | null>(null);
   const [width, setWidth] = useState(0);
@@ -193,6 +196,7 @@ export function PdfPage({ path, pages, marks, zoom, onError }: Props) {
             marks={m}
             width={width}
             zoom={zoom}
+            cellLabel={cellLabel}
             onPlaced={(v) => flag(setPlaced, m.page, v)}
             onDrawn={(v) => flag(setDrawn, m.page, v)}
             onError={(why) => errRef.current(why)}
@@ -208,13 +212,14 @@ interface SheetProps {
   marks: PageMarks;
   width: number;
   zoom: number;
+  cellLabel?: string;
   onPlaced: (placed: boolean) => void;
   onDrawn: (drawn: boolean) => void;
   onError: (reason: string) => void;
 }
 
 /** One page: canvas, text layer and highlight boxes. */
-function PdfSheet({ doc, name, marks, width, zoom, onPlaced, onDrawn, onError }: SheetProps) {
+function PdfSheet({ doc, name, marks, width, zoom, cellLabel, onPlaced, onDrawn, onError }: SheetProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const textRef = useRef<HTMLDivElement>(null);
   const [page, setPage] = useState<{ proxy: PDFPageProxy; text: TextContent | null } | null>(null);
@@ -262,7 +267,7 @@ function PdfSheet({ doc, name, marks, width, zoom, onPlaced, onDrawn, onError }:
       w: vp.width,
       h: vp.height,
       scale: vp.scale * (vp.userUnit || 1),
-      boxes: [...toBoxes(marks.passage, 'passage'), ...toBoxes(marks.highlights, 'hl')],
+      boxes: [...toBoxes(marks.passage, 'passage'), ...toBoxes(marks.highlights, 'hl'), ...toBoxes(marks.cell, 'cell')],
     });
     cb.current.onPlaced(true);
     cb.current.onDrawn(false);
@@ -316,15 +321,16 @@ function PdfSheet({ doc, name, marks, width, zoom, onPlaced, onDrawn, onError }:
     <div class="pdf-page" data-page={marks.page} style={style}>
       <canvas ref={canvasRef} role="img" aria-label={`Page ${marks.page} of ${name}, with the cited passage highlighted`} />
       <div class="textLayer" ref={textRef} />
-      {layout?.boxes.map((b, i) => (
-        <div
-          key={i}
-          class={`pdf-rect ${b.kind}`}
-          data-testid={b.kind === 'hl' ? 'pdf-highlight' : 'pdf-passage'}
-          aria-hidden="true"
-          style={{ left: `${b.box.left}px`, top: `${b.box.top}px`, width: `${b.box.width}px`, height: `${b.box.height}px` }}
-        />
-      ))}
+      {layout?.boxes.map((b, i) => {
+        const style = { left: `${b.box.left}px`, top: `${b.box.top}px`, width: `${b.box.width}px`, height: `${b.box.height}px` };
+        // The cell asked for is named for assistive technology; the bands
+        // only repeat the page's text.
+        return b.kind === 'cell' ? (
+          <div key={i} class="pdf-rect cell" data-testid="pdf-cell" role="img" aria-label={cellLabel || 'The cell asked for'} title={cellLabel} style={style} />
+        ) : (
+          <div key={i} class={`pdf-rect ${b.kind}`} data-testid={b.kind === 'hl' ? 'pdf-highlight' : 'pdf-passage'} aria-hidden="true" style={style} />
+        );
+      })}
     </div>
   );
 }

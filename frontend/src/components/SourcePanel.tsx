@@ -173,7 +173,7 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
           </div>
         )}
         {src && kind === 'page' && (
-          <PdfPage key={src.path} path={src.path} pages={src.pages} marks={marks} zoom={zoom} onError={setPdfError} />
+          <PdfPage key={src.path} path={src.path} pages={src.pages} marks={marks} zoom={zoom} cellLabel={src.cell?.label} onError={setPdfError} />
         )}
         {src && kind === 'grid' && hasColumns(segs) && <SheetGrid segments={segs} />}
         {src && kind === 'grid' && !hasColumns(segs) && <Segments segments={segs} />}

@@ -110,3 +110,28 @@ describe('groupSegments', () => {
     ]);
   });
 });
+
+describe('table cells', () => {
+  const row: { text: string; kind: string }[] = [
+    { text: 'Investing Activities\t\n', kind: 'passage' },
+    { text: 'Capital spending — ', kind: 'highlight' },
+    { text: '2021: (4,625)', kind: 'cell' },
+    { text: '; 2020: (4,240); 2019: (4,232)\t', kind: 'highlight' },
+    { text: '\nSales of property', kind: 'passage' },
+  ];
+  it('keeps the cell run', () => expect(normalizeSegments(row).map((s) => s.kind)).toEqual(['passage', 'highlight', 'cell', 'highlight', 'passage']));
+  it('shows the row as one mark with the cell inside it', () => {
+    const g = groupSegments(normalizeSegments(row));
+    expect(g.map((x) => x.kind)).toEqual(['passage', 'highlight', 'passage']);
+    const hl = g[1];
+    expect(hl.kind === 'highlight' && hl.parts.map((p) => `${p.kind}:${p.text}`)).toEqual([
+      'highlight:Capital spending — ', 'cell:2021: (4,625)', 'highlight:; 2020: (4,240); 2019: (4,232)\t',
+    ]);
+  });
+  it('still places an exact answer beside a marked cell', () => {
+    const cite = [{ text: 'Capital spending — 2021: ', kind: 'highlight' }, { text: '(4,625)', kind: 'answer' }, { text: '; 2020', kind: 'highlight' }];
+    const out = markAnswer(normalizeSegments(row), cite);
+    expect(out.map((s) => s.text).join('')).toBe(row.map((s) => s.text).join(''));
+    expect(out.some((s) => s.kind === 'cell')).toBe(true);
+  });
+});

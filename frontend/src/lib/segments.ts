@@ -1,4 +1,4 @@
-// Helpers for runs of text marked plain / passage / highlight / answer.
+// Helpers for runs of text marked plain / passage / highlight / answer / cell.
 import type { Segment } from '../api/types';
 
 /** Joins adjacent segments of the same kind and drops empty ones. */
@@ -6,7 +6,7 @@ export function normalizeSegments(segs: Segment[] | null | undefined): Segment[]
   const out: Segment[] = [];
   for (const s of segs ?? []) {
     if (!s.text) continue;
-    const kind = s.kind === 'highlight' || s.kind === 'passage' || s.kind === 'answer' ? s.kind : 'plain';
+    const kind = s.kind === 'highlight' || s.kind === 'passage' || s.kind === 'answer' || s.kind === 'cell' ? s.kind : 'plain';
     const prev = out[out.length - 1];
     if (prev && prev.kind === kind) prev.text += s.text;
     else out.push({ text: s.text, kind });
@@ -97,16 +97,16 @@ export function markAnswer(segs: Segment[], citation: Segment[] | null | undefin
 }
 
 /**
- * Groups runs for display: a highlight and the answer runs inside it
- * become one group, so the sentence shows as one mark with the answer
- * marked within it.
+ * Groups runs for display: a highlight and the answer and cell runs inside
+ * it become one group, so the sentence (a table row) shows as one mark with
+ * the answer (the cell asked for) marked within it.
  */
 export type SegmentGroup = { kind: 'plain' | 'passage'; text: string } | { kind: 'highlight'; parts: Segment[] };
 
 export function groupSegments(segs: Segment[]): SegmentGroup[] {
   const out: SegmentGroup[] = [];
   for (const s of segs) {
-    if (s.kind === 'highlight' || s.kind === 'answer') {
+    if (s.kind === 'highlight' || s.kind === 'answer' || s.kind === 'cell') {
       const prev = out[out.length - 1];
       if (prev && prev.kind === 'highlight') prev.parts.push(s);
       else out.push({ kind: 'highlight', parts: [s] });

@@ -207,6 +207,11 @@ describe('pdfMarks', () => {
     });
     expect(first).toEqual({ page: 4, box, rotate: 90, passage: [r(80)], highlights: [r(81)] });
     expect(next.highlights).toEqual([r(700)]);
+  });  it('carries the cited cell onto the first page', () => {
+    const cell = { x0: 400, y0: 80, x1: 430, y1: 90 };
+    const [first] = pdfMarks({ page: 63, passage: [r(80)], highlights: [r(80)], cellRects: [cell] });
+    expect(first.cell).toEqual([cell]);
+    expect(pdfMarks({ page: 63, highlights: [r(80)] })[0].cell ?? []).toEqual([]);
   });
 });
 

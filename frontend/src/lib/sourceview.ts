@@ -199,10 +199,10 @@ export function fitScale(pageWidth: number, avail: number, zoom = 1): number {
  * each: its own page, then the pages a span that crosses a page break runs
  * onto. Pages out of order or repeated are dropped.
  */
-export function pdfMarks(src: Pick<Source, 'page' | 'pageBox' | 'rotate' | 'passage' | 'highlights' | 'more'>): PageMarks[] {
+export function pdfMarks(src: Pick<Source, 'page' | 'pageBox' | 'rotate' | 'passage' | 'highlights' | 'cellRects' | 'more'>): PageMarks[] {
   if (!(src.page > 0)) return [];
   const out: PageMarks[] = [
-    { page: src.page, box: src.pageBox, rotate: src.rotate, passage: src.passage, highlights: src.highlights },
+    { page: src.page, box: src.pageBox, rotate: src.rotate, passage: src.passage, highlights: src.highlights, cell: src.cellRects },
   ];
   for (const m of src.more ?? []) {
     if (m.page > out[out.length - 1].page) out.push(m);

@@ -92,6 +92,22 @@ export namespace core {
 	        this.answer = source["answer"];
 	    }
 	}
+	export class Cell {
+	    start: number;
+	    end: number;
+	    label: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Cell(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.start = source["start"];
+	        this.end = source["end"];
+	        this.label = source["label"];
+	    }
+	}
 	export class Segment {
 	    text: string;
 	    kind: string;
@@ -134,6 +150,7 @@ export namespace core {
 	    segments?: Segment[];
 	    answer?: Span;
 	    changed?: string;
+	    cell?: Cell;
 	
 	    static createFrom(source: any = {}) {
 	        return new Citation(source);
@@ -154,6 +171,7 @@ export namespace core {
 	        this.segments = this.convertValues(source["segments"], Segment);
 	        this.answer = this.convertValues(source["answer"], Span);
 	        this.changed = source["changed"];
+	        this.cell = this.convertValues(source["cell"], Cell);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -220,6 +238,7 @@ export namespace core {
 		    return a;
 		}
 	}
+	
 	export class Turn {
 	    question: string;
 	    query?: string;
@@ -482,6 +501,7 @@ export namespace engine {
 	    rotate?: number;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
+	    cell?: core.Rect[];
 	
 	    static createFrom(source: any = {}) {
 	        return new PageMarks(source);
@@ -494,6 +514,7 @@ export namespace engine {
 	        this.rotate = source["rotate"];
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
+	        this.cell = this.convertValues(source["cell"], core.Rect);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -525,6 +546,8 @@ export namespace engine {
 	    rotate?: number;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
+	    cell?: core.Cell;
+	    cellRects?: core.Rect[];
 	    more?: PageMarks[];
 	
 	    static createFrom(source: any = {}) {
@@ -543,6 +566,8 @@ export namespace engine {
 	        this.rotate = source["rotate"];
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
+	        this.cell = this.convertValues(source["cell"], core.Cell);
+	        this.cellRects = this.convertValues(source["cellRects"], core.Rect);
 	        this.more = this.convertValues(source["more"], PageMarks);
 	    }
 	

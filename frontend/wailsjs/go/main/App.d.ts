@@ -55,7 +55,7 @@ export function SetGenerator(arg1:engine.GeneratorSettings):Promise<void>;
 
 export function Shutdown():Promise<void>;
 
-export function Source(arg1:string,arg2:core.Span,arg3:Array<core.Span>):Promise<engine.Source>;
+export function Source(arg1:string,arg2:core.Span,arg3:Array<core.Span>,arg4:core.Cell):Promise<engine.Source>;
 
 export function Status():Promise<engine.Status>;
 

@@ -106,8 +106,8 @@ export function Shutdown() {
   return window['go']['main']['App']['Shutdown']();
 }
 
-export function Source(arg1, arg2, arg3) {
-  return window['go']['main']['App']['Source'](arg1, arg2, arg3);
+export function Source(arg1, arg2, arg3, arg4) {
+  return window['go']['main']['App']['Source'](arg1, arg2, arg3, arg4);
 }
 
 export function Status() {
