@@ -69,6 +69,9 @@ func TestSourceMarksTableCellOnFiling(t *testing.T) {
 	if src.Page != 63 || src.Cell == nil || *src.Cell != *cell {
 		t.Fatalf("source page %d, cell %+v; want page 63 and %+v", src.Page, src.Cell, cell)
 	}
+	if src.Location != "page 63 · table 1, row 25, column 2" {
+		t.Errorf("source location %q, want the cell's: page 63 · table 1, row 25, column 2", src.Location)
+	}
 	if len(src.CellRects) != 1 {
 		t.Fatalf("cell rects %+v, want one (the value on the row's line)", src.CellRects)
 	}
@@ -133,6 +136,9 @@ func TestSourceMarksTableCellOnFiling(t *testing.T) {
 	}
 	if text[c.Cell.Start:c.Cell.End] != c.Cell.Label {
 		t.Errorf("cell %+v does not match the text %q", c.Cell, text[c.Cell.Start:c.Cell.End])
+	}
+	if !strings.Contains(c.Location, "column") || strings.HasSuffix(c.Location, "column 1") {
+		t.Errorf("citation location %q, want the cell's column (not the label's)", c.Location)
 	}
 	marked := false
 	for _, s := range c.Segments {

@@ -557,7 +557,11 @@ func (e *Engine) labelCitations(ans *core.Answer) error {
 		if err != nil {
 			continue // removed since the search; the citation still has its text
 		}
-		if c.Location, err = e.locationLabel(rec, claimStart(c.Start, c.Highlights)); err != nil {
+		at := claimStart(c.Start, c.Highlights)
+		if c.Cell != nil {
+			at = c.Cell.Start // the cell asked for: "page 63 · table 1, row 25, column 2"
+		}
+		if c.Location, err = e.locationLabel(rec, at); err != nil {
 			return err
 		}
 		if rec.Title != "" {

@@ -76,7 +76,11 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 	}
 	src.Cell = cell
 	src.Segments = answer.MarkCell(answer.Segments(text[lo:hi], lo, span, hl, nil), lo, cell)
-	if src.Location, err = e.locationLabel(rec, claimStart(span.Start, hl)); err != nil {
+	at := claimStart(span.Start, hl)
+	if cell != nil {
+		at = cell.Start
+	}
+	if src.Location, err = e.locationLabel(rec, at); err != nil {
 		return Source{}, err
 	}
 	if page == 0 {

@@ -219,7 +219,19 @@ try {
   if (share(v2021) < 0.75) throw new Error(`the cell rectangle covers ${(share(v2021) * 100).toFixed(0)}% of the row's (4,625)`);
   if (share(v2020) > 0) throw new Error(`the cell rectangle reaches the 2020 value (4,240)`);
   log(`cell: "${c.label}" over ${(share(v2021) * 100).toFixed(0)}% of (4,625) on the "${ROW}" line`);
-  await source.locator('.pdf-rect.cell').scrollIntoViewIfNeeded();
+  if (!(await source.getByTestId('source-location').innerText()).endsWith('column 2')) {
+    throw new Error(`the source's location line "${await source.getByTestId('source-location').innerText()}" does not name the cell's column`);
+  }
+  // The screenshot at 150%, the row and its cell in view.
+  const width0 = await source.locator('[data-testid=pdf-page] canvas').first().evaluate((e) => e.getBoundingClientRect().width);
+  await source.getByTestId('zoom-in').click();
+  await source.getByTestId('zoom-in').click();
+  await page.waitForFunction((w) => {
+    const c = document.querySelector('[data-testid=source] [data-testid=pdf-page][data-rendered=true] canvas');
+    return c && c.getBoundingClientRect().width > w * 1.3;
+  }, width0, { timeout: 20_000 });
+  await source.locator('.pdf-rect.cell').evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'center' }));
+  await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, 'e2e-pepsico.png') });
   log(`screenshot: ${join(out, 'e2e-pepsico.png')}`);
 
