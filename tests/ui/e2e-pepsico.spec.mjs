@@ -2,7 +2,8 @@
 // filings, indexed by keywords only (no model). Run through
 // run-e2e-pepsico.sh, which starts `wails dev` under Xvfb on its own port.
 //
-// Drops the folder, waits for the 50 files, asks "What is the FY2021 capital
+// Waits for the 50 files (dropping the folder when the runner has not
+// indexed it already), asks "What is the FY2021 capital
 // expenditure amount for PepsiCo?" and checks:
 //   - the first citation is PEPSICO_2021_10K.pdf, page 63 (the cash flow
 //     statement);
@@ -104,10 +105,16 @@ try {
   const mode = (await page.getByTestId('mode-banner').innerText({ timeout: 30_000 })).split('\n')[0];
   log(`page up; mode: ${mode}`);
 
-  step = `drop the folder of ${fileCount} filings and wait for them to be indexed`;
+  // run-e2e-pepsico.sh indexes the folder before the window opens; drop it
+  // when it is not in the library yet.
+  step = `the library holds the ${fileCount} filings`;
   const tIndex = Date.now();
-  await page.evaluate((p) => window.WailsInvoke('DD:10:10:' + p), docs);
   const folder = page.locator(`[data-testid=folder][data-path="${docs}"]`);
+  const listed = await folder.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+  if (!listed) {
+    log('dropping the folder');
+    await page.evaluate((p) => window.WailsInvoke('DD:10:10:' + p), docs);
+  }
   await folder.waitFor({ timeout: 60_000 });
   await page.waitForFunction(
     ([path, n]) => {
@@ -119,7 +126,7 @@ try {
     { timeout: 12 * 60_000, polling: 1000 },
   );
   const indexSecs = (Date.now() - tIndex) / 1000;
-  log(`indexed in ${indexSecs.toFixed(0)} s: ${await folder.getByTestId('folder-counts').innerText()}`);
+  log(`library: ${await folder.getByTestId('folder-counts').innerText()} (after ${indexSecs.toFixed(0)} s)`);
 
   step = 'ask the question';
   await page.getByTestId('question').fill(QUESTION);
@@ -245,7 +252,7 @@ try {
 
   clearTimeout(watchdog);
   await browser.close();
-  log(`PASS (indexing ${indexSecs.toFixed(0)} s)`);
+  log('PASS');
 } catch (err) {
   await fail(err);
 }
