@@ -13,7 +13,8 @@
 //     (.pdf-rect.cell, labelled "2021: (4,625)") over the "(4,625)" of that
 //     row, not over 2020's "(4,240)";
 //   - the Text view marks the cell's characters (mark.cell).
-// Saves tests/ui/out/e2e-pepsico.png.
+// Saves tests/ui/out/e2e-pepsico.png (the window) and e2e-pepsico-zoom.png
+// (the page at 150%).
 //
 // Usage: node e2e-pepsico.spec.mjs --url URL --docs DIR --out DIR
 import { createRequire } from 'node:module';
@@ -229,7 +230,11 @@ try {
   if (!(await source.getByTestId('source-location').innerText()).endsWith('column 2')) {
     throw new Error(`the source's location line "${await source.getByTestId('source-location').innerText()}" does not name the cell's column`);
   }
-  // The screenshot at 150%, the row and its cell in view.
+  // The window at 100% (the whole row in view), then the panel at 150%
+  // with the cell in the middle.
+  await source.locator('.pdf-rect.cell').evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, 'e2e-pepsico.png') });
   const width0 = await source.locator('[data-testid=pdf-page] canvas').first().evaluate((e) => e.getBoundingClientRect().width);
   await source.getByTestId('zoom-in').click();
   await source.getByTestId('zoom-in').click();
@@ -239,8 +244,8 @@ try {
   }, width0, { timeout: 20_000 });
   await source.locator('.pdf-rect.cell').evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'center' }));
   await page.waitForTimeout(300);
-  await page.screenshot({ path: join(out, 'e2e-pepsico.png') });
-  log(`screenshot: ${join(out, 'e2e-pepsico.png')}`);
+  await source.getByTestId('source-body').screenshot({ path: join(out, 'e2e-pepsico-zoom.png') });
+  log(`screenshots: ${join(out, 'e2e-pepsico.png')}, e2e-pepsico-zoom.png`);
 
   step = 'the Text view marks the cell';
   await source.getByTestId('view-text').click();

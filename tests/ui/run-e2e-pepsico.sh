@@ -21,7 +21,7 @@ WAILS=${WAILS:-$HOME/go/bin/wails}
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 DOCS=${FOLIO_SHARED:-$ROOT/../shared}/data/e2e/financebench-dev/pdfs
 mkdir -p "$OUT"
-rm -f "$OUT/e2e-pepsico.png" "$OUT/e2e-pepsico-failure.png"
+rm -f "$OUT/e2e-pepsico.png" "$OUT/e2e-pepsico-zoom.png" "$OUT/e2e-pepsico-failure.png"
 
 die() { echo "run-e2e-pepsico: $*" >&2; exit 1; }
 if [[ ! -d $DOCS ]]; then
