@@ -15,11 +15,11 @@ import (
 	"folio/backend/parse/tablerow"
 )
 
-// Lookup searches one document (by path) for query and returns its best
-// passages, best first: the engine's keyword search restricted to the
-// file. The composer uses it to find the table rows a computed answer
-// needs that the question's own passages lack.
-type Lookup func(ctx context.Context, query, path string, k int) ([]core.Hit, error)
+// Lookup searches one document (by path) for each query and returns, per
+// query, its best k passages, best first: the engine's keyword search
+// restricted to the file. The composer uses it to find the table rows a
+// computed answer needs that the question's own passages lack.
+type Lookup func(ctx context.Context, queries []string, path string, k int) ([][]core.Hit, error)
 
 // lookupPassages is how many passages one operand's lookup reads.
 const lookupPassages = 12
@@ -69,7 +69,7 @@ type tableCell struct {
 // skipped.
 func rowsOf(hi int, h core.Hit) []tableRow {
 	var out []tableRow
-	var heads []string
+	var heads, pending []string
 	for ls := 0; ls < len(h.Text); {
 		le := strings.IndexByte(h.Text[ls:], '\n')
 		if le < 0 {
@@ -81,6 +81,14 @@ func rowsOf(hi int, h core.Hit) []tableRow {
 		base := h.Start + ls
 		ls = le + 1
 		trimmed := strings.TrimRight(line, " \t\r")
+		if ys := headerYears(trimmed); len(ys) > 0 {
+			pending = append(pending, ys...)
+			continue
+		}
+		if len(pending) >= 2 {
+			heads = pending
+		}
+		pending = nil
 		li := strings.Index(trimmed, tablerow.LabelMark)
 		if li > 0 && !strings.Contains(trimmed[li:], tablerow.HeadMark) {
 			li = -1 // "Debt........ — 603,229": a dash cell, not the label mark
@@ -119,13 +127,46 @@ func rowsOf(hi int, h core.Hit) []tableRow {
 		}
 		if r.norm != "" && len(r.cells) > 0 {
 			out = append(out, r)
-			heads = heads[:0]
+			heads = nil
 			for _, c := range r.cells {
 				heads = append(heads, c.head)
 			}
 		}
 	}
 	return out
+}
+
+// headerYears returns the years of a line that holds only column
+// headers of dates ("2022 2021", "December 31, 2022", "May 31, 2020 May
+// 26, 2019"): at least one year, no other number above 31, at most eight
+// words besides; nil otherwise.
+func headerYears(line string) []string {
+	ys := yearWordRE.FindAllString(line, -1)
+	if len(ys) == 0 || len(ys) > 6 {
+		return nil
+	}
+	rest := yearWordRE.ReplaceAllString(line, " ")
+	words := 0
+	for _, w := range strings.Fields(rest) {
+		w = strings.Trim(w, ",.:;()")
+		if w == "" {
+			continue
+		}
+		if n, err := strconv.Atoi(w); err == nil {
+			if n > 31 {
+				return nil
+			}
+			continue
+		}
+		if strings.ContainsAny(w, "0123456789$%") {
+			return nil
+		}
+		words++
+	}
+	if words > 8 {
+		return nil
+	}
+	return ys
 }
 
 // headlessRE is a line of a label and trailing numbers: "Total current
@@ -329,12 +370,15 @@ func findOperand(rows []tableRow, pool []core.Hit, op *expr) *found {
 			}
 		}
 		if cell == nil {
+			cell = inferredCell(r, op.year)
+		}
+		if cell == nil {
 			continue
 		}
 		if inStatement(pool[r.hit].Text, op) {
 			s += 0.5
 		}
-		if s > bestScore {
+		if s > bestScore || s == bestScore && best != nil && r.span.Start < best.row.span.Start {
 			v := cell.value
 			if op.item != nil && op.item.Outflow {
 				v = math.Abs(v)
@@ -343,6 +387,26 @@ func findOperand(rows []tableRow, pool []core.Hit, op *expr) *found {
 		}
 	}
 	return best
+}
+
+// inferredCell finds year's cell in a row whose headers name only some
+// years ("December 26," "December 27," "December 28, 2013", a header the
+// page split): annual columns are consecutive years, latest first, so a
+// cell k places before the one headed Y is Y+k. nil when no header names
+// a year.
+func inferredCell(r *tableRow, year int) *tableCell {
+	for k := range r.cells {
+		ys := yearsOf(r.cells[k].head)
+		if len(ys) != 1 {
+			continue
+		}
+		i := k - (year - ys[0])
+		if i >= 0 && i < len(r.cells) && i != k && r.cells[i].ok && len(yearsOf(r.cells[i].head)) == 0 {
+			return &r.cells[i]
+		}
+		return nil
+	}
+	return nil
 }
 
 // tableScale is the unit a passage's amounts are stated in, from its
@@ -415,6 +479,7 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 	}
 	ops := m.expr.operands()
 	if c.Lookup != nil {
+		var queries []string
 		asked := map[string]bool{}
 		for _, op := range ops {
 			q := op.label
@@ -425,15 +490,17 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 				}
 			}
 			q += " " + strconv.Itoa(op.year)
-			if asked[q] {
-				continue
+			if !asked[q] {
+				asked[q] = true
+				queries = append(queries, q)
 			}
-			asked[q] = true
-			res, err := c.Lookup(ctx, q, path, lookupPassages)
-			if err != nil {
-				return nil, fmt.Errorf("look up %s: %w", op.key(), err)
-			}
-			for _, h := range res {
+		}
+		res, err := c.Lookup(ctx, queries, path, lookupPassages)
+		if err != nil {
+			return nil, fmt.Errorf("look up the operands of %s: %w", m.name, err)
+		}
+		for _, hs := range res {
+			for _, h := range hs {
 				add(h)
 			}
 		}
@@ -519,7 +586,7 @@ func opName(op *expr) string {
 // cellYear is how an operand's column is shown: its header when short,
 // else its year.
 func cellYear(head string, year int) string {
-	if len(head) > 0 && len(head) <= 24 {
+	if len(head) > 0 && len(head) <= 24 && len(yearsOf(head)) > 0 {
 		return head + ":"
 	}
 	return strconv.Itoa(year) + ":"
