@@ -319,34 +319,43 @@ func qualifier(words string) bool {
 	return true
 }
 
-// statementWords are the words of a statement's title in a passage, by
-// the statement an item is usually found in (lineitem.Item.Statement).
-var statementWords = map[string][]string{
-	"cash flows":    {"cash flows", "cash flow"},
-	"balance sheet": {"balance sheet", "financial position", "financial condition"},
-	"income":        {"statements of income", "statement of income", "statements of operations", "statement of operations", "statements of earnings", "statement of earnings", "income statement", "statements of consolidated income", "results of operations"},
+// statementTitles are the titles of the statement an item is usually
+// found in (lineitem.Item.Statement), lower case.
+var statementTitles = map[string][]string{
+	"cash flows":    {"statement of cash flows", "statements of cash flows", "statement of consolidated cash flows", "statements of consolidated cash flows"},
+	"balance sheet": {"balance sheet", "statement of financial position", "statements of financial position", "statement of financial condition", "statements of financial condition"},
+	"income":        {"statements of income", "statement of income", "statements of operations", "statement of operations", "statements of earnings", "statement of earnings", "income statement", "statements of consolidated income", "statement of consolidated income"},
 }
 
-// inStatement reports whether a passage's text names the statement an
-// operand's item belongs to.
-func inStatement(text string, op *expr) bool {
+// titleHead is how far into a page its title is looked for.
+const titleHead = 400
+
+// inStatement is how surely a passage is the statement an operand's item
+// belongs to: 0.5 when the statement's title opens it (within titleHead
+// bytes, as a page of the statement starts), 0.2 when it names the
+// statement elsewhere, 0 otherwise.
+func inStatement(text string, op *expr) float64 {
 	if op.item == nil || op.item.Statement == "" {
-		return false
+		return 0
 	}
 	lt := strings.ToLower(text)
-	for _, w := range statementWords[op.item.Statement] {
-		if strings.Contains(lt, w) {
-			return true
+	best := 0.0
+	for _, w := range statementTitles[op.item.Statement] {
+		if i := strings.Index(lt, w); i >= 0 && i < titleHead {
+			return 0.5
+		} else if i >= 0 {
+			best = 0.2
 		}
 	}
-	return false
+	return best
 }
 
 // found is an operand's value: the row and cell it was read from.
 type found struct {
-	row  *tableRow
-	cell *tableCell
-	val  float64
+	row   *tableRow
+	cell  *tableCell
+	val   float64 // in units: the cell's value times scale
+	scale float64 // the unit of the row's table (tableScale)
 }
 
 // findOperand picks the row and cell that best give op: the best label
@@ -375,15 +384,15 @@ func findOperand(rows []tableRow, pool []core.Hit, op *expr) *found {
 		if cell == nil {
 			continue
 		}
-		if inStatement(pool[r.hit].Text, op) {
-			s += 0.5
-		}
+		s += inStatement(pool[r.hit].Text, op)
 		if s > bestScore || s == bestScore && best != nil && r.span.Start < best.row.span.Start {
 			v := cell.value
 			if op.item != nil && op.item.Outflow {
 				v = math.Abs(v)
 			}
-			best, bestScore = &found{row: r, cell: cell, val: v}, s
+			h := pool[r.hit]
+			scale := tableScale(h.Text[:max(0, min(r.span.Start-h.Start, len(h.Text)))])
+			best, bestScore = &found{row: r, cell: cell, val: v * scale, scale: scale}, s
 		}
 	}
 	return best
@@ -409,15 +418,15 @@ func inferredCell(r *tableRow, year int) *tableCell {
 	return nil
 }
 
-// tableScale is the unit a passage's amounts are stated in, from its
-// words ("in millions", "in thousands"); 1e6 when it says none, as
-// filings' statements mostly are.
+// tableScale is the unit the amounts after text are stated in, from the
+// last of its words that says so ("(In thousands, except par value)",
+// "in millions"); 1e6 when none does, as filings' statements mostly are.
 func tableScale(text string) float64 {
-	m := scaleRE.FindStringSubmatch(strings.ToLower(text))
-	if m == nil {
+	ms := scaleRE.FindAllStringSubmatch(strings.ToLower(text), -1)
+	if ms == nil {
 		return 1e6
 	}
-	switch m[1] {
+	switch ms[len(ms)-1][1] {
 	case "thousands":
 		return 1e3
 	case "billions":
@@ -485,7 +494,7 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 			q := op.label
 			if op.item != nil {
 				q = strings.Join(op.item.Names[:min(8, len(op.item.Names))], " ")
-				if w := statementWords[op.item.Statement]; len(w) > 0 {
+				if w := statementTitles[op.item.Statement]; len(w) > 0 {
 					q += " " + w[0]
 				}
 			}
@@ -548,13 +557,14 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 	if m.percent {
 		result *= 100
 	} else if m.amount {
-		from := tableScale(pool[vals[ops[0].key()].row.hit].Text)
-		if m.scale > 0 {
-			result = result * from / m.scale
-			unit = " " + scaleName(m.scale)
-		} else {
-			unit = " " + scaleName(from)
+		to := m.scale
+		if to == 0 {
+			to = vals[ops[0].key()].scale
 		}
+		result /= to
+		unit = " " + scaleName(to)
+	} else if m.expr.op == 'v' {
+		result /= vals[ops[0].key()].scale
 	}
 	res := formatNumber(result, m.decimals)
 	if m.percent {

@@ -101,10 +101,10 @@ var byName = func() map[string]*Item {
 	return m
 }()
 
-// Normalize lowers a name, keeps letters, digits and "&", drops other
-// punctuation, apostrophes and the word "the", and collapses spaces:
-// "Purchases of property, plant & equipment (PP&E)" is
-// "purchases of property plant & equipment pp&e".
+// Normalize lowers a name, keeps letters, digits and "&" (a lone "&" is
+// "and"), drops other punctuation, apostrophes and the word "the", and
+// collapses spaces: "Purchases of property, plant & equipment (PP&E)" is
+// "purchases of property plant and equipment pp&e".
 func Normalize(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
@@ -123,7 +123,11 @@ func Normalize(s string) string {
 	f := strings.Fields(b.String())
 	out := f[:0]
 	for _, w := range f {
-		if w != "the" {
+		switch w {
+		case "the":
+		case "&":
+			out = append(out, "and") // "plant & equipment" is "plant and equipment"
+		default:
 			out = append(out, w)
 		}
 	}
