@@ -60,7 +60,7 @@ func TestComputedAnswers(t *testing.T) {
 			"10.0% = ((Net sales 2021: $ 12,100"}, // sqrt(1.21) − 1
 		{"What is the FY2021 inventory turnover ratio for ACME? Inventory turnover ratio is defined as: (FY2021 COGS) / (average inventory between FY2020 and FY2021). Round your answer to two decimal places.",
 			"20.00 = Cost of sales 2021: 8,000"}, // 8,000 / 400
-		{"What is ACME's FY2021 unadjusted EBITDA in USD millions?", "1,900 million = Operating income 2021: 1,500"}, // 1,500 + 400
+		{"What is ACME's FY2021 unadjusted EBITDA in USD millions?", "1,900 million = Operating income 2021: 1,500"},         // 1,500 + 400
 		{"What is ACME's FY2021 depreciation and amortization % margin?", "3.3% = (Depreciation and amortization 2021: 400"}, // 400 / 12,100
 		{"What is the FY2020 - FY2021 2 year average of capex as a % of revenue for ACME? Answer in units of percents and round to one decimal place.",
 			"10.2% = "}, // (1,250/12,100 + 1,100/11,000) / 2 = (10.33 + 10.0) / 2
@@ -117,7 +117,7 @@ func TestComputedCitesCellsAndNamesMissingOperands(t *testing.T) {
 		t.Fatalf("answer %q", ans.Text)
 	}
 	cit := ans.Citations[0]
-	row := cash[strings.Index(cash, "Capital spending"):strings.Index(cash, "(4,240)")+len("(4,240)")]
+	row := cash[strings.Index(cash, "Capital spending") : strings.Index(cash, "(4,240)")+len("(4,240)")]
 	if len(cit.Highlights) != 1 || docText(h, cit.Highlights[0]) != row {
 		t.Errorf("highlights %v, want the row %q", cit.Highlights, row)
 	}
