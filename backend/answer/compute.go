@@ -70,6 +70,7 @@ type tableCell struct {
 func rowsOf(hi int, h core.Hit) []tableRow {
 	var out []tableRow
 	var heads, pending []string
+	section := "" // the last label-only line ("Revenues", "Current assets:")
 	for ls := 0; ls < len(h.Text); {
 		le := strings.IndexByte(h.Text[ls:], '\n')
 		if le < 0 {
@@ -94,37 +95,25 @@ func rowsOf(hi int, h core.Hit) []tableRow {
 			li = -1 // "Debt........ — 603,229": a dash cell, not the label mark
 		}
 		if li <= 0 {
+			if section != "" && unlabelledRE.MatchString(trimmed) {
+				// A total the parser wrote without its (blank) label:
+				// the total of the section above ("Revenues").
+				r := tableRow{hit: hi, label: "Total " + strings.ToLower(section), norm: rowLabel("total " + section), span: core.Span{Start: base, End: base + len(trimmed)}}
+				r.cells = cellsOf(trimmed, 0, base)
+				out = append(out, r)
+				section = ""
+				continue
+			}
 			if r, ok := headless(hi, trimmed, base, heads); ok {
 				out = append(out, r)
+			} else if sectionRE.MatchString(trimmed) {
+				section = strings.TrimRight(strings.TrimSpace(trimmed), ":")
 			}
 			continue
 		}
 		label := strings.TrimSpace(trimmed[:li])
 		r := tableRow{hit: hi, label: cleanLabel(label), norm: rowLabel(label), span: core.Span{Start: base, End: base + len(trimmed)}}
-		at := li + len(tablerow.LabelMark)
-		for at < len(trimmed) {
-			end := strings.Index(trimmed[at:], tablerow.CellMark)
-			if end < 0 {
-				end = len(trimmed)
-			} else {
-				end += at
-			}
-			cell := trimmed[at:end]
-			c := tableCell{text: strings.TrimSpace(cell)}
-			off := at
-			if hm := strings.LastIndex(cell, tablerow.HeadMark); hm >= 0 {
-				c.head = strings.TrimSpace(cell[:hm])
-				c.text = strings.TrimSpace(cell[hm+len(tablerow.HeadMark):])
-				off = at + hm + len(tablerow.HeadMark)
-			}
-			if i := strings.Index(trimmed[off:end], c.text); i >= 0 && c.text != "" {
-				off += i
-			}
-			c.span = core.Span{Start: base + off, End: base + off + len(c.text)}
-			c.value, c.ok = cellValue(c.text)
-			r.cells = append(r.cells, c)
-			at = end + len(tablerow.CellMark)
-		}
+		r.cells = cellsOf(trimmed, li+len(tablerow.LabelMark), base)
 		if r.norm != "" && len(r.cells) > 0 {
 			out = append(out, r)
 			heads = nil
@@ -135,6 +124,43 @@ func rowsOf(hi int, h core.Hit) []tableRow {
 	}
 	return out
 }
+
+// cellsOf reads the cells of a row statement from byte at of line (whose
+// document offset is base): "head: value" pieces between CellMarks.
+func cellsOf(line string, at, base int) []tableCell {
+	var cells []tableCell
+	for at < len(line) {
+		end := strings.Index(line[at:], tablerow.CellMark)
+		if end < 0 {
+			end = len(line)
+		} else {
+			end += at
+		}
+		cell := line[at:end]
+		c := tableCell{text: strings.TrimSpace(cell)}
+		off := at
+		if hm := strings.LastIndex(cell, tablerow.HeadMark); hm >= 0 {
+			c.head = strings.TrimSpace(cell[:hm])
+			c.text = strings.TrimSpace(cell[hm+len(tablerow.HeadMark):])
+			off = at + hm + len(tablerow.HeadMark)
+		}
+		if i := strings.Index(line[off:end], c.text); i >= 0 && c.text != "" {
+			off += i
+		}
+		c.span = core.Span{Start: base + off, End: base + off + len(c.text)}
+		c.value, c.ok = cellValue(c.text)
+		cells = append(cells, c)
+		at = end + len(tablerow.CellMark)
+	}
+	return cells
+}
+
+var (
+	// unlabelledRE is a row of cells alone: "2020: $ 5,162,082; 2019: …".
+	unlabelledRE = regexp.MustCompile(`^(?:19|20)\d\d: \$?\s?\(?\d[\d,.]*\)?; `)
+	// sectionRE is a label-only line: a few words, no digits.
+	sectionRE = regexp.MustCompile(`^[A-Za-z][A-Za-z ,'’&-]{2,60}:?$`)
+)
 
 // headerYears returns the years of a line that holds only column
 // headers of dates ("2022 2021", "December 31, 2022", "May 31, 2020 May
@@ -332,22 +358,19 @@ const titleHead = 400
 
 // inStatement is how surely a passage is the statement an operand's item
 // belongs to: 0.5 when the statement's title opens it (within titleHead
-// bytes, as a page of the statement starts), 0.2 when it names the
-// statement elsewhere, 0 otherwise.
+// bytes, as a page of the statement starts), 0 otherwise (a note that
+// mentions "the consolidated statements of operations" is not one).
 func inStatement(text string, op *expr) float64 {
 	if op.item == nil || op.item.Statement == "" {
 		return 0
 	}
-	lt := strings.ToLower(text)
-	best := 0.0
+	lt := strings.ToLower(text[:min(len(text), titleHead)])
 	for _, w := range statementTitles[op.item.Statement] {
-		if i := strings.Index(lt, w); i >= 0 && i < titleHead {
+		if strings.Contains(lt, w) {
 			return 0.5
-		} else if i >= 0 {
-			best = 0.2
 		}
 	}
-	return best
+	return 0
 }
 
 // found is an operand's value: the row and cell it was read from.

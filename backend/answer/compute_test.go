@@ -165,13 +165,15 @@ func docText(h core.Hit, s core.Span) string {
 }
 
 // Rows a parser wrote without headers take them from the year line above
-// or from the table's first half.
+// or from the table's first half; a total written without its label is
+// the total of the section above.
 func TestRowsWithoutHeaders(t *testing.T) {
 	text := "CONSOLIDATED BALANCE SHEETS\nDecember 31, 2022\nDecember 31, 2021\n" +
 		"Total current assets 1,250 1,100\nOther 255 217\n" +
 		"Cash........ — November 27, 2015: $ 876,560; November 28, 2014: $ 1,117,400\t\n" +
 		"LIABILITIES\nTotal current liabilities.......... 2,213,556 2,494,435\n" +
-		"Debt and capital lease obligations........ — 603,229\n"
+		"Debt and capital lease obligations........ — 603,229\n" +
+		"Revenues\t\nCasino — 2020: $ 2,871; 2019: $ 6,517\t\n2020: $ 5,162; 2019: $ 12,899\t\n"
 	rows := rowsOf(0, hit("/x.pdf", 1, 0, text))
 	got := map[string]string{}
 	for _, r := range rows {
@@ -187,6 +189,8 @@ func TestRowsWithoutHeaders(t *testing.T) {
 		"cash":                               "November 27, 2015=$ 876,560|November 28, 2014=$ 1,117,400",
 		"total current liabilities":          "November 27, 2015=2,213,556|November 28, 2014=2,494,435",
 		"debt and capital lease obligations": "November 27, 2015=—|November 28, 2014=603,229",
+		"casino":                             "2020=$ 2,871|2019=$ 6,517",
+		"total revenues":                     "2020=$ 5,162|2019=$ 12,899", // a total whose blank label the parser dropped
 	}
 	for k, v := range want {
 		if got[k] != v {
