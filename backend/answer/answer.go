@@ -38,6 +38,10 @@ type Composer struct {
 	IDF func(term string) float64
 	// MaxStatements is the most sentences an answer states (default 4).
 	MaxStatements int
+	// Lookup, when set, searches the question's filing for the table rows
+	// a computed answer needs (see compute); without it only the
+	// question's own passages are read.
+	Lookup Lookup
 }
 
 // NothingFound is the answer when nothing in the library answers the
@@ -71,7 +75,32 @@ type sentence struct {
 
 // Compose answers question from hits (best first). qvec is the question's
 // embedding, or nil in keyword mode.
+//
+// When the question asks for a metric (a ratio it defines, a standard one
+// such as working capital or free cash flow, a change between years, or a
+// line item in a unit), the answer leads with the result and its working,
+// every operand cited to the table row and cell it was read from (see
+// compute and withComputed); when an operand is not found, the extractive
+// answer is given with a Notice naming it.
 func (c *Composer) Compose(ctx context.Context, question string, qvec []float32, hits []core.Hit) (core.Answer, error) {
+	ans, err := c.extract(ctx, question, qvec, hits)
+	if err != nil {
+		return ans, err
+	}
+	cm, err := c.compute(ctx, question, hits)
+	if err != nil || cm == nil {
+		return ans, err
+	}
+	if cm.missing != "" {
+		ans.Notice = "Folio could not compute this from the tables: not found in the filing: " + cm.missing + "."
+		return ans, nil
+	}
+	return withComputed(ans, cm), nil
+}
+
+// extract is the extractive answer: the sentences that best answer the
+// question, each cited.
+func (c *Composer) extract(ctx context.Context, question string, qvec []float32, hits []core.Hit) (core.Answer, error) {
 	ans := core.Answer{Question: question, Mode: "keyword", Citations: []core.Citation{}}
 	dense := qvec != nil && c.Embed != nil
 	if dense {

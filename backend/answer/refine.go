@@ -25,8 +25,8 @@ const refinePassages = 3
 // and the span is marked "answer" inside the highlight. At most
 // maxStatements are kept (0: 4, the Composer's default).
 func Refine(ctx context.Context, r SpanReader, ans *core.Answer, maxStatements int) error {
-	if !ans.Found || len(ans.Citations) == 0 {
-		return nil
+	if !ans.Found || len(ans.Citations) == 0 || len(ans.Statements) == 0 {
+		return nil // nothing found, or a computed answer (no statements)
 	}
 	type found struct {
 		cit        int

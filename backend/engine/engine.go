@@ -173,7 +173,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 	}
 	e.searcher = &search.Searcher{Keywords: e.keywords}
-	e.composer = &answer.Composer{IDF: e.keywords.IDF}
+	e.composer = &answer.Composer{IDF: e.keywords.IDF, Lookup: e.lookup}
 	if e.enc != nil {
 		e.searcher.Vectors = e.vectors
 		e.searcher.Embed = e.enc
@@ -417,6 +417,65 @@ func (e *Engine) search(ctx context.Context, query string, opt SearchOptions) ([
 		hits = append(hits, core.Hit{Chunk: c, Path: path, Score: r.Score})
 	}
 	return hits, qvec, nil
+}
+
+// lookup is the composer's search of one file for the table rows of a
+// computed answer, one search per query: keywords only (row labels are
+// words), each passage widened to its whole page, so that a row keeps the
+// table's column headers above it. A page is returned once per query.
+func (e *Engine) lookup(ctx context.Context, queries []string, path string, k int) ([][]core.Hit, error) {
+	out := make([][]core.Hit, len(queries))
+	var (
+		doc   uint64
+		pages map[int]core.Span
+		text  string
+	)
+	for qi, q := range queries {
+		hits, _, err := e.search(ctx, q, SearchOptions{K: k, Mode: search.ModeKeyword, Filter: Filter{Files: []string{path}}})
+		if err != nil {
+			return nil, err
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		if pages == nil {
+			// The document's pages, read once for all the queries.
+			doc = hits[0].DocID
+			chunks, err := e.store.Chunks(doc)
+			if err != nil {
+				return nil, err
+			}
+			if text, err = e.store.Text(doc); err != nil {
+				return nil, err
+			}
+			pages = map[int]core.Span{}
+			for _, c := range chunks {
+				if c.Page <= 0 {
+					continue
+				}
+				sp, ok := pages[c.Page]
+				if !ok {
+					sp = core.Span{Start: c.Start, End: c.End}
+				}
+				pages[c.Page] = core.Span{Start: min(sp.Start, c.Start), End: max(sp.End, c.End)}
+			}
+		}
+		seen := map[int]bool{}
+		for _, h := range hits {
+			if sp, ok := pages[h.Page]; ok && h.DocID == doc {
+				if seen[h.Page] {
+					continue
+				}
+				seen[h.Page] = true
+				sp.Start, sp.End = max(0, min(sp.Start, len(text))), max(0, min(sp.End, len(text)))
+				if sp.Start < sp.End {
+					h.Start, h.End, h.Text = sp.Start, sp.End, text[sp.Start:sp.End]
+				}
+			}
+			out[qi] = append(out[qi], h)
+		}
+	}
+	return out, nil
 }
 
 // keep turns a filter into the set of chunks it allows (nil: all).

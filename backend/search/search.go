@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"folio/backend/index"
+	"folio/backend/index/lineitem"
 	"folio/backend/store"
 )
 
@@ -158,7 +159,7 @@ func (s *Searcher) Search(ctx context.Context, query string, k int, opt Options)
 		return r
 	}
 	if mode != ModeDense {
-		res, err := s.Keywords.Search(ctx, query, n, opt.Keep)
+		res, err := s.Keywords.Search(ctx, expand(query), n, opt.Keep)
 		if err != nil {
 			return nil, nil, fmt.Errorf("keyword search: %w", err)
 		}
@@ -310,6 +311,16 @@ func identifier(t string) bool {
 		}
 	}
 	return letter && digit
+}
+
+// expand widens a keyword query with the other names of the financial
+// line items it names (package lineitem): a question about "capital
+// expenditure" finds the cash flow statement's "Capital spending" row.
+func expand(query string) string {
+	if more := lineitem.Expand(query); more != "" {
+		return query + " " + more
+	}
+	return query
 }
 
 // rank sorts results best first; of equal scores, one the keywords found
