@@ -122,11 +122,31 @@ func periods(text string) map[string]bool {
 	return out
 }
 
+// cellOf returns the cell of a row statement whose value is at value
+// (document offsets; text starts at base): the value with its column
+// header before it, back to the cell mark, label mark or line start before
+// the value ("2021: (4,625)" for "(4,625)"). Offsets are clamped; nil when
+// value is empty after clamping.
+func cellOf(text string, base int, value core.Span) *core.Cell {
+	s, e := min(max(value.Start-base, 0), len(text)), min(max(value.End-base, 0), len(text))
+	if e <= s {
+		return nil
+	}
+	start := strings.LastIndexByte(text[:s], '\n') + 1
+	for _, mark := range []string{tablerow.CellMark, tablerow.LabelMark} {
+		if i := strings.LastIndex(text[start:s], mark); i >= 0 {
+			start = max(start, start+i+len(mark))
+		}
+	}
+	return &core.Cell{Start: base + start, End: base + e, Label: text[start:e]}
+}
+
 // MarkCell marks cell (document offsets) as "cell" inside the highlighted
 // runs of segs, which cover text from document offset base. Only
-// "highlight" runs are split, so a cell outside every highlight, or parts
-// of it, stay as they were; a nil cell returns segs unchanged. The runs
-// still join to the same text.
+// "highlight" and "answer" runs are split (the cell is the surer mark of
+// the two where they meet), so a cell outside every highlight, or parts of
+// it, stay as they were; a nil cell returns segs unchanged. The runs still
+// join to the same text.
 func MarkCell(segs []core.Segment, base int, cell *core.Cell) []core.Segment {
 	if cell == nil || cell.End <= cell.Start {
 		return segs
@@ -137,18 +157,23 @@ func MarkCell(segs []core.Segment, base int, cell *core.Cell) []core.Segment {
 		start, end := at, at+len(sg.Text)
 		at = end
 		s, e := max(cell.Start, start), min(cell.End, end)
-		if sg.Kind != "highlight" || e <= s {
+		if sg.Kind != "highlight" && sg.Kind != "answer" || e <= s {
 			out = append(out, sg)
 			continue
 		}
 		for _, part := range []core.Segment{
-			{Text: sg.Text[:s-start], Kind: "highlight"},
+			{Text: sg.Text[:s-start], Kind: sg.Kind},
 			{Text: sg.Text[s-start : e-start], Kind: "cell"},
-			{Text: sg.Text[e-start:], Kind: "highlight"},
+			{Text: sg.Text[e-start:], Kind: sg.Kind},
 		} {
-			if part.Text != "" {
-				out = append(out, part)
+			if part.Text == "" {
+				continue
 			}
+			if n := len(out); n > 0 && out[n-1].Kind == part.Kind {
+				out[n-1].Text += part.Text
+				continue
+			}
+			out = append(out, part)
 		}
 	}
 	return out

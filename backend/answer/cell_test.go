@@ -74,6 +74,29 @@ func TestMarkCellSplitsHighlightsOnly(t *testing.T) {
 	if strings.Join(kinds, "|") != strings.Join(want, "|") {
 		t.Errorf("runs %q\nwant %q", kinds, want)
 	}
+	// An exact answer inside the cell (a computed answer's operand value)
+	// becomes part of the cell.
+	v := strings.Index(text, "(4,625)")
+	withAns := Segments(text, base, core.Span{Start: base, End: base + len(text)}, []core.Span{row}, &core.Span{Start: base + v, End: base + v + 7})
+	var runs []string
+	for _, s := range MarkCell(withAns, base, cell) {
+		runs = append(runs, s.Kind+":"+s.Text)
+	}
+	if strings.Join(runs, "|") != strings.Join(want, "|") {
+		t.Errorf("with the answer inside the cell: runs %q\nwant %q", runs, want)
+	}
+	if c := cellOf(text, base, core.Span{Start: base + v, End: base + v + 7}); c == nil || *c != *cell {
+		t.Errorf("cellOf the value: %+v, want %+v", c, cell)
+	}
+	w := strings.Index(text, "(4,240)")
+	if c := cellOf(text, base, core.Span{Start: base + w, End: base + w + 7}); c == nil || c.Label != "2020: (4,240)" {
+		t.Errorf("cellOf the 2020 value: %+v", c)
+	}
+	for _, bad := range []core.Span{{Start: -9, End: -1}, {Start: 1 << 40, End: 1<<40 + 3}, {Start: base + 9, End: base + 3}} {
+		if c := cellOf(text, base, bad); c != nil {
+			t.Errorf("cellOf %+v: %+v, want nil", bad, c)
+		}
+	}
 	// Outside the highlights, reversed, or far off: runs unchanged, no panic.
 	for _, c := range []*core.Cell{nil, {Start: base, End: base + 5}, {Start: base + 20, End: base + 10}, {Start: -1 << 40, End: 1 << 40}} {
 		out := MarkCell(segs, base, c)

@@ -690,6 +690,12 @@ func withComputed(ans core.Answer, cm *computed) core.Answer {
 		}
 		c.Answer = &cell
 		c.Segments = Segments(oc.hit.Text, oc.hit.Start, core.Span{Start: oc.hit.Start, End: oc.hit.End}, rows, &cell)
+		if len(oc.cells) == 1 {
+			// One operand's cell: the citation carries it, header and
+			// value ("2021: (4,625)"), for the source to mark on the page
+			// (its runs keep the value marked as the answer).
+			c.Cell = cellOf(oc.hit.Text, oc.hit.Start, oc.cells[0])
+		}
 		out.Citations = append(out.Citations, c)
 		byPlace[[3]int{len(oc.hit.Path), oc.hit.Start, oc.hit.End}] = n
 	}

@@ -157,8 +157,12 @@ try {
   const hlTexts = await cite1.locator('mark.hl').allInnerTexts();
   const rowText = hlTexts.find((t) => t.startsWith(`${ROW} — `));
   if (!rowText) throw new Error(`[1]'s highlights ${JSON.stringify(hlTexts)} hold no "${ROW} — …" row`);
-  const chatCell = await cite1.locator('mark.cell').allInnerTexts();
-  if (chatCell.length !== 1 || chatCell[0] !== CELL) throw new Error(`[1] marks cells ${JSON.stringify(chatCell)}, want ["${CELL}"]`);
+  // An extracted answer marks the cell (mark.cell, "2021: (4,625)"); a
+  // computed one marks its operand's value as the answer (mark.ans).
+  const chatMarks = await cite1.locator('mark.hl mark.cell, mark.hl mark.ans').allInnerTexts();
+  if (chatMarks.length !== 1 || !CELL.endsWith(chatMarks[0]) || chatMarks[0].length < 7) {
+    throw new Error(`[1] marks ${JSON.stringify(chatMarks)} in its highlight, want the 2021 cell "${CELL}" or its value`);
+  }
 
   step = `[1] opens page ${PAGE} in pdf.js`;
   await answer.getByTestId('cite-1').first().click();
