@@ -1,9 +1,7 @@
 package model_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,59 +10,12 @@ import (
 
 	"folio/backend/internal/testenv"
 	"folio/backend/model"
+	"folio/backend/model/modeltest"
 )
 
-// writeGGUF writes a small GGUF v3 file: a llama-style header (4 layers,
-// 8 heads, 2 KV heads, 64 wide, 512 tokens of training context) and two
-// tensors, one F32 of 64x4 and one Q4_0 of 64x2 (two blocks a row).
 func writeGGUF(t *testing.T, path string) {
 	t.Helper()
-	var b bytes.Buffer
-	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
-	str := func(s string) { le(uint64(len(s))); b.WriteString(s) }
-	b.WriteString("GGUF")
-	le(uint32(3))
-	le(uint64(2)) // tensors
-	le(uint64(8)) // keys
-	str("general.architecture")
-	le(uint32(8))
-	str("llama")
-	for _, kv := range []struct {
-		k string
-		v uint32
-	}{{"llama.context_length", 512}, {"llama.block_count", 4}, {"llama.embedding_length", 64},
-		{"llama.attention.head_count", 8}, {"llama.attention.head_count_kv", 2}} {
-		str(kv.k)
-		le(uint32(4))
-		le(kv.v)
-	}
-	str("tokenizer.ggml.tokens") // an array of strings, skipped
-	le(uint32(9))
-	le(uint32(8))
-	le(uint64(2))
-	str("a")
-	str("b")
-	str("tokenizer.chat_template")
-	le(uint32(8))
-	str("{{ messages }}")
-	// tensors: name, dims, type, offset
-	str("w1")
-	le(uint32(2))
-	le(uint64(64))
-	le(uint64(4))
-	le(uint32(0)) // F32: 1024 bytes
-	le(uint64(0))
-	str("w2")
-	le(uint32(2))
-	le(uint64(64))
-	le(uint64(2))
-	le(uint32(2)) // Q4_0: 4 blocks of 18 bytes
-	le(uint64(1024))
-	for b.Len()%32 != 0 {
-		b.WriteByte(0)
-	}
-	b.Write(make([]byte, 1024+72))
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+	if err := modeltest.GGUF(path); err != nil {
 		t.Fatal(err)
 	}
 }
