@@ -107,6 +107,7 @@ deps-wails:
 
 test-ui: deps-wails
 	WAILS=$(WAILS) tests/ui/run-e2e.sh
+	WAILS=$(WAILS) FOLIO_TEST_LLM=$(LLM_MODEL) tests/ui/run-e2e-builtin.sh
 	tests/ui/run-smoke.sh
 
 # The built-in generator against llama.cpp's own llama-bench, built from the

@@ -68,9 +68,10 @@ type Options struct {
 	// held to citeGrammar: sentences that each end with [n] markers of the
 	// passages given, which small models otherwise leave out.
 	FreeForm bool
-	// OnLoad, when set, follows each loading of the model: fractions of
-	// the weights read, from llama.cpp's progress callback, never going
-	// back, and a last 1 once the model and its KV cache are ready. It
+	// OnLoad, when set, follows each loading of the model: 0, then
+	// fractions of the weights read, from llama.cpp's progress callback,
+	// each at least 0.01 above the one before, and a last 1 once the model
+	// and its KV cache are ready. It
 	// runs on the loading goroutine; it must not call the Generator.
 	OnLoad func(fraction float64)
 }
@@ -230,7 +231,9 @@ func (g *Generator) ensure() (*lmodel, time.Duration, error) {
 	last := -1.0
 	report := func(f float64) {
 		f = min(max(f, 0), 1)
-		if f > last {
+		// At least a percent forward (llama.cpp calls once a tensor:
+		// hundreds of times), and the first and last always.
+		if f > last && (last < 0 || f >= 1 || f-last >= 0.01) {
 			last = f
 			g.opts.OnLoad(f)
 		}

@@ -212,9 +212,9 @@ func TestNewRefusesNonGGUF(t *testing.T) {
 	}
 }
 
-// Loading reports llama.cpp's progress: fractions that never go back, some
-// strictly between 0 and 1 (the weights read tensor by tensor), ending at
-// 1 once the model is ready. The weights llama.cpp holds are the bytes the
+// Loading reports llama.cpp's progress: fractions that only go up, by a
+// percent at least, some strictly between 0 and 1 (the weights read tensor
+// by tensor), ending at 1 once the model is ready. The weights llama.cpp holds are the bytes the
 // GGUF header gives (model.ReadGGUF), which the window quotes.
 func TestLoadProgress(t *testing.T) {
 	var fr []float64
@@ -227,8 +227,8 @@ func TestLoadProgress(t *testing.T) {
 	}
 	mid := 0
 	for i, f := range fr {
-		if i > 0 && f <= fr[i-1] {
-			t.Fatalf("fraction %d went back or repeated: %v", i, fr)
+		if i > 0 && f < fr[i-1]+0.01 && f != 1 {
+			t.Fatalf("fraction %d is not a percent above the one before: %v", i, fr)
 		}
 		if f > 0 && f < 1 {
 			mid++

@@ -8,7 +8,7 @@ import { SettingsDialog } from './components/SettingsDialog';
 import { SourcePanel, type SourceState } from './components/SourcePanel';
 import { UnlockScreen } from './components/UnlockScreen';
 import { answerMode, applyDelta, sortChats } from './lib/chats';
-import { loadLabel } from './lib/models';
+import { loadLabel, nextLoad } from './lib/models';
 import { errorText } from './lib/errors';
 import { baseName } from './lib/paths';
 import { type Scope, scopeOptions, toFilter, validScope, wholeLibrary } from './lib/scope';
@@ -57,7 +57,8 @@ function Workspace() {
   // Generator settings and their dialog.
   const [generator, setGenerator] = useState<GeneratorSettings | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
-  // The generator model loading (model:load), null once it is ready.
+  // The generator model loading during the question being answered
+  // (model:load events, see nextLoad); null before any.
   const [modelLoad, setModelLoad] = useState<ModelLoad | null>(null);
   const settingsRef = useRef<HTMLButtonElement>(null);
   const busy = exchanges.some((x) => x.pending);
@@ -110,7 +111,7 @@ function Workspace() {
     void refreshChats();
     void refreshGenerator();
     const offDelta = onAnswerDelta((d) => setExchanges((xs) => applyDelta(xs, d)));
-    const offLoad = onModelLoad((l) => setModelLoad(l.fraction >= 1 ? null : l));
+    const offLoad = onModelLoad((l) => setModelLoad((prev) => nextLoad(prev, l)));
     const offProgress = onProgress((p) => {
       setIndexing(p.phase !== 'done');
       setProgress(p);
@@ -210,6 +211,7 @@ function Workspace() {
     const id = nextId.current++;
     const t = ++ticket.current;
     const asked = validScope(scope, library);
+    setModelLoad(null);
     setExchanges((xs) => [...xs, { id, question, scope: asked, pending: true, ticket: t }]);
     let patch: Partial<Exchange>;
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../api/types';
-import { formatBytes, importLabel, kindLabel, loadLabel, percent, sortModels } from './models';
+import { formatBytes, importLabel, kindLabel, loadLabel, nextLoad, percent, sortModels } from './models';
 
 const m = (kind: string, name: string): ModelInfo => ({
   kind, name, path: `/m/${name}`, diskBytes: 1, memoryBytes: 1, active: false, removable: true, detail: '',
@@ -52,5 +52,25 @@ describe('sortModels', () => {
   it('names the kinds', () => {
     expect(kindLabel('generator')).toBe('Writes answers');
     expect(kindLabel('other')).toBe('other');
+  });
+});
+
+describe('nextLoad', () => {
+  const l = (fraction: number, model = 'm') => ({ model, fraction });
+  it('only goes forward within a load, whatever order the events arrive in', () => {
+    let st = null;
+    for (const f of [0, 0.31, 0.63, 0.999, 0.77, 0.7, 1, 0.64, 0.5]) st = nextLoad(st, l(f));
+    expect(st).toEqual(l(1));
+    expect(loadLabel(st)).toBe('');
+    st = null;
+    const shown: string[] = [];
+    for (const f of [0, 0.45, 0.3, 0.6]) {
+      st = nextLoad(st, l(f));
+      shown.push(loadLabel(st));
+    }
+    expect(shown).toEqual(['Loading model… 0%', 'Loading model… 45%', 'Loading model… 45%', 'Loading model… 60%']);
+  });
+  it('follows another model from its start', () => {
+    expect(nextLoad(l(1, 'a'), l(0, 'b'))).toEqual(l(0, 'b'));
   });
 });

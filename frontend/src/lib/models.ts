@@ -20,6 +20,17 @@ export function percent(fraction: number): number {
   return Math.min(99, Math.floor(fraction * 100));
 }
 
+/**
+ * The loading state after event ev. Wails may deliver a burst of events
+ * out of order, so within one question (the window resets the state to
+ * null around each) the state only goes forward: an event below the
+ * fraction already shown, or after the model was ready (1), is stale.
+ */
+export function nextLoad(prev: ModelLoad | null, ev: ModelLoad): ModelLoad {
+  if (prev && prev.model === ev.model && (prev.fraction >= 1 || ev.fraction <= prev.fraction)) return prev;
+  return ev;
+}
+
 /** The chat's line while the generator model loads: "Loading model… 45%", or "" when none is loading. */
 export function loadLabel(l: ModelLoad | null | undefined): string {
   if (!l || l.fraction >= 1) return '';
