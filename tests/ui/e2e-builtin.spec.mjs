@@ -130,6 +130,19 @@ try {
   const genBox = models.getByTestId('models-generation');
   if (!(await genBox.isChecked()) || (await genBox.isDisabled())) throw new Error('the built-in generator is not on (or not in this build)');
 
+  step = 'importing a file that is not a model shows an error naming the file and the reason, and installs nothing';
+  const notModel = join(docs, 'lighthouse.txt');
+  await page.evaluate((file) => {
+    window.go.main.App.ImportModel = () => window.go.main.App.ImportModelFile(file);
+  }, notModel);
+  await models.getByTestId('models-import').click();
+  await models.getByTestId('models-error').waitFor({ timeout: 30_000 });
+  const refusal = await models.getByTestId('models-error').innerText();
+  if (!refusal.includes('lighthouse.txt') || !/not a model Folio can import/.test(refusal)) throw new Error(`the error says "${refusal}"`);
+  if ((await models.getByTestId('models-error').getAttribute('role')) !== 'alert') throw new Error('the import error is not announced (role=alert)');
+  await models.getByTestId('models-empty').waitFor({ timeout: 5_000 });
+  log(`refused: ${refusal}`);
+
   step = 'Import a model file (.gguf) installs the GGUF, the copy shown, and lists it with its size and memory';
   await page.evaluate((file) => {
     window.go.main.App.ImportModel = () => window.go.main.App.ImportModelFile(file);
@@ -272,6 +285,23 @@ try {
   // The answer from its first line, beside the page.
   await answer.evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: join(out, 'e2e-builtin.png') });
+
+  step = 'Settings → Models removes the model after a second click; answers are extracted again';
+  await page.keyboard.press('Escape'); // close the source panel
+  await page.getByTestId('settings-open').click();
+  const row2 = settings.locator(`[data-testid=model-row][data-kind=generator][data-name="${MODEL}"]`);
+  await row2.getByTestId('model-remove').click();
+  const armed = await row2.getByTestId('model-remove').innerText();
+  if (armed !== 'Remove for good?') throw new Error(`after one click the button reads "${armed}"`);
+  if (!(await row2.isVisible())) throw new Error('one click removed the model');
+  await row2.getByTestId('model-remove').click();
+  await settings.getByTestId('models-empty').waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => /extracted/.test(document.querySelector('[data-testid=answer-mode]')?.textContent ?? ''), null, { timeout: 10_000 })
+    .catch(async () => {
+      throw new Error(`after removing the model the header says "${await page.getByTestId('answer-mode').innerText()}"`);
+    });
+  log('removed the model; answers: extracted');
 
   if (problems.length) log(`warnings from the page:\n  ${problems.join('\n  ')}`);
 } catch (err) {
