@@ -283,7 +283,13 @@ try {
   log(`pdf: ${cit1.path.split('/').pop()}, ${label}, canvas ${drawn.w}×${drawn.h}: ${words.spanWords} span words under ${words.hlRects} highlight rects, ` +
     `${words.otherWords} other words clear (worst ${words.worst}); span: "${words.spanText.slice(0, 120)}"`);
   // The answer from its first line, beside the page.
-  await answer.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await answer.evaluate((e) => {
+    e.scrollIntoView({ block: 'start' });
+    // Only the chat's own scroller moves: put back any ancestor that is not one.
+    for (let a = e.parentElement; a; a = a.parentElement) {
+      if (!/auto|scroll/.test(getComputedStyle(a).overflowY)) a.scrollTop = 0;
+    }
+  });
   await page.screenshot({ path: join(out, 'e2e-builtin.png') });
 
   step = 'Settings → Models removes the model after a second click; answers are extracted again';
