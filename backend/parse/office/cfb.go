@@ -1,36 +1,128 @@
 package office
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/richardlehane/mscfb"
 
 	"folio/backend/core"
 	"folio/backend/parse"
+	"folio/backend/parse/sheet"
 )
 
-// classifyCFB looks inside an OLE2 compound file and returns the error that
-// describes it: core.ErrEncrypted for password-protected OOXML packages and
-// legacy files with their encryption flag set, core.ErrUnsupported for other
-// legacy binary documents, core.ErrCorrupt for an unreadable container.
-func classifyCFB(path string) (err error) {
+// compound is what the legacy readers take from an OLE2 compound file:
+// the names of its root-level streams and storages, and the bytes of the
+// streams they read, by path ("WordDocument", "__attach_version1.0_#00000000/
+// __substg1.0_3701000D"), each capped so a hostile size field cannot make
+// the parser allocate without bound.
+type compound struct {
+	streams map[string]bool
+	data    map[string][]byte
+}
+
+// wantStream reports whether a stream at dir/name is read: the streams of
+// Word, PowerPoint and Excel documents, and the property streams of an
+// Outlook message and its attachments and recipients (one level down).
+func wantStream(dir []string, name string) bool {
+	if len(dir) == 0 {
+		switch name {
+		case "WordDocument", "0Table", "1Table", "PowerPoint Document", "Current User", "Workbook", "Book", "__properties_version1.0":
+			return true
+		}
+	}
+	return len(dir) <= 1 && strings.HasPrefix(name, "__substg1.0_")
+}
+
+// readCompound reads the compound file at path. Streams are read up to
+// maxBytes in all; past that it fails with core.ErrTooLarge.
+func readCompound(path string, maxBytes int64) (c compound, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("parse %s: %w: compound file reader crashed: %v", path, core.ErrCorrupt, r)
+			err = fmt.Errorf("%w: compound file reader crashed: %v", core.ErrCorrupt, r)
 		}
 	}()
 	f, err := parse.OpenFile(path)
 	if err != nil {
-		return fmt.Errorf("parse %s: %w", path, err)
+		return c, err
 	}
 	defer f.Close()
-	reason, err := inspectCFB(f)
+	r, err := mscfb.New(f)
 	if err != nil {
-		return fmt.Errorf("parse %s: %w", path, err)
+		return c, fmt.Errorf("%w: unreadable OLE2 compound file: %v", core.ErrCorrupt, err)
 	}
-	return fmt.Errorf("parse %s: %w", path, reason)
+	c = compound{streams: map[string]bool{}, data: map[string][]byte{}}
+	entries := 0
+	var total int64
+	for e, nerr := r.Next(); nerr == nil; e, nerr = r.Next() {
+		if entries++; entries > 100000 {
+			return c, fmt.Errorf("%w: too many entries in the OLE2 compound file", core.ErrTooLarge)
+		}
+		if len(e.Path) == 0 {
+			c.streams[e.Name] = true
+		}
+		if !wantStream(e.Path, e.Name) || e.Size <= 0 {
+			continue
+		}
+		if total += e.Size; total > maxBytes {
+			return c, fmt.Errorf("%w: the compound file's streams pass the limit of %d bytes", core.ErrTooLarge, maxBytes)
+		}
+		key := strings.Join(append(append([]string(nil), e.Path...), e.Name), "/")
+		c.data[key] = readStream(e, int(e.Size))
+	}
+	return c, nil
+}
+
+// parseCFB reads a legacy Word, PowerPoint or Excel file. Encrypted files
+// fail with core.ErrEncrypted, an Outlook message (read by package mail
+// under its own extension) and other compound files with
+// core.ErrUnsupported.
+func (p *Parser) parseCFB(ctx context.Context, path string) (core.Document, error) {
+	c, err := readCompound(path, p.cfg.MaxStreamBytes)
+	if err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
+	}
+	s := c.streams
+	info := cfbInfo{streams: s, wordHead: c.data["WordDocument"], pptUser: c.data["Current User"], workbook: c.data["Workbook"]}
+	if info.workbook == nil {
+		info.workbook = c.data["Book"]
+	}
+	var doc core.Document
+	switch {
+	case s["EncryptedPackage"] || s["EncryptionInfo"]:
+		err = classifyStreams(info)
+	case s["WordDocument"]:
+		if err = classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+			break
+		}
+		doc, err = p.parseWord97(ctx, c)
+	case s["PowerPoint Document"]:
+		if err = classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+			break
+		}
+		doc, err = p.parsePPT(ctx, c)
+	case s["Workbook"] || s["Book"]:
+		if err = classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+			break
+		}
+		doc, err = sheet.ReadBIFF(ctx, info.workbook, sheet.Config{MaxCells: p.cfg.MaxCells})
+	case isMessage(c):
+		err = fmt.Errorf("%w: the file is an Outlook message; give it the .msg extension to read it", core.ErrUnsupported)
+	default:
+		err = classifyStreams(info)
+	}
+	if err != nil {
+		return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if strings.TrimSpace(doc.Text) == "" {
+		return core.Document{}, fmt.Errorf("parse %s: %w: the document holds no text", path, core.ErrEmpty)
+	}
+	doc.Path = path
+	return doc, nil
 }
 
 // cfbInfo is what classification needs from a compound file: the names of
@@ -41,35 +133,6 @@ type cfbInfo struct {
 	wordHead []byte // WordDocument: the start of the FIB
 	pptUser  []byte // Current User: the CurrentUserAtom
 	workbook []byte // Workbook or Book: the first records
-}
-
-// inspectCFB classifies the compound file read from ra. The returned reason
-// wraps a core sentinel; err is set only when the container is unreadable.
-func inspectCFB(ra io.ReaderAt) (reason, err error) {
-	r, err := mscfb.New(ra)
-	if err != nil {
-		return nil, fmt.Errorf("%w: unreadable OLE2 compound file: %v", core.ErrCorrupt, err)
-	}
-	info := cfbInfo{streams: map[string]bool{}}
-	entries := 0
-	for e, nerr := r.Next(); nerr == nil; e, nerr = r.Next() {
-		if entries++; entries > 100000 {
-			return nil, fmt.Errorf("%w: too many entries in the OLE2 compound file", core.ErrTooLarge)
-		}
-		if len(e.Path) != 0 {
-			continue // only root-level streams matter
-		}
-		info.streams[e.Name] = true
-		switch e.Name {
-		case "WordDocument":
-			info.wordHead = readStream(e, 32)
-		case "Current User":
-			info.pptUser = readStream(e, 64)
-		case "Workbook", "Book":
-			info.workbook = readStream(e, 64<<10)
-		}
-	}
-	return classifyStreams(info), nil
 }
 
 // classifyStreams names what a compound file holds, as an error wrapping
@@ -110,9 +173,10 @@ func readStream(e *mscfb.File, max int) []byte {
 	if e.Size <= 0 {
 		return nil
 	}
-	buf := make([]byte, min(int64(max), e.Size))
-	n, _ := io.ReadFull(e, buf) // a short stream is classified on what it has
-	return buf[:n]
+	// Read what the stream holds rather than allocating its declared size:
+	// a hostile size field must not cost memory the file does not back.
+	b, _ := io.ReadAll(io.LimitReader(e, min(int64(max), e.Size))) // a short stream is read as far as it goes
+	return b
 }
 
 // pptUserEncrypted reads the CurrentUserAtom: after its 8-byte record
