@@ -3,7 +3,8 @@
 // messages (.msg, whose properties package office reads from the OLE2
 // container).
 //
-// A message's text is its headers (Subject, From, To, Cc, Date), its body
+// A message's text is its headers (From, Date, To, Cc, Subject: the order
+// Outlook prints them), its body
 // and then each attachment. The body is the text/plain part, or the HTML
 // part read by the registry's HTML reader when the message has no plain
 // text; quoted-printable and base64 are decoded, and charsets converted to
@@ -173,15 +174,18 @@ func readLimited(path string, max int64) ([]byte, error) {
 func (p *Parser) document(ctx context.Context, m message) (core.Document, error) {
 	b := &builder{max: p.cfg.MaxTextBytes}
 	hdr := core.Location{Part: PartHeaders}
+	// The headers in the order Outlook prints a message: the subject
+	// last, right before the body.
+	date := ""
+	if !m.date.IsZero() {
+		date = m.date.Format("2006-01-02 15:04 -0700")
+	}
 	for _, h := range []struct{ name, value string }{
-		{"Subject", m.subject}, {"From", m.from}, {"To", m.to}, {"Cc", m.cc},
+		{"From", m.from}, {"Date", date}, {"To", m.to}, {"Cc", m.cc}, {"Subject", m.subject},
 	} {
 		if v := oneLine(h.value); v != "" {
 			b.line(h.name+": "+v, hdr)
 		}
-	}
-	if !m.date.IsZero() {
-		b.line("Date: "+m.date.Format("2006-01-02 15:04 -0700"), hdr)
 	}
 	b.raw("\n")
 	warnings := m.warnings
