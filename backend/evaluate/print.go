@@ -70,8 +70,8 @@ func (r ParsingReport) WriteText(w io.Writer, verbose bool) {
 			fmt.Fprintf(w, "    not found: %s\n", core.OneLine(f, 200))
 		}
 		for _, s := range t.Speed {
-			fmt.Fprintf(w, "  speed %-4s %d files  folio %.1f files/s  %s %.1f files/s  ratio %.2f× slower (a process per file on both sides)\n",
-				s.Format, s.Files, float64(s.Files)/s.FolioSeconds, s.Reference, float64(s.Files)/s.RefSeconds, s.Ratio)
+			fmt.Fprintf(w, "  speed %-4s %d files  folio %.1f files/s (a child per file; in process %.1f files/s)  %s %.1f files/s  ratio %.2f× slower, in process %.2f×\n",
+				s.Format, s.Files, float64(s.Files)/s.FolioSeconds, float64(s.Files)/s.InProcess, s.Reference, float64(s.Files)/s.RefSeconds, s.Ratio, s.InProcess/s.RefSeconds)
 		}
 	}
 	if len(r.Speed) > 0 {
