@@ -487,6 +487,13 @@ func (g *biffGlobals) number(v float64, xf int) string {
 			code = builtinFormats[id]
 		}
 	}
+	if strings.Contains(code, `"TRUE"`) && strings.Contains(code, `"FALSE"`) {
+		// LibreOffice writes booleans as numbers with this format.
+		if v != 0 {
+			return "TRUE"
+		}
+		return "FALSE"
+	}
 	if isDateFormat(id, code) && v >= 0 && v < 2958466 {
 		return g.date(v, code)
 	}
