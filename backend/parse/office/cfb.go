@@ -3,7 +3,6 @@ package office
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -96,17 +95,17 @@ func (p *Parser) parseCFB(ctx context.Context, path string) (core.Document, erro
 	case s["EncryptedPackage"] || s["EncryptionInfo"]:
 		err = classifyStreams(info)
 	case s["WordDocument"]:
-		if err = classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+		if err = classifyStreams(info); err != nil {
 			break
 		}
 		doc, err = p.parseWord97(ctx, c)
 	case s["PowerPoint Document"]:
-		if err = classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+		if err = classifyStreams(info); err != nil {
 			break
 		}
 		doc, err = p.parsePPT(ctx, c)
 	case s["Workbook"] || s["Book"]:
-		if err = classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+		if err = classifyStreams(info); err != nil {
 			break
 		}
 		doc, err = sheet.ReadBIFF(ctx, info.workbook, sheet.Config{MaxCells: p.cfg.MaxCells})
@@ -135,8 +134,9 @@ type cfbInfo struct {
 	workbook []byte // Workbook or Book: the first records
 }
 
-// classifyStreams names what a compound file holds, as an error wrapping
-// core.ErrEncrypted, core.ErrUnsupported or core.ErrCorrupt.
+// classifyStreams returns core.ErrEncrypted for an encrypted compound
+// file, nil for a Word, PowerPoint or Excel file the legacy readers take,
+// and otherwise core.ErrUnsupported or core.ErrCorrupt saying what it holds.
 func classifyStreams(info cfbInfo) error {
 	s := info.streams
 	switch {
@@ -146,17 +146,17 @@ func classifyStreams(info cfbInfo) error {
 		if wordEncrypted(info.wordHead) {
 			return fmt.Errorf("%w: password-protected Word 97-2003 document", core.ErrEncrypted)
 		}
-		return fmt.Errorf("%w: legacy Word 97-2003 .doc format is not supported; save it as .docx", core.ErrUnsupported)
+		return nil
 	case s["PowerPoint Document"]:
 		if s["EncryptedSummary"] || pptUserEncrypted(info.pptUser) {
 			return fmt.Errorf("%w: password-protected PowerPoint 97-2003 presentation", core.ErrEncrypted)
 		}
-		return fmt.Errorf("%w: legacy PowerPoint 97-2003 .ppt format is not supported; save it as .pptx", core.ErrUnsupported)
+		return nil
 	case s["Workbook"] || s["Book"]:
 		if xlsFilePass(info.workbook) {
 			return fmt.Errorf("%w: password-protected Excel 97-2003 workbook", core.ErrEncrypted)
 		}
-		return fmt.Errorf("%w: legacy Excel 97-2003 .xls format is not supported; save it as .xlsx", core.ErrUnsupported)
+		return nil
 	case len(s) == 0:
 		return fmt.Errorf("%w: OLE2 compound file with no streams", core.ErrCorrupt)
 	}

@@ -2,6 +2,7 @@ package office
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -55,7 +56,10 @@ func ReadMessage(path string) (Message, error) {
 	}
 	if !isMessage(c) {
 		info := cfbInfo{streams: c.streams, wordHead: c.data["WordDocument"], pptUser: c.data["Current User"], workbook: c.data["Workbook"]}
-		return Message{}, fmt.Errorf("parse %s: not an Outlook message: %w", path, classifyStreams(info))
+		if err := classifyStreams(info); errors.Is(err, core.ErrEncrypted) {
+			return Message{}, fmt.Errorf("parse %s: not an Outlook message: %w", path, err)
+		}
+		return Message{}, fmt.Errorf("parse %s: %w: an OLE2 compound file that holds no Outlook message (a legacy Office document under the .msg name?)", path, core.ErrUnsupported)
 	}
 	m := Message{
 		Subject: msgString(c, "", "0037"),
