@@ -1,7 +1,9 @@
 // Package rtf parses Rich Text Format files (.rtf) into core.Documents:
 // one line per paragraph (\par), table cells (\cell) separated by "\t" and
 // one line per row (\row), with the paragraph number, or the table and row,
-// as each line's location. The title comes from the \info group.
+// as each line's location. Headers come first, then the body, then footers,
+// footnotes and comments (\annotation), each with its core.Part*. The title
+// comes from the \info group.
 //
 // Text in \'hh escapes is decoded with the code page of the current font
 // (\fcharset in the font table) or of the document (\ansicpg, Windows-1252
@@ -146,6 +148,9 @@ type state struct {
 	dest dest
 	uc   int // fallback characters after \uN
 	cp   int // code page of the current font (0: the document's)
+	// part is the core.Part* of a header, footer, footnote or comment
+	// group, "" in the body.
+	part string
 }
 
 type reader struct {
@@ -163,7 +168,7 @@ type reader struct {
 	highSurr rune        // a high surrogate from \uN waiting for its pair
 	title    strings.Builder
 
-	line    strings.Builder // the line being read
+	bufs    map[string]*strings.Builder // the line being read, by part
 	lines   []rtfLine
 	inRow   bool // the current line holds table cells
 	textLen int
@@ -173,10 +178,21 @@ type reader struct {
 type rtfLine struct {
 	text    string
 	inTable bool
+	part    string
+}
+
+// buf is the line being read in the current part.
+func (r *reader) buf() *strings.Builder {
+	b := r.bufs[r.cur.part]
+	if b == nil {
+		b = &strings.Builder{}
+		r.bufs[r.cur.part] = b
+	}
+	return b
 }
 
 func newReader(src []byte, cfg Config) *reader {
-	return &reader{src: src, cfg: cfg, cur: state{uc: 1}, docCP: 1252, fonts: map[int]int{}}
+	return &reader{src: src, cfg: cfg, cur: state{uc: 1}, docCP: 1252, fonts: map[int]int{}, bufs: map[string]*strings.Builder{}}
 }
 
 // run reads the whole source.
@@ -214,13 +230,21 @@ func (r *reader) run(ctx context.Context) error {
 				// {\* ... } is an ignorable destination unless it is one
 				// whose text is kept; the control word after it decides.
 				r.pos += 2
-				r.cur.dest = destSkip
+				for r.pos < len(r.src) && (r.src[r.pos] == '\r' || r.src[r.pos] == '\n' || r.src[r.pos] == ' ') {
+					r.pos++
+				}
+				if !bytes.HasPrefix(r.src[r.pos:], []byte(`\footnote`)) {
+					r.cur.dest = destSkip // LibreOffice marks footnotes \* too
+				}
 			}
 		case '}':
 			r.pos++
 			r.flushBytes()
 			if len(r.stack) == 0 {
 				return nil // the document's closing brace; trailing bytes are ignored
+			}
+			if outer := r.stack[len(r.stack)-1]; r.cur.part != outer.part {
+				r.endLine(false) // a note or header ends with its group
 			}
 			r.cur = r.stack[len(r.stack)-1]
 			r.stack = r.stack[:len(r.stack)-1]
@@ -341,6 +365,18 @@ func (r *reader) word(w string, n int, hasNum bool) {
 	case "fonttbl":
 		r.cur.dest = destFonts
 		return
+	case "header", "headerl", "headerr", "headerf":
+		r.cur.part = core.PartHeader
+		return
+	case "footer", "footerl", "footerr", "footerf":
+		r.cur.part = core.PartFooter
+		return
+	case "footnote":
+		r.cur.part = core.PartFootnote
+		return
+	case "annotation":
+		r.cur.part = core.PartComment
+		return
 	case "title":
 		if r.cur.dest == destInfo {
 			r.cur.dest = destTitle
@@ -451,7 +487,7 @@ func (r *reader) emit(c rune) {
 			return
 		}
 		r.textLen += utf8.RuneLen(c)
-		r.line.WriteRune(c)
+		r.buf().WriteRune(c)
 	case destTitle:
 		if r.title.Len() < 1000 {
 			r.title.WriteRune(c)
@@ -476,56 +512,72 @@ func (r *reader) flushBytes() {
 	}
 }
 
-// endLine ends the current line; row marks a table row's end.
+// endLine ends the current line of the current part; row marks a table
+// row's end (tables are read in the body only).
 func (r *reader) endLine(row bool) {
-	text := strings.TrimRight(r.line.String(), "\t")
-	if row {
-		r.inRow = true
+	b := r.buf()
+	part := r.cur.part
+	if part == "" {
+		if row {
+			r.inRow = true
+		}
+		if r.inRow && !row {
+			// A paragraph inside a table cell: keep reading the row.
+			b.WriteByte(' ')
+			return
+		}
 	}
-	if r.inRow && !row {
-		// A paragraph inside a table cell: keep reading the row.
-		r.line.WriteByte(' ')
-		return
+	r.lines = append(r.lines, rtfLine{text: strings.TrimRight(b.String(), "\t"), inTable: row && part == "", part: part})
+	b.Reset()
+	if part == "" {
+		r.inRow = false
 	}
-	r.lines = append(r.lines, rtfLine{text: text, inTable: row})
-	r.line.Reset()
-	r.inRow = false
 }
 
-// document turns the lines into text with locations.
+// document turns the lines into text with locations: headers first, then
+// the body, footers, footnotes and comments, each part's paragraphs
+// numbered from 1.
 func (r *reader) document() core.Document {
 	var sb strings.Builder
 	var locs []core.Location
-	para, tbl, rowN := 0, 0, 0
-	inTable := false
-	for _, l := range r.lines {
-		t := strings.TrimRightFunc(l.text, unicode.IsSpace)
-		if strings.TrimSpace(t) == "" {
+	for _, part := range []string{core.PartHeader, "", core.PartFooter, core.PartFootnote, core.PartComment} {
+		para, tbl, rowN := 0, 0, 0
+		inTable := false
+		for _, l := range r.lines {
+			if l.part != part {
+				continue
+			}
+			t := strings.TrimRightFunc(l.text, unicode.IsSpace)
 			if !l.inTable {
+				t = strings.TrimLeftFunc(t, unicode.IsSpace)
+			}
+			if strings.TrimSpace(t) == "" {
+				if !l.inTable {
+					inTable = false
+				}
+				continue
+			}
+			loc := core.Location{Part: part}
+			if l.inTable {
+				if !inTable {
+					tbl++
+					rowN = 0
+				}
+				inTable = true
+				rowN++
+				loc.Table, loc.Row = tbl, rowN
+			} else {
 				inTable = false
+				para++
+				loc.Paragraph = para
 			}
-			continue
+			lead := len(t) - len(strings.TrimLeftFunc(t, unicode.IsSpace))
+			loc.Start = sb.Len() + lead
+			loc.End = sb.Len() + len(t)
+			locs = append(locs, loc)
+			sb.WriteString(t)
+			sb.WriteByte('\n')
 		}
-		var loc core.Location
-		if l.inTable {
-			if !inTable {
-				tbl++
-				rowN = 0
-			}
-			inTable = true
-			rowN++
-			loc = core.Location{Table: tbl, Row: rowN}
-		} else {
-			inTable = false
-			para++
-			loc = core.Location{Paragraph: para}
-		}
-		lead := len(t) - len(strings.TrimLeftFunc(t, unicode.IsSpace))
-		loc.Start = sb.Len() + lead
-		loc.End = sb.Len() + len(t)
-		locs = append(locs, loc)
-		sb.WriteString(t)
-		sb.WriteByte('\n')
 	}
 	return core.Document{Format: "rtf", Title: strings.Join(strings.Fields(r.title.String()), " "), Text: sb.String(), Locations: locs}
 }

@@ -75,6 +75,20 @@ func TestLocationsAndTitle(t *testing.T) {
 	}
 }
 
+func TestParts(t *testing.T) {
+	doc := mustRead(t, `{\rtf1{\footer Bottom line\par}{\header Top line\par}Body{\footnote\pard {\chftn} Note text\par} continues\par Second{\*\atnid x}{\annotation A remark}\par}`)
+	want := "Top line\nBody continues\nSecond\nBottom line\nNote text\nA remark\n"
+	if doc.Text != want {
+		t.Errorf("text = %q, want %q", doc.Text, want)
+	}
+	labels := []string{"header · ¶ 1", "¶ 1", "¶ 2", "footer · ¶ 1", "footnote · ¶ 1", "comment · ¶ 1"}
+	for i, l := range doc.Locations {
+		if i >= len(labels) || l.Label() != labels[i] {
+			t.Errorf("location %d %q = %q", i, doc.Text[l.Start:l.End], l.Label())
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	for name, tc := range map[string]struct {
 		src  string
@@ -124,10 +138,21 @@ func TestLibreOfficeFile(t *testing.T) {
 		"Harvest figures\n",
 		"Prices: 3€ per kilo, naïve café façade, Übermaß — “quoted”.\n",
 		"Fruit\tTonnes\tGrade\nApples\t42\tA\nPears\t17\tB\n",
-		"Quarterly report header\n",
 	} {
 		if !strings.Contains(doc.Text, want) {
 			t.Errorf("missing %q in %q", want, doc.Text)
+		}
+	}
+	for text, part := range map[string]string{"Quarterly report header": core.PartHeader, "Confidential footer text": core.PartFooter,
+		"Measured by the cooperative in Ljubljana.": core.PartFootnote, "Harvest figures": ""} {
+		found := false
+		for _, l := range doc.Locations {
+			if doc.Text[l.Start:l.End] == text {
+				found = l.Part == part
+			}
+		}
+		if !found {
+			t.Errorf("%q not found as part %q in %q", text, part, doc.Text)
 		}
 	}
 }
