@@ -191,7 +191,7 @@ func readMSG(path string) (message, error) {
 	if err != nil {
 		return message{}, err
 	}
-	m := message{subject: om.Subject, from: om.From, to: om.To, cc: om.Cc, date: om.Date, text: om.Body, html: om.HTML}
+	m := message{subject: om.Subject, from: om.From, to: om.To, cc: om.Cc, date: om.Date, text: om.Body, html: om.HTML, rtf: om.RTF}
 	for _, a := range om.Attachments {
 		m.attachments = append(m.attachments, attachment{name: a.Name, data: a.Data})
 	}

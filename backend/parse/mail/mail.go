@@ -7,7 +7,7 @@
 // Outlook prints them), its body
 // and then each attachment. The body is the text/plain part, or the HTML
 // part read by the registry's HTML reader when the message has no plain
-// text; quoted-printable and base64 are decoded, and charsets converted to
+// text, or else an Outlook message's RTF body read by the RTF reader; quoted-printable and base64 are decoded, and charsets converted to
 // UTF-8 (golang.org/x/text). Attachments are read as documents of their own
 // through the registry the parser was given (so a PDF attached to a mail is
 // read as a PDF), and their locations become
@@ -100,6 +100,7 @@ type message struct {
 	date                  time.Time
 	text                  string // plain-text body
 	html                  []byte // HTML body
+	rtf                   []byte // RTF body (Outlook's, decompressed)
 	attachments           []attachment
 	warnings              []string
 }
@@ -190,10 +191,16 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 	b.raw("\n")
 	warnings := m.warnings
 	body := m.text
-	if strings.TrimSpace(body) == "" && len(m.html) > 0 {
-		d, err := p.readAttached(ctx, "body.html", m.html)
-		if err != nil {
-			warnings = append(warnings, "HTML body: "+err.Error())
+	for _, alt := range []struct {
+		name string
+		data []byte
+	}{{"body.html", m.html}, {"body.rtf", m.rtf}} {
+		if strings.TrimSpace(body) != "" || len(alt.data) == 0 {
+			continue
+		}
+		d, err := p.readAttached(ctx, alt.name, alt.data)
+		if err != nil && !errors.Is(err, errSkipped) {
+			warnings = append(warnings, alt.name+": "+err.Error())
 		} else {
 			body = d.Text
 		}

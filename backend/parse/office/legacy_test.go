@@ -246,6 +246,35 @@ func TestTextractLegacy(t *testing.T) {
 	}
 }
 
+// TestDecompressRTF uses the example of MS-OXRTFCP 3.1.1.
+func TestDecompressRTF(t *testing.T) {
+	in := []byte{0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7,
+		0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0a, 0xf3, 0x20,
+		0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62, 0x77, 0x05, 0xb0, 0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0}
+	out, err := decompressRTF(in, 1<<20)
+	if want := "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n"; err != nil || string(out) != want {
+		t.Errorf("decompressRTF = %q, %v; want %q", out, err, want)
+	}
+	// Truncated and unknown input never panics.
+	for n := 0; n < len(in); n++ {
+		decompressRTF(in[:n], 1<<20)
+	}
+	if _, err := decompressRTF(append(in[:8:8], 'X', 'X', 'X', 'X', 0, 0, 0, 0), 10); !errors.Is(err, core.ErrCorrupt) {
+		t.Errorf("unknown compression: %v", err)
+	}
+}
+
+func TestTextractMessageRTF(t *testing.T) {
+	path := filepath.Join(testenv.Shared(t), "data", "office", "textract", "msg", "standardized_text.msg")
+	m, err := ReadMessage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(m.RTF, []byte(`{\rtf1`)) || !bytes.Contains(m.RTF, []byte("lazy dog")) {
+		t.Errorf("RTF body %q…", m.RTF[:min(len(m.RTF), 60)])
+	}
+}
+
 // FuzzLegacy feeds arbitrary bytes as the streams of a Word, PowerPoint and
 // Excel 97-2003 file.
 func FuzzLegacy(f *testing.F) {

@@ -22,6 +22,7 @@ type Message struct {
 	Date                  time.Time // zero when the file does not say
 	Body                  string    // the plain-text body
 	HTML                  []byte    // the HTML body, when there is one
+	RTF                   []byte    // the RTF body, decompressed, when there is one
 	Attachments           []Attachment
 }
 
@@ -83,6 +84,9 @@ func ReadMessage(path string) (Message, error) {
 		m.HTML = b
 	} else if s := msgString(c, "", "1013"); s != "" {
 		m.HTML = []byte(s)
+	}
+	if b, ok := c.data["__substg1.0_10090102"]; ok {
+		m.RTF, _ = decompressRTF(b, DefaultMaxMessageBytes) // a damaged RTF body is left out
 	}
 	m.Date = msgDate(c.data["__properties_version1.0"])
 	var dirs []string
@@ -173,4 +177,66 @@ func msgDate(props []byte) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, 0).UTC().Add(time.Duration((ft-epochDiff)/10000) * time.Millisecond)
+}
+
+// lzfuPrebuf starts the dictionary of compressed RTF (MS-OXRTFCP 2.1.2.1).
+const lzfuPrebuf = `{\rtf1\ansi\mac\deff0\deftab720{\fonttbl;}{\f0\fnil \froman \fswiss \fmodern \fscript \fdecor MS Sans SerifSymbolArialTimes New RomanCourier{\colortbl\red0\green0\blue0` +
+	"\r\n" + `\par \pard\plain\f0\fs20\b\i\u\tab\tx`
+
+// decompressRTF undoes the compression of an Outlook RTF body
+// (PR_RTF_COMPRESSED, MS-OXRTFCP): a 16-byte header (sizes, "LZFu" or
+// "MELA" for uncompressed, CRC), then LZ77 runs over a 4096-byte ring
+// dictionary. The output is at most max bytes and never more than the
+// header's raw size; a reference past the input ends it.
+func decompressRTF(b []byte, max int) ([]byte, error) {
+	if len(b) < 16 {
+		return nil, fmt.Errorf("%w: compressed RTF header is truncated", core.ErrCorrupt)
+	}
+	raw := int(binary.LittleEndian.Uint32(b[4:]))
+	kind := binary.LittleEndian.Uint32(b[8:])
+	data := b[16:]
+	if raw < 0 || raw > max {
+		raw = max
+	}
+	switch kind {
+	case 0x414C454D: // MELA: stored
+		return data[:min(len(data), raw)], nil
+	case 0x75465A4C: // LZFu
+	default:
+		return nil, fmt.Errorf("%w: unknown RTF compression %#x", core.ErrCorrupt, kind)
+	}
+	var dict [4096]byte
+	copy(dict[:], lzfuPrebuf)
+	w := len(lzfuPrebuf)
+	out := make([]byte, 0, min(raw, 1<<20))
+	for i := 0; i < len(data) && len(out) < raw; {
+		ctl := data[i]
+		i++
+		for bit := 0; bit < 8 && i < len(data) && len(out) < raw; bit++ {
+			if ctl&(1<<bit) == 0 {
+				c := data[i]
+				i++
+				out = append(out, c)
+				dict[w] = c
+				w = (w + 1) % len(dict)
+				continue
+			}
+			if i+2 > len(data) {
+				return out, nil
+			}
+			ref := int(data[i])<<8 | int(data[i+1])
+			i += 2
+			off, n := ref>>4, ref&0xF+2
+			if off == w {
+				return out, nil // the end marker
+			}
+			for k := 0; k < n && len(out) < raw; k++ {
+				c := dict[(off+k)%len(dict)]
+				out = append(out, c)
+				dict[w] = c
+				w = (w + 1) % len(dict)
+			}
+		}
+	}
+	return out, nil
 }

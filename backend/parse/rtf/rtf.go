@@ -13,7 +13,9 @@
 // whole: pictures (\pict), embedded objects (\objdata, keeping an object's
 // \result), field instructions (\fldinst, keeping \fldrslt), the font,
 // colour, style and list tables, and every \* destination the reader does
-// not know; \binN skips N raw bytes.
+// not know; \binN skips N raw bytes. In an RTF body that encapsulates
+// HTML (Outlook's \fromhtml), the HTML tags (\*\htmltag) and the
+// \htmlrtf passages are skipped and the text between them kept.
 //
 // Invariants: the reader never recurses (groups are a stack bounded by
 // MaxDepth; deeper groups are skipped); \binN never reads past the end;
@@ -151,6 +153,9 @@ type state struct {
 	// part is the core.Part* of a header, footer, footnote or comment
 	// group, "" in the body.
 	part string
+	// htmlrtf is set inside \htmlrtf ... \htmlrtf0 of an RTF body that
+	// encapsulates HTML (Outlook): text there only repeats the HTML's.
+	htmlrtf bool
 }
 
 type reader struct {
@@ -365,6 +370,9 @@ func (r *reader) word(w string, n int, hasNum bool) {
 	case "fonttbl":
 		r.cur.dest = destFonts
 		return
+	case "htmlrtf":
+		r.cur.htmlrtf = !hasNum || n != 0
+		return
 	case "header", "headerl", "headerr", "headerf":
 		r.cur.part = core.PartHeader
 		return
@@ -477,6 +485,9 @@ func (r *reader) unicode(c rune) {
 }
 
 func (r *reader) emit(c rune) {
+	if r.cur.htmlrtf {
+		return
+	}
 	switch r.cur.dest {
 	case destText:
 		if c < 0x20 && c != '\t' && c != '\n' {

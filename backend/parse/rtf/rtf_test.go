@@ -49,6 +49,7 @@ func TestText(t *testing.T) {
 		{"tables", `{\rtf1 before\par\trowd\intbl one\cell two\par more\cell\row\intbl three\cell four\cell\row after\par}`, "before\none\ttwo more\nthree\tfour\nafter\n"},
 		{"stylesheet and colours", `{\rtf1{\colortbl;\red0\green0\blue0;}{\stylesheet{\s0 Normal;}}text\par}`, "text\n"},
 		{"unbalanced", `{\rtf1 open {group\par`, "open group\n"},
+		{"encapsulated HTML", `{\rtf1\ansi\fromhtml1 {\*\htmltag19 <html>}{\*\htmltag34 <head>}{\htmlrtf \f0 repeated \htmlrtf0}Visible text{\*\htmltag64 </p>}\par}`, "Visible text\n"},
 		{"trailing junk", `{\rtf1 ok\par}}}} junk`, "ok\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
