@@ -30,7 +30,7 @@ type compound struct {
 func wantStream(dir []string, name string) bool {
 	if len(dir) == 0 {
 		switch name {
-		case "WordDocument", "0Table", "1Table", "PowerPoint Document", "Current User", "Workbook", "Book", "__properties_version1.0":
+		case "WordDocument", "0Table", "1Table", "PowerPoint Document", "Current User", "Workbook", "Book", "__properties_version1.0", summaryStream:
 			return true
 		}
 	}
@@ -121,6 +121,9 @@ func (p *Parser) parseCFB(ctx context.Context, path string) (core.Document, erro
 		return core.Document{}, fmt.Errorf("parse %s: %w: the document holds no text", path, core.ErrEmpty)
 	}
 	doc.Path = path
+	if doc.Title == "" {
+		doc.Title = summaryTitle(c.data[summaryStream])
+	}
 	return doc, nil
 }
 

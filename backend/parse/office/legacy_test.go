@@ -62,8 +62,8 @@ func TestWord97(t *testing.T) {
 	if err := doc.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Format != "doc" || doc.Path != path {
-		t.Errorf("format %q path %q", doc.Format, doc.Path)
+	if doc.Format != "doc" || doc.Path != path || doc.Title != "Harvest report — Orchard yields" {
+		t.Errorf("format %q path %q title %q", doc.Format, doc.Path, doc.Title)
 	}
 	for _, tc := range []struct {
 		text string
@@ -308,6 +308,8 @@ func FuzzLegacy(f *testing.F) {
 				}
 			}
 		}
+		summaryTitle(data)
+		decompressRTF(data, 1<<20)
 		if doc, err := sheet.ReadBIFF(context.Background(), data, sheet.Config{MaxCells: 10000}); err == nil {
 			if err := doc.Check(); err != nil {
 				t.Fatalf("Check: %v", err)

@@ -135,6 +135,9 @@ func TestLibreOfficeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if doc.Title != "Harvest report" {
+		t.Errorf("title %q", doc.Title)
+	}
 	for _, want := range []string{
 		"Harvest figures\n",
 		"Prices: 3€ per kilo, naïve café façade, Übermaß — “quoted”.\n",
