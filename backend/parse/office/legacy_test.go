@@ -69,13 +69,14 @@ func TestWord97(t *testing.T) {
 		text string
 		want core.Location
 	}{
-		{"Harvest figures", core.Location{Paragraph: 1}},
-		{"The orchard yielded apples in October, more than in any year before.", core.Location{Paragraph: 2}},
+		// A Heading 1 paragraph starts the heading path of what follows.
+		{"Harvest figures", core.Location{Paragraph: 1, Path: []string{"Harvest figures"}}},
+		{"The orchard yielded apples in October, more than in any year before.", core.Location{Paragraph: 2, Path: []string{"Harvest figures"}}},
 		// Compressed (cp1252) and Unicode pieces both decode.
-		{"Prices: 3€ per kilo, naïve café façade, Übermaß — “quoted”.", core.Location{Paragraph: 3}},
-		{"Fruit\tTonnes\tGrade", core.Location{Table: 1, Row: 1}},
-		{"Pears\t17\tB", core.Location{Table: 1, Row: 3}},
-		{"After the table comes the closing paragraph.", core.Location{Paragraph: 4}},
+		{"Prices: 3€ per kilo, naïve café façade, Übermaß — “quoted”.", core.Location{Paragraph: 3, Path: []string{"Harvest figures"}}},
+		{"Tonnes", core.Location{Table: 1, Row: 1, Col: 2, Path: []string{"Harvest figures"}}},
+		{"Pears", core.Location{Table: 1, Row: 3, Col: 1, Path: []string{"Harvest figures"}}},
+		{"After the table comes the closing paragraph.", core.Location{Paragraph: 4, Path: []string{"Harvest figures"}}},
 		{"Quarterly report header", core.Location{Part: core.PartHeader, Paragraph: 1}},
 		{"Confidential footer text", core.Location{Part: core.PartFooter, Paragraph: 1}},
 		{"Measured by the cooperative in Ljubljana.", core.Location{Part: core.PartFootnote, Paragraph: 1}},
@@ -85,6 +86,9 @@ func TestWord97(t *testing.T) {
 		if got.Label() != tc.want.Label() {
 			t.Errorf("%q at %q, want %q", tc.text, got.Label(), tc.want.Label())
 		}
+	}
+	if !strings.Contains(doc.Text, "Fruit\tTonnes\tGrade\nApples\t42\tA\n") {
+		t.Errorf("table rows not one line each, cells tab-separated: %q", doc.Text)
 	}
 	if strings.Contains(doc.Text, "\x07") || strings.Contains(doc.Text, "\x13") {
 		t.Errorf("control characters left in the text: %q", doc.Text)
@@ -216,7 +220,7 @@ func TestWordPieceTable(t *testing.T) {
 	if doc.Text != want {
 		t.Errorf("text = %q, want %q", doc.Text, want)
 	}
-	if l := located(t, doc, "Ω cell\ttwo"); l.Table != 1 || l.Row != 1 {
+	if l := located(t, doc, "two"); l.Table != 1 || l.Row != 1 || l.Col != 2 {
 		t.Errorf("row at %+v", l)
 	}
 	// The same document with its table stream missing fails clearly.

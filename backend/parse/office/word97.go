@@ -94,7 +94,7 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 		stories = append(stories, wordStory{part: k.part, start: cp, end: cp + n})
 		cp += n
 	}
-	units, err := pieceText(clx, wd, cp, p.cfg.MaxTextBytes)
+	units, pieces, err := pieceText(clx, wd, cp, p.cfg.MaxTextBytes)
 	if err != nil {
 		return core.Document{}, err
 	}
@@ -107,13 +107,15 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 		return units[lo:hi]
 	}
 	// Body, then text boxes, then headers and footers, notes and comments.
-	emitWordText(b, story(stories[0]), "", true)
-	emitWordText(b, story(stories[5]), "", false)
+	// The main story starts at CP 0, so a unit index is its CP.
+	levels := headingLevels(wd, table, fcLcb, pieces)
+	emitWordText(b, story(stories[0]), core.Location{}, true, levels)
+	emitWordText(b, story(stories[5]), core.Location{Shape: "text box"}, false, nil)
 	emitHeaders(b, story(stories[2]), fcLcbSlice(table, fcLcb, fcPlcfHdd))
-	emitWordText(b, story(stories[6]), core.PartHeader, false)
-	emitWordText(b, story(stories[1]), core.PartFootnote, false)
-	emitWordText(b, story(stories[4]), core.PartEndnote, false)
-	emitWordText(b, story(stories[3]), core.PartComment, false)
+	emitWordText(b, story(stories[6]), core.Location{Part: core.PartHeader}, false, nil)
+	emitWordText(b, story(stories[1]), core.Location{Part: core.PartFootnote}, false, nil)
+	emitWordText(b, story(stories[4]), core.Location{Part: core.PartEndnote}, false, nil)
+	emitWordText(b, story(stories[3]), core.Location{Part: core.PartComment}, false, nil)
 	if err := b.err(); err != nil {
 		return core.Document{}, err
 	}
@@ -162,10 +164,18 @@ func fcLcbSlice(table, fcLcb []byte, i int) []byte {
 	return table[fc : fc+lcb]
 }
 
+// piece is one entry of the piece table: CPs [cpStart, cpEnd) are stored
+// from byte fc of WordDocument, one byte each when compressed.
+type piece struct {
+	cpStart, cpEnd int
+	fc             int
+	compressed     bool
+}
+
 // pieceText decodes the piece table in clx into UTF-16 code units indexed
-// by CP, for the first ncp CPs. Compressed pieces are cp1252, one byte per
-// CP; the others UTF-16LE.
-func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, error) {
+// by CP, for the first ncp CPs, and returns the pieces read. Compressed
+// pieces are cp1252, one byte per CP; the others UTF-16LE.
+func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, []piece, error) {
 	// Skip the Prcs (0x01, cbGrpprl, grpprl) before the Pcdt (0x02).
 	i := 0
 	for i < len(clx) && clx[i] == 0x01 {
@@ -175,7 +185,7 @@ func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, error) {
 		i += 3 + int(binary.LittleEndian.Uint16(clx[i+1:]))
 	}
 	if i+5 > len(clx) || clx[i] != 0x02 {
-		return nil, fmt.Errorf("%w: the piece table is malformed", core.ErrCorrupt)
+		return nil, nil, fmt.Errorf("%w: the piece table is malformed", core.ErrCorrupt)
 	}
 	lcb := int(binary.LittleEndian.Uint32(clx[i+1:]))
 	plc := clx[i+5:]
@@ -184,10 +194,11 @@ func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, error) {
 	}
 	n := (len(plc) - 4) / 12
 	if n <= 0 {
-		return nil, fmt.Errorf("%w: the piece table lists no text", core.ErrCorrupt)
+		return nil, nil, fmt.Errorf("%w: the piece table lists no text", core.ErrCorrupt)
 	}
 	dec := charmap.Windows1252
 	units := make([]uint16, 0, min(ncp, maxBytes))
+	var pieces []piece
 	for k := 0; k < n && len(units) < ncp; k++ {
 		cpStart := int(binary.LittleEndian.Uint32(plc[4*k:]))
 		cpEnd := int(binary.LittleEndian.Uint32(plc[4*k+4:]))
@@ -205,6 +216,7 @@ func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, error) {
 			if off > len(wd) {
 				continue
 			}
+			pieces = append(pieces, piece{cpStart: len(units), cpEnd: len(units) + count, fc: off, compressed: true})
 			raw := wd[off:min(len(wd), off+count)]
 			for _, c := range raw {
 				r := dec.DecodeByte(c)
@@ -215,13 +227,14 @@ func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, error) {
 			if off > len(wd) {
 				continue
 			}
+			pieces = append(pieces, piece{cpStart: len(units), cpEnd: len(units) + count, fc: off})
 			raw := wd[off:min(len(wd), off+2*count)]
 			for j := 0; j+1 < len(raw); j += 2 {
 				units = append(units, binary.LittleEndian.Uint16(raw[j:]))
 			}
 		}
 	}
-	return units, nil
+	return units, pieces, nil
 }
 
 // wordText turns a story's code units into text: paragraph marks become
@@ -232,6 +245,7 @@ func pieceText(clx, wd []byte, ncp, maxBytes int) ([]uint16, error) {
 type wordPara struct {
 	text    string
 	inTable bool
+	mark    int // index of the paragraph mark in the story's units; -1 for rows
 }
 
 func wordParagraphs(units []uint16) []wordPara {
@@ -249,8 +263,8 @@ func wordParagraphs(units []uint16) []wordPara {
 		}
 		return false
 	}
-	flushPara := func() {
-		out = append(out, wordPara{text: decodeUnits(cur)})
+	flushPara := func(mark int) {
+		out = append(out, wordPara{text: decodeUnits(cur), mark: mark})
 		cur = cur[:0]
 	}
 	for i, u := range units {
@@ -274,10 +288,10 @@ func wordParagraphs(units []uint16) []wordPara {
 		}
 		switch u {
 		case 0x0D:
-			flushPara()
+			flushPara(i)
 		case 0x07: // end of a cell, or a row's end mark right after one
 			if len(cur) == 0 && len(row) > 0 && i > 0 && units[i-1] == 0x07 {
-				out = append(out, wordPara{text: strings.Join(row, "\t"), inTable: true})
+				out = append(out, wordPara{text: strings.Join(row, "\t"), inTable: true, mark: -1})
 				row = row[:0]
 				continue
 			}
@@ -299,22 +313,27 @@ func wordParagraphs(units []uint16) []wordPara {
 		}
 	}
 	if len(row) > 0 {
-		out = append(out, wordPara{text: strings.Join(row, "\t"), inTable: true})
+		out = append(out, wordPara{text: strings.Join(row, "\t"), inTable: true, mark: -1})
 	}
 	if len(cur) > 0 {
-		flushPara()
+		flushPara(-1)
 	}
 	return out
 }
 
 func decodeUnits(u []uint16) string { return string(utf16.Decode(u)) }
 
-// emitWordText writes a story's paragraphs with locations of part. Tables
-// count from 1 for each run of table rows; numbered marks whether
-// paragraph numbers are recorded.
-func emitWordText(b *builder, units []uint16, part string, numbered bool) {
+// emitWordText writes a story's paragraphs with locations like tmpl
+// (its Part, its Shape for text boxes). Tables count from 1 for each run
+// of table rows, each cell with its Row and Col. numbered marks whether
+// body paragraphs get their number. level, when set, gives the heading
+// level (1-9, 0 for none) of the paragraph whose mark is at a unit index;
+// headings then make the Path of what follows, as in .docx.
+func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool, level func(mark int) int) {
 	para, tbl, rowN := 0, 0, 0
 	inTable := false
+	var hp headingPath
+	var path []string
 	for _, p := range wordParagraphs(units) {
 		if p.inTable {
 			if !inTable {
@@ -323,7 +342,15 @@ func emitWordText(b *builder, units []uint16, part string, numbered bool) {
 			}
 			inTable = true
 			rowN++
-			b.line(p.text, core.Location{Part: part, Table: tbl, Row: rowN})
+			for ci, cell := range strings.Split(p.text, "\t") {
+				if ci > 0 {
+					b.raw("\t")
+				}
+				loc := tmpl
+				loc.Path, loc.Table, loc.Row, loc.Col = path, tbl, rowN, ci+1
+				b.span(cell, loc)
+			}
+			b.raw("\n")
 			continue
 		}
 		inTable = false
@@ -331,8 +358,17 @@ func emitWordText(b *builder, units []uint16, part string, numbered bool) {
 			continue
 		}
 		para++
-		loc := core.Location{Part: part}
-		if numbered || part != "" {
+		if level != nil && p.mark >= 0 {
+			if l := level(p.mark); l > 0 {
+				if name := headingName(p.text); name != "" {
+					hp.push(l, name)
+					path = hp.path()
+				}
+			}
+		}
+		loc := tmpl
+		loc.Path = path
+		if numbered || tmpl.Part != "" {
 			loc.Paragraph = para
 		}
 		b.line(p.text, loc)
@@ -350,7 +386,7 @@ func emitHeaders(b *builder, units []uint16, plc []byte) {
 	}
 	n := len(plc) / 4
 	if n < 2 {
-		emitWordText(b, units, core.PartHeader, false)
+		emitWordText(b, units, core.Location{Part: core.PartHeader}, false, nil)
 		return
 	}
 	seen := map[string]bool{}
@@ -375,7 +411,7 @@ func emitHeaders(b *builder, units []uint16, plc []byte) {
 				continue
 			}
 			seen[key] = true
-			emitWordText(b, units[lo:hi], part, false)
+			emitWordText(b, units[lo:hi], core.Location{Part: part}, false, nil)
 		}
 	}
 }
