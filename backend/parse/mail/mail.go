@@ -214,6 +214,10 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 		if err := ctx.Err(); err != nil {
 			return core.Document{}, err
 		}
+		if i == p.cfg.MaxParts {
+			warnings = append(warnings, fmt.Sprintf("%d attachments; those after the first %d are not read", len(m.attachments), p.cfg.MaxParts))
+			break
+		}
 		name := a.name
 		if name == "" {
 			name = fmt.Sprintf("attachment %d", i+1)

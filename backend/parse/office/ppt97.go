@@ -156,6 +156,7 @@ func (p *Parser) parsePPT(ctx context.Context, c compound) (core.Document, error
 		boxes []pptText // other text boxes, from the slide's container
 	}
 	var list []slideText
+	read := map[int]bool{}
 	if docRec != nil {
 		pptRecords(docRec.body, docRec.bodyOff, func(r pptRecord) bool {
 			if r.typ != pptSlideList || r.inst != 0 {
@@ -169,7 +170,8 @@ func (p *Parser) parsePPT(ctx context.Context, c compound) (core.Document, error
 					if s := &list[len(list)-1]; len(x.body) >= 16 {
 						s.id = binary.LittleEndian.Uint32(x.body[12:])
 						if off, ok := persist[binary.LittleEndian.Uint32(x.body)]; ok {
-							if sr, ok := slides[off]; ok {
+							if sr, ok := slides[off]; ok && !read[off] {
+								read[off] = true // a container is read once, however often it is named
 								collectText(sr.body, sr.bodyOff, 1, &s.boxes)
 							}
 						}

@@ -94,6 +94,9 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 		stories = append(stories, wordStory{part: k.part, start: cp, end: cp + n})
 		cp += n
 	}
+	if cp > p.cfg.MaxTextBytes {
+		return core.Document{}, fmt.Errorf("%w: the document's %d characters pass the limit of %d bytes", core.ErrTooLarge, cp, p.cfg.MaxTextBytes)
+	}
 	units, pieces, err := pieceText(clx, wd, cp, p.cfg.MaxTextBytes)
 	if err != nil {
 		return core.Document{}, err

@@ -36,13 +36,15 @@ func ReadBIFF(ctx context.Context, stream []byte, cfg Config) (core.Document, er
 	}
 	g := readGlobals(stream)
 	b := newBuilder(cfg)
+	read := map[int]bool{}
 	for _, sh := range g.sheets {
 		if err := ctx.Err(); err != nil {
 			return core.Document{}, err
 		}
-		if sh.kind != 0 || sh.pos <= 0 || sh.pos >= len(stream) {
-			continue // charts, macro sheets, and sheets the stream does not hold
+		if sh.kind != 0 || sh.pos <= 0 || sh.pos >= len(stream) || read[sh.pos] {
+			continue // charts, macro sheets, sheets the stream does not hold, and a sheet named twice
 		}
+		read[sh.pos] = true
 		b.startSheet(sh.name)
 		err := readBIFFSheet(stream[sh.pos:], &g, b)
 		b.endSheet()
