@@ -250,6 +250,55 @@ func TestTextractLegacy(t *testing.T) {
 	}
 }
 
+// pptRec builds a PowerPoint record; a container when ver is 0xF.
+func pptRec(ver, typ uint16, body ...[]byte) []byte {
+	var b []byte
+	for _, x := range body {
+		b = append(b, x...)
+	}
+	h := binary.LittleEndian.AppendUint16(nil, ver)
+	h = binary.LittleEndian.AppendUint16(h, typ)
+	h = binary.LittleEndian.AppendUint32(h, uint32(len(b)))
+	return append(h, b...)
+}
+
+// TestPPTSlideList reads a stream laid out as PowerPoint writes it: the
+// placeholders' text in the document's slide list, a free text box in the
+// slide's own container found through the persist directory, and notes
+// naming their slide by id. A master slide's text is never read.
+func TestPPTSlideList(t *testing.T) {
+	le := binary.LittleEndian
+	u32 := func(v uint32) []byte { return le.AppendUint32(nil, v) }
+	header := func(typ uint32) []byte { return pptRec(0, pptTextHeader, u32(typ)) }
+	persist := append(append(u32(1), u32(0)...), append(u32(4), append(u32(256), u32(0)...)...)...) // persistIdRef 1, slideId 256
+	doc := pptRec(0xF, pptDocument,
+		pptRec(0xF, pptSlideList|0, // instance 0: slides
+			pptRec(0, pptSlidePersist, persist),
+			header(0), pptRec(0, pptTextChars, utf16le("Title one")),
+			header(1), pptRec(0, pptTextBytes, []byte("Body text\rSecond \xfcber para"))))
+	master := pptRec(0xF, pptMainMaster, pptRec(0xF, 0x040C, pptRec(0, pptTextChars, utf16le("Click to edit Master title style"))))
+	slideOff := len(doc) + len(master)
+	slide := pptRec(0xF, pptSlide, pptRec(0xF, 0x040C, pptRec(0xF, 0xF00D, header(4), pptRec(0, pptTextChars, utf16le("Box text")))))
+	notes := pptRec(0xF, pptNotes, pptRec(0, pptNotesAtom, u32(256), u32(0)), pptRec(0xF, 0x040C, pptRec(0, pptTextChars, utf16le("Speaker note"))))
+	dir := pptRec(0, pptPersistDir, u32(1|1<<20), u32(uint32(slideOff)))
+	stream := append(append(append(append(doc, master...), slide...), notes...), dir...)
+
+	got, err := New(Config{}).parsePPT(context.Background(), compound{data: map[string][]byte{"PowerPoint Document": stream}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Title one\nBody text\nSecond über para\nBox text\nSpeaker note\n\n"
+	if got.Text != want {
+		t.Errorf("text = %q, want %q", got.Text, want)
+	}
+	if l := located(t, got, "Title one"); l.Slide != 1 || l.Shape != "Title" {
+		t.Errorf("title at %+v", l)
+	}
+	if l := located(t, got, "Speaker note"); l.Slide != 1 || l.Part != core.PartNotes {
+		t.Errorf("notes at %+v", l)
+	}
+}
+
 // TestDecompressRTF uses the example of MS-OXRTFCP 3.1.1.
 func TestDecompressRTF(t *testing.T) {
 	in := []byte{0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7,
