@@ -111,8 +111,11 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 	}
 	// Body, then text boxes, then headers and footers, notes and comments.
 	// The main story starts at CP 0, so a unit index is its CP.
-	levels := headingLevels(wd, table, fcLcb, pieces)
-	emitWordText(b, story(stories[0]), core.Location{}, true, levels)
+	var props paraProps
+	if w := newWordProps(wd, table, fcLcb, pieces); w != nil {
+		props = w
+	}
+	emitWordText(b, story(stories[0]), core.Location{}, true, props)
 	emitWordText(b, story(stories[5]), core.Location{Shape: "text box"}, false, nil)
 	emitHeaders(b, story(stories[2]), fcLcbSlice(table, fcLcb, fcPlcfHdd))
 	emitWordText(b, story(stories[6]), core.Location{Part: core.PartHeader}, false, nil)
@@ -251,7 +254,16 @@ type wordPara struct {
 	mark    int // index of the paragraph mark in the story's units; -1 for rows
 }
 
-func wordParagraphs(units []uint16) []wordPara {
+// paraProps gives what the text alone does not say about a story's
+// paragraphs, by the unit index of their mark: the heading level (1-9, 0
+// for none) and whether a cell mark ends a table row (known false when
+// the properties cannot be read).
+type paraProps interface {
+	level(mark int) int
+	rowEnd(mark int) (end, known bool)
+}
+
+func wordParagraphs(units []uint16, props paraProps) []wordPara {
 	var (
 		out   []wordPara
 		cur   []uint16
@@ -293,7 +305,14 @@ func wordParagraphs(units []uint16) []wordPara {
 		case 0x0D:
 			flushPara(i)
 		case 0x07: // end of a cell, or a row's end mark right after one
-			if len(cur) == 0 && len(row) > 0 && i > 0 && units[i-1] == 0x07 {
+			end, known := false, false
+			if props != nil {
+				end, known = props.rowEnd(i)
+			}
+			if !known {
+				end = len(cur) == 0 && len(row) > 0 && i > 0 && units[i-1] == 0x07
+			}
+			if end {
 				out = append(out, wordPara{text: strings.Join(row, "\t"), inTable: true, mark: -1})
 				row = row[:0]
 				continue
@@ -329,15 +348,15 @@ func decodeUnits(u []uint16) string { return string(utf16.Decode(u)) }
 // emitWordText writes a story's paragraphs with locations like tmpl
 // (its Part, its Shape for text boxes). Tables count from 1 for each run
 // of table rows, each cell with its Row and Col. numbered marks whether
-// body paragraphs get their number. level, when set, gives the heading
-// level (1-9, 0 for none) of the paragraph whose mark is at a unit index;
-// headings then make the Path of what follows, as in .docx.
-func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool, level func(mark int) int) {
+// body paragraphs get their number. props, when set, gives heading levels
+// (headings then make the Path of what follows, as in .docx) and row ends;
+// without it a cell mark right after another ends the row.
+func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool, props paraProps) {
 	para, tbl, rowN := 0, 0, 0
 	inTable := false
 	var hp headingPath
 	var path []string
-	for _, p := range wordParagraphs(units) {
+	for _, p := range wordParagraphs(units, props) {
 		if p.inTable {
 			if !inTable {
 				tbl++
@@ -361,8 +380,8 @@ func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool,
 			continue
 		}
 		para++
-		if level != nil && p.mark >= 0 {
-			if l := level(p.mark); l > 0 {
+		if props != nil && p.mark >= 0 {
+			if l := props.level(p.mark); l > 0 {
 				if name := headingName(p.text); name != "" {
 					hp.push(l, name)
 					path = hp.path()

@@ -11,85 +11,145 @@ const (
 	fcPlcfBtePapx = 13
 )
 
-// headingLevels returns, for a Word 97-2003 document, the heading level
-// (1-9, 0 for none) of the main-story paragraph whose mark is at a CP: the
-// paragraph's style (its istd, from the PAPX run in the FKP page that
-// covers the mark's file offset) is a built-in heading style (sti 1-9 in
-// the style sheet). It returns nil when the document has no usable style
-// sheet or property runs; a lookup that leaves the tables' bounds gives 0.
-func headingLevels(wd, table, fcLcb []byte, pieces []piece) func(cp int) int {
+// wordProps looks up the paragraph properties of the main story's
+// paragraphs: the PAPX run, in the FKP page that covers a paragraph mark's
+// file offset (PlcBtePapx), holds the paragraph's style (istd) and its
+// sprms. A lookup that leaves the tables' bounds finds nothing.
+type wordProps struct {
+	wd      []byte
+	pieces  []piece
+	levelOf map[int]int // istd → heading level, for built-in heading styles
+	fcs     []uint32    // PlcBtePapx: n+1 file offsets
+	pns     []int       // and n FKP page numbers
+}
+
+// newWordProps reads the style sheet and the PlcBtePapx; nil when the
+// document has no usable property runs.
+func newWordProps(wd, table, fcLcb []byte, pieces []piece) *wordProps {
 	le := binary.LittleEndian
 	stsh := fcLcbSlice(table, fcLcb, fcStshf)
 	plc := fcLcbSlice(table, fcLcb, fcPlcfBtePapx)
-	if len(stsh) < 6 || len(plc) < 8 {
+	if len(plc) < 8 {
 		return nil
 	}
+	w := &wordProps{wd: wd, pieces: pieces, levelOf: map[int]int{}}
 	// Style sheet: cbStshi, the Stshi (cstd first), then each STD with its
-	// size; the first 16 bits of an STD hold its sti.
-	levelOf := map[int]int{}
-	cbStshi := int(le.Uint16(stsh))
-	cstd := int(le.Uint16(stsh[2:]))
-	off := 2 + cbStshi
-	for istd := 0; istd < cstd && off+2 <= len(stsh); istd++ {
-		cb := int(le.Uint16(stsh[off:]))
-		if cb >= 2 && off+4 <= len(stsh) {
-			if sti := int(le.Uint16(stsh[off+2:]) & 0x0FFF); sti >= 1 && sti <= 9 {
-				levelOf[istd] = sti
+	// size; the first 16 bits of an STD hold its sti (1-9: heading 1-9).
+	if len(stsh) >= 6 {
+		cbStshi := int(le.Uint16(stsh))
+		cstd := int(le.Uint16(stsh[2:]))
+		off := 2 + cbStshi
+		for istd := 0; istd < cstd && off+2 <= len(stsh); istd++ {
+			cb := int(le.Uint16(stsh[off:]))
+			if cb >= 2 && off+4 <= len(stsh) {
+				if sti := int(le.Uint16(stsh[off+2:]) & 0x0FFF); sti >= 1 && sti <= 9 {
+					w.levelOf[istd] = sti
+				}
 			}
+			off += 2 + cb
 		}
-		off += 2 + cb
 	}
-	if len(levelOf) == 0 {
-		return nil
-	}
-	// PlcBtePapx: n+1 file offsets, then n FKP page numbers.
 	n := (len(plc) - 4) / 8
-	fcs := make([]uint32, n+1)
-	for i := range fcs {
-		fcs[i] = le.Uint32(plc[4*i:])
+	w.fcs = make([]uint32, n+1)
+	for i := range w.fcs {
+		w.fcs[i] = le.Uint32(plc[4*i:])
 	}
-	pns := make([]int, n)
-	for i := range pns {
-		pns[i] = int(le.Uint32(plc[4*(n+1)+4*i:]) & 0x3FFFFF)
+	w.pns = make([]int, n)
+	for i := range w.pns {
+		w.pns[i] = int(le.Uint32(plc[4*(n+1)+4*i:]) & 0x3FFFFF)
 	}
-	return func(cp int) int {
-		fc, ok := cpToFC(pieces, cp)
-		if !ok {
-			return 0
+	return w
+}
+
+// papx returns the istd and sprms of the paragraph whose mark is at cp.
+func (w *wordProps) papx(cp int) (int, []byte, bool) {
+	le := binary.LittleEndian
+	fc, ok := cpToFC(w.pieces, cp)
+	if !ok {
+		return 0, nil, false
+	}
+	n := len(w.pns)
+	i := sort.Search(n, func(i int) bool { return w.fcs[i+1] > fc }) // first run ending past fc
+	if i >= n || w.fcs[i] > fc {
+		return 0, nil, false
+	}
+	start := w.pns[i] * 512
+	if start < 0 || start+512 > len(w.wd) {
+		return 0, nil, false
+	}
+	fkp := w.wd[start : start+512]
+	crun := int(fkp[511])
+	if 4*(crun+1)+13*crun > 511 {
+		return 0, nil, false
+	}
+	for j := 0; j < crun; j++ {
+		lo, hi := le.Uint32(fkp[4*j:]), le.Uint32(fkp[4*j+4:])
+		if fc < lo || fc >= hi {
+			continue
 		}
-		i := sort.Search(n, func(i int) bool { return fcs[i+1] > fc }) // first run ending past fc
-		if i >= n || fcs[i] > fc {
-			return 0
+		bx := int(fkp[4*(crun+1)+13*j]) * 2
+		if bx == 0 || bx+3 > 511 {
+			return 0, nil, true // default properties: style 0
 		}
-		start := pns[i] * 512
-		if start < 0 || start+512 > len(wd) {
-			return 0
+		p, size := bx+1, 2*int(fkp[bx])-1
+		if fkp[bx] == 0 {
+			p, size = bx+2, 2*int(fkp[bx+1])
 		}
-		fkp := wd[start : start+512]
-		crun := int(fkp[511])
-		if 4*(crun+1)+13*crun > 511 {
-			return 0
+		if size < 2 || p+size > 511 {
+			return 0, nil, false
 		}
-		for j := 0; j < crun; j++ {
-			lo, hi := le.Uint32(fkp[4*j:]), le.Uint32(fkp[4*j+4:])
-			if fc < lo || fc >= hi {
-				continue
-			}
-			bx := int(fkp[4*(crun+1)+13*j]) * 2
-			if bx == 0 || bx+3 > 511 {
-				return 0
-			}
-			p := bx + 1 // cb, then the GrpPrlAndIstd
-			if fkp[bx] == 0 {
-				p++ // cb was 0: the size is in the next byte
-			}
-			if p+2 > 511 {
-				return 0
-			}
-			return levelOf[int(le.Uint16(fkp[p:]))]
-		}
+		return int(le.Uint16(fkp[p:])), fkp[p+2 : p+size], true
+	}
+	return 0, nil, false
+}
+
+// level is the heading level (1-9, 0 for none) of the paragraph at cp.
+func (w *wordProps) level(cp int) int {
+	istd, _, ok := w.papx(cp)
+	if !ok {
 		return 0
 	}
+	return w.levelOf[istd]
+}
+
+// rowEnd reports whether the cell mark at cp ends a table row (its
+// paragraph has sprmPFTtp or sprmPFInnerTtp set); known is false when the
+// properties cannot be read.
+func (w *wordProps) rowEnd(cp int) (end, known bool) {
+	_, grpprl, ok := w.papx(cp)
+	if !ok {
+		return false, false
+	}
+	le := binary.LittleEndian
+	for i := 0; i+2 <= len(grpprl); {
+		sprm := le.Uint16(grpprl[i:])
+		i += 2
+		size := 0
+		switch sprm >> 13 {
+		case 0, 1:
+			size = 1
+		case 2, 4, 5:
+			size = 2
+		case 3:
+			size = 4
+		case 7:
+			size = 3
+		case 6:
+			switch {
+			case sprm == 0xD608 && i+2 <= len(grpprl): // sprmTDefTable: a 16-bit size, plus one
+				size = 2 + int(le.Uint16(grpprl[i:])) - 1
+			case i < len(grpprl):
+				size = 1 + int(grpprl[i])
+			default:
+				return false, true
+			}
+		}
+		if (sprm == 0x2417 || sprm == 0x244C) && i < len(grpprl) && grpprl[i] != 0 {
+			return true, true
+		}
+		i += size
+	}
+	return false, true
 }
 
 // cpToFC returns the byte offset in WordDocument of the character at cp.
