@@ -92,6 +92,10 @@ func TestWord97(t *testing.T) {
 	if !strings.Contains(doc.Text, "Fruit\tTonnes\tGrade\nApples\t42\tA\nPears\t17\tB\nQuinces\t3\t\nAfter the table") {
 		t.Errorf("table rows not one line each, cells tab-separated: %q", doc.Text)
 	}
+	// Text deleted with changes tracked is dropped, as .docx reading does.
+	if strings.Contains(doc.Text, "withdrawn") || !strings.Contains(doc.Text, "After the table comes the closing paragraph.") {
+		t.Errorf("tracked deletion kept: %q", doc.Text)
+	}
 	if strings.Contains(doc.Text, "\x07") || strings.Contains(doc.Text, "\x13") {
 		t.Errorf("control characters left in the text: %q", doc.Text)
 	}

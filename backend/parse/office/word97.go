@@ -111,6 +111,7 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 	}
 	// Body, then text boxes, then headers and footers, notes and comments.
 	// The main story starts at CP 0, so a unit index is its CP.
+	dropDeleted(units, wd, table, fcLcb, pieces)
 	var props paraProps
 	if w := newWordProps(wd, table, fcLcb, pieces); w != nil {
 		props = w
@@ -327,7 +328,7 @@ func wordParagraphs(units []uint16, props paraProps) []wordPara {
 			cur = append(cur, '-')
 		case 0xA0:
 			cur = append(cur, ' ')
-		case 0x1F: // optional hyphen
+		case 0x1F, deletedUnit: // optional hyphen, deleted text
 		default:
 			if u >= 0x20 {
 				cur = append(cur, u)

@@ -164,3 +164,95 @@ func cpToFC(pieces []piece, cp int) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// fcPlcfBteChpx is the FibRgFcLcb97 entry of the character property runs.
+const fcPlcfBteChpx = 12
+
+// deletedUnit replaces the code units of text deleted with revision
+// marking on: wordParagraphs drops it.
+const deletedUnit = 0xFFFF
+
+// dropDeleted marks with deletedUnit the units whose character runs carry
+// sprmCFRMarkDel: text deleted while changes were tracked, which Word
+// shows struck through and .docx reading drops (w:del). The runs come
+// from the CHPX FKP pages the PlcBteChpx lists; unreadable pages are
+// skipped, so at worst deleted text stays.
+func dropDeleted(units []uint16, wd, table, fcLcb []byte, pieces []piece) {
+	le := binary.LittleEndian
+	plc := fcLcbSlice(table, fcLcb, fcPlcfBteChpx)
+	if len(plc) < 8 {
+		return
+	}
+	type span struct{ lo, hi uint32 }
+	var del []span
+	n := (len(plc) - 4) / 8
+	seen := map[int]bool{}
+	for i := 0; i < n; i++ {
+		pn := int(le.Uint32(plc[4*(n+1)+4*i:]) & 0x3FFFFF)
+		start := pn * 512
+		if seen[pn] || start < 0 || start+512 > len(wd) {
+			continue
+		}
+		seen[pn] = true
+		fkp := wd[start : start+512]
+		crun := int(fkp[511])
+		if 4*(crun+1)+crun > 511 {
+			continue
+		}
+		for j := 0; j < crun; j++ {
+			off := 2 * int(fkp[4*(crun+1)+j])
+			if off == 0 || off >= 511 {
+				continue
+			}
+			cb := int(fkp[off])
+			if off+1+cb > 511 {
+				continue
+			}
+			if grpprlHas(fkp[off+1:off+1+cb], 0x0800) {
+				del = append(del, span{le.Uint32(fkp[4*j:]), le.Uint32(fkp[4*j+4:])})
+			}
+		}
+	}
+	if len(del) == 0 {
+		return
+	}
+	sort.Slice(del, func(a, b int) bool { return del[a].lo < del[b].lo })
+	for _, p := range pieces {
+		for cp := p.cpStart; cp < p.cpEnd && cp < len(units); cp++ {
+			fc, _ := cpToFC([]piece{p}, cp)
+			k := sort.Search(len(del), func(k int) bool { return del[k].lo > fc }) - 1
+			if k >= 0 && fc < del[k].hi {
+				units[cp] = deletedUnit
+			}
+		}
+	}
+}
+
+// grpprlHas reports whether a list of character sprms sets want to a
+// non-zero one-byte operand.
+func grpprlHas(grpprl []byte, want uint16) bool {
+	le := binary.LittleEndian
+	for i := 0; i+2 <= len(grpprl); {
+		sprm := le.Uint16(grpprl[i:])
+		i += 2
+		if sprm == want {
+			return i < len(grpprl) && grpprl[i] != 0
+		}
+		switch sprm >> 13 {
+		case 0, 1:
+			i++
+		case 2, 4, 5:
+			i += 2
+		case 3:
+			i += 4
+		case 7:
+			i += 3
+		case 6:
+			if i >= len(grpprl) {
+				return false
+			}
+			i += 1 + int(grpprl[i])
+		}
+	}
+	return false
+}

@@ -15,7 +15,8 @@
 // colour, style and list tables, and every \* destination the reader does
 // not know; \binN skips N raw bytes. In an RTF body that encapsulates
 // HTML (Outlook's \fromhtml), the HTML tags (\*\htmltag) and the
-// \htmlrtf passages are skipped and the text between them kept.
+// \htmlrtf passages are skipped and the text between them kept. Text
+// deleted with changes tracked (\deleted) is dropped, as in .docx.
 //
 // Invariants: the reader never recurses (groups are a stack bounded by
 // MaxDepth; deeper groups are skipped); \binN never reads past the end;
@@ -156,6 +157,7 @@ type state struct {
 	// htmlrtf is set inside \htmlrtf ... \htmlrtf0 of an RTF body that
 	// encapsulates HTML (Outlook): text there only repeats the HTML's.
 	htmlrtf bool
+	deleted bool // \deleted: text removed while changes were tracked
 }
 
 type reader struct {
@@ -373,6 +375,11 @@ func (r *reader) word(w string, n int, hasNum bool) {
 	case "htmlrtf":
 		r.cur.htmlrtf = !hasNum || n != 0
 		return
+	case "deleted":
+		r.cur.deleted = !hasNum || n != 0
+		return
+	case "plain":
+		r.cur.deleted = false // \plain resets character formatting
 	case "header", "headerl", "headerr", "headerf":
 		r.cur.part = core.PartHeader
 		return
@@ -485,7 +492,7 @@ func (r *reader) unicode(c rune) {
 }
 
 func (r *reader) emit(c rune) {
-	if r.cur.htmlrtf {
+	if r.cur.htmlrtf || r.cur.deleted {
 		return
 	}
 	switch r.cur.dest {

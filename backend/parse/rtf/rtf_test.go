@@ -50,6 +50,7 @@ func TestText(t *testing.T) {
 		{"stylesheet and colours", `{\rtf1{\colortbl;\red0\green0\blue0;}{\stylesheet{\s0 Normal;}}text\par}`, "text\n"},
 		{"unbalanced", `{\rtf1 open {group\par`, "open group\n"},
 		{"encapsulated HTML", `{\rtf1\ansi\fromhtml1 {\*\htmltag19 <html>}{\*\htmltag34 <head>}{\htmlrtf \f0 repeated \htmlrtf0}Visible text{\*\htmltag64 </p>}\par}`, "Visible text\n"},
+		{"tracked deletion", `{\rtf1 kept {\deleted gone }text\deleted0  and {\deleted\plain back}\par}`, "kept text and back\n"},
 		{"trailing junk", `{\rtf1 ok\par}}}} junk`, "ok\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,7 +142,8 @@ func TestLibreOfficeFile(t *testing.T) {
 	for _, want := range []string{
 		"Harvest figures\n",
 		"Prices: 3€ per kilo, naïve café façade, Übermaß — “quoted”.\n",
-		"Fruit\tTonnes\tGrade\nApples\t42\tA\nPears\t17\tB\n",
+		"Fruit\tTonnes\tGrade\nApples\t42\tA\nPears\t17\tB\nQuinces\t3\n",
+		"After the table comes the closing paragraph.\n", // the tracked deletion is dropped
 	} {
 		if !strings.Contains(doc.Text, want) {
 			t.Errorf("missing %q in %q", want, doc.Text)
