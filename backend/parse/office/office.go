@@ -66,9 +66,10 @@ const (
 	DefaultMaxStreamBytes = 256 << 20
 )
 
-// Extensions are the file extensions this parser handles. ".cfb" is what
-// parse.Sniff returns for any OLE2 compound file.
-var Extensions = []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".xls", ".ppt", ".cfb"}
+// Extensions are the file extensions this parser handles: with the legacy
+// binary formats their templates (.dot, .xlt, .pot) and slide shows (.pps).
+// ".cfb" is what parse.Sniff returns for any OLE2 compound file.
+var Extensions = []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".dot", ".xls", ".xlt", ".ppt", ".pot", ".pps", ".cfb"}
 
 // Config configures a Parser. The zero value uses the documented defaults.
 type Config struct {
