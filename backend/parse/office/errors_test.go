@@ -296,7 +296,7 @@ func TestContentDecidesFormat(t *testing.T) {
 }
 
 func TestExtensions(t *testing.T) {
-	want := []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".xls", ".ppt", ".cfb"}
+	want := []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".dot", ".xls", ".xlt", ".ppt", ".pot", ".pps", ".cfb"}
 	if strings.Join(Extensions, " ") != strings.Join(want, " ") {
 		t.Errorf("Extensions = %q, want %q", Extensions, want)
 	}
