@@ -135,6 +135,19 @@ func TestEML(t *testing.T) {
 	located(t, doc, "Attachment: logo.png")
 }
 
+// A message with only an HTML body is read by the registry's HTML reader,
+// after its charset is converted.
+func TestHTMLOnlyBody(t *testing.T) {
+	path := writeMail(t, "h.eml", "From: a@example.com\nSubject: menu\nContent-Type: text/html; charset=windows-1252\n\n<html><body><h1>Caf\xe9 menu</h1><p>Soup <b>of the day</b></p><script>var x = 1;</script></body></html>\n")
+	doc, err := formats.NewDefault().Parse(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(doc.Text, "Café menu\n") || !strings.Contains(doc.Text, "Soup of the day") || strings.Contains(doc.Text, "var x") {
+		t.Errorf("text %q", doc.Text)
+	}
+}
+
 func TestDepthLimit(t *testing.T) {
 	// Each level attaches the previous message; past MaxDepth the
 	// attachment is listed by name only.
