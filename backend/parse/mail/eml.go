@@ -98,9 +98,9 @@ func (w *walker) part(h textproto.MIMEHeader, r io.Reader, depth int) {
 		if !strings.HasSuffix(strings.ToLower(name), ".eml") {
 			name += ".eml"
 		}
-		w.m.attachments = append(w.m.attachments, attachment{name: name, data: data})
+		w.m.attachments = append(w.m.attachments, attachment{name: name, data: data, ctype: ctype})
 	case attached:
-		w.m.attachments = append(w.m.attachments, attachment{name: name, data: data})
+		w.m.attachments = append(w.m.attachments, attachment{name: name, data: data, ctype: ctype})
 	case ctype == "text/html":
 		if len(w.m.html) == 0 {
 			w.m.html = toUTF8(data, params["charset"], true)

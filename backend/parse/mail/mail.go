@@ -106,8 +106,9 @@ type message struct {
 }
 
 type attachment struct {
-	name string
-	data []byte
+	name  string
+	data  []byte
+	ctype string // MIME type, when the message states one
 }
 
 type depthKey struct{}
@@ -224,7 +225,11 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 		}
 		b.raw("\n")
 		b.line("Attachment: "+name, core.Location{Path: []string{name}})
-		d, err := p.readAttached(ctx, name, a.data)
+		file := name
+		if filepath.Ext(file) == "" {
+			file += extFor(a.ctype)
+		}
+		d, err := p.readAttached(ctx, file, a.data)
 		switch {
 		case errors.Is(err, errSkipped):
 			continue
@@ -269,6 +274,38 @@ func (p *Parser) readAttached(ctx context.Context, name string, data []byte) (co
 		return core.Document{}, errors.New(strings.ReplaceAll(err.Error(), file, name))
 	}
 	return d, nil
+}
+
+// extFor is the file extension of a MIME type ("" when unknown), so an
+// attachment named without one is still read by its type.
+func extFor(ctype string) string {
+	switch ctype {
+	case "application/pdf":
+		return ".pdf"
+	case "text/plain":
+		return ".txt"
+	case "text/html":
+		return ".html"
+	case "text/csv":
+		return ".csv"
+	case "message/rfc822":
+		return ".eml"
+	case "application/msword":
+		return ".doc"
+	case "application/vnd.ms-excel":
+		return ".xls"
+	case "application/vnd.ms-powerpoint":
+		return ".ppt"
+	case "application/rtf", "text/rtf":
+		return ".rtf"
+	case "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+		return ".docx"
+	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+		return ".xlsx"
+	case "application/vnd.openxmlformats-officedocument.presentationml.presentation":
+		return ".pptx"
+	}
+	return ""
 }
 
 // safeName is an attachment's name usable as a file name: its last path

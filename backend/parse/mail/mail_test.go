@@ -89,6 +89,11 @@ Content-Type: message/rfc822
 
 ` + inner + `
 --outer
+Content-Type: application/pdf; name="scan"
+Content-Disposition: attachment; filename="scan"
+
+%PDF-1.4 not really a pdf
+--outer
 Content-Type: image/png; name="logo.png"
 Content-Transfer-Encoding: base64
 
@@ -130,6 +135,12 @@ func TestEML(t *testing.T) {
 	}
 	if l := located(t, doc, "deep attachment words"); !strings.HasPrefix(l.Label(), "message.eml › deep.txt") {
 		t.Errorf("nested attachment at %q", l.Label())
+	}
+	// An attachment named without an extension is read by its MIME type:
+	// here a damaged PDF, whose error becomes a warning naming it.
+	located(t, doc, "Attachment: scan")
+	if w := strings.Join(doc.Warnings, "\n"); !strings.Contains(w, "attachment scan:") || !strings.Contains(w, "PDF") {
+		t.Errorf("warnings %q", w)
 	}
 	// An image is listed by name (until an image reader exists).
 	located(t, doc, "Attachment: logo.png")
