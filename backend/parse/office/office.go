@@ -30,14 +30,16 @@
 // and speaker notes are only the notes body (not the slide-number
 // placeholder).
 //
-// Word documents and ODT put their headers first (first-page before
-// default, in the order the sections reference them), then the body, then
+// Word documents (.docx, .doc) and ODT put their headers first (first-page
+// before default, in the order the sections reference them; a .doc's in
+// its header story's order), then the body, then
 // footers, footnotes, endnotes and comments, each of those with Locations
 // of the matching core.Part*. Presentations give each slide's shapes in
 // order, then its speaker notes (core.PartNotes), then a blank line; text
 // of slide masters and layouts never appears. Locations carry the heading
-// path (DOCX, ODT), the paragraph number within its part, the slide and
-// shape name (PPTX, ODP) and table coordinates.
+// path (DOCX, ODT, and DOC from its built-in heading styles), the paragraph
+// number within its part, the slide and shape name (PPTX, ODP; "Title" for
+// a PPT title) and table coordinates.
 package office
 
 import (

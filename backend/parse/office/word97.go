@@ -116,10 +116,13 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 	if w := newWordProps(wd, table, fcLcb, pieces); w != nil {
 		props = w
 	}
+	// As for .docx: headers, the body, footers, then notes and comments.
+	hdd := fcLcbSlice(table, fcLcb, fcPlcfHdd)
+	emitHeaders(b, story(stories[2]), hdd, core.PartHeader)
+	emitWordText(b, story(stories[6]), core.Location{Part: core.PartHeader}, false, nil)
 	emitWordText(b, story(stories[0]), core.Location{}, true, props)
 	emitWordText(b, story(stories[5]), core.Location{Shape: "text box"}, false, nil)
-	emitHeaders(b, story(stories[2]), fcLcbSlice(table, fcLcb, fcPlcfHdd))
-	emitWordText(b, story(stories[6]), core.Location{Part: core.PartHeader}, false, nil)
+	emitHeaders(b, story(stories[2]), hdd, core.PartFooter)
 	emitWordText(b, story(stories[1]), core.Location{Part: core.PartFootnote}, false, nil)
 	emitWordText(b, story(stories[4]), core.Location{Part: core.PartEndnote}, false, nil)
 	emitWordText(b, story(stories[3]), core.Location{Part: core.PartComment}, false, nil)
@@ -398,43 +401,44 @@ func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool,
 	}
 }
 
-// emitHeaders writes the header story split by the PlcfHdd into headers
-// and footers: after six separator stories come six per section (even
-// header, odd header, even footer, odd footer, first-page header and
-// footer). Without a usable PlcfHdd the whole story counts as headers. A
-// text repeated by later sections is written once.
-func emitHeaders(b *builder, units []uint16, plc []byte) {
+// emitHeaders writes the headers (want core.PartHeader) or the footers
+// (core.PartFooter) of the header story, split by the PlcfHdd: after six
+// separator stories come six per section (even header, odd header, even
+// footer, odd footer, first-page header and footer). Without a usable
+// PlcfHdd the whole story counts as headers. A text repeated by later
+// sections is written once.
+func emitHeaders(b *builder, units []uint16, plc []byte, want string) {
 	if len(units) == 0 {
 		return
 	}
 	n := len(plc) / 4
 	if n < 2 {
-		emitWordText(b, units, core.Location{Part: core.PartHeader}, false, nil)
+		if want == core.PartHeader {
+			emitWordText(b, units, core.Location{Part: core.PartHeader}, false, nil)
+		}
 		return
 	}
 	seen := map[string]bool{}
-	for _, want := range []string{core.PartHeader, core.PartFooter} {
-		for i := 6; i+1 < n; i++ {
-			part := core.PartHeader
-			switch (i - 6) % 6 {
-			case 2, 3, 5:
-				part = core.PartFooter
-			}
-			if part != want {
-				continue
-			}
-			lo := int(binary.LittleEndian.Uint32(plc[4*i:]))
-			hi := int(binary.LittleEndian.Uint32(plc[4*i+4:]))
-			lo, hi = min(max(lo, 0), len(units)), min(max(hi, 0), len(units))
-			if hi <= lo {
-				continue
-			}
-			key := decodeUnits(units[lo:hi])
-			if strings.TrimSpace(key) == "" || seen[key] {
-				continue
-			}
-			seen[key] = true
-			emitWordText(b, units[lo:hi], core.Location{Part: part}, false, nil)
+	for i := 6; i+1 < n; i++ {
+		part := core.PartHeader
+		switch (i - 6) % 6 {
+		case 2, 3, 5:
+			part = core.PartFooter
 		}
+		if part != want {
+			continue
+		}
+		lo := int(binary.LittleEndian.Uint32(plc[4*i:]))
+		hi := int(binary.LittleEndian.Uint32(plc[4*i+4:]))
+		lo, hi = min(max(lo, 0), len(units)), min(max(hi, 0), len(units))
+		if hi <= lo {
+			continue
+		}
+		key := decodeUnits(units[lo:hi])
+		if strings.TrimSpace(key) == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		emitWordText(b, units[lo:hi], core.Location{Part: part}, false, nil)
 	}
 }
