@@ -219,7 +219,10 @@ func dropDeleted(units []uint16, wd, table, fcLcb []byte, pieces []piece) {
 	sort.Slice(del, func(a, b int) bool { return del[a].lo < del[b].lo })
 	for _, p := range pieces {
 		for cp := p.cpStart; cp < p.cpEnd && cp < len(units); cp++ {
-			fc, _ := cpToFC([]piece{p}, cp)
+			fc := uint32(p.fc + 2*(cp-p.cpStart))
+			if p.compressed {
+				fc = uint32(p.fc + cp - p.cpStart)
+			}
 			k := sort.Search(len(del), func(k int) bool { return del[k].lo > fc }) - 1
 			if k >= 0 && fc < del[k].hi {
 				units[cp] = deletedUnit
