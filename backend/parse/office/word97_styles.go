@@ -153,16 +153,17 @@ func (w *wordProps) rowEnd(cp int) (end, known bool) {
 }
 
 // cpToFC returns the byte offset in WordDocument of the character at cp.
+// pieces are in increasing CP order, as pieceText returns them.
 func cpToFC(pieces []piece, cp int) (uint32, bool) {
-	for _, p := range pieces {
-		if cp >= p.cpStart && cp < p.cpEnd {
-			if p.compressed {
-				return uint32(p.fc + cp - p.cpStart), true
-			}
-			return uint32(p.fc + 2*(cp-p.cpStart)), true
-		}
+	i := sort.Search(len(pieces), func(i int) bool { return pieces[i].cpEnd > cp })
+	if i == len(pieces) || cp < pieces[i].cpStart {
+		return 0, false
 	}
-	return 0, false
+	p := pieces[i]
+	if p.compressed {
+		return uint32(p.fc + cp - p.cpStart), true
+	}
+	return uint32(p.fc + 2*(cp-p.cpStart)), true
 }
 
 // fcPlcfBteChpx is the FibRgFcLcb97 entry of the character property runs.
