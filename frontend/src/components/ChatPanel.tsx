@@ -350,8 +350,8 @@ function EmptyState({ hasLibrary }: { hasLibrary: boolean }) {
         <>
           <p>
             <strong>Drop folders onto this window</strong> (or use “Add folder…”) to build your library. PDF, Word,
-            PowerPoint, Excel, OpenDocument, HTML, Markdown and text files are read on this computer; nothing is sent
-            anywhere.
+            PowerPoint and Excel (old and new), OpenDocument, RTF, e-mail (.eml, .msg), HTML, Markdown and text files
+            are read on this computer; nothing is sent anywhere.
           </p>
           <p class="muted">Then ask a question. Each [n] in an answer opens the passage it came from, highlighted.</p>
         </>
