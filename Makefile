@@ -107,6 +107,7 @@ deps-wails:
 
 test-ui: deps-wails
 	WAILS=$(WAILS) tests/ui/run-e2e.sh
+	WAILS=$(WAILS) FOLIO_TEST_LLM=$(LLM_MODEL) tests/ui/run-e2e-builtin.sh
 	WAILS=$(WAILS) tests/ui/run-e2e-pepsico.sh
 	tests/ui/run-smoke.sh
 
@@ -211,6 +212,8 @@ bench-index: model-test
 FUZZTIME ?= 2m
 FUZZ_TARGETS := ./backend/parse/pdf:FuzzPDF ./backend/parse/office:FuzzDOCX ./backend/parse/office:FuzzPPTX ./backend/parse/office:FuzzODF \
                 ./backend/model:FuzzPickle ./backend/model:FuzzPytorchFile ./backend/parse/sheet:FuzzCSV ./backend/parse/sheet:FuzzODS ./backend/parse/web:FuzzHTML ./backend/parse/web:FuzzMarkdown
+# The legacy readers: Word/PowerPoint/BIFF streams (FuzzLegacy also runs sheet.ReadBIFF), RTF, e-mail.
+FUZZ_TARGETS += ./backend/parse/office:FuzzLegacy ./backend/parse/rtf:FuzzRTF ./backend/parse/mail:FuzzEML
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh $(FUZZ_TARGETS)
 

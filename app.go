@@ -45,6 +45,10 @@ type App struct {
 	// saveFile opens the native save dialog offering name; "" when the
 	// person cancels. The window sets it at startup (nil: no dialog).
 	saveFile func(name string) (string, error)
+	// pickModel opens the native dialog for a model file (or, with
+	// folder, a model folder); "" when the person cancels. The window
+	// sets it at startup.
+	pickModel func(folder bool) (string, error)
 
 	mu      sync.Mutex                 // guards jobs, running and asking
 	jobs    map[int]context.CancelFunc // the indexing runs, queued or running, by id

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"folio/backend/engine"
@@ -20,7 +22,10 @@ func init() {
 		opts.Idle = d
 	}
 	engine.RegisterLocalGenerator(func(path string) (engine.LocalGenerator, error) {
-		g, err := llm.New(path, opts)
+		o := opts
+		name := strings.TrimSuffix(filepath.Base(path), ".gguf")
+		o.OnLoad = func(f float64) { reportModelLoad(name, f) }
+		g, err := llm.New(path, o)
 		if err != nil {
 			return nil, err
 		}

@@ -79,6 +79,18 @@ func runWindow(ctx context.Context, cfg engine.Config) (err error) {
 					Filters: []runtime.FileFilter{{DisplayName: "Markdown (*.md)", Pattern: "*.md"}},
 				})
 			}
+			app.pickModel = func(folder bool) (string, error) {
+				if folder {
+					return runtime.OpenDirectoryDialog(wctx, runtime.OpenDialogOptions{
+						Title: "Import an embedding model (its folder)",
+					})
+				}
+				return runtime.OpenFileDialog(wctx, runtime.OpenDialogOptions{
+					Title:   "Import a model (a GGUF file)",
+					Filters: []runtime.FileFilter{{DisplayName: "GGUF models (*.gguf)", Pattern: "*.gguf"}},
+				})
+			}
+			app.followModelLoads()
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
 			app.whenOpen(func() {
 				app.Watch()

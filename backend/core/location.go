@@ -23,10 +23,13 @@ const (
 //
 //	PDF           Page (word rectangles are in Document.Boxes), and
 //	              Table/Row/Col in the tables it finds (Col 0: a header line)
-//	DOCX, ODT     Part, Path (heading path), Paragraph, and Table/Row/Col in tables
-//	PPTX, ODP     Slide, Shape; Part is PartNotes for speaker notes
-//	XLSX, ODS, CSV Sheet, Cell (A1), Row and Col: one location per cell
+//	DOCX, ODT, DOC Part, Path (heading path), Paragraph, and Table/Row/Col in tables
+//	RTF           Part, Paragraph, and Table/Row for table rows
+//	PPTX, ODP, PPT Slide, Shape; Part is PartNotes for speaker notes
+//	XLSX, XLS, ODS, CSV Sheet, Cell (A1), Row and Col: one location per cell
 //	EPUB, HTML, MD Path (section and heading path), Part for the EPUB chapter file
+//	EML, MSG      Part "mail headers" for the headers, Paragraph in the body;
+//	              an attachment's text has Path [its name, its own label]
 type Location struct {
 	Start int `json:"start"`
 	End   int `json:"end"`

@@ -86,8 +86,8 @@ func (e *Engine) writer() (interface {
 	if g := e.generator.get(); g != nil {
 		return g, e.Generator().Model
 	}
-	if e.local != nil {
-		return e.local, e.local.Model()
+	if l := e.localGen(); l != nil {
+		return l, l.Model()
 	}
 	return nil, ""
 }

@@ -95,6 +95,7 @@ type Engine struct {
 	reader    answer.SpanReader // nil without a QA model
 	generator genState
 	local     LocalGenerator // the built-in generator; nil without one
+	localMu   sync.Mutex     // guards local (swapped by ReloadLocalGenerator)
 
 	lib       *library.Library
 	damage    *store.DamageError // what Open found damaged, if anything
@@ -285,8 +286,8 @@ func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.lib.Close()
 		var errs []error
-		if e.local != nil {
-			errs = append(errs, e.local.Close())
+		if l := e.localGen(); l != nil {
+			errs = append(errs, l.Close())
 		}
 		if e.vectors != nil {
 			errs = append(errs, e.vectors.Close())

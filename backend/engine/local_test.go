@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"folio/backend/core"
 	"folio/backend/model"
+	"folio/backend/model/modeltest"
 )
 
 // fakeLocal is a built-in generator that replies with a fixed text, or
@@ -56,7 +56,7 @@ func init() {
 func installFakeGGUF(t *testing.T, data string) {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "tiny.gguf")
-	if err := os.WriteFile(src, []byte("GGUF\x03\x00\x00\x00rest"), 0o600); err != nil {
+	if err := modeltest.GGUF(src); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := model.InstallGGUF(context.Background(), src, data, ""); err != nil {
@@ -116,4 +116,50 @@ func TestLocalGenerator(t *testing.T) {
 	if err != nil || ans.Mode == "generated" || !strings.Contains(ans.Notice, "out of memory") || len(ans.Statements) == 0 {
 		t.Fatalf("failing model: mode %q notice %q err %v; want the extracted answer with a notice", ans.Mode, ans.Notice, err)
 	}
+}
+
+// The person turns the built-in generator off and on (saved in the
+// library), and a model removed or chosen takes effect at once.
+func TestLocalGenerationSwitch(t *testing.T) {
+	ctx := context.Background()
+	docs, data := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(docs, "otters.txt"), ottersText)
+	installFakeGGUF(t, data)
+	fake := &fakeLocal{reply: "Sea otters live along the rocky coasts of the North Pacific Ocean [1]."}
+	localFakes.Store(data, fake)
+	defer localFakes.Delete(data)
+
+	e := open(t, data)
+	if _, err := e.Index(ctx, []string{docs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !e.LocalGeneration() || e.LocalModel() != "fake-gguf" {
+		t.Fatalf("on by default: %v %q", e.LocalGeneration(), e.LocalModel())
+	}
+	if err := e.SetLocalGeneration(false); err != nil {
+		t.Fatal(err)
+	}
+	ans, err := e.AskStream(ctx, "Where do sea otters live?", Filter{}, nil, func(string) {})
+	if err != nil || ans.Mode == "generated" || e.LocalModel() != "" {
+		t.Fatalf("off: mode %q model %q err %v", ans.Mode, e.LocalModel(), err)
+	}
+	e.Close()
+	// Off is kept across opens.
+	e = open(t, data)
+	if e.LocalGeneration() || e.LocalModel() != "" {
+		t.Fatalf("reopened: on %v model %q, want off", e.LocalGeneration(), e.LocalModel())
+	}
+	if err := e.SetLocalGeneration(true); err != nil {
+		t.Fatal(err)
+	}
+	if ans, err := e.AskStream(ctx, "Where do sea otters live?", Filter{}, nil, func(string) {}); err != nil || ans.Mode != "generated" {
+		t.Fatalf("on again: mode %q err %v", ans.Mode, err)
+	}
+	if err := model.RemoveGenerator(data, "tiny"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ReloadLocalGenerator(); err != nil || e.LocalModel() != "" {
+		t.Fatalf("after removing the model: %q, %v", e.LocalModel(), err)
+	}
+	e.Close()
 }

@@ -55,7 +55,10 @@ type ParsingConfig struct {
 type ParsingReport struct {
 	PDF    PDFReport    `json:"pdf"`
 	Office OfficeReport `json:"office"`
-	Speed  []SpeedRow   `json:"speed"`
+	// Textract is office/textract (legacy formats, e-mail, images); zero
+	// when the folder is missing.
+	Textract TextractReport `json:"textract"`
+	Speed    []SpeedRow     `json:"speed"`
 }
 
 // PDFReport is the pdf.js corpus.
@@ -131,6 +134,9 @@ func Parsing(ctx context.Context, cfg ParsingConfig) (ParsingReport, error) {
 		return rep, err
 	}
 	if rep.Office, err = evalOffice(ctx, cfg); err != nil {
+		return rep, err
+	}
+	if rep.Textract, err = evalTextract(ctx, cfg); err != nil {
 		return rep, err
 	}
 	if cfg.Pdftotext != "" && !cfg.NoSpeed {

@@ -59,6 +59,21 @@ func (r ParsingReport) WriteText(w io.Writer, verbose bool) {
 	for _, f := range o.Failed {
 		fmt.Fprintf(w, "    failed: %s\n", core.OneLine(f, 200))
 	}
+	if t := r.Textract; t.Lines > 0 {
+		fmt.Fprintf(w, "Legacy formats and e-mail (office/textract expected.json, lines found ignoring whitespace)\n")
+		fmt.Fprintf(w, "  all but images         %d of %d (%.1f%%)   target ≥ 90%%  %s\n", t.Found, t.Lines, 100*share(t.Found, t.Lines), mark(share(t.Found, t.Lines) >= 0.9))
+		for _, f := range t.Formats {
+			fmt.Fprintf(w, "    %-6s %d files, %d read, lines %d of %d (as written in the text: %d)\n", f.Format, f.Files, f.Read, f.Found, f.Lines, f.FoundStrict)
+		}
+		fmt.Fprintf(w, "  images (need OCR, not counted)  %d files, %d read, lines %d of %d\n", t.Images.Files, t.Images.Read, t.Images.Found, t.Images.Lines)
+		for _, f := range t.Failed {
+			fmt.Fprintf(w, "    not found: %s\n", core.OneLine(f, 200))
+		}
+		for _, s := range t.Speed {
+			fmt.Fprintf(w, "  speed %-4s %d files  folio %.1f files/s (a child per file; in process %.1f files/s)  %s %.1f files/s  ratio %.2f× slower, in process %.2f×\n",
+				s.Format, s.Files, float64(s.Files)/s.FolioSeconds, float64(s.Files)/s.InProcess, s.Reference, float64(s.Files)/s.RefSeconds, s.Ratio, s.InProcess/s.RefSeconds)
+		}
+	}
 	if len(r.Speed) > 0 {
 		fmt.Fprintf(w, "Speed (best of runs, same machine, same run)\n")
 		for _, s := range r.Speed {

@@ -68,7 +68,18 @@ type Options struct {
 	// held to citeGrammar: sentences that each end with [n] markers of the
 	// passages given, which small models otherwise leave out.
 	FreeForm bool
+	// OnLoad, when set, follows each loading of the model: 0, then
+	// fractions of the weights read, from llama.cpp's progress callback,
+	// each at least 0.01 above the one before, and a last 1 once the model
+	// and its KV cache are ready. It
+	// runs on the loading goroutine; it must not call the Generator.
+	OnLoad func(fraction float64)
 }
+
+// DefaultCtx is the KV cache size in tokens when Options.Ctx is 0 (capped
+// at the model's training context): what a window quotes as the memory a
+// model needs (model.GGUFInfo.MemoryBytes).
+const DefaultCtx = maxCtx
 
 // Stats describe the last answer.
 type Stats struct {
@@ -216,9 +227,27 @@ func (g *Generator) ensure() (*lmodel, time.Duration, error) {
 		return md, 0, nil
 	}
 	start := time.Now()
-	md, err := load(g.path, g.opts.Ctx, g.opts.Threads)
+	var progress func(float32)
+	last := -1.0
+	report := func(f float64) {
+		f = min(max(f, 0), 1)
+		// At least a percent forward (llama.cpp calls once a tensor:
+		// hundreds of times), and the first and last always.
+		if f > last && (last < 0 || f >= 1 || f-last >= 0.01) {
+			last = f
+			g.opts.OnLoad(f)
+		}
+	}
+	if g.opts.OnLoad != nil {
+		report(0)
+		progress = func(f float32) { report(min(float64(f), 0.999)) }
+	}
+	md, err := load(g.path, g.opts.Ctx, g.opts.Threads, progress)
 	if err != nil {
 		return nil, 0, err
+	}
+	if g.opts.OnLoad != nil {
+		report(1)
 	}
 	g.mu.Lock()
 	g.md = md

@@ -6,6 +6,8 @@ package llm
 #cgo CFLAGS: -I${SRCDIR}/../../.cache/llama.cpp/0.3.36-v3/include
 #cgo LDFLAGS: -L${SRCDIR}/../../.cache/llama.cpp/0.3.36-v3/lib -lllama -lggml -lggml-cpu -lggml-base -lstdc++ -lm -lpthread
 #include <stdlib.h>
+#include <stdint.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include "llama.h"
 #include "ggml-cpu.h"
@@ -19,9 +21,21 @@ static void folio_init(void) {
 	llama_backend_init();
 }
 
-static struct llama_model *folio_load(const char *path) {
+// folioLoadProgress is Go's (progress.go): it passes llama.cpp's loading
+// progress to the function behind the handle.
+extern bool folioLoadProgress(float progress, uintptr_t handle);
+
+static bool folio_progress(float progress, void *ud) {
+	return folioLoadProgress(progress, (uintptr_t)ud);
+}
+
+static struct llama_model *folio_load(const char *path, uintptr_t progress) {
 	struct llama_model_params p = llama_model_default_params();
 	p.n_gpu_layers = 0;
+	if (progress) {
+		p.progress_callback = folio_progress;
+		p.progress_callback_user_data = (void *)progress;
+	}
 	return llama_model_load_from_file(path, p);
 }
 
@@ -102,6 +116,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"unsafe"
 )
@@ -128,12 +143,20 @@ type lmodel struct {
 }
 
 // load opens path with a context of nCtx tokens (0: the model's training
-// context, capped at maxCtx) and threads threads.
-func load(path string, nCtx, threads int) (*lmodel, error) {
+// context, capped at maxCtx) and threads threads. progress (may be nil)
+// gets llama.cpp's loading progress, fractions from 0 to 1, on the
+// loading thread.
+func load(path string, nCtx, threads int, progress func(float32)) (*lmodel, error) {
 	initOnce.Do(func() { C.folio_init() })
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	m := C.folio_load(cpath)
+	var h C.uintptr_t
+	if progress != nil {
+		ph := cgo.NewHandle(progress)
+		defer ph.Delete()
+		h = C.uintptr_t(ph)
+	}
+	m := C.folio_load(cpath, h)
 	if m == nil {
 		return nil, fmt.Errorf("llm: %s: llama.cpp could not load the model (not a GGUF file it supports, or not enough memory)", path)
 	}
@@ -186,6 +209,9 @@ func (md *lmodel) close() {
 func (md *lmodel) bytes() int64 {
 	return int64(C.llama_model_size(md.m)) + int64(C.llama_state_get_size(md.ctx))
 }
+
+// weightBytes is the size of the model's tensors (llama_model_size).
+func (md *lmodel) weightBytes() int64 { return int64(C.llama_model_size(md.m)) }
 
 // meta returns a metadata string of the GGUF file, or "".
 func (md *lmodel) meta(key string) string {

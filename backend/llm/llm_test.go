@@ -16,6 +16,7 @@ import (
 	"folio/backend/answer"
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
+	"folio/backend/model"
 )
 
 // xquadPassages returns the first XQuAD article's paragraphs as citations
@@ -208,5 +209,50 @@ func TestNewRefusesNonGGUF(t *testing.T) {
 	_, err := New(p, Options{})
 	if err == nil || !strings.Contains(err.Error(), "fake.gguf") || !strings.Contains(err.Error(), "not a GGUF") {
 		t.Fatalf("err = %v, want one naming fake.gguf as not GGUF", err)
+	}
+}
+
+// Loading reports llama.cpp's progress: fractions that only go up, by a
+// percent at least, some strictly between 0 and 1 (the weights read tensor
+// by tensor), ending at 1 once the model is ready. The weights llama.cpp holds are the bytes the
+// GGUF header gives (model.ReadGGUF), which the window quotes.
+func TestLoadProgress(t *testing.T) {
+	var fr []float64
+	g := newGen(t, Options{OnLoad: func(f float64) { fr = append(fr, f) }})
+	if err := g.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(fr) < 3 || fr[0] != 0 || fr[len(fr)-1] != 1 {
+		t.Fatalf("fractions = %v, want 0, some between, then 1", fr)
+	}
+	mid := 0
+	for i, f := range fr {
+		if i > 0 && f < fr[i-1]+0.01 && f != 1 {
+			t.Fatalf("fraction %d is not a percent above the one before: %v", i, fr)
+		}
+		if f > 0 && f < 1 {
+			mid++
+		}
+	}
+	if mid == 0 {
+		t.Errorf("no fraction between 0 and 1: %v", fr)
+	}
+	// Loaded already: nothing more is reported.
+	n := len(fr)
+	if err := g.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(fr) != n {
+		t.Errorf("loading a loaded model reported %v", fr[n:])
+	}
+	info, err := model.ReadGGUF(g.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	weights := g.md.weightBytes()
+	g.mu.Unlock()
+	if weights != info.WeightBytes {
+		t.Errorf("llama.cpp holds %d bytes of weights, the GGUF header gives %d", weights, info.WeightBytes)
 	}
 }

@@ -9,10 +9,11 @@ const Available = false
 
 type lmodel struct{ nCtx, threads int }
 
-func load(path string, nCtx, threads int) (*lmodel, error) { return nil, errUnavailable }
+func load(string, int, int, func(float32)) (*lmodel, error) { return nil, errUnavailable }
 
 func (md *lmodel) close()                                  {}
 func (md *lmodel) bytes() int64                            { return 0 }
+func (md *lmodel) weightBytes() int64                      { return 0 }
 func (md *lmodel) meta(string) string                      { return "" }
 func (md *lmodel) chatTemplate() string                    { return "" }
 func (md *lmodel) applyTemplate([]message) (string, error) { return "", errUnavailable }

@@ -52,7 +52,16 @@ func CheckGGUF(path string) error {
 // active generator. An empty name is the file's name without .gguf. It
 // returns the installed file.
 func InstallGGUF(ctx context.Context, src, dataDir, name string) (string, error) {
-	if err := CheckGGUF(src); err != nil {
+	return InstallGGUFProgress(ctx, src, dataDir, name, nil)
+}
+
+// InstallGGUFProgress is InstallGGUF reporting the bytes copied so far
+// (progress may be nil). The file's header is read first (ReadGGUF: a
+// file that is not a GGUF model, or is cut short, is refused before
+// anything is copied) and the copy's size is checked against the file's.
+func InstallGGUFProgress(ctx context.Context, src, dataDir, name string, progress func(done, total int64)) (string, error) {
+	info, err := ReadGGUF(src)
+	if err != nil {
 		return "", err
 	}
 	if name == "" {
@@ -76,7 +85,7 @@ func InstallGGUF(ctx context.Context, src, dataDir, name string) (string, error)
 		}
 		tmp.Close()
 		defer os.Remove(tmp.Name()) // gone after a successful rename
-		if err := copyFile(src, tmp.Name()); err != nil {
+		if err := copyFileProgress(ctx, src, tmp.Name(), info.FileBytes, progress); err != nil {
 			return "", fmt.Errorf("model: install %s: %w", name, err)
 		}
 		if err := os.Rename(tmp.Name(), dest); err != nil {

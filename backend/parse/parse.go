@@ -70,10 +70,17 @@ func (r *Registry) Parse(ctx context.Context, path string) (core.Document, error
 }
 
 func (r *Registry) choose(path string) Parser {
-	if p, ok := r.byExt[Sniff(path)]; ok {
+	ext := strings.ToLower(filepath.Ext(path))
+	sniffed := Sniff(path)
+	if sniffed == ".cfb" && ext == ".msg" && r.byExt[ext] != nil {
+		// An Outlook message is an OLE2 compound file too; only its
+		// extension tells it from a legacy Office document.
+		return r.byExt[ext]
+	}
+	if p, ok := r.byExt[sniffed]; ok {
 		return p
 	}
-	return r.byExt[strings.ToLower(filepath.Ext(path))]
+	return r.byExt[ext]
 }
 
 // trimOpen drops the "open PATH: " an error from OpenFile starts with, for

@@ -10,7 +10,7 @@ import (
 
 // Sniff looks at a file's content and returns the extension of the format it
 // really holds (".pdf", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp",
-// ".epub", ".html", ".cfb" for an OLE2 compound file such as a legacy or
+// ".epub", ".html", ".rtf", ".cfb" for an OLE2 compound file such as a legacy or
 // encrypted Office document), or "" when the content does not say. It reads
 // at most the first 4 KiB and, for ZIP files, the central directory.
 func Sniff(path string) string {
@@ -31,6 +31,9 @@ func Sniff(path string) string {
 		return sniffZip(f)
 	}
 	lower := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF")), " \t\r\n"))
+	if bytes.HasPrefix(lower, []byte(`{\rtf`)) {
+		return ".rtf" // Word saves RTF under a .doc name too
+	}
 	if bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) {
 		return ".html"
 	}

@@ -46,6 +46,7 @@ func TestSniff(t *testing.T) {
 		{file("enc.docx", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), ".cfb"},
 		{file("page.txt", "\xEF\xBB\xBF  <!DOCTYPE html><html>"), ".html"},
 		{file("notes.txt", "just text"), ""},
+		{file("letter.doc", "{\\rtf1\\ansi Dear reader}"), ".rtf"},
 		{zipped("w.zip", map[string]string{"[Content_Types].xml": "", "word/document.xml": ""}), ".docx"},
 		{zipped("x.bin", map[string]string{"xl/workbook.xml": ""}), ".xlsx"},
 		{zipped("p", map[string]string{"ppt/presentation.xml": ""}), ".pptx"},
@@ -85,5 +86,22 @@ func TestRegistryPrefersContentOverExtension(t *testing.T) {
 	}
 	if _, err := r.Parse(context.Background(), filepath.Join(dir, "x.odd")); err == nil {
 		t.Error("Parse(.odd) succeeded; want ErrUnsupported")
+	}
+}
+
+// An Outlook message is an OLE2 file like a legacy Office document: its
+// extension picks the message parser; any other name gets the OLE2 one.
+func TestRegistryReadsOLE2MessagesByExtension(t *testing.T) {
+	dir := t.TempDir()
+	r := NewRegistry()
+	r.Register(named("office"), ".doc", ".cfb")
+	r.Register(named("mail"), ".msg")
+	ole := []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}
+	for name, want := range map[string]string{"a.msg": "mail", "a.MSG": "mail", "a.doc": "office", "a.bin": "office"} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, ole, 0o644)
+		if doc, err := r.Parse(context.Background(), path); err != nil || doc.Format != want {
+			t.Errorf("Parse(%s) = %q, %v; want the %s parser", name, doc.Format, err, want)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, connected, onAnswerDelta, onFileDrop, onIndexed, onProgress } from './api';
-import type { Chat, ChatSummary, Citation, GeneratorSettings, IndexReport, Library, Progress, Status } from './api';
+import { api, connected, onAnswerDelta, onFileDrop, onIndexed, onModelLoad, onProgress } from './api';
+import type { Chat, ChatSummary, Citation, GeneratorSettings, IndexReport, Library, ModelLoad, Progress, Status } from './api';
 import { ChatPanel, type Exchange } from './components/ChatPanel';
 import { DropOverlay } from './components/DropOverlay';
 import { LibraryPanel } from './components/LibraryPanel';
@@ -8,6 +8,7 @@ import { SettingsDialog } from './components/SettingsDialog';
 import { SourcePanel, type SourceState } from './components/SourcePanel';
 import { UnlockScreen } from './components/UnlockScreen';
 import { answerMode, applyDelta, sortChats } from './lib/chats';
+import { loadLabel, nextLoad } from './lib/models';
 import { errorText } from './lib/errors';
 import { baseName } from './lib/paths';
 import { type Scope, scopeOptions, toFilter, validScope, wholeLibrary } from './lib/scope';
@@ -56,6 +57,9 @@ function Workspace() {
   // Generator settings and their dialog.
   const [generator, setGenerator] = useState<GeneratorSettings | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  // The generator model loading during the question being answered
+  // (model:load events, see nextLoad); null before any.
+  const [modelLoad, setModelLoad] = useState<ModelLoad | null>(null);
   const settingsRef = useRef<HTMLButtonElement>(null);
   const busy = exchanges.some((x) => x.pending);
 
@@ -107,6 +111,7 @@ function Workspace() {
     void refreshChats();
     void refreshGenerator();
     const offDelta = onAnswerDelta((d) => setExchanges((xs) => applyDelta(xs, d)));
+    const offLoad = onModelLoad((l) => setModelLoad((prev) => nextLoad(prev, l)));
     const offProgress = onProgress((p) => {
       setIndexing(p.phase !== 'done');
       setProgress(p);
@@ -123,6 +128,7 @@ function Workspace() {
     });
     return () => {
       offDelta();
+      offLoad();
       offProgress();
       offIndexed();
     };
@@ -205,6 +211,7 @@ function Workspace() {
     const id = nextId.current++;
     const t = ++ticket.current;
     const asked = validScope(scope, library);
+    setModelLoad(null);
     setExchanges((xs) => [...xs, { id, question, scope: asked, pending: true, ticket: t }]);
     let patch: Partial<Exchange>;
     try {
@@ -216,6 +223,7 @@ function Workspace() {
     } catch (err) {
       patch = stopping.current === t ? { stopped: true, streamed: undefined } : { error: errorText(err), streamed: undefined };
     }
+    setModelLoad(null); // a load that failed sends no 1
     setExchanges((xs) => xs.map((x) => (x.id === id ? { ...x, ...patch, pending: false } : x)));
   };
 
@@ -337,7 +345,8 @@ function Workspace() {
         onRenameChat={renameChat}
         onDeleteChat={(id) => void deleteChat(id)}
         onExportChat={(id) => void exportChat(id)}
-        mode={answerMode(generator)}
+        mode={answerMode(generator, status?.generator)}
+        loading={loadLabel(modelLoad)}
         onSettings={() => setSettingsOpen(true)}
         settingsRef={settingsRef}
       />
@@ -356,6 +365,7 @@ function Workspace() {
             setSettingsOpen(false);
             settingsRef.current?.focus();
           }}
+          onModelsChanged={() => void refresh()}
           onSaved={(note) => {
             setSettingsOpen(false);
             setChatNotice(note);

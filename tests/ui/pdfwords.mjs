@@ -1,6 +1,6 @@
-// The PDF highlight check the browser tests share: the words pdf.js puts on
-// the rendered page, and where Folio's highlight rectangles fall among them.
-// Moved as it was from e2e.spec.mjs (the output folder is now a parameter).
+// The PDF highlight check the browser tests share (e2e.spec.mjs,
+// e2e-builtin.spec.mjs): where the highlight rectangles fall among the
+// words pdf.js' own text layer puts on the rendered page.
 import { join } from 'node:path';
 
 /**
@@ -15,8 +15,8 @@ import { join } from 'node:path';
  *       overlapped by some .pdf-rect.hl;
  *   (b) no .pdf-rect.hl overlaps any other word.
  * A rect overlaps a word when their intersection covers more than 25% of
- * the word's area. Throws with the worst offender (its clip saved as
- * e2e-pdf-offender.png in out); returns the counts.
+ * the word's area. Throws with the worst offender (a close-up saved as
+ * out/e2e-pdf-offender.png); returns the counts.
  */
 export async function checkPdfWords(page, hlTexts, out) {
   if (hlTexts.length === 0) throw new Error('the PDF citation has no highlighted sentence (mark.hl) in the chat');

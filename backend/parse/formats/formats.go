@@ -7,8 +7,10 @@ package formats
 
 import (
 	"folio/backend/parse"
+	"folio/backend/parse/mail"
 	"folio/backend/parse/office"
 	"folio/backend/parse/pdf"
+	"folio/backend/parse/rtf"
 	"folio/backend/parse/sheet"
 	"folio/backend/parse/text"
 	"folio/backend/parse/web"
@@ -21,6 +23,8 @@ type Config struct {
 	Office office.Config
 	Sheet  sheet.Config
 	Web    web.Config
+	Mail   mail.Config
+	RTF    rtf.Config
 }
 
 // NewDefault returns an in-process registry of every format with default
@@ -35,5 +39,8 @@ func New(cfg Config) *parse.Registry {
 	r.Register(office.New(cfg.Office), office.Extensions...)
 	r.Register(sheet.New(cfg.Sheet), sheet.Extensions...)
 	r.Register(web.New(cfg.Web), web.Extensions...)
+	r.Register(rtf.New(cfg.RTF), rtf.Extensions...)
+	// Attachments of a message are read by this same registry.
+	r.Register(mail.New(cfg.Mail, r), mail.Extensions...)
 	return r
 }

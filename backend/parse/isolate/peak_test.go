@@ -77,6 +77,18 @@ func TestPeakMemoryOfHostileInputs(t *testing.T) {
 			}
 			return "<p>" + strings.Join(ws, " ") + "</p>\n"
 		})},
+		{"50 MB of RTF paragraphs", writeBig(t, "flat.rtf", size, `{\rtf1\ansi{\fonttbl{\f0 Arial;}}`, "}", func(int) string {
+			ws := make([]string, 30)
+			for i := range ws {
+				ws[i] = word()
+			}
+			return strings.Join(ws, " ") + ` caf\'e9 \u8364?\par` + "\n"
+		})},
+		{"an e-mail with a 40 MB text attachment", writeBig(t, "big.eml", 40<<20,
+			"From: a@example.com\r\nSubject: big\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n--b\r\nContent-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+			"\r\n--b--\r\n", func(int) string {
+				return "YWxwaGEgYmV0YSBnYW1tYSBkZWx0YSBoZXJvbiBib2F0IG5lc3QgbGFrZSBjb2xvbnkgcml2ZXIK\r\n"
+			})},
 		{"a million nested <div>s", writeBig(t, "deep.html", 5_000_000, "<html><body>", "x"+strings.Repeat("</div>", 1_000_000)+"</body></html>", func(int) string { return "<div>" })},
 	}
 	peaks := map[string]int64{}

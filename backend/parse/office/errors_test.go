@@ -137,14 +137,15 @@ func TestCFB(t *testing.T) {
 		msg     string
 	}{
 		{"encrypted docx", "a.docx", map[string][]byte{"EncryptionInfo": {4, 0, 4, 0}, "EncryptedPackage": {1}}, []string{"EncryptionInfo", "EncryptedPackage"}, core.ErrEncrypted, "encrypted"},
-		{"legacy doc", "a.doc", map[string][]byte{"WordDocument": fib(0)}, []string{"WordDocument"}, core.ErrUnsupported, "legacy Word 97-2003 .doc format is not supported; save it as .docx"},
+		{"doc without its table stream", "a.doc", map[string][]byte{"WordDocument": fib(0)}, []string{"WordDocument"}, core.ErrCorrupt, "the 0Table stream the document names is missing"},
 		{"encrypted doc", "a.doc", map[string][]byte{"WordDocument": fib(0x0100 | 0x0004)}, []string{"WordDocument"}, core.ErrEncrypted, "password-protected"},
-		{"legacy ppt", "a.ppt", map[string][]byte{"PowerPoint Document": {0}, "Current User": currentUser(0xE391C05F)}, []string{"Current User", "PowerPoint Document"}, core.ErrUnsupported, ".pptx"},
+		{"ppt without slides", "a.ppt", map[string][]byte{"PowerPoint Document": {0}, "Current User": currentUser(0xE391C05F)}, []string{"Current User", "PowerPoint Document"}, core.ErrEmpty, "no text"},
 		{"ppt with EncryptedSummary", "a.ppt", map[string][]byte{"PowerPoint Document": {0}, "EncryptedSummary": {0}}, []string{"PowerPoint Document", "EncryptedSummary"}, core.ErrEncrypted, "password-protected"},
 		{"ppt encrypted current user", "a.ppt", map[string][]byte{"PowerPoint Document": {0}, "Current User": currentUser(0xF3D1C4DF)}, []string{"Current User", "PowerPoint Document"}, core.ErrEncrypted, "password-protected"},
-		{"legacy xls", "a.xls", map[string][]byte{"Workbook": biff(0x0809, 0x00E1, 0x0085)}, []string{"Workbook"}, core.ErrUnsupported, ".xlsx"},
+		{"Excel 5 xls", "a.xls", map[string][]byte{"Workbook": biff(0x0809, 0x00E1, 0x0085)}, []string{"Workbook"}, core.ErrUnsupported, "Excel 5/95 workbooks"},
 		{"encrypted xls", "a.xls", map[string][]byte{"Workbook": biff(0x0809, 0x002F, 0x00E1)}, []string{"Workbook"}, core.ErrEncrypted, "password-protected"},
-		{"other compound file", "a.msg", map[string][]byte{"__substg1.0_0037001F": {1}}, []string{"__substg1.0_0037001F"}, core.ErrUnsupported, "no Office document"},
+		{"message under an Office name", "a.doc", map[string][]byte{"__substg1.0_0037001F": {1}}, []string{"__substg1.0_0037001F"}, core.ErrUnsupported, "Outlook message"},
+		{"other compound file", "a.doc", map[string][]byte{"Contents": {1}}, []string{"Contents"}, core.ErrUnsupported, "no Office document"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,7 +296,7 @@ func TestContentDecidesFormat(t *testing.T) {
 }
 
 func TestExtensions(t *testing.T) {
-	want := []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".xls", ".ppt", ".cfb"}
+	want := []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".dot", ".xls", ".xlt", ".ppt", ".pot", ".pps", ".cfb"}
 	if strings.Join(Extensions, " ") != strings.Join(want, " ") {
 		t.Errorf("Extensions = %q, want %q", Extensions, want)
 	}

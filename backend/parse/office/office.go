@@ -2,10 +2,13 @@
 // core.Documents: Office Open XML (.docx, .docm, .pptx, .pptm) and
 // OpenDocument (.odt, .odp), read with encoding/xml over the ZIP container
 // (opened through package ziplimit, so zip bombs fail with
-// core.ErrTooLarge), plus OLE2 compound files (legacy .doc/.xls/.ppt and
-// password-protected OOXML, read with github.com/richardlehane/mscfb),
-// which it only classifies: encrypted files fail with core.ErrEncrypted and
-// legacy binary formats with core.ErrUnsupported.
+// core.ErrTooLarge), plus OLE2 compound files read with
+// github.com/richardlehane/mscfb: Word 97-2003 .doc (word97.go), PowerPoint
+// 97-2003 .ppt (ppt97.go) and Excel 97-2003 .xls (the BIFF8 records are read
+// by package sheet, with .xlsx's locations); Outlook .msg properties are
+// read by ReadMessage for package mail. Encrypted compound files (legacy
+// files with their encryption flag, password-protected OOXML) fail with
+// core.ErrEncrypted, Word 6/95 and Excel 5/95 files with core.ErrUnsupported.
 //
 // The parser decides by content, not by name: a ZIP is a word-processing
 // document when its package relationships point into word/ (or it holds
@@ -27,14 +30,16 @@
 // and speaker notes are only the notes body (not the slide-number
 // placeholder).
 //
-// Word documents and ODT put their headers first (first-page before
-// default, in the order the sections reference them), then the body, then
+// Word documents (.docx, .doc) and ODT put their headers first (first-page
+// before default, in the order the sections reference them; a .doc's in
+// its header story's order), then the body, then
 // footers, footnotes, endnotes and comments, each of those with Locations
 // of the matching core.Part*. Presentations give each slide's shapes in
 // order, then its speaker notes (core.PartNotes), then a blank line; text
 // of slide masters and layouts never appears. Locations carry the heading
-// path (DOCX, ODT), the paragraph number within its part, the slide and
-// shape name (PPTX, ODP) and table coordinates.
+// path (DOCX, ODT, and DOC from its built-in heading styles), the paragraph
+// number within its part, the slide and shape name (PPTX, ODP; "Title" for
+// a PPT title) and table coordinates.
 package office
 
 import (
@@ -58,11 +63,15 @@ import (
 const (
 	DefaultMaxTextBytes = 64 << 20 // extracted text of one document
 	DefaultMaxDepth     = 256      // XML element nesting that is walked
+	// DefaultMaxStreamBytes bounds what is read from the streams of an
+	// OLE2 compound file (legacy .doc, .ppt, .xls, Outlook .msg).
+	DefaultMaxStreamBytes = 256 << 20
 )
 
-// Extensions are the file extensions this parser handles. ".cfb" is what
-// parse.Sniff returns for any OLE2 compound file.
-var Extensions = []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".xls", ".ppt", ".cfb"}
+// Extensions are the file extensions this parser handles: with the legacy
+// binary formats their templates (.dot, .xlt, .pot) and slide shows (.pps).
+// ".cfb" is what parse.Sniff returns for any OLE2 compound file.
+var Extensions = []string{".docx", ".docm", ".pptx", ".pptm", ".odt", ".odp", ".doc", ".dot", ".xls", ".xlt", ".ppt", ".pot", ".pps", ".cfb"}
 
 // Config configures a Parser. The zero value uses the documented defaults.
 type Config struct {
@@ -75,6 +84,13 @@ type Config struct {
 	// MaxDepth bounds the XML nesting depth that is walked; deeper elements
 	// are skipped. Zero means DefaultMaxDepth.
 	MaxDepth int
+	// MaxStreamBytes bounds the bytes read from the streams of an OLE2
+	// compound file; more fails with core.ErrTooLarge. Zero means
+	// DefaultMaxStreamBytes.
+	MaxStreamBytes int64
+	// MaxCells bounds the cells read from a legacy .xls workbook; zero
+	// means the sheet package's default.
+	MaxCells int
 }
 
 // Parser reads Office and OpenDocument files. It is safe for concurrent use:
@@ -90,6 +106,9 @@ func New(cfg Config) *Parser {
 	}
 	if cfg.MaxDepth <= 0 {
 		cfg.MaxDepth = DefaultMaxDepth
+	}
+	if cfg.MaxStreamBytes <= 0 {
+		cfg.MaxStreamBytes = DefaultMaxStreamBytes
 	}
 	return &Parser{cfg: cfg}
 }
@@ -138,7 +157,7 @@ func (p *Parser) Parse(ctx context.Context, path string) (doc core.Document, err
 	case len(head) == 0:
 		return core.Document{}, fmt.Errorf("parse %s: %w: empty file", path, core.ErrEmpty)
 	case bytes.HasPrefix(head, oleMagic):
-		return core.Document{}, classifyCFB(path)
+		return p.parseCFB(ctx, path)
 	case !bytes.HasPrefix(head, zipMagic):
 		return core.Document{}, fmt.Errorf("parse %s: %w: not an Office or OpenDocument file (no ZIP or OLE2 signature)", path, core.ErrCorrupt)
 	}

@@ -1,6 +1,8 @@
 // Package sheet parses spreadsheets into core.Documents: XLSX and XLSM with
 // github.com/xuri/excelize/v2 (the only package in Folio that imports it),
 // ODS with encoding/xml over package ziplimit, and CSV/TSV with encoding/csv.
+// ReadBIFF reads the Workbook stream of an Excel 97-2003 .xls, which package
+// office takes out of the OLE2 container, into the same text and locations.
 //
 // # Text
 //

@@ -4,7 +4,8 @@
 import * as App from '../../wailsjs/go/main/App';
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime';
 import type {
-  Answer, AnswerDelta, Cell, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, Progress, Source, Span, Status,
+  Answer, AnswerDelta, Cell, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, ModelImport, ModelList, ModelLoad, Progress,
+  Source, Span, Status,
 } from './types';
 
 export * from './types';
@@ -13,6 +14,8 @@ export * from './types';
 export const EventProgress = 'library:progress';
 export const EventIndexed = 'library:indexed';
 export const EventAnswerDelta = 'answer:delta';
+export const EventModelLoad = 'model:load';
+export const EventModelImport = 'model:import';
 
 /** Whether the Wails bindings are present (false in a plain browser tab). */
 export function connected(): boolean {
@@ -68,6 +71,20 @@ export const api = {
     App.Source(path, span, highlights, cell as Cell) as Promise<unknown> as Promise<Source>,
   /** Opens a library file in the system's default app, at page where the viewer allows it. */
   openOriginal: (path: string, page: number) => App.OpenOriginal(path, page),
+  /** The installed models with their sizes on disk and in memory. */
+  models: () => App.Models() as Promise<unknown> as Promise<ModelList>,
+  /** Makes an installed generator the one that writes answers. */
+  setActiveGenerator: (name: string) => App.SetActiveGenerator(name),
+  /** Turns the built-in generator on or off. */
+  setGeneration: (on: boolean) => App.SetGeneration(on),
+  /** Opens the native file dialog for a .gguf model and installs it; "" when cancelled, else what was done. */
+  importModel: () => App.ImportModel(),
+  /** Opens the native folder dialog for an embedding model and installs it; "" when cancelled. */
+  importModelFolder: () => App.ImportModelFolder(),
+  /** Installs the model file or folder at path (what the dialogs call). */
+  importModelFile: (path: string) => App.ImportModelFile(path),
+  /** Deletes an installed model ("generator" or "embedding"). */
+  removeModel: (kind: string, name: string) => App.RemoveModel(kind, name),
 };
 
 /**
@@ -91,6 +108,16 @@ export function onIndexed(cb: (r: IndexReport) => void): () => void {
 /** Subscribes to pieces of generated answers; returns the unsubscribe function. */
 export function onAnswerDelta(cb: (d: AnswerDelta) => void): () => void {
   return EventsOn(EventAnswerDelta, (d: AnswerDelta) => cb(d));
+}
+
+/** Subscribes to the generator model's loading; returns the unsubscribe function. */
+export function onModelLoad(cb: (l: ModelLoad) => void): () => void {
+  return EventsOn(EventModelLoad, (l: ModelLoad) => cb(l));
+}
+
+/** Subscribes to a model import's copying; returns the unsubscribe function. */
+export function onModelImport(cb: (i: ModelImport) => void): () => void {
+  return EventsOn(EventModelImport, (i: ModelImport) => cb(i));
 }
 
 /**

@@ -2,7 +2,7 @@
 // types.ts name the same fields as the classes Wails generates from the Go
 // types in wailsjs/go/models.ts. A field added to or renamed in a Go DTO
 // then fails the type check until types.ts follows it.
-import type { core, engine } from '../../wailsjs/go/models';
+import type { core, engine, main } from '../../wailsjs/go/models';
 import type * as T from './types';
 
 /** The data fields of a generated class (its convertValues helper left out). */
@@ -32,4 +32,6 @@ export const checked: true[] = [
   true as Same<Fields<engine.PageMarks>, keyof T.PageMarks>,
   true as Same<Fields<engine.Source>, keyof T.Source>,
   true as Same<Fields<engine.Status>, keyof T.Status>,
+  true as Same<Fields<main.ModelInfo>, keyof T.ModelInfo>,
+  true as Same<Fields<main.ModelList>, keyof T.ModelList>,
 ];

@@ -249,3 +249,41 @@ export interface PageMarks {
   /** The table cell's value, inside a highlighted row. */
   cell?: Rect[] | null;
 }
+
+/** An installed model (Settings → Models); sizes in bytes. */
+export interface ModelInfo {
+  kind: string; // "generator" | "embedding" | "reranker" | "reader"
+  name: string;
+  path: string;
+  diskBytes: number;
+  /** The memory it needs loaded: weights (+ a generator's KV cache at Folio's context). */
+  memoryBytes: number;
+  active: boolean;
+  removable: boolean;
+  detail: string;
+}
+
+export interface ModelList {
+  models: ModelInfo[] | null;
+  /** The built-in generator writes answers when a generator model is installed. */
+  generation: boolean;
+  /** This build carries the built-in generator. */
+  builtIn: boolean;
+  /** The generator model in use, "" when none. */
+  generator: string;
+  /** The context (tokens) the memory figures assume. */
+  context: number;
+}
+
+/** The generator model loading (model:load events); fraction reaches 1 when ready. */
+export interface ModelLoad {
+  model: string;
+  fraction: number;
+}
+
+/** A model file being copied into the library (model:import events). */
+export interface ModelImport {
+  file: string;
+  done: number;
+  total: number;
+}

@@ -49,6 +49,8 @@ interface Props {
   onExportChat: (id: string) => void;
   // Generator
   mode: string;
+  /** "Loading model… 45%" while the generator model loads, else "". */
+  loading: string;
   onSettings: () => void;
   settingsRef: RefObject<HTMLButtonElement>;
 }
@@ -128,7 +130,7 @@ export function ChatPanel(p: Props) {
               <EmptyState hasLibrary={p.hasLibrary} />
             ) : (
               p.exchanges.map((e) => (
-                <ExchangeView key={e.id} e={e} activeN={p.activeCite?.exchange === e.id ? p.activeCite.n : 0} onCite={p.onCite} />
+                <ExchangeView key={e.id} e={e} activeN={p.activeCite?.exchange === e.id ? p.activeCite.n : 0} onCite={p.onCite} loading={e.pending ? p.loading : ''} />
               ))
             )}
             <div ref={endRef} />
@@ -348,8 +350,8 @@ function EmptyState({ hasLibrary }: { hasLibrary: boolean }) {
         <>
           <p>
             <strong>Drop folders onto this window</strong> (or use “Add folder…”) to build your library. PDF, Word,
-            PowerPoint, Excel, OpenDocument, HTML, Markdown and text files are read on this computer; nothing is sent
-            anywhere.
+            PowerPoint and Excel (old and new), OpenDocument, RTF, e-mail (.eml, .msg), HTML, Markdown and text files
+            are read on this computer; nothing is sent anywhere.
           </p>
           <p class="muted">Then ask a question. Each [n] in an answer opens the passage it came from, highlighted.</p>
         </>
@@ -382,7 +384,7 @@ function CiteButton(p: { n: number; c?: Citation; active: boolean; onCite: () =>
   );
 }
 
-function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; onCite: (id: number, c: Citation) => void }) {
+function ExchangeView({ e, activeN, onCite, loading }: { e: Exchange; activeN: number; onCite: (id: number, c: Citation) => void; loading: string }) {
   const a = e.answer;
   const citations = a?.citations ?? [];
   const byN = new Map(citations.map((c) => [c.n, c]));
@@ -398,9 +400,14 @@ function ExchangeView({ e, activeN, onCite }: { e: Exchange; activeN: number; on
           </div>
         )}
       </div>
-      {e.pending && !e.streamed && (
+      {e.pending && !e.streamed && !loading && (
         <div class="thinking" data-testid="thinking" role="status">
           Searching your documents<span class="dots" aria-hidden="true"><span>.</span><span>.</span><span>.</span></span>
+        </div>
+      )}
+      {e.pending && !e.streamed && loading && (
+        <div class="thinking model-loading" data-testid="model-loading" role="status">
+          {loading}
         </div>
       )}
       {e.pending && e.streamed && (

@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, type GeneratorSettings } from '../api';
 import { isRemoteRefusal } from '../lib/chats';
 import { errorText } from '../lib/errors';
+import { ModelsSection } from './ModelsSection';
 
 const off: GeneratorSettings = { enabled: false, endpoint: '', model: '', confirmedRemote: false };
 
@@ -13,7 +14,13 @@ const off: GeneratorSettings = { enabled: false, endpoint: '', model: '', confir
  * when consent was given before) and is cleared whenever the address
  * changes. Esc closes; Tab stays inside.
  */
-export function SettingsDialog(p: { saved: GeneratorSettings | null; onClose: () => void; onSaved: (note: string) => void }) {
+export function SettingsDialog(p: {
+  saved: GeneratorSettings | null;
+  onClose: () => void;
+  onSaved: (note: string) => void;
+  /** A model was installed, chosen, removed, or generation turned on or off. */
+  onModelsChanged: () => void;
+}) {
   const saved = p.saved ?? off;
   const [enabled, setEnabled] = useState(saved.enabled);
   const [endpoint, setEndpoint] = useState(saved.endpoint);
@@ -125,9 +132,11 @@ export function SettingsDialog(p: { saved: GeneratorSettings | null; onClose: ()
         <h2 id="settings-title">Answer settings</h2>
         <p class="small muted">
           Without a generator, Folio answers with sentences taken from your documents. With one, a language model running on
-          this computer (Ollama, a llama.cpp server or LM Studio) writes the answer from the same passages, and Folio checks
-          every sentence it writes against them.
+          this computer writes the answer from the same passages, and Folio checks every sentence it writes against them: a
+          model file installed below (built in), or a server (Ollama, a llama.cpp server or LM Studio), which takes precedence.
         </p>
+        <ModelsSection onChanged={p.onModelsChanged} />
+        <h3>A server on this computer</h3>
         <form
           onSubmit={(ev) => {
             ev.preventDefault();

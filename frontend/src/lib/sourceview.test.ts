@@ -27,6 +27,9 @@ describe('format → view', () => {
     ['', '/d/A.PDF', 1, 'page', false, 'page'], // format from the extension
     ['xlsx', '/d/b.xlsx', 0, 'page', false, 'grid'],
     ['xlsm', '/d/b.xlsm', 0, 'page', false, 'grid'],
+    ['xls', '/d/b.xls', 0, 'page', false, 'grid'], // Excel 97-2003
+    ['doc', '/d/c.doc', 0, 'page', false, 'text'],
+    ['eml', '/d/m.eml', 0, 'page', false, 'text'],
     ['ods', '/d/b.ods', 0, 'page', false, 'grid'],
     ['csv', '/d/b.csv', 0, 'page', false, 'grid'],
     ['', '/d/b.tsv', 0, 'text', false, 'grid'],

@@ -6,7 +6,7 @@ import { baseName } from './paths';
 /** The two ways the Source panel shows a PDF page. */
 export type SourceView = 'page' | 'text';
 
-const SHEET_FORMATS = new Set(['xlsx', 'xlsm', 'ods', 'csv', 'tsv']);
+const SHEET_FORMATS = new Set(['xlsx', 'xlsm', 'xls', 'ods', 'csv', 'tsv']);
 
 /** The lower-case extension of a path ("" when none). */
 function ext(path: string): string {

@@ -618,3 +618,72 @@ export namespace engine {
 
 }
 
+export namespace main {
+	
+	export class ModelInfo {
+	    kind: string;
+	    name: string;
+	    path: string;
+	    diskBytes: number;
+	    memoryBytes: number;
+	    active: boolean;
+	    removable: boolean;
+	    detail: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ModelInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.name = source["name"];
+	        this.path = source["path"];
+	        this.diskBytes = source["diskBytes"];
+	        this.memoryBytes = source["memoryBytes"];
+	        this.active = source["active"];
+	        this.removable = source["removable"];
+	        this.detail = source["detail"];
+	    }
+	}
+	export class ModelList {
+	    models: ModelInfo[];
+	    generation: boolean;
+	    builtIn: boolean;
+	    generator: string;
+	    context: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ModelList(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.models = this.convertValues(source["models"], ModelInfo);
+	        this.generation = source["generation"];
+	        this.builtIn = source["builtIn"];
+	        this.generator = source["generator"];
+	        this.context = source["context"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+

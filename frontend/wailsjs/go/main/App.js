@@ -58,6 +58,18 @@ export function HandleDrop(arg1) {
   return window['go']['main']['App']['HandleDrop'](arg1);
 }
 
+export function ImportModel() {
+  return window['go']['main']['App']['ImportModel']();
+}
+
+export function ImportModelFile(arg1) {
+  return window['go']['main']['App']['ImportModelFile'](arg1);
+}
+
+export function ImportModelFolder() {
+  return window['go']['main']['App']['ImportModelFolder']();
+}
+
 export function Indexing() {
   return window['go']['main']['App']['Indexing']();
 }
@@ -68,6 +80,10 @@ export function Library() {
 
 export function Locked() {
   return window['go']['main']['App']['Locked']();
+}
+
+export function Models() {
+  return window['go']['main']['App']['Models']();
 }
 
 export function OpenOriginal(arg1, arg2) {
@@ -86,6 +102,10 @@ export function RemoveFolder(arg1) {
   return window['go']['main']['App']['RemoveFolder'](arg1);
 }
 
+export function RemoveModel(arg1, arg2) {
+  return window['go']['main']['App']['RemoveModel'](arg1, arg2);
+}
+
 export function RenameChat(arg1, arg2) {
   return window['go']['main']['App']['RenameChat'](arg1, arg2);
 }
@@ -96,6 +116,14 @@ export function ResumeIndexing() {
 
 export function Retry(arg1) {
   return window['go']['main']['App']['Retry'](arg1);
+}
+
+export function SetActiveGenerator(arg1) {
+  return window['go']['main']['App']['SetActiveGenerator'](arg1);
+}
+
+export function SetGeneration(arg1) {
+  return window['go']['main']['App']['SetGeneration'](arg1);
 }
 
 export function SetGenerator(arg1) {
