@@ -17,23 +17,16 @@
 //
 // Usage: node e2e-builtin.spec.mjs --url URL --docs DIR --gguf FILE --out DIR
 // Exits 0 on success, 1 with a message on failure.
-import { createRequire } from 'node:module';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
+import { arg, openFolio } from './browser.mjs';
 
-const require = createRequire(new URL('../../frontend/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
 
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 const url = arg('url', 'http://localhost:34131/');
 const docs = arg('docs');
 const gguf = arg('gguf');
 const out = arg('out', new URL('./out', import.meta.url).pathname);
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!docs || !gguf) {
   console.error('e2e-builtin: --docs DIR and --gguf FILE are required');
   process.exit(2);
@@ -75,23 +68,15 @@ const mb = (n) => (n < 1e9 ? `${Math.round(n / 1e6)} MB` : `${(n / 1e9).toFixed(
 const letters = (s) => s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 
 try {
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-      '--disable-component-update', '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-
   step = 'open the page';
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.waitForFunction(() => !!window.go?.main?.App && typeof window.WailsInvoke === 'function', null, { timeout: 60_000 });
-  await page.getByTestId('library').waitFor({ timeout: 30_000 });
+  await openFolio(url, {
+    width: 1280, height: 800, consoleErrors: true,
+    onProblem: (m) => problems.push(m),
+    onLaunch: (b, p) => {
+      browser = b;
+      page = p;
+    },
+  });
 
   // Everything the window hears and shows from here on, for the checks
   // after the answer: model:load and model:import events, the loading

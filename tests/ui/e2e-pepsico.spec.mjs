@@ -17,22 +17,15 @@
 // (the page at 150%).
 //
 // Usage: node e2e-pepsico.spec.mjs --url URL --docs DIR --out DIR
-import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
+import { arg, openFolio } from './browser.mjs';
 
-const require = createRequire(new URL('../../frontend/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
 
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 const url = arg('url', 'http://localhost:34117/');
 const docs = arg('docs');
 const out = arg('out', new URL('./out', import.meta.url).pathname);
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!docs) {
   console.error('e2e-pepsico: --docs DIR is required');
   process.exit(2);
@@ -89,20 +82,15 @@ function pagePieces(text) {
 }
 
 try {
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-      '--disable-component-update', '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (err) => console.error(`e2e-pepsico: page error: ${err.message}`));
-
   step = 'open the window';
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.waitForFunction(() => !!window.go?.main?.App && typeof window.WailsInvoke === 'function', null, { timeout: 60_000 });
-  await page.getByTestId('library').waitFor({ timeout: 30_000 });
+  await openFolio(url, {
+    width: 1400, height: 900, consoleErrors: false,
+    onProblem: (m) => console.error(`e2e-pepsico: ${m}`),
+    onLaunch: (b, p) => {
+      browser = b;
+      page = p;
+    },
+  });
   const mode = (await page.getByTestId('mode-banner').innerText({ timeout: 30_000 })).split('\n')[0];
   log(`page up; mode: ${mode}`);
 

@@ -13,22 +13,15 @@
 //
 // Usage: node e2e.spec.mjs --url URL --docs DIR --out DIR
 // Exits 0 on success, 1 with a message on failure.
-import { createRequire } from 'node:module';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
+import { arg, openFolio } from './browser.mjs';
 
-const require = createRequire(new URL('../../frontend/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
 
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
 const url = arg('url', 'http://localhost:34115/');
 const docs = arg('docs');
 const out = arg('out', new URL('./out', import.meta.url).pathname);
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!docs) {
   console.error('e2e: --docs DIR is required');
   process.exit(2);
@@ -125,23 +118,15 @@ async function startGenerator() {
 }
 
 try {
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage',
-      '--disable-component-update', '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-
   step = 'open the page';
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.waitForFunction(() => !!window.go?.main?.App && typeof window.WailsInvoke === 'function', null, { timeout: 60_000 });
-  await page.getByTestId('library').waitFor({ timeout: 30_000 });
+  await openFolio(url, {
+    width: 1280, height: 800, consoleErrors: true,
+    onProblem: (m) => problems.push(m),
+    onLaunch: (b, p) => {
+      browser = b;
+      page = p;
+    },
+  });
   await page.getByTestId('mode-banner').waitFor({ timeout: 30_000 });
   log(`page up; mode: ${(await page.getByTestId('mode-banner').innerText()).split('\n')[0]}`);
 
