@@ -148,7 +148,7 @@ func TestFiguresWithin(t *testing.T) {
 		{"0.66", "The ratio is 0.664 [1].", true},
 		{"0.66", "The ratio is 0.67 [1].", false}, // 1.5% off
 		{"$4.60", "Capex was $4,625 million [1].", true},
-		{"$4.60", "Capex was 4.55 billion.", true},
+		{"$4.60", "Capex was 4.57 billion.", true},
 		{"$4.60", "Capex was 4.5 billion.", false},
 		{"65.4%", "It grew 65.0% [1].", true},
 		{"65.4%", "It grew 64.0% [1].", false},
