@@ -551,6 +551,9 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 		}
 		vals[op.key()] = f
 	}
+	if len(missing) == len(ops) {
+		return nil, nil // no table holds any of it: not a question about one
+	}
 	if len(missing) > 0 {
 		return &computed{missing: strings.Join(missing, ", ")}, nil
 	}

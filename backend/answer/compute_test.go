@@ -141,6 +141,12 @@ func TestComputedCitesCellsAndNamesMissingOperands(t *testing.T) {
 	if !strings.Contains(ans.Notice, "total current liabilities (2021)") || strings.Contains(ans.Text, " = ") {
 		t.Errorf("missing operand: notice %q, text %q", ans.Notice, ans.Text)
 	}
+	// With no operand in any table, the question is not about one: no
+	// notice.
+	ans, err = c.Compose(context.Background(), "What was ACME's FY2021 inventory turnover ratio?", nil, []core.Hit{h})
+	if err != nil || ans.Notice != "" || strings.Contains(ans.Text, " = ") {
+		t.Errorf("no operand found: notice %q, text %q, err %v", ans.Notice, ans.Text, err)
+	}
 
 	// Lookup brings the rows the question's passages lack.
 	balance := "ACME CORP CONSOLIDATED BALANCE SHEETS\nTotal current liabilities — 2021: 2,000; 2020: 1,000\t\n"
