@@ -589,8 +589,6 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 		}
 		result /= to
 		unit = " " + scaleName(to)
-	} else if m.expr.op == 'v' {
-		result /= vals[ops[0].key()].scale
 	}
 	res := formatNumber(result, m.decimals)
 	if m.percent {
