@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,6 +170,17 @@ func Verify(ctx context.Context, text string, cits []core.Citation, embed Embedd
 			// cells': "ratio", "grew", "in billions".
 			for _, p := range cited {
 				cl.cells = append(cl.cells, evidenceNumbers(p.cands)...)
+			}
+			// A claim that shows its working ("= 3,000 / 3,600") is
+			// computed from the cells it states, not from any two.
+			var stated []float64
+			for _, n := range cl.numbers {
+				if v, err := strconv.ParseFloat(n, 64); err == nil && slices.Contains(cl.cells, v) {
+					stated = append(stated, v)
+				}
+			}
+			if len(stated) >= 2 {
+				cl.cells = stated
 			}
 			if len(cl.cells) > 0 {
 				kept := cl.terms[:0:0]
@@ -421,6 +433,9 @@ func evidenceNumbers(ev []*candidate) []float64 {
 	return out
 }
 
+// formulaConstants are the numbers a computation writes besides its cells.
+var formulaConstants = map[float64]bool{1: true, 2: true, 3: true, 4: true, 5: true, 12: true, 100: true, 360: true, 365: true, 1000: true}
+
 // maxDerivedCells bounds the evidence numbers derived combines (pairs).
 const maxDerivedCells = 40
 
@@ -428,7 +443,8 @@ const maxDerivedCells = 40
 // is computed from the cited numbers cells by one step, at n's stated
 // precision: a cell in another unit (÷ or × 1,000), a ratio or product
 // of two cells, their sum, difference, mean or change (b − a) / a, each
-// also as a percentage (× 100). Signs are ignored: tables write outflows
+// also as a percentage (× 100); and, beside cells, a formula's constants
+// ("/ 2", "× 100", "365 *"). Signs are ignored: tables write outflows
 // in parentheses. A figure that needs more steps (an average of two
 // ratios) is not recognised and counts as absent.
 func derived(n string, cells []float64) bool {
@@ -445,6 +461,12 @@ func derived(n string, cells []float64) bool {
 	ok := func(x float64) bool {
 		x = math.Abs(x)
 		return !math.IsInf(x, 0) && !math.IsNaN(x) && (math.Round(x*p) == target || math.Round(x*100*p) == target)
+	}
+	if len(cells) == 0 {
+		return false
+	}
+	if formulaConstants[target/p] && dec == 0 {
+		return true // "/ 2", "× 100", "365 *": the formula's own numbers
 	}
 	if len(cells) > maxDerivedCells {
 		cells = cells[:maxDerivedCells]

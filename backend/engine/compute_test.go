@@ -44,10 +44,10 @@ func TestComputedAnswersOnRealFilings(t *testing.T) {
 		cells []string
 	}{
 		{"What is the FY2021 capital expenditure amount (in USD billions) for PepsiCo? Respond to the question by assuming the perspective of an investment analyst who can only use the details shown within the statement of cash flows.",
-			"4.63 billion = Capital spending 2021: (4,625) [1]", "PEPSICO_2021_10K.pdf", []int{63}, []string{"(4,625)"}},
+			"4.63 billion = (Capital spending, 2021: (4,625) [1])", "PEPSICO_2021_10K.pdf", []int{63}, []string{"(4,625)"}},
 		// 2,912,853 / 3,527,457 = 0.826 (Adobe reports in thousands).
 		{"What is the FY2017 operating cash flow ratio for Adobe? Operating cash flow ratio is defined as: cash from operations / total current liabilities. Round your answer to two decimal places.",
-			"0.83 = Net cash provided by operating activities", "ADOBE_2017_10K.pdf", []int{61, 57}, []string{"2,912,853", "3,527,457"}},
+			"0.83 = (Net cash provided by operating activities", "ADOBE_2017_10K.pdf", []int{61, 57}, []string{"2,912,853", "3,527,457"}},
 	}
 	for _, tc := range cases {
 		ans, err := e.Ask(ctx, tc.q, Filter{})
