@@ -551,6 +551,9 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 		}
 		vals[op.key()] = f
 	}
+	if len(missing) == len(ops) {
+		return nil, nil // no table holds any of it: not a question about one
+	}
 	if len(missing) > 0 {
 		return &computed{missing: strings.Join(missing, ", ")}, nil
 	}
@@ -586,8 +589,6 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 		}
 		result /= to
 		unit = " " + scaleName(to)
-	} else if m.expr.op == 'v' {
-		result /= vals[ops[0].key()].scale
 	}
 	res := formatNumber(result, m.decimals)
 	if m.percent {
@@ -595,16 +596,12 @@ func (c *Composer) compute(ctx context.Context, question string, hits []core.Hit
 	}
 	working := m.expr.format(func(e *expr) string {
 		f := vals[e.key()]
-		return fmt.Sprintf("%s %s %s [%d]", f.row.label, cellYear(f.cell.head, e.year), f.cell.text, number[f.row.hit])
+		return fmt.Sprintf("(%s, %s %s [%d])", f.row.label, cellYear(f.cell.head, e.year), f.cell.text, number[f.row.hit])
 	})
 	if m.percent && m.expr.op != 'a' {
 		working = "(" + working + ") × 100"
 	}
-	name := m.name
-	if name == "" {
-		name = "result"
-	}
-	out.line = fmt.Sprintf("%s%s = %s (%s, FY%d)", res, unit, working, name, m.year)
+	out.line = fmt.Sprintf("%s%s = %s", res, unit, working)
 	return out, nil
 }
 

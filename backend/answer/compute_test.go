@@ -42,30 +42,30 @@ func TestComputedAnswers(t *testing.T) {
 		lead string // the answer's first line starts with this
 	}{
 		{"What is ACME's FY2021 operating cash flow ratio? Operating cash flow ratio is defined as: cash from operations / total current liabilities. Round your answer to two decimal places.",
-			"1.50 = Net cash provided by operating activities 2021: 3,000 [1] / Total current liabilities December 31, 2021: 2,000 [2]"}, // 3,000 / 2,000
-		{"What is ACME's FY2021 current ratio?", "2.00 = Total current assets"}, // 4,000 / 2,000
+			"1.50 = (Net cash provided by operating activities, 2021: 3,000 [1]) / (Total current liabilities, December 31, 2021: 2,000 [2])"}, // 3,000 / 2,000
+		{"What is ACME's FY2021 current ratio?", "2.00 = (Total current assets, December 31, 2021: 4,000 [1])"}, // 4,000 / 2,000
 		{"What is ACME's FY2021 working capital ratio? Define working capital ratio as total current assets divided by total current liabilities.",
-			"2.00 = Total current assets"},
+			"2.00 = (Total current assets, December 31, 2021: 4,000 [1])"},
 		{"What is ACME's FY2021 net working capital? Define net working capital as total current assets less total current liabilities. Answer in USD millions.",
-			"2,000 million = Total current assets"},
-		{"Does ACME have positive working capital based on FY2020 data?", "500 million = Total current assets"}, // 3,000 − 2,500
+			"2,000 million = (Total current assets, December 31, 2021: 4,000 [1]) − (Total current liabilities"},
+		{"Does ACME have positive working capital based on FY2020 data?", "500 million = (Total current assets, December 31, 2020: 3,000 [1])"}, // 3,000 − 2,500
 		{"What is the FY2021 free cash flow (FCF) for ACME? FCF here is defined as: (cash from operations - capex). Answer in USD millions.",
-			"1,750 million = Net cash provided by operating activities"}, // 3,000 − 1,250
-		{"What is the FY2021 capital expenditure amount (in USD billions) for ACME?", "1.25 billion = Purchases of property, plant and equipment (PP&E) 2021: (1,250) [1]"},
+			"1,750 million = (Net cash provided by operating activities, 2021: 3,000 [1]) − (Purchases of property"}, // 3,000 − 1,250
+		{"What is the FY2021 capital expenditure amount (in USD billions) for ACME?", "1.25 billion = (Purchases of property, plant and equipment (PP&E), 2021: (1,250) [1])"},
 		{"What is ACME's FY2021 return on assets? ROA is defined as: FY2021 net income / (average total assets between FY2020 and FY2021). Round your answer to three decimal places.",
-			"0.100 = Net income 2021: 900"}, // 900 / 9,000
+			"0.100 = (Net income, 2021: 900 [1])"}, // 900 / 9,000
 		{"What is ACME's year-over-year change in unadjusted operating income from FY2020 to FY2021 (in units of percents and round to one decimal place)?",
-			"25.0% = ((Operating income 2021: 1,500"}, // 300 / 1,200
+			"25.0% = (((Operating income, 2021: 1,500 [1])"}, // 300 / 1,200
 		{"What is ACME's 2 year total revenue CAGR from FY2019 to FY2021 (in units of percents and round to one decimal place)?",
-			"10.0% = ((Net sales 2021: $ 12,100"}, // sqrt(1.21) − 1
+			"10.0% = (((Net sales, 2021: $ 12,100 [1])"}, // sqrt(1.21) − 1
 		{"What is the FY2021 inventory turnover ratio for ACME? Inventory turnover ratio is defined as: (FY2021 COGS) / (average inventory between FY2020 and FY2021). Round your answer to two decimal places.",
-			"20.00 = Cost of sales 2021: 8,000"}, // 8,000 / 400
-		{"What is ACME's FY2021 unadjusted EBITDA in USD millions?", "1,900 million = Operating income 2021: 1,500"},         // 1,500 + 400
-		{"What is ACME's FY2021 depreciation and amortization % margin?", "3.3% = (Depreciation and amortization 2021: 400"}, // 400 / 12,100
+			"20.00 = (Cost of sales, 2021: 8,000 [1])"}, // 8,000 / 400
+		{"What is ACME's FY2021 unadjusted EBITDA in USD millions?", "1,900 million = (Operating income, 2021: 1,500 [1]) + (Depreciation"}, // 1,500 + 400
+		{"What is ACME's FY2021 depreciation and amortization % margin?", "3.3% = ((Depreciation and amortization, 2021: 400 [1])"},         // 400 / 12,100
 		{"What is the FY2020 - FY2021 2 year average of capex as a % of revenue for ACME? Answer in units of percents and round to one decimal place.",
 			"10.2% = "}, // (1,250/12,100 + 1,100/11,000) / 2 = (10.33 + 10.0) / 2
 		{"What is ACME's FY2021 days payable outstanding? DPO is defined as: 365 * (average inventory between FY2020 and FY2021) / (FY2021 COGS). Round your answer to two decimal places.",
-			"18.25 = 365 * (Inventories"}, // 365 × 400 / 8,000
+			"18.25 = 365 * ((Inventories, December 31, 2021: 500 [1])"}, // 365 × 400 / 8,000
 	}
 	c := &Composer{}
 	for _, tc := range cases {
@@ -113,7 +113,7 @@ func TestComputedCitesCellsAndNamesMissingOperands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(ans.Text, "4.63 billion = Capital spending 2021: (4,625) [1]") {
+	if !strings.HasPrefix(ans.Text, "4.63 billion = (Capital spending, 2021: (4,625) [1])") {
 		t.Fatalf("answer %q", ans.Text)
 	}
 	cit := ans.Citations[0]
@@ -141,6 +141,12 @@ func TestComputedCitesCellsAndNamesMissingOperands(t *testing.T) {
 	if !strings.Contains(ans.Notice, "total current liabilities (2021)") || strings.Contains(ans.Text, " = ") {
 		t.Errorf("missing operand: notice %q, text %q", ans.Notice, ans.Text)
 	}
+	// With no operand in any table, the question is not about one: no
+	// notice.
+	ans, err = c.Compose(context.Background(), "What was ACME's FY2021 inventory turnover ratio?", nil, []core.Hit{h})
+	if err != nil || ans.Notice != "" || strings.Contains(ans.Text, " = ") {
+		t.Errorf("no operand found: notice %q, text %q, err %v", ans.Notice, ans.Text, err)
+	}
 
 	// Lookup brings the rows the question's passages lack.
 	balance := "ACME CORP CONSOLIDATED BALANCE SHEETS\nTotal current liabilities — 2021: 2,000; 2020: 1,000\t\n"
@@ -155,7 +161,7 @@ func TestComputedCitesCellsAndNamesMissingOperands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(ans.Text, "1.50 = Net cash provided by operating activities 2021: 3,000 [1] / Total current liabilities 2021: 2,000 [2]") || len(asked) != 2 {
+	if !strings.HasPrefix(ans.Text, "1.50 = (Net cash provided by operating activities, 2021: 3,000 [1]) / (Total current liabilities, 2021: 2,000 [2])") || len(asked) != 2 {
 		t.Errorf("with lookup (asked %q): %q", asked, ans.Text)
 	}
 }
@@ -249,6 +255,51 @@ func TestParseMetricIgnoresOtherQuestions(t *testing.T) {
 	} {
 		if m := parseMetric(q); m != nil {
 			t.Errorf("%q: metric %q", q, m.expr.format(func(e *expr) string { return e.key() }))
+		}
+	}
+}
+
+// The checker finds every number of a one-step computed lead in the cited
+// cells or computed from them, so a generated answer that keeps the lead
+// keeps it supported. (Two steps, such as a ratio to an average, are
+// beyond it.)
+func TestComputedLeadPassesTheChecker(t *testing.T) {
+	cash := "ACME CORP CONSOLIDATED STATEMENTS OF CASH FLOWS (In millions)\n" +
+		"Net cash provided by operating activities — 2021: 3,000; 2020: 2,600\t\n" +
+		"Capital spending — 2021: (4,625); 2020: (4,240)\t\n"
+	balance := "ACME CORP CONSOLIDATED BALANCE SHEETS (In millions)\n" +
+		"Total current assets — December 31, 2021: 4,000; December 31, 2020: 3,000\t\n" +
+		"Total current liabilities — December 31, 2021: 3,600; December 31, 2020: 2,500\t\n"
+	hits := []core.Hit{hit("/lib/ACME_2021_10K.pdf", 63, 700, cash), hit("/lib/ACME_2021_10K.pdf", 60, 100, balance)}
+	c := &Composer{}
+	for _, q := range []string{
+		"What is the FY2021 capital expenditure amount (in USD billions) for ACME?",
+		"What is ACME's FY2021 operating cash flow ratio? Operating cash flow ratio is defined as: cash from operations / total current liabilities.",
+		"What is ACME's FY2021 net working capital? Define net working capital as total current assets less total current liabilities.",
+		"What is the FY2021 free cash flow (FCF) for ACME? FCF here is defined as: (cash from operations - capex). Answer in USD millions.",
+	} {
+		ans, err := c.Compose(context.Background(), q, nil, hits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead, _, _ := strings.Cut(ans.Text, "\n")
+		claims, err := Verify(context.Background(), lead, ans.Citations, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claims) != 1 || !claims[0].Supported {
+			t.Errorf("%q: lead %q: %+v", q, lead, claims)
+		}
+		// The same figure off by a little is not.
+		bad := strings.Replace(lead, "0.83", "0.85", 1)
+		bad = strings.Replace(bad, "4.63", "4.71", 1)
+		bad = strings.Replace(bad, "400 million", "470 million", 1)
+		bad = strings.Replace(bad, "1,625 million", "1,725 million", 1)
+		if bad == lead {
+			t.Fatalf("%q: no figure to corrupt in %q", q, lead)
+		}
+		if claims, _ := Verify(context.Background(), bad, ans.Citations, nil); len(claims) != 1 || claims[0].Supported {
+			t.Errorf("%q: corrupted lead %q passes: %+v", q, bad, claims)
 		}
 	}
 }

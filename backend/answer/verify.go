@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"folio/backend/chunk"
 	"folio/backend/core"
 	"folio/backend/index"
+	"folio/backend/parse/tablerow"
 )
 
 // Thresholds on a claim's support (see Verify). They were chosen on
@@ -78,7 +80,11 @@ const (
 // found in the evidence, blended with the cosine of their embeddings when
 // embed is not nil, then multiplied
 //   - by numberPenalty for every number of the claim absent from the
-//     evidence ("three" counts as 3), or swapped out: another number
+//     evidence ("three" counts as 3) — but for a claim that states a
+//     computation ("0.83 = … / …", "a ratio of 0.83", "grew 65.4%"), a
+//     number one step computes from the table cells of its cited
+//     passages (see derived), whose computation words then need no
+//     support either — or swapped out: another number
 //     stands in one of its places (the word before or after it) in the
 //     evidence, and it stands in none;
 //   - by namePenalty for every capitalised word of the claim (a name, a
@@ -157,6 +163,34 @@ func Verify(ctx context.Context, text string, cits []core.Citation, embed Embedd
 		var cited []*passage
 		for _, ci := range cl.cited {
 			cited = append(cited, passages[ci])
+		}
+		if cl.computes {
+			// A computed figure may join cells of every cited passage,
+			// and the words of the computation are the claim's, not the
+			// cells': "ratio", "grew", "in billions".
+			for _, p := range cited {
+				cl.cells = append(cl.cells, evidenceNumbers(p.cands)...)
+			}
+			// A claim that shows its working ("= 3,000 / 3,600") is
+			// computed from the cells it states, not from any two.
+			var stated []float64
+			for _, n := range cl.numbers {
+				if v, err := strconv.ParseFloat(n, 64); err == nil && slices.Contains(cl.cells, v) {
+					stated = append(stated, v)
+				}
+			}
+			if len(stated) >= 2 {
+				cl.cells = stated
+			}
+			if len(cl.cells) > 0 {
+				kept := cl.terms[:0:0]
+				for _, t := range cl.terms {
+					if !computeTerms[t] {
+						kept = append(kept, t)
+					}
+				}
+				cl.terms = kept
+			}
 		}
 		ev, best := bestEvidence(cl, cited, embed != nil)
 		out[i].Support = best
@@ -332,9 +366,16 @@ func score(cl *claim, ev, anchors []*candidate, inPassages map[string]bool, clas
 		anyName = anyName || len(c.names) > 0
 	}
 	for _, n := range cl.numbers {
-		if !has(func(c *candidate) bool { return c.numbers[n] }) || swappedOut(cl, "#"+n, at, func(k string) bool { return k[0] == '#' }) {
-			s *= numberPenalty
+		if has(func(c *candidate) bool { return c.numbers[n] }) {
+			if swappedOut(cl, "#"+n, at, func(k string) bool { return k[0] == '#' }) {
+				s *= numberPenalty
+			}
+			continue
 		}
+		if cl.computes && derived(n, cl.cells) {
+			continue
+		}
+		s *= numberPenalty
 	}
 	otherName := func(k string) bool { return k[0] != '#' && !cl.all[k] }
 	for _, t := range cl.names {
@@ -346,6 +387,104 @@ func score(cl *claim, ev, anchors []*candidate, inPassages map[string]bool, clas
 		s *= negationPenalty
 	}
 	return math.Min(1, math.Max(0, s))
+}
+
+// computeRE finds the words and signs of a computation in a claim.
+var computeRE = regexp.MustCompile(`(?i)[=÷×]|\s/\s|\b(?:ratio|divided|average|mean|change|growth|grew|margin|turnover|cagr|per share|sum|difference|less|minus|plus|total of|free cash flow|working capital|ebitda|return on|in (?:millions|billions|thousands))\b`)
+
+// computeTerms are the index terms of a computation's words, which a
+// computing claim's cells need not hold.
+var computeTerms = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range index.Terms(`ratio divided average mean change changed growth grew grow increase increased
+		decrease decreased margin turnover cagr sum difference less minus plus total billion billions million
+		millions thousand thousands percent percentage rate year over compound annual`) {
+		m[t] = true
+	}
+	return m
+}()
+
+// evidenceNumbers are the table cells of the evidence candidates, as
+// values: the numbers of 100 or more, not years, of its table row
+// statements ("Capital spending — 2021: (4,625); 2020: (4,240)"). Numbers
+// in prose are left out: one step from dozens of them reaches almost any
+// small number.
+func evidenceNumbers(ev []*candidate) []float64 {
+	seen := map[string]bool{}
+	var out []float64
+	for _, c := range ev {
+		if !strings.Contains(c.text, tablerow.LabelMark) || !strings.Contains(c.text, tablerow.HeadMark) {
+			continue // prose: its numbers are no table's cells
+		}
+		for n := range c.numbers {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			// Amounts only: small counts ("difference 2") and years would
+			// make too many numbers computable.
+			v, err := strconv.ParseFloat(n, 64)
+			if err != nil || math.Abs(v) < 100 || v == math.Trunc(v) && v >= 1900 && v <= 2100 {
+				continue
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// formulaConstants are the numbers a computation writes besides its cells.
+var formulaConstants = map[float64]bool{1: true, 2: true, 3: true, 4: true, 5: true, 12: true, 100: true, 360: true, 365: true, 1000: true}
+
+// maxDerivedCells bounds the evidence numbers derived combines (pairs).
+const maxDerivedCells = 40
+
+// derived reports whether the number n (normalised, as numbers gives it)
+// is computed from the cited numbers cells by one step, at n's stated
+// precision: a cell in another unit (÷ or × 1,000), a ratio or product
+// of two cells, their sum, difference, mean or change (b − a) / a, each
+// also as a percentage (× 100); and, beside cells, a formula's constants
+// ("/ 2", "× 100", "365 *"). Signs are ignored: tables write outflows
+// in parentheses. A figure that needs more steps (an average of two
+// ratios) is not recognised and counts as absent.
+func derived(n string, cells []float64) bool {
+	want, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return false
+	}
+	dec := 0
+	if i := strings.IndexByte(n, '.'); i >= 0 {
+		dec = len(n) - i - 1
+	}
+	p := math.Pow(10, float64(dec))
+	target := math.Round(math.Abs(want) * p)
+	ok := func(x float64) bool {
+		x = math.Abs(x)
+		return !math.IsInf(x, 0) && !math.IsNaN(x) && (math.Round(x*p) == target || math.Round(x*100*p) == target)
+	}
+	if len(cells) == 0 {
+		return false
+	}
+	if formulaConstants[target/p] && dec == 0 {
+		return true // "/ 2", "× 100", "365 *": the formula's own numbers
+	}
+	if len(cells) > maxDerivedCells {
+		cells = cells[:maxDerivedCells]
+	}
+	for i, a := range cells {
+		if ok(a/1000) || ok(a*1000) {
+			return true
+		}
+		for j, b := range cells {
+			if i == j {
+				continue
+			}
+			if ok(a/b) || ok(a*b) || ok(a+b) || ok(a-b) || ok((a+b)/2) || ok((a-b)/b) || ok((a+b)/1000) || ok((a-b)/1000) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // swappedOut reports whether key (a name's term, or "#" and a number)
@@ -586,6 +725,11 @@ type claim struct {
 	cited []int // indices of the existing cited citations
 	features
 	vec []float32
+	// computes is set when the claim states a computation ("=", "/",
+	// "ratio", "average", "change", …): its numbers absent from the
+	// evidence may be computed from the evidence's (see derived).
+	computes bool
+	cells    []float64 // with computes, the amounts of the cited passages
 }
 
 // features are what the checker compares in a claim.
@@ -922,7 +1066,8 @@ func splitClaims(text string) []claim {
 				}
 				continue
 			}
-			c := claim{text: clean, cites: cites, features: textFeatures(passageRefRe.ReplaceAllString(clean, " "))}
+			c := claim{text: clean, cites: cites, features: textFeatures(passageRefRe.ReplaceAllString(clean, " ")), computes: computeRE.MatchString(clean)}
+
 			if len(cites) == 0 && (heading || strings.HasSuffix(clean, ":") || len(c.terms) < minClaimTerms && len(c.numbers) == 0) {
 				continue
 			}

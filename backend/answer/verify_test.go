@@ -511,3 +511,37 @@ func FuzzVerify(f *testing.F) {
 		HighlightEvidence(&ans)
 	})
 }
+
+// A figure computed from the cited cells is supported; one that no step
+// from them gives is not (worked out by hand: 2,912,853 / 3,527,457 =
+// 0.826; (1,493,602 − 903,095) / 903,095 = 65.4%; 4,625 / 1,000 = 4.625).
+func TestVerifyComputedFigures(t *testing.T) {
+	cits := []core.Citation{
+		{N: 1, Path: "/lib/ADOBE_2017_10K.pdf", Page: 61, Text: "CONSOLIDATED STATEMENTS OF CASH FLOWS\nNet cash provided by operating activities — December 1, 2017: 2,912,853; December 2, 2016: 2,199,728\t\n"},
+		{N: 2, Path: "/lib/ADOBE_2017_10K.pdf", Page: 57, Text: "CONSOLIDATED BALANCE SHEETS\nTotal current liabilities — December 1, 2017: 3,527,457; December 2, 2016: 2,811,635\t\n"},
+		{N: 3, Path: "/lib/ADOBE_2016_10K.pdf", Page: 62, Text: "Operating income — December 2, 2016: 1,493,602; November 27, 2015: 903,095\t\n"},
+		{N: 4, Path: "/lib/PEPSICO_2021_10K.pdf", Page: 63, Text: "Capital spending — 2021: (4,625); 2020: (4,240)\t\n"},
+	}
+	cases := []struct {
+		claim string
+		want  bool
+	}{
+		{"The operating cash flow ratio is 0.83 [1][2].", true},
+		{"The operating cash flow ratio is 0.91 [1][2].", false},
+		{"Operating income grew 65.4% from 2015 to 2016 [3].", true},
+		{"Operating income grew 71.2% from 2015 to 2016 [3].", false},
+		{"Capital spending in 2021 was 4.63 in billions [4].", true},
+		{"Capital spending in 2021 was 5.1 in billions [4].", false},
+		// A figure with no computation word must be in the cells.
+		{"Capital spending in 2021 was 4.63 [4].", false},
+	}
+	for _, tc := range cases {
+		claims, err := Verify(context.Background(), tc.claim, cits, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claims) != 1 || claims[0].Supported != tc.want {
+			t.Errorf("%q: %+v, want supported %v", tc.claim, claims, tc.want)
+		}
+	}
+}

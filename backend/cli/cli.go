@@ -69,7 +69,7 @@ Usage:
                                               time the encoder against sentence-transformers
   folio eval retrieval --beir DIR [--qrels FILE] [--mode bm25|dense|hybrid|rerank|all] [--model DIR] [--reranker DIR] [--json] [-v]
                                               nDCG@10, recall and MRR on a BEIR dataset
-  folio eval e2e --questions FILE --docs DIR [--mode bm25|hybrid] [--model DIR] [--keep DIR] [--json] [-v]
+  folio eval e2e --questions FILE --docs DIR [--mode bm25|hybrid] [--model DIR] [--keep DIR] [--generate] [--json] [-v]
                                               index a folder, ask its questions: right filing,
                                               evidence page and figure shown, vs page BM25
   folio [--data DIR] embed [--model NAME] --json

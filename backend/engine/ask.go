@@ -63,6 +63,12 @@ func (e *Engine) AskStream(ctx context.Context, question string, f Filter, histo
 		ans.Notice = fmt.Sprintf("The generator failed (%v); this is the answer Folio extracted.", err)
 		return ans, nil
 	}
+	if len(ans.Statements) == 0 {
+		// A computed answer (no statements): its working, every operand
+		// cited, leads what the generator wrote, and is checked with it.
+		lead, _, _ := strings.Cut(ans.Text, "\n")
+		text = lead + "\n" + text
+	}
 	var embed answer.Embedder
 	if e.enc != nil {
 		embed = e.enc

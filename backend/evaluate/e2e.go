@@ -37,6 +37,9 @@ type E2EConfig struct {
 	Pdftotext string
 	// Progress, if set, is told how far the run has got.
 	Progress func(stage string, done, total int)
+	// Generate has the generator write every answer (the asker must be a
+	// GenAsker), and scores answer_hit on what it wrote.
+	Generate bool
 }
 
 // E2EReport holds the figures of an end-to-end run: what the person sees
@@ -49,14 +52,17 @@ type E2EReport struct {
 	FigureShown float64 `json:"figure_shown"`
 	// FigureQuestions is how many gold answers hold a figure: the
 	// denominator of FigureShown.
-	FigureQuestions int     `json:"figure_questions"`
-	NotFound        int     `json:"not_found"`
-	P50ms           float64 `json:"p50_ms"`
-	P95ms           float64 `json:"p95_ms"`
-	IndexSeconds    float64 `json:"index_seconds"`
-	Questions       int     `json:"questions"`
-	Chunks          int     `json:"chunks,omitempty"`
-	Mode            string  `json:"mode,omitempty"`
+	FigureQuestions int `json:"figure_questions"`
+	NotFound        int `json:"not_found"`
+	// AnswerHit, with Generate, is the share of the gold answers holding a
+	// figure whose every figure the generated text states within 1%.
+	AnswerHit    *float64 `json:"answer_hit,omitempty"`
+	P50ms        float64  `json:"p50_ms"`
+	P95ms        float64  `json:"p95_ms"`
+	IndexSeconds float64  `json:"index_seconds"`
+	Questions    int      `json:"questions"`
+	Chunks       int      `json:"chunks,omitempty"`
+	Mode         string   `json:"mode,omitempty"`
 	// Reference is a plain BM25 over whole pdftotext pages, run on the
 	// same files and questions; nil when pdftotext could not run.
 	Reference *PageBM25Report `json:"reference,omitempty"`
@@ -72,7 +78,11 @@ type PageBM25Report struct {
 	DocHit1  float64 `json:"doc_hit@1"`
 	PageHit1 float64 `json:"page_hit@1"`
 	PageHit3 float64 `json:"page_hit@3"`
-	Pages    int     `json:"pages"`
+	// FigureShown is the share of the gold answers holding a figure whose
+	// figures all appear in the reference's top 3 pages (what a person
+	// reading them would see), scored as E2EReport.FigureShown is.
+	FigureShown float64 `json:"figure_shown"`
+	Pages       int     `json:"pages"`
 }
 
 // E2EResult is one question's outcome.
@@ -89,10 +99,12 @@ type E2EResult struct {
 	PageAny  bool     `json:"page_hit_any"`
 	Figures  int      `json:"figures"` // figures in the gold answer
 	Shown    bool     `json:"figure_shown"`
-	Found    bool     `json:"found"`
-	Answer   string   `json:"answer"`
-	Ms       float64  `json:"ms"`
-	RefTop   string   `json:"ref_top,omitempty"` // the reference's best page, "DOC p.N"
+	// AnswerHit: the generated text states every gold figure within 1%.
+	AnswerHit bool    `json:"answer_hit,omitempty"`
+	Found     bool    `json:"found"`
+	Answer    string  `json:"answer"`
+	Ms        float64 `json:"ms"`
+	RefTop    string  `json:"ref_top,omitempty"` // the reference's best page, "DOC p.N"
 }
 
 // e2eQuestion is one line of the questions file (upstream field names).
@@ -185,21 +197,41 @@ func E2E(ctx context.Context, cfg E2EConfig, asker Asker) (E2EReport, error) {
 	if c, ok := asker.(interface{ Chunks() int }); ok {
 		rep.Chunks = c.Chunks()
 	}
+	gasker, _ := asker.(GenAsker)
+	if cfg.Generate && gasker == nil {
+		return rep, fmt.Errorf("generate: this asker has no generator")
+	}
 	var ms []float64
+	hits := 0
 	for i, q := range qs {
 		progress("asked", i, len(qs))
 		t := time.Now()
-		ans, err := asker.Ask(ctx, q.Question)
+		var ans core.Answer
+		var err error
+		if cfg.Generate {
+			ans, _, err = gasker.AskGenerated(ctx, q.Question)
+		} else {
+			ans, err = asker.Ask(ctx, q.Question)
+		}
 		if err != nil {
 			return rep, fmt.Errorf("ask %q: %w", core.OneLine(q.Question, 80), err)
 		}
 		r := scoreE2E(q, ans)
+		if cfg.Generate {
+			figs := parseFigures(q.Answer, true)
+			r.AnswerHit = len(figs) > 0 && figuresWithin(figs, parseFigures(ans.Text, false), 0.01)
+			hits += int(b2f(r.AnswerHit))
+		}
 		r.Ms = float64(time.Since(t).Microseconds()) / 1000
 		ms = append(ms, r.Ms)
 		rep.add(r)
 		rep.Mode = ans.Mode
 	}
 	rep.average()
+	if cfg.Generate && rep.FigureQuestions > 0 {
+		h := float64(hits) / float64(rep.FigureQuestions)
+		rep.AnswerHit = &h
+	}
 	rep.P50ms, rep.P95ms = stats.Quantile(ms, 0.5), stats.Quantile(ms, 0.95)
 
 	progress("reference", 0, 1)
@@ -371,6 +403,29 @@ func figuresShown(gold, shown []figure) bool {
 	return true
 }
 
+// figuresWithin reports whether every gold figure is among the shown
+// numbers within a relative tolerance tol; an amount may be shown a
+// thousand times smaller or larger (millions for billions).
+func figuresWithin(gold, shown []figure, tol float64) bool {
+	for _, g := range gold {
+		ok := false
+		for _, s := range shown {
+			for _, scale := range []float64{1, 1e-3, 1e3} {
+				if scale != 1 && !g.currency {
+					continue
+				}
+				if math.Abs(s.val*scale-g.val) <= tol*math.Abs(g.val) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func (g figure) matches(v float64) bool {
 	if g.currency {
 		p := math.Pow(10, float64(g.decimals))
@@ -424,9 +479,18 @@ func pageBM25Reference(ctx context.Context, cfg E2EConfig, qs []e2eQuestion) (Pa
 	bm := newPageBM25(pages)
 	rep.Pages = len(pages)
 	tops := make([]string, len(qs))
+	figQuestions := 0
 	for i, q := range qs {
 		ranked := bm.rank(q.Question, 3)
 		gold := q.goldPages()
+		if figs := parseFigures(q.Answer, true); len(figs) > 0 {
+			figQuestions++
+			var seen []string
+			for _, p := range ranked {
+				seen = append(seen, p.text)
+			}
+			rep.FigureShown += b2f(figuresShown(figs, parseFigures(strings.Join(seen, "\n"), false)))
+		}
 		for j, p := range ranked {
 			pageOK := gold[p.doc] != nil && gold[p.doc][p.page]
 			if j == 0 {
@@ -442,6 +506,9 @@ func pageBM25Reference(ctx context.Context, cfg E2EConfig, qs []e2eQuestion) (Pa
 	}
 	n := float64(len(qs))
 	rep.DocHit1, rep.PageHit1, rep.PageHit3 = rep.DocHit1/n, rep.PageHit1/n, rep.PageHit3/n
+	if figQuestions > 0 {
+		rep.FigureShown /= float64(figQuestions)
+	}
 	return rep, tops, nil
 }
 
@@ -543,12 +610,15 @@ func (r E2EReport) WriteText(w io.Writer, verbose bool) {
 	fmt.Fprintf(w, "  doc_hit_any   %.4f\n", r.DocHitAny)
 	fmt.Fprintf(w, "  page_hit@1    %.4f%s\n", r.PageHit1, ratio(r.PageHit1, ref.PageHit1))
 	fmt.Fprintf(w, "  page_hit_any  %.4f%s\n", r.PageHitAny, ratio(r.PageHitAny, ref.PageHit3))
-	fmt.Fprintf(w, "  figure_shown  %.4f  (of %d answers holding a figure)\n", r.FigureShown, r.FigureQuestions)
+	fmt.Fprintf(w, "  figure_shown  %.4f%s  (of %d answers holding a figure)\n", r.FigureShown, ratio(r.FigureShown, ref.FigureShown), r.FigureQuestions)
+	if r.AnswerHit != nil {
+		fmt.Fprintf(w, "  answer_hit    %.4f  (generated text states the gold figures within 1%%)\n", *r.AnswerHit)
+	}
 	fmt.Fprintf(w, "  said nothing answers %d\n", r.NotFound)
 	fmt.Fprintf(w, "  answer latency p50 %.1f ms  p95 %.1f ms\n", r.P50ms, r.P95ms)
 	if r.Reference != nil {
-		fmt.Fprintf(w, "  reference, BM25 over %d pdftotext pages: doc_hit@1 %.4f  page_hit@1 %.4f  page_hit@3 %.4f\n",
-			ref.Pages, ref.DocHit1, ref.PageHit1, ref.PageHit3)
+		fmt.Fprintf(w, "  reference, BM25 over %d pdftotext pages: doc_hit@1 %.4f  page_hit@1 %.4f  page_hit@3 %.4f  figure_shown (top 3 pages) %.4f\n",
+			ref.Pages, ref.DocHit1, ref.PageHit1, ref.PageHit3, ref.FigureShown)
 	} else {
 		fmt.Fprintf(w, "  reference: %s\n", r.ReferenceNote)
 	}

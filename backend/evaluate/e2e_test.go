@@ -137,3 +137,26 @@ func TestPageBM25(t *testing.T) {
 		t.Fatalf("rank = %+v", got)
 	}
 }
+
+// answer_hit: every gold figure within 1% of a number the generated text
+// states (an amount may be stated in millions for billions).
+func TestFiguresWithin(t *testing.T) {
+	tests := []struct {
+		gold, text string
+		want       bool
+	}{
+		{"0.66", "The ratio is 0.664 [1].", true},
+		{"0.66", "The ratio is 0.67 [1].", false}, // 1.5% off
+		{"$4.60", "Capex was $4,625 million [1].", true},
+		{"$4.60", "Capex was 4.57 billion.", true},
+		{"$4.60", "Capex was 4.5 billion.", false},
+		{"65.4%", "It grew 65.0% [1].", true},
+		{"65.4%", "It grew 64.0% [1].", false},
+		{"$1832.00", "EBITDA 1,218 = 1,196 + 22", false},
+	}
+	for _, tc := range tests {
+		if got := figuresWithin(parseFigures(tc.gold, true), parseFigures(tc.text, false), 0.01); got != tc.want {
+			t.Errorf("figuresWithin(%q, %q) = %v, want %v", tc.gold, tc.text, got, tc.want)
+		}
+	}
+}

@@ -134,6 +134,21 @@ func Normalize(s string) string {
 	return strings.Join(out, " ")
 }
 
+// longestFirst are all the names, longest first (then in byte order).
+var longestFirst = func() []string {
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if len(names[i]) != len(names[j]) {
+			return len(names[i]) > len(names[j])
+		}
+		return names[i] < names[j]
+	})
+	return names
+}()
+
 // Lookup returns the item a name stands for, or nil.
 func Lookup(name string) *Item { return byName[Normalize(name)] }
 
@@ -155,20 +170,10 @@ func Find(text string) []Match {
 		at    int
 		items *Item
 	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool {
-		if len(names[i]) != len(names[j]) {
-			return len(names[i]) > len(names[j])
-		}
-		return names[i] < names[j]
-	})
 	used := make([]bool, len(norm))
 	seen := map[*Item]bool{}
 	var hits []hit
-	for _, n := range names {
+	for _, n := range longestFirst {
 		pat := " " + n + " "
 		from := 0
 		for {
