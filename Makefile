@@ -22,6 +22,8 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev libopenblas-dev strace cmake
+# Tesseract 5 (C library and the command, the OCR benchmark's reference) with English, German, French and Spanish packs: OCR of scans and image files.
+APT_PKGS  += tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa libtesseract-dev libleptonica-dev
 
 .PHONY: llama model-llm bench-generate bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 

@@ -7,6 +7,8 @@ package formats
 
 import (
 	"folio/backend/parse"
+	"folio/backend/parse/images"
+	"folio/backend/parse/ocr"
 	"folio/backend/parse/office"
 	"folio/backend/parse/pdf"
 	"folio/backend/parse/sheet"
@@ -21,6 +23,7 @@ type Config struct {
 	Office office.Config
 	Sheet  sheet.Config
 	Web    web.Config
+	Images images.Config
 }
 
 // NewDefault returns an in-process registry of every format with default
@@ -35,5 +38,10 @@ func New(cfg Config) *parse.Registry {
 	r.Register(office.New(cfg.Office), office.Extensions...)
 	r.Register(sheet.New(cfg.Sheet), sheet.Extensions...)
 	r.Register(web.New(cfg.Web), web.Extensions...)
+	// Image files are read by OCR alone: a build without Tesseract leaves
+	// them unsupported, as before.
+	if ocr.Built {
+		r.Register(images.New(cfg.Images), images.Extensions...)
+	}
 	return r
 }
