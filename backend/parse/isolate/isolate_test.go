@@ -171,3 +171,26 @@ func TestMemoryLimit(t *testing.T) {
 		t.Errorf("err %q does not say out of memory", err)
 	}
 }
+
+// TestProgressExtendsTheTimeout: a child that reports progress outlives
+// Timeout (OCR of a long scan), and its reports reach Config.Progress; a
+// silent one is killed at Timeout.
+func TestProgressExtendsTheTimeout(t *testing.T) {
+	var got []string
+	p := New(Config{Timeout: 700 * time.Millisecond, Progress: func(_, msg string) { got = append(got, msg) }})
+	path := filepath.Join(t.TempDir(), "x.pdf")
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(envMisbehave, "talk")
+	if _, err := p.Parse(context.Background(), path); err != nil {
+		t.Fatalf("talking child: %v", err)
+	}
+	if len(got) != 5 || got[4] != "page 5" {
+		t.Errorf("progress = %q", got)
+	}
+	t.Setenv(envMisbehave, "silent")
+	if _, err := p.Parse(context.Background(), path); !errors.Is(err, core.ErrTimeout) {
+		t.Errorf("silent child: err = %v, want a timeout", err)
+	}
+}
