@@ -135,6 +135,15 @@ bench: model-test bench-parse bench-embed bench-retrieval bench-qa bench-load be
 bench-parse:
 	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval parse --shared ../shared
 
+# OCR on a scanned set made from pdf.js pages (300 dpi clean, 150 dpi noisy
+# and skewed): CER against pdftotext, word-box IoU against pdftotext -bbox,
+# pages/s against the tesseract command on the same images in the same run;
+# textract's images; the pdf.js files without a text layer. ARGS=--quick
+# for three pages; ARGS="--keep DIR" keeps the scanned set.
+.PHONY: bench-ocr
+bench-ocr:
+	CGO_ENABLED=1 $(GO) build -tags nollm -o build/bin/folio-cli . && nice -n 10 build/bin/folio-cli eval ocr --shared ../shared $(ARGS)
+
 # The encoder on 1,000 SciFact abstracts against sentence-transformers in the
 # same run (after `make bench-reference`): the CPU, the GEMM chosen (Go kernel
 # or OpenBLAS, timed at start-up), chunks/s and ratio, GEMM GFLOP/s and share

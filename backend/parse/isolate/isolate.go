@@ -161,6 +161,13 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 
 	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), ChildSubcommand, path)...)
 	cmd.Env = append(os.Environ(), EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
+	if os.Getenv("OMP_THREAD_LIMIT") == "" {
+		// Tesseract (OCR) is built with OpenMP, which starts a thread a
+		// core for each page and lets the idle ones spin: three times the
+		// CPU for the same page. Files are read in parallel already. Only
+		// the environment sets this, before the library loads.
+		cmd.Env = append(cmd.Env, "OMP_THREAD_LIMIT=1")
+	}
 	stdout := &limitedBuffer{max: maxOutput}
 	stderr := &headTail{max: stderrKeep}
 	progress := make(chan string, 1)

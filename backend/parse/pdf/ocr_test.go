@@ -3,6 +3,8 @@ package pdf
 import (
 	"context"
 	"image"
+	"image/png"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
+	"folio/backend/parse/pdf/imagepdf"
 )
 
 func needPageOCR(t *testing.T) {
@@ -20,23 +23,28 @@ func needPageOCR(t *testing.T) {
 	}
 }
 
-// scanOf renders page of the PDF at src at dpi and wraps the picture as an
-// image-only PDF the size of the original page (ImageMagick), as a
-// scanner would.
+// scanOf renders page of the PDF at src at dpi and wraps the picture, as
+// a JPEG, as an image-only PDF the size of the original page, as a scanner
+// would.
 func scanOf(t *testing.T, src string, page, dpi int) string {
 	t.Helper()
-	convert, err := exec.LookPath("convert")
-	if err != nil {
-		t.Skip("ImageMagick's convert is missing: skipping")
-	}
 	dir := t.TempDir()
 	n, d := strconv.Itoa(page), strconv.Itoa(dpi)
 	if b, err := exec.Command(pdftoppm, "-r", d, "-f", n, "-l", n, "-gray", "-singlefile", "-png", src, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v %s", err, b)
 	}
+	f, err := os.Open(filepath.Join(dir, "p.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "scan.pdf")
-	if b, err := exec.Command(convert, filepath.Join(dir, "p.png"), "-units", "PixelsPerInch", "-density", d, "-compress", "jpeg", out).CombinedOutput(); err != nil {
-		t.Skipf("convert failed (%v: %s): skipping", err, b)
+	if err := imagepdf.WriteFile(out, imagepdf.Page{Image: img, DPI: float64(dpi), JPEGQuality: 85}); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -90,8 +98,8 @@ func TestOCRScannedPage(t *testing.T) {
 			t.Errorf("OCR text lacks %q", s)
 		}
 	}
-	// The scan's page box is the original's (to within ImageMagick's
-	// rounding), so boxes compare directly.
+	// The scan's page box is the original's (to within a pixel), so
+	// boxes compare directly.
 	wb, gb := wordBoxes(want), wordBoxes(got)
 	var ious []float64
 	for w, rs := range gb {
