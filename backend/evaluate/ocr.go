@@ -44,10 +44,10 @@ type OCRDoc struct {
 	First, Last int
 }
 
-// DefaultOCRDocs are the pages scanned by default: every page of
-// tracemonkey.pdf (two columns, formulas), the first six of TAMReview.pdf
-// (A4, one column) and five of freeculture.pdf (a book).
-var DefaultOCRDocs = []OCRDoc{{"tracemonkey.pdf", 1, 14}, {"TAMReview.pdf", 1, 6}, {"freeculture.pdf", 11, 15}}
+// DefaultOCRDocs are the pages scanned by default: six pages of
+// tracemonkey.pdf (two columns, code listings, figures), four of
+// TAMReview.pdf (A4, one column) and three of freeculture.pdf (a book).
+var DefaultOCRDocs = []OCRDoc{{"tracemonkey.pdf", 1, 6}, {"TAMReview.pdf", 1, 4}, {"freeculture.pdf", 11, 13}}
 
 // OCRConfig configures OCR. Zero fields mean the defaults.
 type OCRConfig struct {
