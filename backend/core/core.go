@@ -219,7 +219,10 @@ type Progress struct {
 	ChunksPerSec float64 `json:"chunksPerSec"`
 	ETASeconds   float64 `json:"etaSeconds"`
 	Current      string  `json:"current"`
-	Paused       bool    `json:"paused"`
+	// Detail says what is being done in Current when it takes a while,
+	// such as "OCR page 3 of 40".
+	Detail string `json:"detail,omitempty"`
+	Paused bool   `json:"paused"`
 }
 
 // OneLine collapses every run of whitespace in s (newlines included) to

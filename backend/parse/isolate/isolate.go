@@ -198,6 +198,7 @@ wait:
 			if p.cfg.Progress != nil {
 				p.cfg.Progress(path, msg)
 			}
+			parse.ReportProgress(ctx, msg)
 			// Go 1.23 timers: Reset drops a pending expiry.
 			timer.Reset(max(min(timeout, time.Until(hardStop)), 0))
 		case <-timer.C:
@@ -240,7 +241,7 @@ func RunChildIfRequested() {
 		fmt.Fprintf(os.Stderr, progressMarker+format+"\n", a...)
 	}
 	var cfg formats.Config
-	cfg.PDF.Progress = func(n, pages int) { report("OCR page %d (of %d pages)", n, pages) }
+	cfg.PDF.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
 	cfg.Images.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
 	runChildWith(formats.New(cfg).Parse)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"folio/backend/core"
+	"folio/backend/parse"
 	"folio/backend/internal/testenv"
 )
 
@@ -183,11 +184,13 @@ func TestProgressExtendsTheTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(envMisbehave, "talk")
-	if _, err := p.Parse(context.Background(), path); err != nil {
+	var viaCtx []string
+	ctx := parse.WithProgress(context.Background(), func(msg string) { viaCtx = append(viaCtx, msg) })
+	if _, err := p.Parse(ctx, path); err != nil {
 		t.Fatalf("talking child: %v", err)
 	}
-	if len(got) != 5 || got[4] != "page 5" {
-		t.Errorf("progress = %q", got)
+	if len(got) != 5 || got[4] != "page 5" || len(viaCtx) != 5 {
+		t.Errorf("progress = %q, through the context %q", got, viaCtx)
 	}
 	t.Setenv(envMisbehave, "silent")
 	if _, err := p.Parse(context.Background(), path); !errors.Is(err, core.ErrTimeout) {

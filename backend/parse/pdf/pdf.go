@@ -84,9 +84,9 @@ type Config struct {
 	// OCRLanguages are the Tesseract language packs to read with; empty
 	// means English plus the system locale's language, where installed.
 	OCRLanguages []string
-	// Progress, when set, is called before each page read by OCR with the
-	// count of such pages so far and the document's page count.
-	Progress func(ocrPage, pages int)
+	// Progress, when set, is called before a page is read by OCR with its
+	// number and the document's page count.
+	Progress func(page, pages int)
 }
 
 // rewriter turns a PDF the library cannot read (damaged, encrypted, PDF
@@ -354,7 +354,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, file, path string)
 			case canOCR:
 				ocrPages++
 				if p.cfg.Progress != nil {
-					p.cfg.Progress(ocrPages, len(pages))
+					p.cfg.Progress(num, len(pages))
 				}
 				o, err := p.ocrPage(ctx, file, num, pi)
 				if ctx.Err() != nil {
