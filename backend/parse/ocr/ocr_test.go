@@ -86,6 +86,9 @@ func TestRecognizeRealScan(t *testing.T) {
 }
 
 func TestRecognizeCancelledMidPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 4000x4000 page: skipped with -short")
+	}
 	needOCR(t)
 	// A large page of real text: tile the textract sample to 4000x4000.
 	src := loadPNG(t, testenv.SharedFile(t, "data/office/textract/png/raw_text.png"))

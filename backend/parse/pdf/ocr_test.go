@@ -75,6 +75,9 @@ func wordBoxes(doc core.Document) map[string][]core.Rect {
 // and checks the words and where they are: the OCR box of each word that
 // occurs once on the page overlaps the original text layer's box of it.
 func TestOCRScannedPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("OCR of a dense 200 dpi page (seconds of CPU): skipped with -short")
+	}
 	needPageOCR(t)
 	orig := testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf")
 	scan := scanOf(t, orig, 1, 200)
