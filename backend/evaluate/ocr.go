@@ -246,7 +246,7 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 			imgTime += time.Since(t0)
 			if cfg.Tesseract != "" {
 				t0 = time.Now()
-				if _, err := run(ctx, cfg.Tesseract, png, "-", "--dpi", strconv.Itoa(ocr.DefaultDPI), "-l", strings.Join(ocr.DefaultLanguages(), "+")); err != nil {
+				if _, err := run(ctx, cfg.Tesseract, png, "-", "--dpi", dpi, "-l", strings.Join(ocr.DefaultLanguages(), "+")); err != nil {
 					return err
 				}
 				tessTime += time.Since(t0)

@@ -104,6 +104,12 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w: %v", path, core.ErrCorrupt, err)
 	}
+	opt := p.cfg.OCR
+	if opt.DPI <= 0 {
+		// The resolution the file states, which tells Tesseract how large
+		// its text is; without one, ocr's default.
+		opt.DPI = fileDPI(f)
+	}
 	doc := core.Document{Path: path, Format: format}
 	var b strings.Builder
 	withText := 0
@@ -118,7 +124,7 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 			err = fmt.Errorf("cannot be decoded: %v", pages.errs[i])
 		} else {
 			pctx, cancel := context.WithTimeout(ctx, p.cfg.PageTimeout)
-			pg, err = ocr.Recognize(pctx, img, p.cfg.OCR)
+			pg, err = ocr.Recognize(pctx, img, opt)
 			cancel()
 		}
 		if ctx.Err() != nil {
@@ -370,4 +376,48 @@ func (v *headerView) ReadAt(p []byte, at int64) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// fileDPI returns the resolution a PNG (pHYs) or JPEG (JFIF) states, or 0
+// when it states none, or one outside 70 to 1200 dpi (such as a JPEG's
+// bare 1:1 aspect ratio), which the tesseract command would not believe
+// either.
+func fileDPI(f *os.File) int {
+	head := make([]byte, 64<<10)
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	dpi := 0.0
+	switch sniff(head) {
+	case "png":
+		// Chunks after the 8-byte signature: length, type, data, CRC.
+		for i := 8; i+12 <= len(head); {
+			l := int(binary.BigEndian.Uint32(head[i:]))
+			typ := string(head[i+4 : i+8])
+			if typ == "pHYs" && l == 9 && i+8+9 <= len(head) {
+				if head[i+8+8] == 1 { // unit: the metre
+					dpi = float64(binary.BigEndian.Uint32(head[i+8:])) * 0.0254
+				}
+				break
+			}
+			if typ == "IDAT" || l < 0 || l > len(head) {
+				break
+			}
+			i += 12 + l
+		}
+	case "jpeg":
+		// APP0 JFIF right after SOI: units, X density.
+		if len(head) >= 18 && head[2] == 0xFF && head[3] == 0xE0 && string(head[6:11]) == "JFIF\x00" {
+			x := float64(binary.BigEndian.Uint16(head[14:]))
+			switch head[13] {
+			case 1:
+				dpi = x
+			case 2:
+				dpi = x * 2.54
+			}
+		}
+	}
+	if dpi < 70 || dpi > 1200 {
+		return 0
+	}
+	return int(dpi + 0.5)
 }

@@ -154,3 +154,35 @@ func TestBadImages(t *testing.T) {
 		}
 	}
 }
+
+// TestFileDPI reads the resolution real files state: pdftoppm's PNGs
+// (pHYs in pixels a metre) and textract's JPEG (JFIF, 96 dpi).
+func TestFileDPI(t *testing.T) {
+	dir := testenv.SharedFile(t, "data/office/textract")
+	open := func(p string) *os.File {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	if got := fileDPI(open(filepath.Join(dir, "jpg/raw_text.jpg"))); got != 96 {
+		t.Errorf("raw_text.jpg: %d dpi, want 96", got)
+	}
+	if got := fileDPI(open(filepath.Join(dir, "png/standardized_text.png"))); got != 72 {
+		t.Errorf("standardized_text.png: %d dpi, want 72 (2835 pixels a metre)", got)
+	}
+	pdftoppm, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		t.Skip("pdftoppm missing: skipping the 150 dpi PNG")
+	}
+	out := filepath.Join(t.TempDir(), "p")
+	if b, err := exec.Command(pdftoppm, "-r", "150", "-f", "1", "-l", "1", "-singlefile", "-png",
+		testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf"), out).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, b)
+	}
+	if got := fileDPI(open(out + ".png")); got != 150 {
+		t.Errorf("pdftoppm -r 150: %d dpi, want 150", got)
+	}
+}
