@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"folio/backend/core"
-	"folio/backend/parse"
 	"folio/backend/internal/testenv"
+	"folio/backend/parse"
 )
 
 func writeFile(t *testing.T, name, data string) string {
