@@ -74,9 +74,11 @@ type Config struct {
 	Command []string
 	// Timeout is the wall-clock limit per file; the child's process group is
 	// killed when it expires. Zero means DefaultTimeout. A child that
-	// reports progress (a page read by OCR) gets Timeout again from each
+	// reports progress (a page read by OCR) gets twice Timeout from each
 	// report, up to maxExtensions times Timeout in all: OCR of a long scan
-	// takes minutes, a child that hangs reports nothing.
+	// takes minutes, a child that hangs reports nothing. Twice, so that a
+	// page's own OCR budget in the child (60 s, as Timeout's default) runs
+	// out first: a slow page is dropped with a warning, not the file.
 	Timeout time.Duration
 	// MemoryLimit bounds the child's address space growth (RLIMIT_AS on
 	// Linux) and sets its Go memory limit. Zero means DefaultMemoryLimit.
@@ -200,7 +202,7 @@ wait:
 			}
 			parse.ReportProgress(ctx, msg)
 			// Go 1.23 timers: Reset drops a pending expiry.
-			timer.Reset(max(min(timeout, time.Until(hardStop)), 0))
+			timer.Reset(max(min(2*timeout, time.Until(hardStop)), 0))
 		case <-timer.C:
 			killGroup(cmd)
 			<-done
@@ -248,7 +250,7 @@ func RunChildIfRequested() {
 
 // progressMarker starts a line a child writes to stderr to report
 // progress; the parent passes the rest of the line to Config.Progress and
-// gives the child Timeout again (see Config.Timeout).
+// gives the child more time (see Config.Timeout).
 const progressMarker = "isolate child: progress: "
 
 // maxExtensions bounds a child's time, progress reports included, to this
