@@ -547,7 +547,8 @@ func walk(ctx context.Context, dir, root string) walked {
 // ParserVersion is stored with every file record. Raise it when the parsers
 // extract more or different text, so the next scan reads every file again.
 // 2: locations, word boxes, Office/OpenDocument/EPUB/HTML/CSV formats.
-const ParserVersion = 2
+// 3: OCR of PDF pages without a text layer, and image files.
+const ParserVersion = 3
 
 // fileResult is what indexing one file did.
 type fileResult struct {
