@@ -167,3 +167,73 @@ func TestPixelsToUser(t *testing.T) {
 		}
 	}
 }
+
+// TestOCRRotatedPage: a scan stored on its side with /Rotate 90 (as a
+// scanner fed landscape-first writes it) reads upright, and its word boxes
+// land where the words are in the page's unrotated user space: each is
+// the original text layer's box turned as the page is.
+func TestOCRRotatedPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("OCR of a page (seconds of CPU): skipped with -short")
+	}
+	needPageOCR(t)
+	orig := testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf")
+	dir := t.TempDir()
+	if b, err := exec.Command(pdftoppm, "-r", "150", "-f", "1", "-l", "1", "-gray", "-singlefile", "-png", orig, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, b)
+	}
+	f, err := os.Open(filepath.Join(dir, "p.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Turn the picture a quarter counter-clockwise; /Rotate 90 turns it
+	// back for display.
+	b := up.Bounds()
+	side := image.NewGray(image.Rect(0, 0, b.Dy(), b.Dx()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			side.Set(y, b.Dx()-1-x, up.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	scan := filepath.Join(dir, "side.pdf")
+	if err := imagepdf.WriteFile(scan, imagepdf.Page{Image: side, DPI: 150, JPEGQuality: 90, Rotate: 90}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := New(Config{}).Parse(context.Background(), orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := New(Config{OCRDPI: 150}).Parse(context.Background(), scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(got.Text), " "), "Trace-based Just-in-Time Type Specialization") {
+		t.Errorf("the turned scan does not read upright: %.200q", got.Text)
+	}
+	if got.Pages[0].Rotate != 90 {
+		t.Errorf("rotate = %d", got.Pages[0].Rotate)
+	}
+	// Original user space (612 x 792) to the turned page's (792 x 612):
+	// x' = 792 - y, y' = x.
+	wb, gb := wordBoxes(want), wordBoxes(got)
+	good, n := 0, 0
+	for w, rs := range gb {
+		if len(rs) != 1 || len(wb[w]) != 1 || len(w) < 4 {
+			continue
+		}
+		o := wb[w][0]
+		turned := core.Rect{X0: 792 - o.Y1, Y0: o.X0, X1: 792 - o.Y0, Y1: o.X1}
+		n++
+		if iou(rs[0], turned) >= 0.5 {
+			good++
+		}
+	}
+	if n < 100 || good < n*8/10 {
+		t.Errorf("%d of %d unique words overlap their turned text-layer box by IoU >= 0.5", good, n)
+	}
+}

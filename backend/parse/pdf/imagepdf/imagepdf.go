@@ -24,6 +24,9 @@ type Page struct {
 	// of that quality, as most scanners do; zero stores 8-bit gray
 	// losslessly (FlateDecode).
 	JPEGQuality int
+	// Rotate is the page's /Rotate (0, 90, 180 or 270): how a viewer
+	// turns the stored picture, clockwise, to show it.
+	Rotate int
 }
 
 // WriteFile writes pages as an image-only PDF to path.
@@ -71,8 +74,8 @@ func Write(w io.Writer, pages ...Page) error {
 		if err != nil {
 			return err
 		}
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>",
-			wpt, hpt, 5+3*i, 4+3*i), nil)
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Rotate %d /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>",
+			wpt, hpt, p.Rotate, 5+3*i, 4+3*i), nil)
 		content := []byte(fmt.Sprintf("q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q", wpt, hpt))
 		obj(fmt.Sprintf("<< /Length %d >>", len(content)), content)
 		obj(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s /BitsPerComponent 8 /Filter /%s /Length %d >>",
