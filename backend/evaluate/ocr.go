@@ -95,6 +95,14 @@ type OCRVariant struct {
 	PDFPagesPerSec       float64 `json:"pdf_pages_per_sec"`
 	ImagePagesPerSec     float64 `json:"image_pages_per_sec"`
 	TesseractPagesPerSec float64 `json:"tesseract_pages_per_sec"`
+	// CPU seconds a page, the same two runs (Folio's parse child and the
+	// tesseract process), steadier than wall time on a busy machine.
+	ImageCPUPerPage     float64 `json:"image_cpu_per_page"`
+	TesseractCPUPerPage float64 `json:"tesseract_cpu_per_page"`
+	// Excluded lists pages left out of CER because pdftotext reads no
+	// usable text there (fewer than half its characters ASCII: fonts
+	// without a proper Unicode map, as on most of TAMReview.pdf).
+	Excluded []string `json:"excluded,omitempty"`
 }
 
 // OCRReport holds every figure OCR measures.
@@ -189,6 +197,7 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 	var ious, confs, pageCERs []float64
 	worst := -1.0
 	var pdfTime, imgTime, tessTime time.Duration
+	var imgCPU, tessCPU int64
 	// Folio reads each file in a child, as the product does (the child
 	// runs Tesseract on one thread; see isolate).
 	reader := isolate.NewRegistry(isolate.Config{Timeout: 10 * time.Minute})
@@ -239,21 +248,27 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 			if err != nil {
 				return fmt.Errorf("OCR of %s: %w", scan, err)
 			}
-			t0 = time.Now()
+			t0, c0 := time.Now(), childCPUNanos()
 			if _, err := reader.Parse(ctx, png); err != nil && !errors.Is(err, core.ErrEmpty) {
 				return fmt.Errorf("OCR of %s: %w", png, err)
 			}
 			imgTime += time.Since(t0)
+			imgCPU += childCPUNanos() - c0
 			if cfg.Tesseract != "" {
-				t0 = time.Now()
+				t0, c0 = time.Now(), childCPUNanos()
 				if _, err := run(ctx, cfg.Tesseract, png, "-", "--dpi", dpi, "-l", strings.Join(ocr.DefaultLanguages(), "+")); err != nil {
 					return err
 				}
 				tessTime += time.Since(t0)
+				tessCPU += childCPUNanos() - c0
 			}
 			v.Pages++
 
 			want, got := normText(string(ref)), normText(doc.Text)
+			if !usableReference(want) {
+				v.Excluded = append(v.Excluded, fmt.Sprintf("%s page %d", d.File, page))
+				continue
+			}
 			refChars += len([]rune(want))
 			e := editDistance([]rune(want), []rune(got))
 			edits += e
@@ -292,7 +307,26 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 		return float64(v.Pages) / d.Seconds()
 	}
 	v.PDFPagesPerSec, v.ImagePagesPerSec, v.TesseractPagesPerSec = rate(pdfTime), rate(imgTime), rate(tessTime)
+	if v.Pages > 0 {
+		v.ImageCPUPerPage = float64(imgCPU) / 1e9 / float64(v.Pages)
+		v.TesseractCPUPerPage = float64(tessCPU) / 1e9 / float64(v.Pages)
+	}
 	return nil
+}
+
+// usableReference reports whether pdftotext's text of a page can serve as
+// the reference: at least half its characters ASCII (the set is English).
+func usableReference(s string) bool {
+	n, ascii := 0, 0
+	for _, r := range s {
+		if r != ' ' {
+			n++
+			if r < 127 {
+				ascii++
+			}
+		}
+	}
+	return n > 0 && 2*ascii >= n
 }
 
 // normText is text compared for CER: NFKC, white space runs as one space,
@@ -505,7 +539,14 @@ func (r OCRReport) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  pages/s                Folio %.3f (image files), tesseract %.3f (same images, same run): %.2f×   target ≥ 0.9×  %s\n",
 				v.ImagePagesPerSec, v.TesseractPagesPerSec, ratio, mark(ratio >= 0.9))
 		}
+		if v.TesseractCPUPerPage > 0 {
+			fmt.Fprintf(w, "  CPU s/page             Folio %.2f, tesseract %.2f: %.2f× the command's speed\n",
+				v.ImageCPUPerPage, v.TesseractCPUPerPage, v.TesseractCPUPerPage/v.ImageCPUPerPage)
+		}
 		fmt.Fprintf(w, "  pages/s, image-only PDF Folio %.3f (pdftoppm render at 300 dpi + OCR)\n", v.PDFPagesPerSec)
+		if len(v.Excluded) > 0 {
+			fmt.Fprintf(w, "  left out of CER        %s (pdftotext reads no usable text there)\n", strings.Join(v.Excluded, ", "))
+		}
 	}
 	t := r.Textract
 	fmt.Fprintf(w, "textract images          %d of %d expected lines in %d files   target ≥ 90%%  %s\n", t.Found, t.Lines, t.Files, mark(share(t.Found, t.Lines) >= 0.9))
