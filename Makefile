@@ -22,6 +22,8 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
              xvfb xauth chromium xdotool imagemagick poppler-utils python3-pip \
              libqpdf-dev libopenblas-dev strace cmake
+# Tesseract 5 (C library and the command, the OCR benchmark's reference) with English, German, French and Spanish packs: OCR of scans and image files.
+APT_PKGS  += tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa libtesseract-dev libleptonica-dev
 
 .PHONY: llama model-llm bench-generate bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
@@ -135,6 +137,15 @@ bench: model-test bench-parse bench-embed bench-retrieval bench-qa bench-load be
 # expectations, and pages/s against pdftotext in the same run.
 bench-parse:
 	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli . && build/bin/folio-cli eval parse --shared ../shared
+
+# OCR on a scanned set made from pdf.js pages (300 dpi clean, 150 dpi noisy
+# and skewed): CER against pdftotext, word-box IoU against pdftotext -bbox,
+# pages/s against the tesseract command on the same images in the same run;
+# textract's images; the pdf.js files without a text layer. ARGS=--quick
+# for three pages; ARGS="--keep DIR" keeps the scanned set.
+.PHONY: bench-ocr
+bench-ocr:
+	CGO_ENABLED=1 $(GO) build -tags nollm -o build/bin/folio-cli . && nice -n 10 build/bin/folio-cli eval ocr --shared ../shared $(ARGS)
 
 # The encoder on 1,000 SciFact abstracts against sentence-transformers in the
 # same run (after `make bench-reference`): the CPU, the GEMM chosen (Go kernel

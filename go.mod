@@ -18,6 +18,8 @@ require (
 	golang.org/x/text v0.43.0
 )
 
+require golang.org/x/image v0.41.0 // indirect
+
 require (
 	git.sr.ht/~jackmordaunt/go-toast/v2 v2.0.3 // indirect
 	github.com/bep/debounce v1.2.1 // indirect

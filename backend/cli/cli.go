@@ -471,6 +471,9 @@ func (c *command) status(args []string) (err error) {
 	}
 	for _, f := range lib.Files {
 		line := fmt.Sprintf("%-8s %s", f.State, shown(f.Path))
+		if f.OCRPages > 0 {
+			line += fmt.Sprintf(" (OCR: %d of %d pages, mean confidence %.0f%%)", f.OCRPages, f.Pages, f.OCRConfidence)
+		}
 		if f.Reason != "" {
 			line += ": " + shownMessage(f.Reason)
 		}

@@ -39,6 +39,9 @@ func (c *command) eval(args []string) error {
 	if len(args) > 0 && args[0] == "qa" {
 		return c.evalQA(args[1:])
 	}
+	if len(args) > 0 && args[0] == "ocr" {
+		return c.evalOCR(args[1:])
+	}
 	if len(args) > 0 && args[0] == "e2e" {
 		return c.evalE2E(args[1:])
 	}

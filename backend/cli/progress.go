@@ -52,6 +52,9 @@ func (p *progressLine) update(pr core.Progress) {
 	}
 	if pr.Current != "" && !pr.Paused {
 		line += "  " + shown(filepath.Base(pr.Current))
+		if pr.Detail != "" {
+			line += " (" + pr.Detail + ")"
+		}
 	}
 	if p.tty {
 		if len(line) > 100 {

@@ -18,6 +18,17 @@ type PageSpan struct {
 	// Rotate its /Rotate in degrees; both are zero for non-PDF pages.
 	Box    *Rect `json:"box,omitempty"`
 	Rotate int   `json:"rotate,omitempty"`
+	// OCR is set on a page whose text was read by OCR (a scan, a photo,
+	// an image file) rather than taken from a text layer.
+	OCR *PageOCR `json:"ocr,omitempty"`
+}
+
+// PageOCR describes a page read by OCR.
+type PageOCR struct {
+	// Confidence is the OCR engine's mean word confidence, 0 to 100.
+	Confidence float64 `json:"confidence"`
+	// Languages are the language packs it read with, such as "eng".
+	Languages []string `json:"languages,omitempty"`
 }
 
 // Document is the result of parsing one file: its extracted text and a map
@@ -223,7 +234,10 @@ type Progress struct {
 	ChunksPerSec float64 `json:"chunksPerSec"`
 	ETASeconds   float64 `json:"etaSeconds"`
 	Current      string  `json:"current"`
-	Paused       bool    `json:"paused"`
+	// Detail says what is being done in Current when it takes a while,
+	// such as "OCR page 3 of 40".
+	Detail string `json:"detail,omitempty"`
+	Paused bool   `json:"paused"`
 }
 
 // OneLine collapses every run of whitespace in s (newlines included) to

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -540,10 +541,20 @@ func (e *Engine) Library(ctx context.Context) (Library, error) {
 			// Read and searchable by keywords, not yet by meaning.
 			f.State, f.Reason = store.StatePending, "waiting for the embedding model"
 		}
-		lib.Files = append(lib.Files, FileState{
+		fs := FileState{
 			Path: f.Path, Root: f.Root, State: f.State, Reason: f.Reason,
 			Pages: len(f.Pages), Chunks: f.Chunks,
-		})
+		}
+		for _, p := range f.Pages {
+			if p.OCR != nil {
+				fs.OCRPages++
+				fs.OCRConfidence += p.OCR.Confidence
+			}
+		}
+		if fs.OCRPages > 0 {
+			fs.OCRConfidence = math.Round(fs.OCRConfidence/float64(fs.OCRPages)*10) / 10
+		}
+		lib.Files = append(lib.Files, fs)
 		if fo := byRoot[f.Root]; fo != nil {
 			fo.Files++
 			switch f.State {

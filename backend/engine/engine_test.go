@@ -46,7 +46,7 @@ func TestIndexReindexAndReopen(t *testing.T) {
 	write(t, filepath.Join(docs, "a.txt"), "Otters hold hands while they sleep.\n\nThey live in kelp forests.")
 	write(t, filepath.Join(docs, "sub", "b.md"), "# Bees\n\nHoney bees dance to share where flowers are.")
 	write(t, filepath.Join(docs, "empty.txt"), "  \n")
-	write(t, filepath.Join(docs, "photo.jpg"), "\xff\xd8\xff")
+	write(t, filepath.Join(docs, "song.mp3"), "ID3\x03")
 	write(t, filepath.Join(docs, ".hidden", "secret.txt"), "hidden words")
 
 	e := open(t, data)
@@ -61,7 +61,7 @@ func TestIndexReindexAndReopen(t *testing.T) {
 		t.Fatalf("Index: %v", err)
 	}
 	if rep.Files != 4 || rep.New != 2 || rep.Failed != 1 || rep.Skipped != 1 {
-		t.Errorf("report %+v: want 4 files, 2 new, 1 failed (empty), 1 skipped (jpg)", rep)
+		t.Errorf("report %+v: want 4 files, 2 new, 1 failed (empty), 1 skipped (mp3)", rep)
 	}
 	if len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Path, "empty.txt") {
 		t.Errorf("errors %+v, want one naming empty.txt", rep.Errors)

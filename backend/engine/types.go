@@ -37,6 +37,10 @@ type FileState struct {
 	Reason string `json:"reason,omitempty"`
 	Pages  int    `json:"pages"`
 	Chunks int    `json:"chunks"`
+	// OCRPages counts the pages read by OCR (scans, image files), and
+	// OCRConfidence is their mean confidence, 0 to 100.
+	OCRPages      int     `json:"ocrPages,omitempty"`
+	OCRConfidence float64 `json:"ocrConfidence,omitempty"`
 }
 
 // Folder is one root the person added, with counts of its files.

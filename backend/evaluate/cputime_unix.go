@@ -12,3 +12,13 @@ func cpuNanos() int64 {
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
+
+// childCPUNanos is the user+system CPU time of this process's children
+// that have ended and been waited for, in nanoseconds.
+func childCPUNanos() int64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_CHILDREN, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}

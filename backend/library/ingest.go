@@ -204,6 +204,15 @@ func (l *Library) scan(ctx context.Context, req request, rep *IndexReport) (scan
 // pipeline parses the files on Workers goroutines and feeds their chunks
 // (and those a killed run left unembedded) to the encoder through a
 // bounded queue, counting each file's outcome in rep.
+// withDetail returns ctx with a progress report (parse.WithProgress) that
+// shows what the parser says about path ("OCR page 3 of 40") as the
+// progress's Detail.
+func withDetail(ctx context.Context, pr *reporter, path string) context.Context {
+	return parse.WithProgress(ctx, func(msg string) {
+		pr.set(func(p *core.Progress) { p.Current, p.Detail = path, msg })
+	})
+}
+
 func (l *Library) pipeline(ctx context.Context, files []candidate, moves *moves, force bool, pr *reporter, eta *estimate, rep *IndexReport) error {
 	var mu sync.Mutex // guards rep
 	queue := make(chan []core.Chunk, queueDepth)
@@ -232,8 +241,8 @@ func (l *Library) pipeline(ctx context.Context, files []candidate, moves *moves,
 				break
 			}
 			parse.Go(func() error {
-				pr.set(func(p *core.Progress) { p.Current = f.path })
-				r, err := l.indexFile(pctx, f, moves, force)
+				pr.set(func(p *core.Progress) { p.Current, p.Detail = f.path, "" })
+				r, err := l.indexFile(withDetail(pctx, pr, f.path), f, moves, force)
 				if err != nil {
 					return err
 				}
@@ -538,7 +547,8 @@ func walk(ctx context.Context, dir, root string) walked {
 // ParserVersion is stored with every file record. Raise it when the parsers
 // extract more or different text, so the next scan reads every file again.
 // 2: locations, word boxes, Office/OpenDocument/EPUB/HTML/CSV formats.
-const ParserVersion = 2
+// 3: OCR of PDF pages without a text layer, and image files.
+const ParserVersion = 3
 
 // fileResult is what indexing one file did.
 type fileResult struct {

@@ -101,3 +101,20 @@ type wrapped struct {
 
 func (w wrapped) Error() string { return w.msg }
 func (w wrapped) Unwrap() error { return w.err }
+
+type progressKey struct{}
+
+// WithProgress returns ctx carrying report, which a parser calls (through
+// ReportProgress) with what it is doing in a long file, such as "OCR page
+// 3 of 40". The indexer shows it next to the file.
+func WithProgress(ctx context.Context, report func(msg string)) context.Context {
+	return context.WithValue(ctx, progressKey{}, report)
+}
+
+// ReportProgress passes msg to the function WithProgress put in ctx, if
+// any.
+func ReportProgress(ctx context.Context, msg string) {
+	if f, ok := ctx.Value(progressKey{}).(func(string)); ok && f != nil {
+		f(msg)
+	}
+}

@@ -11,8 +11,9 @@ import (
 )
 
 type pkg struct {
-	ImportPath string
-	Imports    []string
+	ImportPath   string
+	Imports      []string
+	CgoPkgConfig []string
 }
 
 func listPackages(t *testing.T) []pkg {
@@ -109,6 +110,7 @@ func TestHeavyLibrariesHaveOneAdapter(t *testing.T) {
 		"github.com/richardlehane/mscfb":  {"folio/backend/parse/office"},
 		"github.com/nlpodyssey/cybertron": {"folio/backend/model", "folio/backend/encoder"},
 		"github.com/wailsapp/wails":       {"folio"},
+		"golang.org/x/image":              {"folio/backend/parse/images"},
 	}
 	for _, p := range listPackages(t) {
 		for _, imp := range p.Imports {
@@ -125,6 +127,23 @@ func TestHeavyLibrariesHaveOneAdapter(t *testing.T) {
 				if !ok {
 					t.Errorf("%s imports %s; only %v may", p.ImportPath, imp, allowed)
 				}
+			}
+		}
+	}
+}
+
+// TestCLibrariesHaveOneAdapter holds the C libraries linked through cgo to
+// one adapter package each, as TestHeavyLibrariesHaveOneAdapter does the
+// Go ones.
+func TestCLibrariesHaveOneAdapter(t *testing.T) {
+	owners := map[string]string{
+		"tesseract": "folio/backend/parse/ocr",
+		"libqpdf":   "folio/backend/parse/qpdf",
+	}
+	for _, p := range listPackages(t) {
+		for _, lib := range p.CgoPkgConfig {
+			if owner, ok := owners[lib]; ok && p.ImportPath != owner {
+				t.Errorf("%s links %s through cgo; only %s may", p.ImportPath, lib, owner)
 			}
 		}
 	}

@@ -7,7 +7,9 @@ package formats
 
 import (
 	"folio/backend/parse"
+	"folio/backend/parse/images"
 	"folio/backend/parse/mail"
+	"folio/backend/parse/ocr"
 	"folio/backend/parse/office"
 	"folio/backend/parse/pdf"
 	"folio/backend/parse/rtf"
@@ -25,6 +27,7 @@ type Config struct {
 	Web    web.Config
 	Mail   mail.Config
 	RTF    rtf.Config
+	Images images.Config
 }
 
 // NewDefault returns an in-process registry of every format with default
@@ -42,5 +45,10 @@ func New(cfg Config) *parse.Registry {
 	r.Register(rtf.New(cfg.RTF), rtf.Extensions...)
 	// Attachments of a message are read by this same registry.
 	r.Register(mail.New(cfg.Mail, r), mail.Extensions...)
+	// Image files are read by OCR alone: a build without Tesseract leaves
+	// them unsupported, as before.
+	if ocr.Built {
+		r.Register(images.New(cfg.Images), images.Extensions...)
+	}
 	return r
 }

@@ -73,11 +73,19 @@ type Config struct {
 	// (os.Executable), which in tests is the test binary.
 	Command []string
 	// Timeout is the wall-clock limit per file; the child's process group is
-	// killed when it expires. Zero means DefaultTimeout.
+	// killed when it expires. Zero means DefaultTimeout. A child that
+	// reports progress (a page read by OCR) gets twice Timeout from each
+	// report, up to maxExtensions times Timeout in all: OCR of a long scan
+	// takes minutes, a child that hangs reports nothing. Twice, so that a
+	// page's own OCR budget in the child (60 s, as Timeout's default) runs
+	// out first: a slow page is dropped with a warning, not the file.
 	Timeout time.Duration
 	// MemoryLimit bounds the child's address space growth (RLIMIT_AS on
 	// Linux) and sets its Go memory limit. Zero means DefaultMemoryLimit.
 	MemoryLimit int64
+	// Progress, when set, is called with what a child reports as it goes
+	// ("OCR page 3 of 40"), from the goroutine reading its output.
+	Progress func(path, msg string)
 	// PeakRSS, when set, is called after each child that ran to its end
 	// with the file and the most memory the child held resident (bytes; 0
 	// where the system does not say): for measurements and tests.
@@ -155,9 +163,17 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 
 	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), ChildSubcommand, path)...)
 	cmd.Env = append(os.Environ(), EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
+	if os.Getenv("OMP_THREAD_LIMIT") == "" {
+		// Tesseract (OCR) is built with OpenMP, which starts a thread a
+		// core for each page and lets the idle ones spin: three times the
+		// CPU for the same page. Files are read in parallel already. Only
+		// the environment sets this, before the library loads.
+		cmd.Env = append(cmd.Env, "OMP_THREAD_LIMIT=1")
+	}
 	stdout := &limitedBuffer{max: maxOutput}
 	stderr := &headTail{max: stderrKeep}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	progress := make(chan string, 1)
+	cmd.Stdout, cmd.Stderr = stdout, &progressWriter{next: stderr, out: progress}
 	cmd.WaitDelay = 2 * time.Second
 	setProcessGroup(cmd)
 
@@ -171,19 +187,31 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	defer timer.Stop()
 
 	var waitErr error
-	select {
-	case waitErr = <-done:
-		if p.cfg.PeakRSS != nil && waitErr == nil {
-			p.cfg.PeakRSS(path, stderr.peak())
+	hardStop := start.Add(timeout * maxExtensions)
+wait:
+	for {
+		select {
+		case waitErr = <-done:
+			if p.cfg.PeakRSS != nil && waitErr == nil {
+				p.cfg.PeakRSS(path, stderr.peak())
+			}
+			break wait
+		case msg := <-progress:
+			if p.cfg.Progress != nil {
+				p.cfg.Progress(path, msg)
+			}
+			parse.ReportProgress(ctx, msg)
+			// Go 1.23 timers: Reset drops a pending expiry.
+			timer.Reset(max(min(2*timeout, time.Until(hardStop)), 0))
+		case <-timer.C:
+			killGroup(cmd)
+			<-done
+			return core.Document{}, fmt.Errorf("parse %s: %w (killed after %s)", path, core.ErrTimeout, time.Since(start).Round(time.Second))
+		case <-ctx.Done():
+			killGroup(cmd)
+			<-done
+			return core.Document{}, fmt.Errorf("parse %s: %w", path, ctx.Err())
 		}
-	case <-timer.C:
-		killGroup(cmd)
-		<-done
-		return core.Document{}, fmt.Errorf("parse %s: %w (killed after %s)", path, core.ErrTimeout, timeout)
-	case <-ctx.Done():
-		killGroup(cmd)
-		<-done
-		return core.Document{}, fmt.Errorf("parse %s: %w", path, ctx.Err())
 	}
 
 	if waitErr != nil {
@@ -211,7 +239,49 @@ func RunChildIfRequested() {
 	if os.Getenv(EnvChild) != "1" {
 		return
 	}
-	runChildWith(formats.NewDefault().Parse)
+	report := func(format string, a ...any) {
+		fmt.Fprintf(os.Stderr, progressMarker+format+"\n", a...)
+	}
+	var cfg formats.Config
+	cfg.PDF.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
+	cfg.Images.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
+	runChildWith(formats.New(cfg).Parse)
+}
+
+// progressMarker starts a line a child writes to stderr to report
+// progress; the parent passes the rest of the line to Config.Progress and
+// gives the child more time (see Config.Timeout).
+const progressMarker = "isolate child: progress: "
+
+// maxExtensions bounds a child's time, progress reports included, to this
+// many times Config.Timeout.
+const maxExtensions = 30
+
+// progressWriter passes everything on to next and sends each progress
+// line (see progressMarker) to out, dropping it when out is full.
+type progressWriter struct {
+	next io.Writer
+	out  chan<- string
+	line []byte
+}
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	for _, c := range p {
+		if c != '\n' {
+			if len(w.line) < 512 {
+				w.line = append(w.line, c)
+			}
+			continue
+		}
+		if msg, ok := strings.CutPrefix(string(w.line), progressMarker); ok {
+			select {
+			case w.out <- msg:
+			default:
+			}
+		}
+		w.line = w.line[:0]
+	}
+	return w.next.Write(p)
 }
 
 // runChildWith is the child's whole life, with parse standing for the

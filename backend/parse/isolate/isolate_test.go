@@ -13,6 +13,7 @@ import (
 
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
+	"folio/backend/parse"
 )
 
 func writeFile(t *testing.T, name, data string) string {
@@ -169,5 +170,30 @@ func TestMemoryLimit(t *testing.T) {
 	// Under -race the runtime reports the failed mapping differently.
 	if runtime.GOOS == "linux" && !strings.Contains(err.Error(), "out of memory") && !strings.Contains(err.Error(), "address space") {
 		t.Errorf("err %q does not say out of memory", err)
+	}
+}
+
+// TestProgressExtendsTheTimeout: a child that reports progress outlives
+// Timeout (OCR of a long scan), and its reports reach Config.Progress; a
+// silent one is killed at Timeout.
+func TestProgressExtendsTheTimeout(t *testing.T) {
+	var got []string
+	p := New(Config{Timeout: 700 * time.Millisecond, Progress: func(_, msg string) { got = append(got, msg) }})
+	path := filepath.Join(t.TempDir(), "x.pdf")
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(envMisbehave, "talk")
+	var viaCtx []string
+	ctx := parse.WithProgress(context.Background(), func(msg string) { viaCtx = append(viaCtx, msg) })
+	if _, err := p.Parse(ctx, path); err != nil {
+		t.Fatalf("talking child: %v", err)
+	}
+	if len(got) != 5 || got[4] != "page 5" || len(viaCtx) != 5 {
+		t.Errorf("progress = %q, through the context %q", got, viaCtx)
+	}
+	t.Setenv(envMisbehave, "silent")
+	if _, err := p.Parse(context.Background(), path); !errors.Is(err, core.ErrTimeout) {
+		t.Errorf("silent child: err = %v, want a timeout", err)
 	}
 }

@@ -2,8 +2,10 @@ package isolate
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"folio/backend/core"
 )
@@ -18,6 +20,17 @@ func TestMain(m *testing.M) {
 		switch os.Getenv(envMisbehave) {
 		case "hang":
 			runChildWith(func(context.Context, string) (core.Document, error) { select {} })
+		case "talk", "silent":
+			// 1.5 s in all, reporting progress every 300 ms or not at all.
+			runChildWith(func(context.Context, string) (core.Document, error) {
+				for i := 1; i <= 5; i++ {
+					time.Sleep(300 * time.Millisecond)
+					if os.Getenv(envMisbehave) == "talk" {
+						fmt.Fprintf(os.Stderr, "%spage %d\n", progressMarker, i)
+					}
+				}
+				return core.Document{Text: "done"}, nil
+			})
 		case "alloc":
 			runChildWith(func(context.Context, string) (core.Document, error) {
 				b := make([]byte, 137<<30)

@@ -37,6 +37,7 @@ import (
 
 	"folio/backend/core"
 	"folio/backend/parse"
+	"folio/backend/parse/ocr"
 	"folio/backend/parse/qpdf"
 )
 
@@ -71,6 +72,21 @@ type Config struct {
 	// MaxOps is the most content-stream operators run for one page
 	// (Form XObjects included). Zero means DefaultMaxOps.
 	MaxOps int
+	// NoOCR leaves pages without a text layer unread ("needs OCR")
+	// even where OCR is available (see ocr.go).
+	NoOCR bool
+	// OCRDPI is the resolution pages are rendered at for OCR. Zero means
+	// DefaultOCRDPI.
+	OCRDPI int
+	// OCRPageTimeout is one page's OCR budget. Zero means
+	// DefaultOCRPageTimeout.
+	OCRPageTimeout time.Duration
+	// OCRLanguages are the Tesseract language packs to read with; empty
+	// means English plus the system locale's language, where installed.
+	OCRLanguages []string
+	// Progress, when set, is called before a page is read by OCR with its
+	// number and the document's page count.
+	Progress func(page, pages int)
 }
 
 // rewriter turns a PDF the library cannot read (damaged, encrypted, PDF
@@ -109,6 +125,12 @@ func New(cfg Config) *Parser {
 	}
 	if cfg.MaxOps <= 0 {
 		cfg.MaxOps = DefaultMaxOps
+	}
+	if cfg.OCRDPI <= 0 {
+		cfg.OCRDPI = DefaultOCRDPI
+	}
+	if cfg.OCRPageTimeout <= 0 {
+		cfg.OCRPageTimeout = DefaultOCRPageTimeout
 	}
 	return &Parser{cfg: cfg, rw: qpdfRewriter{}}
 }
@@ -222,7 +244,7 @@ func (p *Parser) parseFile(ctx context.Context, file, path string, allowEncrypte
 	if encrypted && !allowEncrypted {
 		return core.Document{}, fmt.Errorf("parse %s: %w", path, errNeedsRewrite)
 	}
-	return p.extract(ctx, r, path)
+	return p.extract(ctx, r, file, path)
 }
 
 // openReader opens r with the library, trying the empty user password once,
@@ -262,7 +284,10 @@ type pageResult struct {
 	drawn    int   // glyphs drawn, whether or not they map to text
 }
 
-func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core.Document, error) {
+// extract reads every page of r, the PDF at file (named path in the
+// document and in errors); pages without a text layer are read by OCR
+// where it is available.
+func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, file, path string) (core.Document, error) {
 	pages, loops, err := walkPages(r)
 	if err != nil {
 		return core.Document{}, fmt.Errorf("parse %s: %w: reading the page tree: %v", path, core.ErrCorrupt, err)
@@ -286,6 +311,12 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 	var b strings.Builder
 	var firstErr error
 	withText, unmapped := 0, 0
+	canOCR, noOCR := false, ""
+	if !p.cfg.NoOCR && ocr.Built {
+		// A build without OCR says "needs OCR" alone, as it always did.
+		canOCR, noOCR = ocrReady()
+	}
+	ocrPages := 0
 	for i, pi := range pages {
 		num := i + 1
 		if err := ctx.Err(); err != nil {
@@ -307,17 +338,46 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %v; the rest of the page is skipped", num, res.stopped))
 		}
 		txt := res.text
+		var ocrInfo *core.PageOCR
 		if res.err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("page %d: %v", num, res.err)
 			}
 			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: text extraction failed: %v", num, res.err))
 		} else if !abandoned && strings.TrimSpace(txt) == "" {
+			why := "no text layer"
 			if res.drawn > 0 {
 				unmapped++
-				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %d glyphs drawn in fonts without a Unicode map; no usable text layer (needs OCR)", num, res.drawn))
-			} else {
-				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: no text layer (needs OCR)", num))
+				why = fmt.Sprintf("%d glyphs drawn in fonts without a Unicode map; no usable text layer", res.drawn)
+			}
+			switch {
+			case canOCR:
+				ocrPages++
+				if p.cfg.Progress != nil {
+					p.cfg.Progress(num, len(pages))
+				}
+				o, err := p.ocrPage(ctx, file, num, pi)
+				if ctx.Err() != nil {
+					return core.Document{}, fmt.Errorf("parse %s: page %d: OCR: %w", path, num, ctx.Err())
+				}
+				switch {
+				case errors.Is(err, context.DeadlineExceeded):
+					doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s; OCR abandoned after %v", num, why, p.cfg.OCRPageTimeout))
+				case err != nil:
+					doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s; OCR failed: %v", num, why, err))
+				case strings.TrimSpace(o.text) == "":
+					doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s; OCR found no words", num, why))
+				default:
+					txt, res.boxes, res.spans = o.text, o.boxes, nil
+					ocrInfo = &o.info
+					if res.drawn > 0 {
+						unmapped--
+					}
+				}
+			case noOCR != "":
+				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s (needs OCR: %s)", num, why, noOCR))
+			default:
+				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s (needs OCR)", num, why))
 			}
 		}
 		if strings.TrimSpace(txt) == "" {
@@ -331,7 +391,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 		start := b.Len()
 		b.WriteString(txt)
 		box := core.Rect{X0: pi.crop[0], Y0: pi.crop[1], X1: pi.crop[2], Y1: pi.crop[3]}
-		doc.Pages = append(doc.Pages, core.PageSpan{Page: num, Start: start, End: b.Len(), Box: &box, Rotate: pi.rotate})
+		doc.Pages = append(doc.Pages, core.PageSpan{Page: num, Start: start, End: b.Len(), Box: &box, Rotate: pi.rotate, OCR: ocrInfo})
 		for _, w := range res.boxes {
 			doc.Boxes = append(doc.Boxes, core.Box{Start: start + w.start, End: start + w.end, Page: num,
 				Rect: core.Rect{X0: w.r.x0, Y0: w.r.y0, X1: w.r.x1, Y1: w.r.y1}})
@@ -344,8 +404,11 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, path string) (core
 		if firstErr != nil {
 			return core.Document{}, fmt.Errorf("parse %s: %w: %v", path, core.ErrCorrupt, firstErr)
 		}
-		if unmapped > 0 {
+		if unmapped > 0 && ocrPages == 0 {
 			return core.Document{}, fmt.Errorf("parse %s: %w: text is drawn in fonts without a Unicode map on %d of %d pages, and there is no other text layer (needs OCR)", path, core.ErrEmpty, unmapped, len(pages))
+		}
+		if ocrPages > 0 {
+			return core.Document{}, fmt.Errorf("parse %s: %w: no text layer on any of %d pages, and OCR found no words on them", path, core.ErrEmpty, len(pages))
 		}
 		return core.Document{}, fmt.Errorf("parse %s: %w: no text layer on any of %d pages (scanned? needs OCR)", path, core.ErrEmpty, len(pages))
 	}

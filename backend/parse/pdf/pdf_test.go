@@ -161,7 +161,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"not a pdf", []byte("hello world, not a PDF at all"), 0, core.ErrCorrupt, "invalid header"},
 		{"truncated", minimalPDF("BT /F1 12 Tf 72 700 Td (Hello) Tj ET")[:200], 0, core.ErrCorrupt, ""},
-		{"no text layer", minimalPDF("0 0 m 100 100 l S"), 0, core.ErrEmpty, "needs OCR"},
+		{"no text layer", minimalPDF("0 0 m 100 100 l S"), 0, core.ErrEmpty, "no text layer on any of 1 pages"},
 		{"too large", minimalPDF("BT /F1 12 Tf 72 700 Td (Hello) Tj ET"), 100, core.ErrTooLarge, ""},
 		{"bad operator args", minimalPDF("BT /F1 Tf 1 2 3 cm (x) Tj ET"), 0, nil, ""},
 		{"100k nested arrays", nestedPDF(100000), 0, core.ErrCorrupt, "nesting too deep: arrays and dictionaries nested more than 256 levels"},

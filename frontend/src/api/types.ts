@@ -136,6 +136,7 @@ export interface Progress {
   chunksPerSec: number;
   etaSeconds: number;
   current: string;
+  detail?: string; // what is being done in current, e.g. "OCR page 3 of 40"
   pages?: number; // pages read so far
   paused?: boolean;
 }
@@ -179,6 +180,8 @@ export interface FileState {
   reason?: string;
   pages: number;
   chunks: number;
+  ocrPages?: number; // pages read by OCR
+  ocrConfidence?: number; // their mean confidence, 0 to 100
 }
 
 export interface Folder {

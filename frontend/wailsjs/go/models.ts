@@ -392,6 +392,8 @@ export namespace engine {
 	    reason?: string;
 	    pages: number;
 	    chunks: number;
+	    ocrPages?: number;
+	    ocrConfidence?: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new FileState(source);
@@ -405,6 +407,8 @@ export namespace engine {
 	        this.reason = source["reason"];
 	        this.pages = source["pages"];
 	        this.chunks = source["chunks"];
+	        this.ocrPages = source["ocrPages"];
+	        this.ocrConfidence = source["ocrConfidence"];
 	    }
 	}
 	export class Filter {

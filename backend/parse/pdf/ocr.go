@@ -1,0 +1,188 @@
+package pdf
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"folio/backend/core"
+	"folio/backend/parse/ocr"
+)
+
+// OCR of pages without a text layer.
+//
+// The page image comes from poppler's pdftoppm, run as a separate process
+// (poppler is GPL: it is never linked into Folio), rendering the page's
+// CropBox in gray at OCRDPI with its /Rotate applied. Decoding the page's
+// image XObjects directly is not done: the PDF library gives no access to
+// a stream's raw bytes and panics on the DCT, CCITT, JBIG2 and JPX filters
+// scans use, and a renderer also gets masks, Decode arrays, colour spaces,
+// images drawn in strips and the placement matrix right. See docs/ocr.md.
+//
+// Tesseract's word boxes, in the rendered image's pixels, are mapped back
+// into the page's user space (unrotated, origin at the bottom left of the
+// MediaBox's coordinates), so highlights on a scanned page are drawn
+// exactly as on a text page.
+
+// Defaults of the OCR settings.
+const (
+	DefaultOCRDPI = 300
+	// DefaultOCRPageTimeout is one page's OCR budget, rendering included:
+	// a dense 300 dpi page takes Tesseract a few seconds.
+	DefaultOCRPageTimeout = 60 * time.Second
+	// maxOCRPixels bounds a rendered page; larger pages render at a lower
+	// resolution.
+	maxOCRPixels = 40 << 20
+)
+
+// pdftoppm is the renderer's command; tests may change it.
+var pdftoppm = "pdftoppm"
+
+// ocrReady reports whether pages can be read by OCR here: Tesseract with a
+// language pack, and pdftoppm.
+func ocrReady() (bool, string) {
+	if !ocr.Available() {
+		return false, ocr.ErrNotAvailable.Error()
+	}
+	if _, err := exec.LookPath(pdftoppm); err != nil {
+		return false, "pdftoppm (poppler-utils), which renders pages for OCR, is not installed"
+	}
+	return true, ""
+}
+
+// ocrResult is what OCR read on one page: text, word boxes in user space.
+type ocrResult struct {
+	text  string
+	boxes []wordBox
+	info  core.PageOCR
+}
+
+// ocrPage renders page num of the PDF at file and reads it with OCR.
+func (p *Parser) ocrPage(ctx context.Context, file string, num int, pi pageInfo) (ocrResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.OCRPageTimeout)
+	defer cancel()
+	crop := pi.crop
+	w, h := crop[2]-crop[0], crop[3]-crop[1]
+	dpi := float64(p.cfg.OCRDPI)
+	if px := w * h * (dpi / 72) * (dpi / 72); px > maxOCRPixels {
+		dpi *= math.Sqrt(maxOCRPixels / px)
+	}
+	dpi = max(math.Floor(dpi), 36)
+	img, err := render(ctx, file, num, dpi)
+	if err != nil {
+		return ocrResult{}, err
+	}
+	pg, err := ocr.Recognize(ctx, img, ocr.Options{Languages: p.cfg.OCRLanguages, DPI: int(dpi)})
+	if err != nil {
+		return ocrResult{}, err
+	}
+	text, spans := pg.Layout()
+	res := ocrResult{text: text, info: core.PageOCR{Confidence: math.Round(pg.Conf*10) / 10, Languages: pg.Languages}}
+	for _, s := range spans {
+		res.boxes = append(res.boxes, wordBox{start: s.Start, end: s.End, r: pixelsToUser(pg.Words[s.Word].Box, pg.Width, pg.Height, crop, pi.rotate)})
+	}
+	return res, nil
+}
+
+// pixelsToUser maps a rectangle in the pixels of the rendered page (its
+// CropBox with /Rotate applied, width x height pixels, origin top left)
+// to the page's user space.
+func pixelsToUser(r image.Rectangle, width, height int, crop [4]float64, rotate int) rect {
+	cw, ch := crop[2]-crop[0], crop[3]-crop[1]
+	dw, dh := cw, ch // the displayed page's size in points
+	if rotate == 90 || rotate == 270 {
+		dw, dh = ch, cw
+	}
+	sx, sy := dw/float64(width), dh/float64(height)
+	pt := func(px, py int) (x, y float64) {
+		dx, dy := float64(px)*sx, float64(py)*sy
+		switch rotate {
+		case 90:
+			return crop[0] + dy, crop[1] + dx
+		case 180:
+			return crop[2] - dx, crop[1] + dy
+		case 270:
+			return crop[2] - dy, crop[3] - dx
+		}
+		return crop[0] + dx, crop[3] - dy
+	}
+	ax, ay := pt(r.Min.X, r.Min.Y)
+	bx, by := pt(r.Max.X, r.Max.Y)
+	return rect{min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)}
+}
+
+// render runs pdftoppm for one page and decodes its 8-bit gray PGM.
+func render(ctx context.Context, file string, num int, dpi float64) (image.Image, error) {
+	n := strconv.Itoa(num)
+	cmd := exec.CommandContext(ctx, pdftoppm, "-r", strconv.FormatFloat(dpi, 'f', 0, 64), "-f", n, "-l", n,
+		"-gray", "-cropbox", "--", file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("rendering for OCR: %v", err)
+	}
+	img, derr := readPGM(bufio.NewReaderSize(out, 1<<20))
+	io.Copy(io.Discard, out)
+	werr := cmd.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if derr != nil || werr != nil {
+		msg := bytes.TrimSpace(stderr.Bytes())
+		if len(msg) > 300 {
+			msg = msg[:300]
+		}
+		return nil, fmt.Errorf("rendering for OCR failed: %v %v %s", derr, werr, msg)
+	}
+	return img, nil
+}
+
+// readPGM decodes a binary 8-bit PGM (P5), as pdftoppm -gray writes.
+func readPGM(r *bufio.Reader) (*image.Gray, error) {
+	var vals [3]int
+	magic := make([]byte, 2)
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != "P5" {
+		return nil, errors.New("not a PGM image")
+	}
+	for i := range vals {
+		// Skip white space and comments, then read a decimal number.
+		c, err := r.ReadByte()
+		for err == nil && (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '#') {
+			if c == '#' {
+				_, err = r.ReadString('\n')
+			}
+			if err == nil {
+				c, err = r.ReadByte()
+			}
+		}
+		for err == nil && c >= '0' && c <= '9' && vals[i] < 1<<24 {
+			vals[i] = vals[i]*10 + int(c-'0')
+			c, err = r.ReadByte()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("PGM header: %v", err)
+		}
+	}
+	w, h, maxv := vals[0], vals[1], vals[2]
+	if w <= 0 || h <= 0 || maxv != 255 || int64(w)*int64(h) > ocr.MaxPixels {
+		return nil, fmt.Errorf("PGM of %dx%d, max %d: not an 8-bit page image", w, h, maxv)
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	if _, err := io.ReadFull(r, img.Pix); err != nil {
+		return nil, fmt.Errorf("PGM pixels: %v", err)
+	}
+	return img, nil
+}
