@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,5 +209,43 @@ func TestNewRefusesNonGGUF(t *testing.T) {
 	_, err := New(p, Options{})
 	if err == nil || !strings.Contains(err.Error(), "fake.gguf") || !strings.Contains(err.Error(), "not a GGUF") {
 		t.Fatalf("err = %v, want one naming fake.gguf as not GGUF", err)
+	}
+}
+
+// Folio's sampler picks exactly the tokens llama.cpp's own sampler chain
+// (grammar, repetition penalty, greedy) picks, on a real prompt, with the
+// citation grammar and without it.
+func TestSamplerMatchesLlamaChain(t *testing.T) {
+	cits, q, _ := xquadPassages(t, 3)
+	g := newGen(t, Options{})
+	if err := g.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	md := g.md
+	g.mu.Unlock()
+	prompt, err := md.applyTemplate(g.messages(q, cits, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := md.tokenize(prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, grammar := range []string{citeGrammar(len(cits)), ""} {
+		want, err := md.greedyTokens(toks, grammar, 48, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := md.greedyTokens(toks, grammar, 48, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) < 10 {
+			t.Fatalf("llama.cpp's chain wrote only %d tokens", len(want))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("grammar %v: Folio's sampler wrote\n%v\nllama.cpp's chain\n%v", grammar != "", got, want)
+		}
 	}
 }
