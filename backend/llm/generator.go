@@ -487,6 +487,28 @@ func (g *Generator) PromptTokens(ctx context.Context, question string, cits []co
 	return len(toks), err
 }
 
+// Prompt is the text Generate writes into the model for question, cits
+// (every passage in) and history, formatted with the model's own chat
+// template, and the grammar the answer is held to ("" with FreeForm): for
+// measuring llama.cpp's own tools on the same task. It loads the model.
+func (g *Generator) Prompt(ctx context.Context, question string, cits []core.Citation, history []core.Turn) (prompt, grammar string, err error) {
+	if err := g.acquire(ctx); err != nil {
+		return "", "", err
+	}
+	defer g.release()
+	md, _, err := g.ensure()
+	if err != nil {
+		return "", "", err
+	}
+	if prompt, err = md.applyTemplate(g.messages(question, cits, history)); err != nil {
+		return "", "", err
+	}
+	if !g.opts.FreeForm && len(cits) > 0 {
+		grammar = citeGrammar(len(cits))
+	}
+	return prompt, grammar, nil
+}
+
 // BenchResult is one Bench run.
 type BenchResult struct {
 	PromptTokens int
