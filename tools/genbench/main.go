@@ -6,6 +6,10 @@
 //   - prompt processing (pp) and generation (tg) tokens/s, median of -r
 //     runs, Folio's and llama-bench's, and their ratio;
 //
+//   - generation tokens/s of an answer held to Folio's citation grammar,
+//     Folio's and llama.cpp's own CLI's (llama-completion, same prompt,
+//     grammar, greedy sampling with the same penalty), and their ratio;
+//
 //   - time to first token for a prompt of about 1,500 tokens made of real
 //     XQuAD passages, and the memory the loaded model adds to the process;
 //
