@@ -436,9 +436,12 @@ func (g *Generator) messages(question string, cits []core.Citation, history []co
 // GBNF: one to six sentences, each closed by one or two [k] markers
 // (1 <= k <= n), before or after its period. A sentence holds no other
 // period than a decimal point (one followed by a digit: "4.6"), so none
-// ends uncited: small models otherwise leave the markers out. Which
-// passage a sentence cites stays the model's choice; the checker then
-// tests it.
+// ends uncited: small models otherwise leave the markers out. A sentence
+// holds at least one letter: a model that wanted to open with a marker
+// ("[1] The …", which would read as the previous sentence's) otherwise
+// wrote a bare number and a marker ("1 [2]"), as Qwen2.5-0.5B did on every
+// XQuAD question. Which passage a sentence cites stays the model's
+// choice; the checker then tests it.
 func citeGrammar(n int) string {
 	nums := make([]string, 0, n)
 	for k := 1; k <= n; k++ {
@@ -446,7 +449,9 @@ func citeGrammar(n int) string {
 	}
 	return `root ::= sentence (" " sentence){0,5}
 sentence ::= text "."? " [" num "]" ("[" num "]")? "."?
-text ::= ([^\[\]\n.] | "." [0-9])+
+text ::= other* letter ([^\[\]\n.] | "." [0-9])*
+other ::= [0-9 ,;:!?'"()%&*+/=<>#@~_$-] | "." [0-9]
+letter ::= [^\[\]\n.0-9 ,;:!?'"()%&*+/=<>#@~_$-]
 num ::= ` + strings.Join(nums, " | ") + "\n"
 }
 

@@ -249,3 +249,18 @@ func TestSamplerMatchesLlamaChain(t *testing.T) {
 		}
 	}
 }
+
+// llama.cpp accepts the citation grammar for any number of passages.
+func TestCiteGrammarParses(t *testing.T) {
+	g := newGen(t, Options{})
+	if err := g.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, n := range []int{1, 2, 9, 16} {
+		if err := g.md.reset(citeGrammar(n)); err != nil {
+			t.Errorf("%d passages: %v", n, err)
+		}
+	}
+}
