@@ -111,7 +111,8 @@ test-ui: deps-wails
 	WAILS=$(WAILS) tests/ui/run-e2e.sh
 	tests/ui/run-smoke.sh
 
-# The built-in generator against llama.cpp's own llama-bench, built from the
+# The built-in generator against llama.cpp's own llama-bench (and llama-completion
+# for an answer held to the citation grammar), built from the
 # same sources with the same flags, same threads, in the same run: prompt
 # processing and generation tokens/s and their ratio, time to first token
 # for a 1,500-token prompt, memory with the model loaded, 1 vs 2 threads
