@@ -217,7 +217,9 @@ func TestNewRefusesNonGGUF(t *testing.T) {
 // citation grammar and without it.
 func TestSamplerMatchesLlamaChain(t *testing.T) {
 	cits, q, _ := xquadPassages(t, 3)
-	g := newGen(t, Options{})
+	// The test drives the loaded model directly: it must not unload under
+	// it (Idle -1), however slow a busy machine makes the test.
+	g := newGen(t, Options{Idle: -1})
 	if err := g.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +254,7 @@ func TestSamplerMatchesLlamaChain(t *testing.T) {
 
 // llama.cpp accepts the citation grammar for any number of passages.
 func TestCiteGrammarParses(t *testing.T) {
-	g := newGen(t, Options{})
+	g := newGen(t, Options{Idle: -1})
 	if err := g.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
