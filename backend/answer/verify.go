@@ -1047,7 +1047,26 @@ var (
 // that state nothing checkable (see Verify).
 func splitClaims(text string) []claim {
 	var out []claim
-	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+	walkClaims(text, func(_ int, _ string, _ core.Span, c *claim, markers []int) {
+		switch {
+		case c != nil:
+			out = append(out, *c)
+		case len(out) > 0 && len(markers) > 0:
+			// Markers alone belong to the claim before.
+			out[len(out)-1].cites = mergeInts(out[len(out)-1].cites, markers)
+		}
+	})
+	return out
+}
+
+// walkClaims reads text as splitClaims does and calls visit for every
+// sentence of every non-empty line, with the line as read (late markers
+// moved before the full stop), the sentence's span in it, and its claim
+// (nil for a sentence that states nothing checkable or holds markers
+// alone); markers are a markers-alone sentence's numbers, which belong to
+// the claim before it if any.
+func walkClaims(text string, visit func(lineNo int, line string, s core.Span, c *claim, markers []int)) {
+	for no, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
@@ -1060,21 +1079,18 @@ func splitClaims(text string) []claim {
 			clean := stripMarkers(raw)
 			clean = strings.TrimSpace(listPrefixRe.ReplaceAllString(clean, ""))
 			if !hasWord(clean) {
-				// Markers alone: they belong to the sentence before.
-				if n := len(out); n > 0 && len(cites) > 0 {
-					out[n-1].cites = mergeInts(out[n-1].cites, cites)
-				}
+				visit(no, line, s, nil, cites)
 				continue
 			}
 			c := claim{text: clean, cites: cites, features: textFeatures(passageRefRe.ReplaceAllString(clean, " ")), computes: computeRE.MatchString(clean)}
 
 			if len(cites) == 0 && (heading || strings.HasSuffix(clean, ":") || len(c.terms) < minClaimTerms && len(c.numbers) == 0) {
+				visit(no, line, s, nil, nil)
 				continue
 			}
-			out = append(out, c)
+			visit(no, line, s, &c, nil)
 		}
 	}
-	return out
 }
 
 // markerNumbers returns the numbers of the [n] markers in s, each once, in

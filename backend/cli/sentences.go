@@ -10,6 +10,9 @@ type askSentence struct {
 	Text      string `json:"text"`
 	Cites     []int  `json:"cites"`
 	Supported bool   `json:"supported"`
+	// Recited are the markers the generator wrote, when the checker moved
+	// the citation to the passage that supports the sentence.
+	Recited []int `json:"recited,omitempty"`
 }
 
 // askSentences lists an answer's checked sentences; empty, never null, for
@@ -21,7 +24,7 @@ func askSentences(claims []core.Claim) []askSentence {
 		if cites == nil {
 			cites = []int{}
 		}
-		out = append(out, askSentence{Text: c.Text, Cites: cites, Supported: c.Supported && len(c.Missing) == 0})
+		out = append(out, askSentence{Text: c.Text, Cites: cites, Supported: c.Supported && len(c.Missing) == 0, Recited: c.Recited})
 	}
 	return out
 }

@@ -146,6 +146,10 @@ type Claim struct {
 	Cites []int  `json:"cites"` // the [n] markers in the sentence
 	// Missing are cited numbers that match no citation.
 	Missing []int `json:"missing,omitempty"`
+	// Recited, when set, are the markers the generator wrote: the checker
+	// found the sentence unsupported by them but supported by the passages
+	// Cites now names, and moved the citation (answer.RepairCitations).
+	Recited []int `json:"recited,omitempty"`
 	// Supported is set when a cited passage states what the sentence says;
 	// Support is the best score found (0..1).
 	Supported bool    `json:"supported"`

@@ -44,7 +44,8 @@ func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answe
 // AskStream answers as Ask does and then, when a generator is set up,
 // has it write the answer from the cited passages, streaming the text to
 // onDelta (which may be nil), and checks every sentence it wrote against
-// what it cites. history is the chat so far, for follow-up questions. When
+// what it cites (a sentence found supported by another passage than it
+// cites has its citation moved there: answer.RepairCitations). history is the chat so far, for follow-up questions. When
 // the generator fails the extracted answer is returned, with a notice.
 func (e *Engine) AskStream(ctx context.Context, question string, f Filter, history []core.Turn, onDelta func(string)) (core.Answer, error) {
 	ans, err := e.Ask(ctx, question, f)
@@ -79,6 +80,10 @@ func (e *Engine) AskStream(ctx context.Context, question string, f Filter, histo
 	}
 	ans.Text, ans.Claims, ans.Mode, ans.Statements = text, claims, "generated", nil
 	ans.Model = name
+	// A sentence another passage supports cites that one, shown as moved.
+	if _, err := answer.RepairCitations(ctx, &ans, embed); err != nil {
+		return core.Answer{}, err
+	}
 	answer.HighlightEvidence(&ans)
 	return ans, e.labelCitations(&ans)
 }

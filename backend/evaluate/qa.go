@@ -77,6 +77,20 @@ type QAReport struct {
 
 	Dataset string     `json:"-"`
 	Misses  []QAResult `json:"-"`
+	// GenMisses are the generated answers that cite no passage holding
+	// the gold answer (with QAConfig.Generate).
+	GenMisses []GenMiss `json:"-"`
+}
+
+// GenMiss is a generated answer whose cited passages miss the gold answer:
+// what it says, what it cites, and which of its passages hold the gold.
+type GenMiss struct {
+	Question string
+	Gold     []string
+	Text     string
+	Cited    []int
+	GoldIn   []int // the answer's passages that hold the gold answer
+	Passages int
 }
 
 // GenAsker answers with the generator, streaming.
@@ -95,6 +109,7 @@ type GenTiming struct {
 
 // genTally adds up the generated answers' figures.
 type genTally struct {
+	misses                         []GenMiss
 	generated, answerHit, citedHit int
 	claims, supported              int
 	ttft                           []float64
@@ -102,7 +117,7 @@ type genTally struct {
 	stream                         time.Duration
 }
 
-func (g *genTally) add(ans core.Answer, t GenTiming, gold []string) {
+func (g *genTally) add(question string, ans core.Answer, t GenTiming, gold []string) {
 	if ans.Mode != "generated" {
 		return
 	}
@@ -120,11 +135,21 @@ func (g *genTally) add(ans core.Answer, t GenTiming, gold []string) {
 			cited[n] = true
 		}
 	}
+	miss := GenMiss{Question: question, Gold: gold, Text: ans.Text, Passages: len(ans.Citations)}
+	hit := false
 	for _, c := range ans.Citations {
-		if cited[c.N] && containsAnswer(c.Text, gold) {
-			g.citedHit++
-			break
+		if containsAnswer(c.Text, gold) {
+			miss.GoldIn = append(miss.GoldIn, c.N)
+			hit = hit || cited[c.N]
 		}
+		if cited[c.N] {
+			miss.Cited = append(miss.Cited, c.N)
+		}
+	}
+	if hit {
+		g.citedHit++
+	} else {
+		g.misses = append(g.misses, miss)
 	}
 	if t.Pieces > 0 {
 		g.ttft = append(g.ttft, float64(t.TTFT.Microseconds())/1000)
@@ -147,6 +172,7 @@ func (g *genTally) report(rep *QAReport, questions int) {
 		tps = float64(g.pieces) / g.stream.Seconds()
 	}
 	rep.Generated, rep.AnswerHit, rep.CitedHit, rep.Supported, rep.TTFTp50ms, rep.TokensPerS = &gen, &ah, &ch, &sup, &ttft, &tps
+	rep.GenMisses = g.misses
 }
 
 // QAResult is one question's outcome, kept for the misses.
@@ -263,7 +289,7 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 			if gans, timing, err = gasker.AskGenerated(ctx, q.question); err != nil {
 				return rep, fmt.Errorf("question %s: %w", q.id, err)
 			}
-			gen.add(gans, timing, q.answers)
+			gen.add(q.question, gans, timing, q.answers)
 		}
 		// The extracted answer's figures, in the same run.
 		ans, err = asker.Ask(ctx, q.question)
@@ -464,6 +490,9 @@ func (r QAReport) WriteText(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "  time to first token p50 %.1f ms, %.1f tokens/s\n", *r.TTFTp50ms, *r.TokensPerS)
 	}
 	if verbose {
+		for _, m := range r.GenMisses {
+			fmt.Fprintf(w, "  generated miss: %s\n    gold %q in passages %v of %d; cites %v\n    %s\n", m.Question, m.Gold, m.GoldIn, m.Passages, m.Cited, core.OneLine(m.Text, 400))
+		}
 		for _, m := range r.Misses {
 			fmt.Fprintf(w, "  miss: %s\n    gold %q\n    first %s\n    cited elsewhere: %v\n", m.Question, m.Gold, core.OneLine(m.First, 200), m.Cited)
 		}

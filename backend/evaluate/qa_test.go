@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,14 +134,17 @@ func TestGenTally(t *testing.T) {
 	var g genTally
 	gold := []string{"308"}
 	cits := []core.Citation{{N: 1, Text: "The defense gave up just 308 points."}, {N: 2, Text: "They scored 11 points late."}}
-	g.add(core.Answer{Mode: "generated", Text: "It gave up 308 points [1].", Citations: cits,
+	g.add("q", core.Answer{Mode: "generated", Text: "It gave up 308 points [1].", Citations: cits,
 		Claims: []core.Claim{{Cites: []int{1}, Supported: true}}}, GenTiming{TTFT: 100 * time.Millisecond, Pieces: 11, Stream: time.Second}, gold)
-	g.add(core.Answer{Mode: "generated", Text: "It gave up 11 points [2].", Citations: cits,
+	g.add("q", core.Answer{Mode: "generated", Text: "It gave up 11 points [2].", Citations: cits,
 		Claims: []core.Claim{{Cites: []int{2}}}}, GenTiming{TTFT: 300 * time.Millisecond, Pieces: 11, Stream: time.Second}, gold)
-	g.add(core.Answer{Mode: "hybrid", Text: "The defense gave up just 308 points.", Citations: cits}, GenTiming{}, gold)
+	g.add("q", core.Answer{Mode: "hybrid", Text: "The defense gave up just 308 points.", Citations: cits}, GenTiming{}, gold)
 	var rep QAReport
 	g.report(&rep, 3)
 	if *rep.Generated != 2 || *rep.AnswerHit != 1.0/3 || *rep.CitedHit != 1.0/3 || *rep.Supported != 0.5 || *rep.TokensPerS != 10 {
 		t.Fatalf("generated %d answer_hit %v cited_hit %v supported %v tokens/s %v", *rep.Generated, *rep.AnswerHit, *rep.CitedHit, *rep.Supported, *rep.TokensPerS)
+	}
+	if len(rep.GenMisses) != 1 || !slices.Equal(rep.GenMisses[0].Cited, []int{2}) || !slices.Equal(rep.GenMisses[0].GoldIn, []int{1}) {
+		t.Errorf("generated misses %+v: want the second answer, citing [2], the gold in [1]", rep.GenMisses)
 	}
 }

@@ -451,10 +451,17 @@ const citeReminder = "\n\nAnswer in one or two short sentences, from the passage
 
 // messages is package answer's prompt (the rules, earlier turns, the
 // passages numbered [n], the question) with citeReminder after the
-// question.
+// question. The passages are listed last to first, each keeping its
+// number, so the best ranked, [1], stands next to the question: small
+// models cite the passage nearest the question (on XQuAD SmolLM2-135M
+// cited the last one listed for most answers whose gold was in [1]).
 func (g *Generator) messages(question string, cits []core.Citation, history []core.Turn) []answer.Message {
 	b := answer.Generator{MaxPassageChars: g.opts.MaxPassageChars}
-	msgs := b.Messages(question, cits, history)
+	rev := make([]core.Citation, len(cits))
+	for i, c := range cits {
+		rev[len(cits)-1-i] = c
+	}
+	msgs := b.Messages(question, rev, history)
 	if len(cits) > 0 {
 		msgs[len(msgs)-1].Content += citeReminder
 	}
@@ -465,9 +472,12 @@ func (g *Generator) messages(question string, cits []core.Citation, history []co
 // GBNF: one to six sentences, each closed by one or two [k] markers
 // (1 <= k <= n), before or after its period. A sentence holds no other
 // period than a decimal point (one followed by a digit: "4.6"), so none
-// ends uncited: small models otherwise leave the markers out. Which
-// passage a sentence cites stays the model's choice; the checker then
-// tests it.
+// ends uncited: small models otherwise leave the markers out. A sentence
+// holds at least one letter: a model that wanted to open with a marker
+// ("[1] The …", which would read as the previous sentence's) otherwise
+// wrote a bare number and a marker ("1 [2]"), as Qwen2.5-0.5B did on every
+// XQuAD question. Which passage a sentence cites stays the model's
+// choice; the checker then tests it.
 func citeGrammar(n int) string {
 	nums := make([]string, 0, n)
 	for k := 1; k <= n; k++ {
@@ -475,7 +485,9 @@ func citeGrammar(n int) string {
 	}
 	return `root ::= sentence (" " sentence){0,5}
 sentence ::= text "."? " [" num "]" ("[" num "]")? "."?
-text ::= ([^\[\]\n.] | "." [0-9])+
+text ::= other* letter ([^\[\]\n.] | "." [0-9])*
+other ::= [0-9 ,;:!?'"()%&*+/=<>#@~_$-] | "." [0-9]
+letter ::= [^\[\]\n.0-9 ,;:!?'"()%&*+/=<>#@~_$-]
 num ::= ` + strings.Join(nums, " | ") + "\n"
 }
 
@@ -514,6 +526,28 @@ func (g *Generator) PromptTokens(ctx context.Context, question string, cits []co
 	}
 	toks, err := md.tokenize(prompt)
 	return len(toks), err
+}
+
+// Prompt is the text Generate writes into the model for question, cits
+// (every passage in) and history, formatted with the model's own chat
+// template, and the grammar the answer is held to ("" with FreeForm): for
+// measuring llama.cpp's own tools on the same task. It loads the model.
+func (g *Generator) Prompt(ctx context.Context, question string, cits []core.Citation, history []core.Turn) (prompt, grammar string, err error) {
+	if err := g.acquire(ctx); err != nil {
+		return "", "", err
+	}
+	defer g.release()
+	md, _, err := g.ensure()
+	if err != nil {
+		return "", "", err
+	}
+	if prompt, err = md.applyTemplate(g.messages(question, cits, history)); err != nil {
+		return "", "", err
+	}
+	if !g.opts.FreeForm && len(cits) > 0 {
+		grammar = citeGrammar(len(cits))
+	}
+	return prompt, grammar, nil
 }
 
 // BenchResult is one Bench run.

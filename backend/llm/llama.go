@@ -9,6 +9,7 @@ package llm
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdatomic.h>
+#include <math.h>
 #include "llama.h"
 #include "ggml-cpu.h"
 
@@ -83,9 +84,14 @@ static void folio_clear(struct llama_context *ctx) {
 	llama_memory_clear(llama_get_memory(ctx), true);
 }
 
-// folio_sampler: the grammar (when given) keeps the text to its shape,
-// then a light repetition penalty, then the most likely token.
-static struct llama_sampler *folio_sampler(const struct llama_vocab *v, const char *grammar) {
+// The repetition penalty: 1.1 over the last 64 tokens written.
+#define FOLIO_LAST_N 64
+#define FOLIO_PENALTY 1.1f
+
+// folio_chain is llama.cpp's sampler chain for what folio_sample does:
+// the grammar (when given), the repetition penalty, the most likely token.
+// Only tests use it, to check that folio_sample picks the same tokens.
+static struct llama_sampler *folio_chain(const struct llama_vocab *v, const char *grammar) {
 	struct llama_sampler_chain_params sp = llama_sampler_chain_default_params();
 	sp.no_perf = true;
 	struct llama_sampler *s = llama_sampler_chain_init(sp);
@@ -94,9 +100,89 @@ static struct llama_sampler *folio_sampler(const struct llama_vocab *v, const ch
 		if (!g) { llama_sampler_free(s); return NULL; }
 		llama_sampler_chain_add(s, g);
 	}
-	llama_sampler_chain_add(s, llama_sampler_init_penalties(llama_vocab_n_tokens(v), 64, 1.1f, 0.0f, 0.0f));
+	llama_sampler_chain_add(s, llama_sampler_init_penalties(llama_vocab_n_tokens(v), FOLIO_LAST_N, FOLIO_PENALTY, 0.0f, 0.0f));
 	llama_sampler_chain_add(s, llama_sampler_init_greedy());
 	return s;
+}
+
+// folio_sampler picks the next token greedily, as folio_chain does, at a
+// fraction of its cost per token: the penalty touches only the logits of
+// the (at most FOLIO_LAST_N) tokens written last, where llama.cpp's
+// penalty sampler looks every token of the vocabulary up in a hash map;
+// and the grammar is asked first about the one token picked, and only
+// when it refuses that one about the whole vocabulary (as llama.cpp's own
+// tools do: common_sampler's rejection sampling). Both pick the first
+// token of the highest penalised logit among those the grammar allows.
+typedef struct {
+	struct llama_sampler *grammar; // NULL: free text
+	int n_vocab;
+	llama_token_data *cur;         // n_vocab entries, for a refused token
+	int n_prev, at;
+	llama_token prev[FOLIO_LAST_N];  // the last tokens written (a ring)
+} folio_sampler;
+
+static void folio_sampler_free(folio_sampler *s) {
+	if (!s) return;
+	if (s->grammar) llama_sampler_free(s->grammar);
+	free(s->cur);
+	free(s);
+}
+
+static folio_sampler *folio_sampler_new(const struct llama_vocab *v, const char *grammar, int *bad_grammar) {
+	*bad_grammar = 0;
+	folio_sampler *s = calloc(1, sizeof(folio_sampler));
+	if (!s) return NULL;
+	s->n_vocab = llama_vocab_n_tokens(v);
+	s->cur = malloc(sizeof(llama_token_data) * (size_t)s->n_vocab);
+	if (!s->cur) { free(s); return NULL; }
+	if (grammar) {
+		s->grammar = llama_sampler_init_grammar(v, grammar, "root");
+		if (!s->grammar) { *bad_grammar = 1; folio_sampler_free(s); return NULL; }
+	}
+	return s;
+}
+
+static void folio_sampler_reset(folio_sampler *s) {
+	s->n_prev = 0; s->at = 0;
+	if (s->grammar) llama_sampler_reset(s->grammar);
+}
+
+// folio_sample returns the next token after the last decoded one, or -1
+// when the grammar allows none.
+static llama_token folio_sample(folio_sampler *s, struct llama_context *ctx) {
+	float *logits = llama_get_logits_ith(ctx, -1);
+	const int n = s->n_vocab;
+	if (!logits) return -1;
+	for (int i = 0; i < s->n_prev; i++) {
+		llama_token t = s->prev[i];
+		int dup = 0;
+		for (int j = 0; j < i && !dup; j++) dup = s->prev[j] == t;
+		if (dup || t < 0 || t >= n) continue;
+		logits[t] = logits[t] <= 0 ? logits[t] * FOLIO_PENALTY : logits[t] / FOLIO_PENALTY;
+	}
+	llama_token best = 0;
+	for (int i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+	if (s->grammar) {
+		llama_token_data one = {best, logits[best], 0.0f};
+		llama_token_data_array arr = {&one, 1, -1, false};
+		llama_sampler_apply(s->grammar, &arr);
+		if (arr.size != 1 || isinf(one.logit)) {
+			for (int i = 0; i < n; i++) { s->cur[i].id = i; s->cur[i].logit = logits[i]; s->cur[i].p = 0.0f; }
+			llama_token_data_array all = {s->cur, (size_t)n, -1, false};
+			llama_sampler_apply(s->grammar, &all);
+			best = -1;
+			float top = -INFINITY;
+			for (size_t i = 0; i < all.size; i++) {
+				if (!isinf(all.data[i].logit) && (best < 0 || all.data[i].logit > top)) { best = all.data[i].id; top = all.data[i].logit; }
+			}
+			if (best < 0) return -1;
+		}
+		llama_sampler_accept(s->grammar, best);
+	}
+	s->prev[s->at] = best;
+	s->at = (s->at + 1) % FOLIO_LAST_N;
+	if (s->n_prev < FOLIO_LAST_N) s->n_prev++;
+	return best;
 }
 
 static int folio_template(const struct llama_model *m, const char **roles, const char **contents, int n, char *buf, int len) {
@@ -134,7 +220,7 @@ type lmodel struct {
 	ctx     *C.struct_llama_context
 	vocab   *C.struct_llama_vocab
 	tp      *C.struct_ggml_threadpool
-	smpl    *C.struct_llama_sampler
+	smpl    *C.folio_sampler
 	grammar string // smpl's grammar
 	stop    *C.folio_stop
 	nCtx    int
@@ -181,14 +267,18 @@ func load(path string, nCtx, threads int, progress func(float32)) (*lmodel, erro
 		return nil, fmt.Errorf("llm: %s: could not make a context of %d tokens (not enough memory?)", path, nCtx)
 	}
 	vocab := C.llama_model_get_vocab(m)
-	md := &lmodel{m: m, ctx: ctx, vocab: vocab, tp: tp, smpl: C.folio_sampler(vocab, nil),
-		stop: stop, nCtx: int(C.llama_n_ctx(ctx)), nBatch: nBatch, threads: threads}
+	md := &lmodel{m: m, ctx: ctx, vocab: vocab, tp: tp, stop: stop, nCtx: int(C.llama_n_ctx(ctx)), nBatch: nBatch, threads: threads}
+	var bad C.int
+	if md.smpl = C.folio_sampler_new(vocab, nil, &bad); md.smpl == nil {
+		md.close()
+		return nil, errors.New("llm: out of memory")
+	}
 	return md, nil
 }
 
 func (md *lmodel) close() {
 	if md.smpl != nil {
-		C.llama_sampler_free(md.smpl)
+		C.folio_sampler_free(md.smpl)
 	}
 	if md.ctx != nil {
 		C.llama_free(md.ctx)
@@ -310,14 +400,18 @@ func (md *lmodel) reset(grammar string) error {
 			cg = C.CString(grammar)
 			defer C.free(unsafe.Pointer(cg))
 		}
-		s := C.folio_sampler(md.vocab, cg)
+		var bad C.int
+		s := C.folio_sampler_new(md.vocab, cg, &bad)
 		if s == nil {
-			return errors.New("llm: llama.cpp refused the answer's grammar")
+			if bad != 0 {
+				return errors.New("llm: llama.cpp refused the answer's grammar")
+			}
+			return errors.New("llm: out of memory")
 		}
-		C.llama_sampler_free(md.smpl)
+		C.folio_sampler_free(md.smpl)
 		md.smpl, md.grammar = s, grammar
 	}
-	C.llama_sampler_reset(md.smpl)
+	C.folio_sampler_reset(md.smpl)
 	return nil
 }
 
@@ -342,9 +436,12 @@ func (md *lmodel) decode(toks []int32) error {
 }
 
 // sample picks the next token after the last decoded one; eog is set at
-// the end of the model's turn.
+// the end of the model's turn (or when the grammar allows no token).
 func (md *lmodel) sample() (tok int32, eog bool) {
-	t := C.llama_sampler_sample(md.smpl, md.ctx, -1)
+	t := C.folio_sample(md.smpl, md.ctx)
+	if t < 0 {
+		return 0, true
+	}
 	return int32(t), bool(C.llama_vocab_is_eog(md.vocab, t))
 }
 
@@ -369,3 +466,47 @@ func (md *lmodel) setThreads(n int) {
 
 // systemInfo is llama.cpp's list of the CPU features it was built with.
 func systemInfo() string { return C.GoString(C.llama_print_system_info()) }
+
+// greedyTokens decodes prompt from an empty cache and returns the up to n
+// tokens sampled after it under grammar ("" for none): with folio_sample,
+// or, when chain is set, with llama.cpp's own sampler chain (folio_chain).
+// Tests compare the two.
+func (md *lmodel) greedyTokens(prompt []int32, grammar string, n int, chain bool) ([]int32, error) {
+	if err := md.reset(grammar); err != nil {
+		return nil, err
+	}
+	var ref *C.struct_llama_sampler
+	if chain {
+		var cg *C.char
+		if grammar != "" {
+			cg = C.CString(grammar)
+			defer C.free(unsafe.Pointer(cg))
+		}
+		if ref = C.folio_chain(md.vocab, cg); ref == nil {
+			return nil, errors.New("llm: llama.cpp refused the grammar")
+		}
+		defer C.llama_sampler_free(ref)
+	}
+	if err := md.decode(prompt); err != nil {
+		return nil, err
+	}
+	var out []int32
+	for len(out) < n {
+		var tok int32
+		var eog bool
+		if chain {
+			t := C.llama_sampler_sample(ref, md.ctx, -1)
+			tok, eog = int32(t), bool(C.llama_vocab_is_eog(md.vocab, t))
+		} else {
+			tok, eog = md.sample()
+		}
+		if eog {
+			break
+		}
+		out = append(out, tok)
+		if err := md.decode([]int32{tok}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

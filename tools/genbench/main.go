@@ -6,6 +6,10 @@
 //   - prompt processing (pp) and generation (tg) tokens/s, median of -r
 //     runs, Folio's and llama-bench's, and their ratio;
 //
+//   - generation tokens/s of an answer held to Folio's citation grammar,
+//     Folio's and llama.cpp's own CLI's (llama-completion, same prompt,
+//     grammar, greedy sampling with the same penalty), and their ratio;
+//
 //   - time to first token for a prompt of about 1,500 tokens made of real
 //     XQuAD passages, and the memory the loaded model adds to the process;
 //
@@ -28,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +45,7 @@ import (
 func main() {
 	modelPath := flag.String("model", ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf", "GGUF model")
 	benchBin := flag.String("llama-bench", ".cache/llama.cpp/0.3.36-v3/bin/llama-bench", "llama.cpp's llama-bench")
+	cliBin := flag.String("llama-completion", "", "llama.cpp's llama-completion (default: beside -llama-bench), the reference for grammar-held answers")
 	threads := flag.Int("threads", 2, "threads for both")
 	pp := flag.Int("p", 512, "prompt tokens (as llama-bench -p)")
 	tg := flag.Int("n", 128, "generated tokens (as llama-bench -n)")
@@ -88,8 +94,21 @@ func main() {
 	}
 	fpp, ftg := stats.Median(pps), stats.Median(tgs)
 	fmt.Printf("model %s, %d threads (llama.cpp: %s)\n", filepath.Base(*modelPath), *threads, strings.TrimSpace(llmInfo()))
+	fmt.Printf("  load average %s\n", loadAvg())
 	fmt.Printf("  pp%-4d  Folio %8.1f tok/s   llama-bench %8.1f tok/s   ratio %.3f\n", *pp, fpp, ref.pp, fpp/ref.pp)
-	fmt.Printf("  tg%-4d  Folio %8.1f tok/s   llama-bench %8.1f tok/s   ratio %.3f\n", *tg, ftg, ref.tg, ftg/ref.tg)
+	fmt.Printf("  tg%-4d  Folio %8.1f tok/s   llama-bench %8.1f tok/s   ratio %.3f (Folio samples each token, greedy with the repetition penalty; llama-bench decodes random tokens)\n", *tg, ftg, ref.tg, ftg/ref.tg)
+
+	// An answer held to the citation grammar: Folio against llama.cpp's
+	// own CLI (llama-completion) on the same prompt and grammar, greedy
+	// with the same repetition penalty, same threads.
+	if *cliBin == "" {
+		*cliBin = filepath.Join(filepath.Dir(*benchBin), "llama-completion")
+	}
+	if _, err := os.Stat(*cliBin); err != nil {
+		fmt.Printf("  grammar-held answer: skipped (no %s; scripts/build-llama.sh --bench builds it)\n", *cliBin)
+	} else {
+		grammarBench(ctx, g, *cliBin, *modelPath, *threads, *reps, question, cits[:3])
+	}
 
 	// Time to first token for a ~1,500-token prompt of real passages.
 	var use []core.Citation
@@ -128,6 +147,103 @@ func main() {
 	stopHogs(hogs)
 	fmt.Printf("  tg%d tok/s, idle machine: 1 thread %.1f, 2 threads %.1f; with 2 busy processes: 1 thread %.1f, 2 threads %.1f (2/1 = %.2f)\n",
 		*tg, idle1, idle2, busy1, busy2, busy2/busy1)
+	fmt.Printf("  load average at the end %s\n", loadAvg())
+}
+
+// grammarBench writes the answer to question from cits held to Folio's
+// citation grammar, with Folio and with llama-completion (same prompt text,
+// grammar, greedy sampling with the same penalty, threads and batch), and
+// prints generation tokens/s: tokens over the time spent decoding and
+// sampling them (llama-completion's "eval time" plus its "sampling time",
+// which includes the grammar).
+func grammarBench(ctx context.Context, g *llm.Generator, bin, model string, threads, reps int, question string, cits []core.Citation) {
+	prompt, grammar, err := g.Prompt(ctx, question, cits, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "genbench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	pf, gf := filepath.Join(dir, "prompt.txt"), filepath.Join(dir, "answer.gbnf")
+	if err := os.WriteFile(pf, []byte(prompt), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(gf, []byte(grammar), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	var ref, folio []float64
+	var refTok, folioTok int
+	for range reps {
+		n, rate, err := completionRate(bin, model, pf, gf, threads)
+		if err != nil {
+			fmt.Printf("  grammar-held answer: llama-completion failed: %v\n", err)
+			return
+		}
+		ref, refTok = append(ref, rate), n
+		if _, err := g.Generate(ctx, question, cits, nil, nil); err != nil {
+			log.Fatal(err)
+		}
+		st := g.LastStats()
+		folio, folioTok = append(folio, float64(st.Tokens)/st.Gen.Seconds()), st.Tokens
+	}
+	fr, rr := stats.Median(folio), stats.Median(ref)
+	fmt.Printf("  grammar-held answer (%d passages, %d tokens; llama-completion %d): Folio %.1f tok/s   llama-completion %.1f tok/s   ratio %.3f\n",
+		len(cits), folioTok, refTok, fr, rr, fr/rr)
+}
+
+var (
+	evalRe   = regexp.MustCompile(`eval time =\s*([0-9.]+) ms /\s*(\d+) runs`)
+	sampleRe = regexp.MustCompile(`sampling time =\s*([0-9.]+) ms`)
+)
+
+// completionRate runs llama-completion greedily (the repetition penalty,
+// then the top token) under the grammar and returns the tokens it
+// generated (at most 64, as genbench's Folio answers) and their rate.
+func completionRate(bin, model, promptFile, grammarFile string, threads int) (int, float64, error) {
+	cmd := exec.Command(bin, "-m", model, "-t", strconv.Itoa(threads), "-f", promptFile, "--grammar-file", grammarFile,
+		"-n", "64", "-c", "4096", "-b", "512", "-ub", "512", "--poll", "0", "-no-cnv", "--no-display-prompt",
+		"--samplers", "penalties;top_k", "--top-k", "1", "--repeat-penalty", "1.1", "--repeat-last-n", "64", "-s", "1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.Stdin = nil
+	if err := cmd.Run(); err != nil {
+		tail := stderr.String()
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return 0, 0, fmt.Errorf("%v: %s", err, tail)
+	}
+	out := stderr.String()
+	var em, sm float64
+	var n int
+	for _, m := range evalRe.FindAllStringSubmatch(out, -1) {
+		if !strings.Contains(m[0], "prompt") {
+			em, _ = strconv.ParseFloat(m[1], 64)
+			n, _ = strconv.Atoi(m[2])
+		}
+	}
+	if m := sampleRe.FindStringSubmatch(out); m != nil {
+		sm, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if n == 0 || em == 0 {
+		return 0, 0, fmt.Errorf("no timings in its output")
+	}
+	return n, float64(n) / ((em + sm) / 1000), nil
+}
+
+// loadAvg is the machine's load average (1, 5, 15 minutes).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // passages are XQuAD's contexts as citations, and a question.

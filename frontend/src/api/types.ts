@@ -60,6 +60,8 @@ export interface Claim {
   cites: number[] | null;
   /** Cited numbers that match no citation. */
   missing?: number[] | null;
+  /** The markers the model wrote, when Folio's check moved the citation to the passage that supports the sentence. */
+  recited?: number[] | null;
   supported: boolean;
   support: number;
   /** Per cited passage, the sentences that support the claim (document offsets). */

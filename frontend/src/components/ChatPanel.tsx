@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Answer, ChatSummary, Citation } from '../api';
 import { splitAnswer } from '../lib/answer';
 import { chatWhen } from '../lib/chats';
-import { claimWarning, emphasize, markGenerated, type GenPiece } from '../lib/generated';
+import { claimRecited, claimWarning, emphasize, markGenerated, type GenPiece } from '../lib/generated';
 import { baseName } from '../lib/paths';
 import type { Scope } from '../lib/scope';
 import { clipContext, isLineWrapped, normalizeSegments, reflow } from '../lib/segments';
@@ -517,7 +517,15 @@ function GeneratedAnswer({ answer, cite }: { answer: Answer; cite: (n: number) =
       {lines.map((pieces, li) => (
         <p key={li} class="statement gen">
           {pieces.map((piece, i) => {
-            if (piece.kind === 'cite') return <span key={i}>{cite(piece.n)}</span>;
+            if (piece.kind === 'cite') {
+              const moved = piece.claim >= 0 && claims[piece.claim] ? claimRecited(claims[piece.claim]) : '';
+              if (!moved) return <span key={i}>{cite(piece.n)}</span>;
+              return (
+                <span key={i} class="recited" data-testid="recited" title={moved}>
+                  {cite(piece.n)}
+                </span>
+              );
+            }
             // "text [1]" reads as "text[1]", the marker set as a superscript.
             const text = pieces[i + 1]?.kind === 'cite' ? piece.text.trimEnd() : piece.text;
             const w = warning(piece.claim);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Claim } from '../api/types';
-import { claimWarning, emphasize, markGenerated, markerNumbers, parseMarkers } from './generated';
+import { claimRecited, claimWarning, emphasize, markGenerated, markerNumbers, parseMarkers } from './generated';
 
 const claim = (text: string, cites: number[], supported: boolean): Claim => ({ text, cites, supported, support: supported ? 0.9 : 0.1 });
 
@@ -96,5 +96,13 @@ describe('emphasize', () => {
   it('is null without an answer or when absent', () => {
     expect(emphasize('text', undefined)).toBeNull();
     expect(emphasize('text', 'other')).toBeNull();
+  });
+});
+
+describe('claimRecited', () => {
+  it('names the markers the model wrote when the check moved the citation', () => {
+    expect(claimRecited({ text: 'x', cites: [2], recited: [1], supported: true, support: 0.9 })).toContain('the model cited [1]');
+    expect(claimRecited({ text: 'x', cites: [2], recited: [], supported: true, support: 0.9 })).toContain('the model cited no source');
+    expect(claimRecited({ text: 'x', cites: [2], supported: true, support: 0.9 })).toBe('');
   });
 });

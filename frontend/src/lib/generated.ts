@@ -136,6 +136,13 @@ export function claimWarning(c: Claim, known: Set<number>): string {
   return '⚠ cites no source';
 }
 
+/** What to say about a claim whose citation Folio's check moved ("" when it did not). */
+export function claimRecited(c: Claim): string {
+  if (!c.recited) return '';
+  const was = c.recited.length > 0 ? c.recited.map((n) => `[${n}]`).join('') : 'no source';
+  return `citation corrected by Folio's check: the model cited ${was}, which does not support this sentence`;
+}
+
 /**
  * Splits a statement around the exact answer a QA model found in it:
  * null when there is none or the statement does not hold it.

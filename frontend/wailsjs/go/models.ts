@@ -36,6 +36,7 @@ export namespace core {
 	    text: string;
 	    cites: number[];
 	    missing?: number[];
+	    recited?: number[];
 	    supported: boolean;
 	    support: number;
 	    evidence?: Evidence[];
@@ -49,6 +50,7 @@ export namespace core {
 	        this.text = source["text"];
 	        this.cites = source["cites"];
 	        this.missing = source["missing"];
+	        this.recited = source["recited"];
 	        this.supported = source["supported"];
 	        this.support = source["support"];
 	        this.evidence = this.convertValues(source["evidence"], Evidence);
