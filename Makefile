@@ -13,6 +13,10 @@ MODEL_DIR := $(CURDIR)/.cache/models/all-MiniLM-L6-v2
 # .cache (scripts/build-llama.sh; backend/llm/llama.go names the same folder).
 LLM_MODEL := $(CURDIR)/.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_DIR := $(CURDIR)/.cache/llama.cpp/0.3.36-v3
+# The version (wails.json's productVersion) and commit `folio --version` prints.
+VERSION   := $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS   := -w -s -X folio/backend/cli.Version=$(VERSION) -X folio/backend/cli.Commit=$(COMMIT)
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the window (GTK + WebKitGTK), the UI tests (Xvfb,
 # Chromium, xdotool, ImageMagick), poppler's pdftotext for PDF checks and
@@ -30,7 +34,7 @@ run: build
 
 build: deps
 	cd frontend && npm run build
-	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "-w -s" -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 deps: deps-apt deps-go deps-npm llama
 
@@ -84,7 +88,8 @@ test-fuzz:
 # OpenBLAS. The second pass runs every test without it, the heavy ones
 # included: all of SciFact embedded once (hybrid beats BM25 and dense),
 # XQuAD's answers, the encoder's parity on 1,000 abstracts, the kill tests.
-GOTEST_ENV := FOLIO_TEST_MODEL=$(MODEL_DIR) FOLIO_TEST_LLM=$(LLM_MODEL)
+# FOLIO_SYSTEM_MODELS= : the tests ignore an installed package's bundled models.
+GOTEST_ENV := FOLIO_TEST_MODEL=$(MODEL_DIR) FOLIO_TEST_LLM=$(LLM_MODEL) FOLIO_SYSTEM_MODELS=
 test-go:
 	$(GOTEST_ENV) $(GO) test -race -short -timeout 25m ./...
 	$(GOTEST_ENV) $(GO) test -count=1 -timeout 45m ./...

@@ -244,6 +244,8 @@ export interface ModelInfo {
   memoryBytes: number;
   active: boolean;
   removable: boolean;
+  /** It came with Folio (the package's read-only models folder); never removable. */
+  bundled: boolean;
   detail: string;
 }
 

@@ -603,6 +603,7 @@ export namespace main {
 	    memoryBytes: number;
 	    active: boolean;
 	    removable: boolean;
+	    bundled: boolean;
 	    detail: string;
 	
 	    static createFrom(source: any = {}) {
@@ -618,6 +619,7 @@ export namespace main {
 	        this.memoryBytes = source["memoryBytes"];
 	        this.active = source["active"];
 	        this.removable = source["removable"];
+	        this.bundled = source["bundled"];
 	        this.detail = source["detail"];
 	    }
 	}
