@@ -228,5 +228,13 @@ bench-reference:
 	[ -x $(BENCH_PY) ] || python3 -m venv .cache/venv
 	$(BENCH_PY) -m pip install --quiet torch sentence-transformers rank_bm25==0.2.2 snowballstemmer==3.1.1
 
+# The Debian package: dist/folio_$(VERSION)_amd64.deb with the desktop
+# binary, both models (sha256-checked), desktop entry, icons, metainfo,
+# copyright and notices (scripts/package.sh). lintian is optional here.
+.PHONY: package
+package: build model-test model-llm
+	scripts/package.sh $(BIN) $(MODEL_DIR) $(LLM_MODEL) $(VERSION) dist
+	@if command -v lintian >/dev/null; then lintian --no-tag-display-limit dist/folio_$(VERSION)_amd64.deb || true; fi
+
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out
