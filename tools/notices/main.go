@@ -44,6 +44,9 @@ var extras = []struct {
 }{
 	{"Go standard library and runtime", "the Go toolchain's", "BSD-3-Clause", "GOROOT/LICENSE", "statically linked"},
 	{"llama.cpp (ggml)", "from llama-cpp-python 0.3.36", "MIT", ".cache/llama.cpp/0.3.36-v3/LICENSE", "statically linked: the built-in generator"},
+	{"OpenJPEG (WebAssembly, inside pdfjs-dist)", "pdfjs-dist's", "BSD-2-Clause", "frontend/node_modules/pdfjs-dist/wasm/LICENSE_OPENJPEG", "embedded in the window's assets: pdf.js decodes JPEG 2000 images with it"},
+	{"PDFium JBIG2 decoder (WebAssembly, inside pdfjs-dist)", "pdfjs-dist's", "BSD-3-Clause", "frontend/node_modules/pdfjs-dist/wasm/LICENSE_JBIG2", "embedded in the window's assets"},
+	{"qcms (WebAssembly, inside pdfjs-dist)", "pdfjs-dist's", "MIT", "frontend/node_modules/pdfjs-dist/wasm/LICENSE_QCMS", "embedded in the window's assets"},
 	{"qpdf (libqpdf)", "Debian package", "Apache-2.0", "", "dynamically linked; see /usr/share/doc/libqpdf29/copyright"},
 	{"OpenBLAS", "Debian package", "BSD-3-Clause", "", "dynamically linked; see /usr/share/doc/libopenblas0*/copyright"},
 	{"WebKitGTK 4.1, GTK 3", "Debian packages", "LGPL-2.1+ (and BSD for parts of WebKit)", "", "dynamically linked; see their /usr/share/doc/*/copyright"},
@@ -107,7 +110,7 @@ func Generate(root string) ([]byte, error) {
 			}
 			t, err := os.ReadFile(p)
 			if err != nil {
-				return nil, fmt.Errorf("%s: its licence (run `make llama` for llama.cpp's): %w", x.Name, err)
+				return nil, fmt.Errorf("%s: its licence (run `make llama` for llama.cpp's, `npm install` in frontend for pdfjs-dist's): %w", x.Name, err)
 			}
 			fmt.Fprintf(&b, "```\n%s\n```\n\n", strings.TrimSpace(string(t)))
 		}
