@@ -114,6 +114,8 @@ test-ui: deps-wails
 	WAILS=$(WAILS) tests/ui/run-e2e.sh
 	WAILS=$(WAILS) FOLIO_TEST_LLM=$(LLM_MODEL) tests/ui/run-e2e-builtin.sh
 	tests/ui/run-smoke.sh
+	# The .deb built, installed, used with no models install, smoke-tested, purged.
+	SUDO=$(SUDO) tests/package/run.sh
 
 # The built-in generator against llama.cpp's own llama-bench, built from the
 # same sources with the same flags, same threads, in the same run: prompt
@@ -231,8 +233,12 @@ bench-reference:
 # The Debian package: dist/folio_$(VERSION)_amd64.deb with the desktop
 # binary, both models (sha256-checked), desktop entry, icons, metainfo,
 # copyright and notices (scripts/package.sh). lintian is optional here.
+# It builds the binary as `build` does but without `deps` (run `make deps`
+# once first), so the package test inside `make test` installs nothing.
 .PHONY: package
-package: build model-test model-llm
+package: model-test model-llm
+	cd frontend && npm run build
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 	scripts/package.sh $(BIN) $(MODEL_DIR) $(LLM_MODEL) $(VERSION) dist
 	@if command -v lintian >/dev/null; then lintian --no-tag-display-limit dist/folio_$(VERSION)_amd64.deb || true; fi
 
