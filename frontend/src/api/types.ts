@@ -140,6 +140,8 @@ export interface Status {
   rebuilding?: boolean; // the vector graph is being rebuilt; searches scan meanwhile
   /** The built-in generator's model, when one is installed. */
   generator?: string;
+  /** The library is encrypted with a passphrase. */
+  encrypted: boolean;
 }
 
 export interface FileError {

@@ -573,6 +573,7 @@ export namespace engine {
 	    vectors: number;
 	    rebuilding?: boolean;
 	    generator?: string;
+	    encrypted: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Status(source);
@@ -588,6 +589,7 @@ export namespace engine {
 	        this.vectors = source["vectors"];
 	        this.rebuilding = source["rebuilding"];
 	        this.generator = source["generator"];
+	        this.encrypted = source["encrypted"];
 	    }
 	}
 
