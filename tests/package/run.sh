@@ -84,11 +84,12 @@ assert a.get("answer", "").strip(), "empty answer"
 print(f"package test: answer ({a['mode']}{', by ' + a['model'] if a.get('model') else ''}) with {len(cites)} citations, [1] {cites[0]['path'].rsplit('/', 1)[-1]}")
 PY
 
+echo "package test: indexed and answered at $((SECONDS - T0)) s"
 BIN=/usr/bin/folio "$ROOT/tests/ui/run-smoke.sh"
 
 $SUDO apt-get remove --purge -y -qq folio >"$OUT/package-remove.log" 2>&1 || { cat "$OUT/package-remove.log" >&2; die "remove failed"; }
 installed=0
-left=$(while read -r p; do [[ -f $p || -L $p ]] && echo "$p"; done <"$TMP/files")
+left=$(while read -r p; do if [[ -f $p || -L $p ]]; then echo "$p"; fi; done <"$TMP/files")
 [[ -z $left ]] || die "files left after purge: $left"
 [[ ! -e /usr/share/folio && ! -e /usr/share/doc/folio ]] || die "/usr/share/folio or its docs left after purge"
 ! dpkg -s folio >/dev/null 2>&1 || die "dpkg still knows folio"
