@@ -15,6 +15,10 @@ LLM_MODEL := $(CURDIR)/.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf
 LLAMA_DIR := $(CURDIR)/.cache/llama.cpp/0.3.36-v3
 # The benchmarks' larger generator (fetched by model-bench-llm only, never by make test).
 BENCH_LLM := $(CURDIR)/.cache/models/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf
+# The version (wails.json's productVersion) and commit `folio --version` prints.
+VERSION   := $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
+COMMIT    := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS   := -w -s -X folio/backend/cli.Version=$(VERSION) -X folio/backend/cli.Commit=$(COMMIT)
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the window (GTK + WebKitGTK), the UI tests (Xvfb,
 # Chromium, xdotool, ImageMagick), poppler's pdftotext for PDF checks and
@@ -34,7 +38,7 @@ run: build
 
 build: deps
 	cd frontend && npm run build
-	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "-w -s" -o $(BIN) .
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 deps: deps-apt deps-go deps-npm llama
 
@@ -88,7 +92,8 @@ test-fuzz:
 # OpenBLAS. The second pass runs every test without it, the heavy ones
 # included: all of SciFact embedded once (hybrid beats BM25 and dense),
 # XQuAD's answers, the encoder's parity on 1,000 abstracts, the kill tests.
-GOTEST_ENV := FOLIO_TEST_MODEL=$(MODEL_DIR) FOLIO_TEST_LLM=$(LLM_MODEL)
+# FOLIO_SYSTEM_MODELS= : the tests ignore an installed package's bundled models.
+GOTEST_ENV := FOLIO_TEST_MODEL=$(MODEL_DIR) FOLIO_TEST_LLM=$(LLM_MODEL) FOLIO_SYSTEM_MODELS=
 test-go:
 	$(GOTEST_ENV) $(GO) test -race -short -timeout 25m ./...
 	$(GOTEST_ENV) $(GO) test -count=1 -timeout 45m ./...
@@ -114,6 +119,8 @@ test-ui: deps-wails
 	WAILS=$(WAILS) FOLIO_TEST_LLM=$(LLM_MODEL) tests/ui/run-e2e-builtin.sh
 	WAILS=$(WAILS) tests/ui/run-e2e-pepsico.sh
 	tests/ui/run-smoke.sh
+	# The .deb built, installed, used with no models install, smoke-tested, purged.
+	SUDO=$(SUDO) tests/package/run.sh
 
 # The built-in generator against llama.cpp's own llama-bench (and llama-completion
 # for an answer held to the citation grammar), built from the
@@ -252,6 +259,18 @@ BENCH_PY := $(CURDIR)/.cache/venv/bin/python
 bench-reference:
 	[ -x $(BENCH_PY) ] || python3 -m venv .cache/venv
 	$(BENCH_PY) -m pip install --quiet torch sentence-transformers rank_bm25==0.2.2 snowballstemmer==3.1.1
+
+# The Debian package: dist/folio_$(VERSION)_amd64.deb with the desktop
+# binary, both models (sha256-checked), desktop entry, icons, metainfo,
+# copyright and notices (scripts/package.sh). lintian is optional here.
+# It builds the binary as `build` does but without `deps` (run `make deps`
+# once first), so the package test inside `make test` installs nothing.
+.PHONY: package
+package: model-test model-llm
+	cd frontend && npm run build
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+	scripts/package.sh $(BIN) $(MODEL_DIR) $(LLM_MODEL) $(VERSION) dist
+	@if command -v lintian >/dev/null; then lintian --no-tag-display-limit dist/folio_$(VERSION)_amd64.deb || true; fi
 
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out

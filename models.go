@@ -60,6 +60,9 @@ type ModelInfo struct {
 	// Removable: Settings can remove it (installed in the library and
 	// not the embedding model the library's vectors come from).
 	Removable bool `json:"removable"`
+	// Bundled: it came with Folio (the package's read-only models folder,
+	// model.SystemDir); never removable.
+	Bundled bool `json:"bundled"`
 	// Detail describes the model ("llama, 30 layers; KV cache 90 MB at
 	// 4096 tokens"), or why its size could not be read.
 	Detail string `json:"detail"`
@@ -93,14 +96,27 @@ func (a *App) Models() (ModelList, error) {
 		for _, name := range in.Embedders {
 			dir := filepath.Join(data, model.ModelsDir, name)
 			mi := folderInfo("embedding", name, dir)
-			mi.Active = name == in.ActiveEmbedder
+			mi.Active = dir == in.ActiveEmbedderPath
 			mi.Removable = !mi.Active
 			out.Models = append(out.Models, mi)
 		}
 		for _, name := range in.Generators {
-			mi := ggufInfo(name, model.GeneratorPath(data, name))
-			mi.Active = name == in.ActiveGenerator
+			p := model.GeneratorPath(data, name)
+			mi := ggufInfo(name, p)
+			mi.Active = p == in.ActiveGeneratorPath
 			mi.Removable = true
+			out.Models = append(out.Models, mi)
+		}
+		for _, name := range in.BundledEmbedders {
+			dir := model.SystemEmbedderPath(name)
+			mi := folderInfo("embedding", name, dir)
+			mi.Active, mi.Bundled = dir == in.ActiveEmbedderPath, true
+			out.Models = append(out.Models, mi)
+		}
+		for _, name := range in.BundledGenerators {
+			p := model.SystemGeneratorPath(name)
+			mi := ggufInfo(name, p)
+			mi.Active, mi.Bundled = p == in.ActiveGeneratorPath, true
 			out.Models = append(out.Models, mi)
 		}
 		rr, rd := e.AnswerModels()

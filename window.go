@@ -14,6 +14,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"folio/backend/cli"
 	"folio/backend/engine"
 )
 
@@ -94,6 +95,10 @@ func runWindow(ctx context.Context, cfg engine.Config) (err error) {
 			runtime.OnFileDrop(wctx, func(_, _ int, paths []string) { app.HandleDrop(paths) })
 			app.whenOpen(func() {
 				app.Watch()
+				// "Open with Folio" on files or folders: add them.
+				if paths := cli.OpenPaths(ctx); len(paths) > 0 {
+					app.HandleDrop(paths)
+				}
 				st := app.eng.Status()
 				slog.Info("window ready", "data", st.DataDir, "mode", st.Mode)
 			})

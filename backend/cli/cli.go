@@ -48,6 +48,8 @@ const usage = `Folio answers questions from your documents, on your own machine.
 
 Usage:
   folio [--data DIR]                          open the window
+  folio [--data DIR] PATH...                  open the window and add these files/folders
+  folio --version                             the version and the commit
   folio [--data DIR] index [--json] [--retry] PATH...
                                               add files/folders and index them
   folio [--data DIR] watch [--json]           keep the library up to date until Ctrl+C
@@ -107,10 +109,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, window Windo
 	fs.BoolVar(&cfg.NoModel, "no-model", false, "ignore any installed model")
 	fs.StringVar(&cfg.Reranker, "reranker", "", "cross-encoder model folder for reranking")
 	passFile := fs.String("passphrase-file", "", "file holding the encrypted library's passphrase")
+	showVersion := fs.Bool("version", false, "print the version and commit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *showVersion {
+		printVersion(stdout)
+		return 0
+	}
 	rest := fs.Args()
+	if paths, ok := pathArgs(rest); ok { // "Open with Folio": the window adds them
+		ctx, rest = context.WithValue(ctx, openPathsKey{}, paths), nil
+	}
 	c := &command{ctx: ctx, cfg: cfg, stdin: stdin, stdout: stdout, stderr: stderr, passFile: *passFile}
 	if len(rest) == 0 {
 		wcfg, err := c.windowConfig()

@@ -39,6 +39,9 @@ func findsPhrase(t *testing.T, data, passphrase string) error {
 		return err
 	}
 	defer e.Close()
+	if got := e.Status().Encrypted; got != (passphrase != "") {
+		t.Errorf("Status().Encrypted = %v opened with passphrase %q", got, passphrase)
+	}
 	hits, err := e.Search(context.Background(), "lighthouse accounts violet", SearchOptions{K: 3})
 	if err != nil {
 		return err

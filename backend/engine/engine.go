@@ -383,6 +383,7 @@ func (e *Engine) Status() Status {
 	}
 	s.Docs = e.lib.Docs()
 	s.Generator = e.LocalModel()
+	s.Encrypted = e.cfg.Passphrase != ""
 	return s
 }
 

@@ -21,6 +21,9 @@ type Status struct {
 	Rebuilding bool `json:"rebuilding,omitempty"`
 	// Generator names the built-in generator's model, or "" without one.
 	Generator string `json:"generator,omitempty"`
+	// Encrypted: the library is encrypted with a passphrase (it was
+	// opened with one; an encrypted library opens with nothing else).
+	Encrypted bool `json:"encrypted"`
 }
 
 // FileError and IndexReport are the indexing run's, from package library.

@@ -99,8 +99,9 @@ func InstallGGUFProgress(ctx context.Context, src, dataDir, name string, progres
 }
 
 // ActiveGenerator returns the active generator model file: the one named
-// in <dataDir>/models/generators/active, else the first installed GGUF file
-// by name. ok is false when none is installed.
+// in <dataDir>/models/generators/active (installed in the library, else
+// bundled), else the first installed GGUF file by name, else the first
+// bundled one (SystemDir). ok is false when none is installed or bundled.
 func ActiveGenerator(dataDir string) (path string, ok bool) {
 	root := filepath.Join(dataDir, ModelsDir, GeneratorsDir)
 	if b, err := os.ReadFile(filepath.Join(root, activeGeneratorFile)); err == nil {
@@ -110,6 +111,11 @@ func ActiveGenerator(dataDir string) (path string, ok bool) {
 			if CheckGGUF(p) == nil {
 				return p, true
 			}
+			if sys := SystemDir(); sys != "" {
+				if p := SystemGeneratorPath(name); CheckGGUF(p) == nil {
+					return p, true
+				}
+			}
 		}
 	}
 	list, _ := filepath.Glob(filepath.Join(root, "*.gguf"))
@@ -118,6 +124,9 @@ func ActiveGenerator(dataDir string) (path string, ok bool) {
 		if CheckGGUF(p) == nil {
 			return p, true
 		}
+	}
+	if names := systemGenerators(SystemDir()); len(names) > 0 {
+		return SystemGeneratorPath(names[0]), true
 	}
 	return "", false
 }

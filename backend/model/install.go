@@ -256,8 +256,10 @@ func SetActive(dataDir, name string) error {
 }
 
 // Active returns the folder of the active embedder: the one named in
-// <dataDir>/models/active, else <dataDir>/models/all-MiniLM-L6-v2 when
-// present. ok is false when no usable model is installed.
+// <dataDir>/models/active (installed in the library, else bundled), else
+// <dataDir>/models/all-MiniLM-L6-v2 when present, else the bundled one
+// (SystemDir: all-MiniLM-L6-v2, or the first by name). ok is false when no
+// usable model is installed or bundled.
 func Active(dataDir string) (dir string, ok bool) {
 	root := filepath.Join(dataDir, ModelsDir)
 	if b, err := os.ReadFile(filepath.Join(root, activeFile)); err == nil {
@@ -267,11 +269,14 @@ func Active(dataDir string) (dir string, ok bool) {
 			if Validate(d) == nil {
 				return d, true
 			}
+			if d, ok := systemEmbedder(name); ok {
+				return d, true
+			}
 		}
 	}
 	d := filepath.Join(root, DefaultEmbedder)
 	if Validate(d) == nil {
 		return d, true
 	}
-	return "", false
+	return systemEmbedder("")
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -15,11 +16,20 @@ import (
 // model folders (each one Validate accepts) and the generator files
 // (*.gguf under GeneratorsDir that CheckGGUF accepts), by name, and which
 // of each is active ("" when none).
+//
+// The bundled models (SystemDir) a library model of the same name does not
+// hide are listed apart; ActiveEmbedderPath and ActiveGeneratorPath tell
+// whether the active one is installed or bundled.
 type Installed struct {
 	Embedders       []string
 	ActiveEmbedder  string
 	Generators      []string
 	ActiveGenerator string
+
+	BundledEmbedders    []string
+	BundledGenerators   []string
+	ActiveEmbedderPath  string
+	ActiveGeneratorPath string
 }
 
 // List reads what is installed in dataDir. A missing models folder is an
@@ -40,7 +50,7 @@ func List(dataDir string) (Installed, error) {
 		}
 	}
 	if d, ok := Active(dataDir); ok {
-		in.ActiveEmbedder = filepath.Base(d)
+		in.ActiveEmbedder, in.ActiveEmbedderPath = filepath.Base(d), d
 	}
 	list, _ := filepath.Glob(filepath.Join(root, GeneratorsDir, "*.gguf"))
 	sort.Strings(list)
@@ -50,7 +60,18 @@ func List(dataDir string) (Installed, error) {
 		}
 	}
 	if p, ok := ActiveGenerator(dataDir); ok {
-		in.ActiveGenerator = strings.TrimSuffix(filepath.Base(p), ".gguf")
+		in.ActiveGenerator, in.ActiveGeneratorPath = strings.TrimSuffix(filepath.Base(p), ".gguf"), p
+	}
+	sys := SystemDir()
+	for _, n := range systemEmbedders(sys) {
+		if !slices.Contains(in.Embedders, n) {
+			in.BundledEmbedders = append(in.BundledEmbedders, n)
+		}
+	}
+	for _, n := range systemGenerators(sys) {
+		if !slices.Contains(in.Generators, n) {
+			in.BundledGenerators = append(in.BundledGenerators, n)
+		}
 	}
 	return in, nil
 }
@@ -60,14 +81,19 @@ func GeneratorPath(dataDir, name string) string {
 	return filepath.Join(dataDir, ModelsDir, GeneratorsDir, name+".gguf")
 }
 
-// SetActiveGenerator records name, an installed generator, as the active
-// one (written temp-then-rename).
+// SetActiveGenerator records name, an installed (or else bundled)
+// generator, as the active one (written temp-then-rename).
 func SetActiveGenerator(dataDir, name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	if err := CheckGGUF(GeneratorPath(dataDir, name)); err != nil {
-		return err
+		if SystemDir() == "" || CheckGGUF(SystemGeneratorPath(name)) != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dataDir, ModelsDir, GeneratorsDir), 0o700); err != nil {
+		return fmt.Errorf("model: %w", err)
 	}
 	return writeFileAtomic(filepath.Join(dataDir, ModelsDir, GeneratorsDir, activeGeneratorFile), []byte(name+"\n"))
 }

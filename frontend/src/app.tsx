@@ -328,6 +328,8 @@ function Workspace() {
       <ChatPanel
         exchanges={exchanges}
         hasLibrary={(library?.folders?.length ?? 0) > 0}
+        onAddFolder={() => void addFolder()}
+        progress={indexing ? progress : null}
         inputRef={inputRef}
         activeCite={activeCite}
         onAsk={ask}
@@ -361,6 +363,7 @@ function Workspace() {
       {settingsOpen && (
         <SettingsDialog
           saved={generator}
+          library={status && { dataDir: status.dataDir, encrypted: status.encrypted }}
           onClose={() => {
             setSettingsOpen(false);
             settingsRef.current?.focus();

@@ -153,6 +153,8 @@ export interface Status {
   rebuilding?: boolean; // the vector graph is being rebuilt; searches scan meanwhile
   /** The built-in generator's model, when one is installed. */
   generator?: string;
+  /** The library is encrypted with a passphrase. */
+  encrypted: boolean;
 }
 
 export interface FileError {
@@ -265,6 +267,8 @@ export interface ModelInfo {
   memoryBytes: number;
   active: boolean;
   removable: boolean;
+  /** It came with Folio (the package's read-only models folder); never removable. */
+  bundled: boolean;
   detail: string;
 }
 

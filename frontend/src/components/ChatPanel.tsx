@@ -1,6 +1,6 @@
 import type { JSX, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Answer, ChatSummary, Citation } from '../api';
+import type { Answer, ChatSummary, Citation, Progress } from '../api';
 import { splitAnswer } from '../lib/answer';
 import { chatWhen } from '../lib/chats';
 import { claimRecited, claimWarning, emphasize, markGenerated, type GenPiece } from '../lib/generated';
@@ -29,6 +29,10 @@ export interface Exchange {
 interface Props {
   exchanges: Exchange[];
   hasLibrary: boolean;
+  /** The welcome's "Add folder…" (the native folder picker). */
+  onAddFolder?: () => void;
+  /** Indexing progress while a run is going, for the welcome. */
+  progress?: Progress | null;
   inputRef: RefObject<HTMLTextAreaElement>;
   activeCite: { exchange: number; n: number } | null;
   onAsk: (question: string) => void;
@@ -127,7 +131,7 @@ export function ChatPanel(p: Props) {
         <div class="chat-main">
           <div class="chat-scroll" data-testid="chat">
             {p.exchanges.length === 0 ? (
-              <EmptyState hasLibrary={p.hasLibrary} />
+              <EmptyState hasLibrary={p.hasLibrary} onAddFolder={p.onAddFolder} progress={p.progress} />
             ) : (
               p.exchanges.map((e) => (
                 <ExchangeView key={e.id} e={e} activeN={p.activeCite?.exchange === e.id ? p.activeCite.n : 0} onCite={p.onCite} loading={e.pending ? p.loading : ''} />
@@ -340,10 +344,16 @@ function scopeLabel(s?: Scope): string {
   return [s.folder && `in ${baseName(s.folder)}`, s.type && `.${s.type} only`].filter(Boolean).join(' · ');
 }
 
-function EmptyState({ hasLibrary }: { hasLibrary: boolean }) {
+function EmptyState({ hasLibrary, onAddFolder, progress }: { hasLibrary: boolean; onAddFolder?: () => void; progress?: Progress | null }) {
   return (
     <div class="empty" data-testid="empty">
-      <h1>Ask your documents</h1>
+      <h1>{hasLibrary ? 'Ask your documents' : 'Welcome to Folio'}</h1>
+      {progress && progress.phase !== 'done' ? (
+        <p data-testid="welcome-progress" role="status">
+          Reading your files: {progress.filesDone} of {progress.filesTotal || '…'}
+          {progress.chunks > 0 ? ` · ${progress.chunks} passages so far` : ''}. You can ask as soon as the first ones are in.
+        </p>
+      ) : null}
       {hasLibrary ? (
         <p>Type a question below. Every answer links each statement to the passage it came from.</p>
       ) : (
@@ -353,6 +363,13 @@ function EmptyState({ hasLibrary }: { hasLibrary: boolean }) {
             PowerPoint and Excel (old and new), OpenDocument, RTF, e-mail (.eml, .msg), HTML, Markdown and text files
             are read on this computer; nothing is sent anywhere.
           </p>
+          {onAddFolder && (
+            <p>
+              <button type="button" class="btn" data-testid="welcome-add" onClick={onAddFolder}>
+                Add folder…
+              </button>
+            </p>
+          )}
           <p class="muted">Then ask a question. Each [n] in an answer opens the passage it came from, highlighted.</p>
         </>
       )}

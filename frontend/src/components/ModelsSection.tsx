@@ -138,7 +138,12 @@ function ModelRow(p: { m: ModelInfo; busy: boolean; list: ModelList; onActivate:
             {m.kind === 'generator' && !(p.list.generation && p.list.generator === m.name) ? 'chosen' : 'in use'}
           </span>
         )}
-        {m.removable && (
+        {m.bundled && (
+          <span class="small model-badge" data-testid="model-bundled" title="Comes with Folio; it cannot be removed">
+            bundled
+          </span>
+        )}
+        {m.removable && !m.bundled && (
           <ConfirmButton
             label="Remove"
             confirm="Remove for good?"

@@ -16,6 +16,8 @@ const off: GeneratorSettings = { enabled: false, endpoint: '', model: '', confir
  */
 export function SettingsDialog(p: {
   saved: GeneratorSettings | null;
+  /** Where the library is and whether it is encrypted (null while unknown). */
+  library?: { dataDir: string; encrypted: boolean } | null;
   onClose: () => void;
   onSaved: (note: string) => void;
   /** A model was installed, chosen, removed, or generation turned on or off. */
@@ -135,6 +137,14 @@ export function SettingsDialog(p: {
           this computer writes the answer from the same passages, and Folio checks every sentence it writes against them: a
           model file installed below (built in), or a server (Ollama, a llama.cpp server or LM Studio), which takes precedence.
         </p>
+        {p.library && (
+          <p class="small" data-testid="settings-library">
+            Library: <code data-testid="settings-library-dir">{p.library.dataDir}</code> ·{' '}
+            <span data-testid="settings-library-encrypted">
+              {p.library.encrypted ? 'encrypted with your passphrase' : 'not encrypted (run `folio passphrase set` to encrypt it)'}
+            </span>
+          </p>
+        )}
         <ModelsSection onChanged={p.onModelsChanged} />
         <h3>A server on this computer</h3>
         <form

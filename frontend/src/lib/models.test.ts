@@ -3,7 +3,7 @@ import type { ModelInfo } from '../api/types';
 import { formatBytes, importLabel, kindLabel, loadLabel, nextLoad, percent, sortModels } from './models';
 
 const m = (kind: string, name: string): ModelInfo => ({
-  kind, name, path: `/m/${name}`, diskBytes: 1, memoryBytes: 1, active: false, removable: true, detail: '',
+  kind, name, path: `/m/${name}`, diskBytes: 1, memoryBytes: 1, active: false, removable: true, bundled: false, detail: '',
 });
 
 describe('formatBytes', () => {

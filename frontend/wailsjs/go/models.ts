@@ -604,6 +604,7 @@ export namespace engine {
 	    vectors: number;
 	    rebuilding?: boolean;
 	    generator?: string;
+	    encrypted: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Status(source);
@@ -619,6 +620,7 @@ export namespace engine {
 	        this.vectors = source["vectors"];
 	        this.rebuilding = source["rebuilding"];
 	        this.generator = source["generator"];
+	        this.encrypted = source["encrypted"];
 	    }
 	}
 
@@ -634,6 +636,7 @@ export namespace main {
 	    memoryBytes: number;
 	    active: boolean;
 	    removable: boolean;
+	    bundled: boolean;
 	    detail: string;
 	
 	    static createFrom(source: any = {}) {
@@ -649,6 +652,7 @@ export namespace main {
 	        this.memoryBytes = source["memoryBytes"];
 	        this.active = source["active"];
 	        this.removable = source["removable"];
+	        this.bundled = source["bundled"];
 	        this.detail = source["detail"];
 	    }
 	}
