@@ -174,7 +174,7 @@ func readLimited(path string, max int64) ([]byte, error) {
 
 // document writes a message's headers, body and attachments.
 func (p *Parser) document(ctx context.Context, m message) (core.Document, error) {
-	b := &builder{max: p.cfg.MaxTextBytes}
+	b := parse.NewTextBuilder(p.cfg.MaxTextBytes)
 	hdr := core.Location{Part: PartHeaders}
 	// The headers in the order Outlook prints a message: the subject
 	// last, right before the body.
@@ -185,11 +185,11 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 	for _, h := range []struct{ name, value string }{
 		{"From", m.from}, {"Date", date}, {"To", m.to}, {"Cc", m.cc}, {"Subject", m.subject},
 	} {
-		if v := oneLine(h.value); v != "" {
-			b.line(h.name+": "+v, hdr)
+		if v := core.OneLine(h.value, 0); v != "" {
+			b.Line(h.name+": "+v, hdr)
 		}
 	}
-	b.raw("\n")
+	b.Raw("\n")
 	warnings := m.warnings
 	body := m.text
 	for _, alt := range []struct {
@@ -209,7 +209,7 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 	para := 0
 	for _, block := range paragraphs(body) {
 		para++
-		b.line(block, core.Location{Paragraph: para})
+		b.Line(block, core.Location{Paragraph: para})
 	}
 	for i, a := range m.attachments {
 		if err := ctx.Err(); err != nil {
@@ -223,8 +223,8 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 		if name == "" {
 			name = fmt.Sprintf("attachment %d", i+1)
 		}
-		b.raw("\n")
-		b.line("Attachment: "+name, core.Location{Path: []string{name}})
+		b.Raw("\n")
+		b.Line("Attachment: "+name, core.Location{Path: []string{name}})
 		file := name
 		if filepath.Ext(file) == "" {
 			file += extFor(a.ctype)
@@ -237,15 +237,15 @@ func (p *Parser) document(ctx context.Context, m message) (core.Document, error)
 			warnings = append(warnings, fmt.Sprintf("attachment %s: %v", name, err))
 			continue
 		}
-		b.document(name, d)
+		appendDocument(b, name, d)
 		for _, w := range d.Warnings {
 			warnings = append(warnings, name+": "+w)
 		}
 	}
-	if err := b.err(); err != nil {
+	if err := b.Err(); err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{Title: oneLine(m.subject), Text: b.sb.String(), Locations: b.locs, Warnings: warnings}, nil
+	return core.Document{Title: core.OneLine(m.subject, 0), Text: b.Text(), Locations: b.Locations(), Warnings: warnings}, nil
 }
 
 // errSkipped marks an attachment that is listed but not read.
@@ -350,64 +350,17 @@ func paragraphs(s string) []string {
 	return out
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// builder accumulates Document.Text and its Locations.
-type builder struct {
-	sb   strings.Builder
-	locs []core.Location
-	max  int
-	over bool
-}
-
-func (b *builder) line(text string, loc core.Location) {
-	b.span(text, loc)
-	b.raw("\n")
-}
-
-func (b *builder) span(text string, loc core.Location) {
-	if b.over {
-		return
-	}
-	if b.sb.Len()+len(text) > b.max {
-		b.over = true
-		return
-	}
-	if trimmed := strings.TrimSpace(text); trimmed != "" {
-		lead := len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
-		loc.Start = b.sb.Len() + lead
-		loc.End = loc.Start + len(trimmed)
-		b.locs = append(b.locs, loc)
-	}
-	b.sb.WriteString(text)
-}
-
-func (b *builder) raw(s string) {
-	if b.over {
-		return
-	}
-	if b.sb.Len()+len(s) > b.max {
-		b.over = true
-		return
-	}
-	b.sb.WriteString(s)
-}
-
-// document appends an attachment's text; each of its locations becomes
+// appendDocument appends an attachment's text; each of its locations becomes
 // Path [name, its own label], shifted to where the text lands. Locations
 // with bad offsets are dropped.
-func (b *builder) document(name string, d core.Document) {
-	if b.over {
-		return
+func appendDocument(b *parse.TextBuilder, name string, d core.Document) {
+	text := d.Text
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
 	}
-	if b.sb.Len()+len(d.Text)+1 > b.max {
-		b.over = true
+	base, ok := b.Block(text)
+	if !ok {
 		return
-	}
-	base := b.sb.Len()
-	b.sb.WriteString(d.Text)
-	if !strings.HasSuffix(d.Text, "\n") {
-		b.sb.WriteByte('\n')
 	}
 	covered := false
 	for _, l := range d.Locations {
@@ -418,17 +371,10 @@ func (b *builder) document(name string, d core.Document) {
 		if label := l.Label(); label != "" {
 			path = append(path, label)
 		}
-		b.locs = append(b.locs, core.Location{Start: base + l.Start, End: base + l.End, Path: path})
+		b.Locate(core.Location{Start: base + l.Start, End: base + l.End, Path: path})
 		covered = true
 	}
 	if !covered && strings.TrimSpace(d.Text) != "" {
-		b.locs = append(b.locs, core.Location{Start: base, End: base + len(strings.TrimRightFunc(d.Text, unicode.IsSpace)), Path: []string{name}})
+		b.Locate(core.Location{Start: base, End: base + len(strings.TrimRightFunc(d.Text, unicode.IsSpace)), Path: []string{name}})
 	}
-}
-
-func (b *builder) err() error {
-	if b.over {
-		return fmt.Errorf("%w: the extracted text passes the limit of %d bytes", core.ErrTooLarge, b.max)
-	}
-	return nil
 }

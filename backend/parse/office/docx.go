@@ -604,12 +604,12 @@ func emitRow(b *builder, head, row []string, loc core.Location) {
 				label += strings.TrimRight(tablerow.LabelMark, " ")
 			}
 			loc.Col = 1
-			b.span(label, loc)
+			b.Span(label, loc)
 			wrote = true
 		}
 	}
 	if !wrote && last == 0 {
-		b.raw("\n")
+		b.Raw("\n")
 		return
 	}
 	for ci := 1; ci <= last; ci++ {
@@ -626,13 +626,13 @@ func emitRow(b *builder, head, row []string, loc core.Location) {
 			cell += strings.TrimRight(tablerow.CellMark, " ")
 		}
 		if wrote {
-			b.raw(" ")
+			b.Raw(" ")
 		}
 		loc.Col = ci + 1
-		b.span(cell, loc)
+		b.Span(cell, loc)
 		wrote = true
 	}
-	b.raw(tablerow.End + "\n")
+	b.Raw(tablerow.End + "\n")
 }
 
 // emitBlocks appends blocks to b as lines. hp is nil for parts without a
@@ -654,11 +654,11 @@ func emitBlocks(b *builder, blocks []block, part string, hp *headingPath, para, 
 				}
 				for ci, cell := range row {
 					if ci > 0 {
-						b.raw("\t")
+						b.Raw("\t")
 					}
-					b.span(cell, core.Location{Part: part, Path: path, Table: *table, Row: ri + 1, Col: ci + 1})
+					b.Span(cell, core.Location{Part: part, Path: path, Table: *table, Row: ri + 1, Col: ci + 1})
 				}
-				b.raw("\n")
+				b.Raw("\n")
 			}
 			continue
 		}
@@ -671,7 +671,7 @@ func emitBlocks(b *builder, blocks []block, part string, hp *headingPath, para, 
 			}
 			path = hp.path()
 		}
-		b.line(blk.text, core.Location{Part: part, Path: path, Paragraph: *para})
+		b.Line(blk.text, core.Location{Part: part, Path: path, Paragraph: *para})
 	}
 }
 
@@ -787,7 +787,7 @@ func (p *Parser) parseDOCX(ctx context.Context, a container) (core.Document, err
 		}
 	}
 
-	b := &builder{max: p.cfg.MaxTextBytes}
+	b := newBuilder(p.cfg.MaxTextBytes)
 	emit := func(bl []block, part string, hp *headingPath) {
 		var para, table int
 		emitBlocks(b, bl, part, hp, &para, &table)
@@ -798,8 +798,8 @@ func (p *Parser) parseDOCX(ctx context.Context, a container) (core.Document, err
 	emit(parts[0], core.PartFootnote, nil)
 	emit(parts[1], core.PartEndnote, nil)
 	emit(parts[2], core.PartComment, nil)
-	if err := b.err(); err != nil {
+	if err := b.Err(); err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{Format: "docx", Text: b.sb.String(), Locations: b.locs, Warnings: warnings}, nil
+	return core.Document{Format: "docx", Text: b.Text(), Locations: b.Locations(), Warnings: warnings}, nil
 }

@@ -303,22 +303,22 @@ func (p *Parser) parseODF(ctx context.Context, a container, kind string) (core.D
 		return core.Document{}, err
 	}
 	var warnings []string
-	b := &builder{max: p.cfg.MaxTextBytes}
+	b := newBuilder(p.cfg.MaxTextBytes)
 	if kind == kindODP {
 		r := &odfReader{walker: newWalker("content.xml", data, p.cfg.MaxDepth)}
 		if err := r.presentation(ctx, b); err != nil {
 			return core.Document{}, err
 		}
 		if r.err != nil {
-			if b.sb.Len() == 0 {
+			if b.Len() == 0 {
 				return core.Document{}, r.err
 			}
 			warnings = append(warnings, fmt.Sprintf("%v (text after this point is missing)", r.err))
 		}
-		if err := b.err(); err != nil {
+		if err := b.Err(); err != nil {
 			return core.Document{}, err
 		}
-		return core.Document{Format: "odp", Text: b.sb.String(), Locations: b.locs, Warnings: warnings}, nil
+		return core.Document{Format: "odp", Text: b.Text(), Locations: b.Locations(), Warnings: warnings}, nil
 	}
 
 	r := &odfReader{walker: newWalker("content.xml", data, p.cfg.MaxDepth)}
@@ -355,10 +355,10 @@ func (p *Parser) parseODF(ctx context.Context, a container, kind string) (core.D
 	emit(r.footnotes, core.PartFootnote, nil)
 	emit(r.endnotes, core.PartEndnote, nil)
 	emit(r.comments, core.PartComment, nil)
-	if err := b.err(); err != nil {
+	if err := b.Err(); err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{Format: "odt", Text: b.sb.String(), Locations: b.locs, Warnings: warnings}, nil
+	return core.Document{Format: "odt", Text: b.Text(), Locations: b.Locations(), Warnings: warnings}, nil
 }
 
 // masterPages reads the headers and footers of the master pages in
@@ -406,7 +406,7 @@ func (r *odfReader) presentation(ctx context.Context, b *builder) error {
 	fn = func(se startElement) {
 		switch l := se.Name.Local; {
 		case l == "page":
-			if ctxErr = ctx.Err(); ctxErr != nil || b.over {
+			if ctxErr = ctx.Err(); ctxErr != nil || b.Over() {
 				r.skip()
 				return
 			}
@@ -415,7 +415,7 @@ func (r *odfReader) presentation(ctx context.Context, b *builder) error {
 			r.each(r.shapes(&shapes, &notes, false), nil)
 			emitShapes(b, shapes, slide, "")
 			emitShapes(b, notes, slide, core.PartNotes)
-			b.raw("\n")
+			b.Raw("\n")
 		case odfSkipLocal(l):
 			r.skip()
 		default: // office:document-content, office:body, office:presentation

@@ -52,7 +52,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"unicode"
 
 	"folio/backend/core"
 	"folio/backend/parse"
@@ -412,58 +411,10 @@ func relByType(rels []rel, suffix string) []string {
 	return out
 }
 
-// builder accumulates Document.Text and its Locations.
-type builder struct {
-	sb   strings.Builder
-	locs []core.Location
-	max  int
-	over bool // the text limit was reached; further text is dropped
-}
+// builder accumulates Document.Text and its Locations (parse.TextBuilder).
+type builder = parse.TextBuilder
 
-// line appends text plus "\n", recording loc for it when it holds
-// non-whitespace.
-func (b *builder) line(text string, loc core.Location) {
-	b.span(text, loc)
-	b.raw("\n")
-}
-
-// span appends text, recording loc for it when it holds non-whitespace.
-func (b *builder) span(text string, loc core.Location) {
-	if b.over {
-		return
-	}
-	if b.sb.Len()+len(text) > b.max {
-		b.over = true
-		return
-	}
-	if trimmed := strings.TrimSpace(text); trimmed != "" {
-		// The location covers the text without surrounding white space.
-		lead := len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
-		loc.Start = b.sb.Len() + lead
-		loc.End = loc.Start + len(strings.TrimRightFunc(text[lead:], unicode.IsSpace))
-		b.locs = append(b.locs, loc)
-	}
-	b.sb.WriteString(text)
-}
-
-// raw appends text without a location (separators).
-func (b *builder) raw(s string) {
-	if b.over {
-		return
-	}
-	if b.sb.Len()+len(s) > b.max {
-		b.over = true
-		return
-	}
-	b.sb.WriteString(s)
-}
-
-func (b *builder) err() error {
-	if b.over {
-		return fmt.Errorf("%w: the extracted text passes the limit of %d bytes", core.ErrTooLarge, b.max)
-	}
-	return nil
-}
+func newBuilder(max int) *builder { return parse.NewTextBuilder(max) }
 
 // cloneOrNil copies a heading path so later changes do not alias it.
 func cloneOrNil(p []string) []string {

@@ -200,7 +200,7 @@ func (p *Parser) parsePPT(ctx context.Context, c compound) (core.Document, error
 			list = append(list, s)
 		}
 	}
-	b := &builder{max: p.cfg.MaxTextBytes}
+	b := newBuilder(p.cfg.MaxTextBytes)
 	for i, s := range list {
 		n := i + 1
 		wrote := false
@@ -214,7 +214,7 @@ func (p *Parser) parsePPT(ctx context.Context, c compound) (core.Document, error
 				if t.title && part == "" {
 					shape = "Title"
 				}
-				b.line(para, core.Location{Slide: n, Shape: shape, Part: part})
+				b.Line(para, core.Location{Slide: n, Shape: shape, Part: part})
 				wrote = true
 			}
 		}
@@ -227,13 +227,13 @@ func (p *Parser) parsePPT(ctx context.Context, c compound) (core.Document, error
 			}
 		}
 		if wrote {
-			b.raw("\n")
+			b.Raw("\n")
 		}
 	}
-	if err := b.err(); err != nil {
+	if err := b.Err(); err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{Format: "ppt", Text: b.sb.String(), Locations: b.locs}, nil
+	return core.Document{Format: "ppt", Text: b.Text(), Locations: b.Locations()}, nil
 }
 
 // pptChar maps PowerPoint's control characters: a vertical tab is a line

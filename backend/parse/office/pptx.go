@@ -219,16 +219,16 @@ func emitShapes(b *builder, shapes []shape, slide int, part string) {
 				for ri, row := range blk.rows {
 					for ci, cell := range row {
 						if ci > 0 {
-							b.raw("\t")
+							b.Raw("\t")
 						}
-						b.span(cell, core.Location{Slide: slide, Shape: s.name, Part: part, Table: table, Row: ri + 1, Col: ci + 1})
+						b.Span(cell, core.Location{Slide: slide, Shape: s.name, Part: part, Table: table, Row: ri + 1, Col: ci + 1})
 					}
-					b.raw("\n")
+					b.Raw("\n")
 				}
 				continue
 			}
 			para++
-			b.line(blk.text, core.Location{Slide: slide, Shape: s.name, Part: part, Paragraph: para})
+			b.Line(blk.text, core.Location{Slide: slide, Shape: s.name, Part: part, Paragraph: para})
 		}
 	}
 }
@@ -278,12 +278,12 @@ func (p *Parser) parsePPTX(ctx context.Context, a container) (core.Document, err
 		}
 		return shapes
 	}
-	b := &builder{max: p.cfg.MaxTextBytes}
+	b := newBuilder(p.cfg.MaxTextBytes)
 	for i, slide := range slides {
 		if err := ctx.Err(); err != nil {
 			return core.Document{}, err
 		}
-		if b.over {
+		if b.Over() {
 			break
 		}
 		emitShapes(b, readShapes(slide, false), i+1, "")
@@ -295,12 +295,12 @@ func (p *Parser) parsePPTX(ctx context.Context, a container) (core.Document, err
 			emitShapes(b, readShapes(n, true), i+1, core.PartNotes)
 			break
 		}
-		b.raw("\n")
+		b.Raw("\n")
 	}
-	if err := b.err(); err != nil {
+	if err := b.Err(); err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{Format: "pptx", Text: b.sb.String(), Locations: b.locs, Warnings: warnings}, nil
+	return core.Document{Format: "pptx", Text: b.Text(), Locations: b.Locations(), Warnings: warnings}, nil
 }
 
 // slideOrder reads p:sldIdLst and returns the slide part names in

@@ -104,7 +104,7 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 	if err := ctx.Err(); err != nil {
 		return core.Document{}, err
 	}
-	b := &builder{max: p.cfg.MaxTextBytes}
+	b := newBuilder(p.cfg.MaxTextBytes)
 	story := func(s wordStory) []uint16 {
 		lo, hi := min(s.start, len(units)), min(s.end, len(units))
 		return units[lo:hi]
@@ -126,10 +126,10 @@ func (p *Parser) parseWord97(ctx context.Context, c compound) (core.Document, er
 	emitWordText(b, story(stories[1]), core.Location{Part: core.PartFootnote}, false, nil)
 	emitWordText(b, story(stories[4]), core.Location{Part: core.PartEndnote}, false, nil)
 	emitWordText(b, story(stories[3]), core.Location{Part: core.PartComment}, false, nil)
-	if err := b.err(); err != nil {
+	if err := b.Err(); err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{Format: "doc", Text: b.sb.String(), Locations: b.locs}, nil
+	return core.Document{Format: "doc", Text: b.Text(), Locations: b.Locations()}, nil
 }
 
 // fibArrays returns FibRgLw97 (as int32s) and the FibRgFcLcb bytes.
@@ -370,13 +370,13 @@ func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool,
 			rowN++
 			for ci, cell := range strings.Split(p.text, "\t") {
 				if ci > 0 {
-					b.raw("\t")
+					b.Raw("\t")
 				}
 				loc := tmpl
 				loc.Path, loc.Table, loc.Row, loc.Col = path, tbl, rowN, ci+1
-				b.span(cell, loc)
+				b.Span(cell, loc)
 			}
-			b.raw("\n")
+			b.Raw("\n")
 			continue
 		}
 		inTable = false
@@ -397,7 +397,7 @@ func emitWordText(b *builder, units []uint16, tmpl core.Location, numbered bool,
 		if numbered || tmpl.Part != "" {
 			loc.Paragraph = para
 		}
-		b.line(p.text, loc)
+		b.Line(p.text, loc)
 	}
 }
 
