@@ -23,6 +23,7 @@ export const checked: true[] = [
   true as Same<Fields<core.Turn>, keyof T.Turn>,
   true as Same<Fields<core.Chat>, keyof T.Chat>,
   true as Same<Fields<core.Rect>, keyof T.Rect>,
+  true as Same<Fields<core.PageOCR>, keyof T.PageOCR>,
   true as Same<Fields<engine.ChatSummary>, keyof T.ChatSummary>,
   true as Same<Fields<engine.FileState>, keyof T.FileState>,
   true as Same<Fields<engine.Filter>, keyof T.Filter>,

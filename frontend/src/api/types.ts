@@ -232,6 +232,8 @@ export interface Source {
   pageBox?: Rect | null;
   /** PDF only: the page's /Rotate in degrees. */
   rotate?: number;
+  /** Set when the page was read by OCR (a scan, a photo, an image file). */
+  ocr?: PageOCR | null;
   /** PDF only: word boxes of the cited span on the page. */
   passage?: Rect[] | null;
   /** PDF only: word boxes of the best sentences within the span. */
@@ -244,6 +246,12 @@ export interface Source {
   more?: PageMarks[] | null;
 }
 
+/** How a page was read by OCR: mean word confidence (0–100) and language packs such as "eng". */
+export interface PageOCR {
+  confidence: number;
+  languages?: string[] | null;
+}
+
 /** The rectangles to draw on one PDF page (see Source). */
 export interface PageMarks {
   page: number;
@@ -251,6 +259,8 @@ export interface PageMarks {
   box?: Rect | null;
   /** The page's /Rotate in degrees. */
   rotate?: number;
+  /** Set when the page was read by OCR. */
+  ocr?: PageOCR | null;
   passage?: Rect[] | null;
   highlights?: Rect[] | null;
   /** The table cell's value, inside a highlighted row. */

@@ -321,6 +321,20 @@ export namespace core {
 	
 	
 	
+	export class PageOCR {
+	    confidence: number;
+	    languages?: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new PageOCR(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.confidence = source["confidence"];
+	        this.languages = source["languages"];
+	    }
+	}
 	export class Rect {
 	    x0: number;
 	    y0: number;
@@ -505,6 +519,7 @@ export namespace engine {
 	    page: number;
 	    box?: core.Rect;
 	    rotate?: number;
+	    ocr?: core.PageOCR;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
 	    cell?: core.Rect[];
@@ -518,6 +533,7 @@ export namespace engine {
 	        this.page = source["page"];
 	        this.box = this.convertValues(source["box"], core.Rect);
 	        this.rotate = source["rotate"];
+	        this.ocr = this.convertValues(source["ocr"], core.PageOCR);
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
 	        this.cell = this.convertValues(source["cell"], core.Rect);
@@ -550,6 +566,7 @@ export namespace engine {
 	    location?: string;
 	    pageBox?: core.Rect;
 	    rotate?: number;
+	    ocr?: core.PageOCR;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
 	    cell?: core.Cell;
@@ -570,6 +587,7 @@ export namespace engine {
 	        this.location = source["location"];
 	        this.pageBox = this.convertValues(source["pageBox"], core.Rect);
 	        this.rotate = source["rotate"];
+	        this.ocr = this.convertValues(source["ocr"], core.PageOCR);
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
 	        this.cell = this.convertValues(source["cell"], core.Cell);
