@@ -30,6 +30,7 @@ export const checked: true[] = [
   true as Same<Fields<engine.Folder>, keyof T.Folder>,
   true as Same<Fields<engine.GeneratorSettings>, keyof T.GeneratorSettings>,
   true as Same<Fields<engine.Library>, keyof T.Library>,
+  true as Same<Fields<engine.OCRLanguages>, keyof T.OCRLanguages>,
   true as Same<Fields<engine.PageMarks>, keyof T.PageMarks>,
   true as Same<Fields<engine.Source>, keyof T.Source>,
   true as Same<Fields<engine.Status>, keyof T.Status>,

@@ -115,6 +115,16 @@ export interface ChatSummary {
 }
 
 /** A local OpenAI-compatible server that writes answers (off by default). */
+/** Settings → OCR: Tesseract language packs ("eng", "deu"). Chosen empty means Default is in use. */
+export interface OCRLanguages {
+  /** False in a build without Tesseract; then every list is empty. */
+  available: boolean;
+  installed: string[] | null;
+  default: string[] | null;
+  chosen: string[] | null;
+  inUse: string[] | null;
+}
+
 export interface GeneratorSettings {
   enabled: boolean;
   endpoint: string;

@@ -515,6 +515,26 @@ export namespace engine {
 		    return a;
 		}
 	}
+	export class OCRLanguages {
+	    available: boolean;
+	    installed: string[];
+	    default: string[];
+	    chosen: string[];
+	    inUse: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new OCRLanguages(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.available = source["available"];
+	        this.installed = source["installed"];
+	        this.default = source["default"];
+	        this.chosen = source["chosen"];
+	        this.inUse = source["inUse"];
+	    }
+	}
 	export class PageMarks {
 	    page: number;
 	    box?: core.Rect;
