@@ -453,6 +453,29 @@ try {
       `margin ${ink.margin.toFixed(3)}) for ${bound.rects} OCR line boxes; highlighted: "${norm(bound.hl.join(' '))}"`);
     await page.screenshot({ path: join(out, 'e2e-ocr.png') });
     await page.keyboard.press('Escape');
+
+    step = 'Settings → Text in scans lists the installed OCR packs; ticking one saves it in the library';
+    const langs = await page.evaluate(() => window.go.main.App.OCRLanguages());
+    await page.getByTestId('settings-open').click();
+    const ocrSection = page.getByTestId('ocr-section');
+    await ocrSection.waitFor({ timeout: 10_000 });
+    const boxes = await ocrSection.locator('input[type=checkbox]').evaluateAll((es) => es.map((e) => ({ id: e.dataset.testid, on: e.checked, off: e.disabled })));
+    const wantIds = (langs.installed ?? []).map((c) => `ocr-lang-${c}`);
+    if (JSON.stringify(boxes.map((b) => b.id)) !== JSON.stringify(wantIds)) throw new Error(`the OCR section lists ${JSON.stringify(boxes)}, installed ${JSON.stringify(langs.installed)}`);
+    const ticked = boxes.filter((b) => b.on).map((b) => b.id.replace('ocr-lang-', ''));
+    if (JSON.stringify(ticked) !== JSON.stringify(langs.inUse)) throw new Error(`ticked ${JSON.stringify(ticked)}, in use ${JSON.stringify(langs.inUse)}`);
+    const extra = (langs.installed ?? []).find((c) => !(langs.inUse ?? []).includes(c));
+    if (extra) {
+      await ocrSection.getByTestId(`ocr-lang-${extra}`).check();
+      await ocrSection.getByTestId('ocr-note').waitFor({ timeout: 10_000 });
+      const after = await page.evaluate(() => window.go.main.App.OCRLanguages());
+      if (!(after.chosen ?? []).includes(extra) || !(after.inUse ?? []).includes(extra)) throw new Error(`after ticking ${extra}: ${JSON.stringify(after)}`);
+      await ocrSection.getByTestId(`ocr-lang-${extra}`).uncheck();
+      await page.waitForFunction((c) => window.go.main.App.OCRLanguages().then((l) => !(l.inUse ?? []).includes(c)), extra, { timeout: 10_000 });
+    }
+    log(`OCR settings: installed ${(langs.installed ?? []).join(' ')}, in use ${(langs.inUse ?? []).join('+')}` + (extra ? `; ${extra} ticked, saved, unticked` : ''));
+    await page.keyboard.press('Escape');
+    await page.getByTestId('settings').waitFor({ state: 'detached', timeout: 5000 });
   }
 
   const sheet = readdirSync(docs).find((f) => /\.(csv|tsv|xlsx|ods)$/.test(f));
