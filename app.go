@@ -423,7 +423,7 @@ func (a *App) OCRLanguages() (engine.OCRLanguages, error) {
 }
 
 // SetOCRLanguages saves the language packs scans are read with (empty: the
-// default); files read before keep their text until re-indexed.
+// default); files read before keep their text until they change or are read again.
 func (a *App) SetOCRLanguages(langs []string) error {
 	return a.useEngine(func(e *engine.Engine) error { return e.SetOCRLanguages(langs) })
 }

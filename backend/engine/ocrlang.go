@@ -95,7 +95,7 @@ func (e *Engine) OCRLanguages() OCRLanguages {
 // SetOCRLanguages saves the language packs to read scans with, in order,
 // without duplicates; an empty list goes back to the default. A pack that
 // is not installed is refused, naming it and the installed ones. Files
-// already read keep their text until they change or are re-indexed.
+// already read keep their text until they change or are read again.
 func (e *Engine) SetOCRLanguages(langs []string) error {
 	installed := ocr.Languages()
 	var keep []string

@@ -34,7 +34,7 @@ export function OCRSection() {
     try {
       await api.setOCRLanguages(toggleLanguage(info, code, on));
       await load();
-      setNote('Saved. Scans indexed from now on are read with these languages; re-index a folder to read its scans again.');
+      setNote('Saved. Scans indexed from now on are read with these languages; remove and add a folder to read its scans again.');
     } catch (err) {
       setError(errorText(err));
     } finally {
