@@ -71,8 +71,9 @@ async function fail(err) {
  * steps: GET /v1/models lists "tiny-test"; POST /v1/chat/completions
  * streams a fixed answer as server-sent events, a piece every 120 ms: a
  * sentence copied from lighthouse.txt citing [1], an invented one citing
- * [1], and one citing [9], which is no source. A question with "slowly"
- * gets a long, slow stream (for Stop).
+ * [1], and one citing [9], which is no source and which no passage
+ * supports (so citation repair, answer.RepairCitations, leaves it flagged).
+ * A question with "slowly" gets a long, slow stream (for Stop).
  */
 async function startGenerator() {
   const { createServer } = await import('node:http');
@@ -98,7 +99,7 @@ async function startGenerator() {
       const pieces = slow
         ? ['The keeper ', ...Array.from({ length: 100 }, () => 'lived ')]
         : ['The Zephyr lighthouse ', 'was built in 1887 ', 'on Gannet Rock [1]. ', 'The lighthouse was painted ', 'purple by pirates in 1950 [1]. ',
-          'Its lamp burned ', 'whale oil until 1921 [9].'];
+          'Its keeper owned ', 'a grey parrot [9].'];
       let closed = false;
       res.on('close', () => (closed = true));
       for (const p of pieces) {
@@ -468,6 +469,7 @@ try {
     if (extra) {
       await ocrSection.getByTestId(`ocr-lang-${extra}`).check();
       await ocrSection.getByTestId('ocr-note').waitFor({ timeout: 10_000 });
+      if (!(await ocrSection.getByTestId(`ocr-lang-${extra}`).isChecked())) throw new Error(`${extra} is unticked again after saving`);
       const after = await page.evaluate(() => window.go.main.App.OCRLanguages());
       if (!(after.chosen ?? []).includes(extra) || !(after.inUse ?? []).includes(extra)) throw new Error(`after ticking ${extra}: ${JSON.stringify(after)}`);
       await ocrSection.getByTestId(`ocr-lang-${extra}`).uncheck();

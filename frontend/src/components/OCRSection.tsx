@@ -29,14 +29,20 @@ export function OCRSection() {
 
   const toggle = async (code: string, on: boolean) => {
     if (!info) return;
+    const next = toggleLanguage(info, code, on);
+    // Shown at once (the box the person clicked stays as they set it),
+    // then replaced by what the library saved, or put back on an error.
+    setInfo({ ...info, inUse: next });
     setBusy(true);
     setError('');
     try {
-      await api.setOCRLanguages(toggleLanguage(info, code, on));
+      await api.setOCRLanguages(next);
+      setNote('');
       await load();
       setNote('Saved. Scans indexed from now on are read with these languages; remove and add a folder to read its scans again.');
     } catch (err) {
       setError(errorText(err));
+      await load();
     } finally {
       setBusy(false);
     }
