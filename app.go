@@ -416,6 +416,18 @@ func (a *App) SetGenerator(s engine.GeneratorSettings) error {
 	return a.useEngine(func(e *engine.Engine) error { return e.SetGenerator(s) })
 }
 
+// OCRLanguages lists the installed OCR language packs, the default
+// (English plus the system locale's language) and the library's choice.
+func (a *App) OCRLanguages() (engine.OCRLanguages, error) {
+	return withEngine(a, func(e *engine.Engine) (engine.OCRLanguages, error) { return e.OCRLanguages(), nil })
+}
+
+// SetOCRLanguages saves the language packs scans are read with (empty: the
+// default); files read before keep their text until they change or are read again.
+func (a *App) SetOCRLanguages(langs []string) error {
+	return a.useEngine(func(e *engine.Engine) error { return e.SetOCRLanguages(langs) })
+}
+
 // GeneratorModels tests a generator address: the models it serves.
 func (a *App) GeneratorModels(s engine.GeneratorSettings) ([]string, error) {
 	return withEngine(a, func(e *engine.Engine) ([]string, error) {

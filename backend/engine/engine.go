@@ -95,6 +95,7 @@ type Engine struct {
 	composer  *answer.Composer
 	reader    answer.SpanReader // nil without a QA model
 	generator genState
+	ocr       ocrState
 	local     LocalGenerator // the built-in generator; nil without one
 	localMu   sync.Mutex     // guards local (swapped by ReloadLocalGenerator)
 
@@ -137,13 +138,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	e := &Engine{log: cfg.Logger}
 	if cfg.Parser == nil {
-		cfg.Parser = isolate.NewRegistry(isolate.Config{})
+		cfg.Parser = isolate.NewRegistry(isolate.Config{OCRLanguages: e.ocr.chosen})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, parser: cfg.Parser}
+	e.cfg, e.parser = cfg, cfg.Parser
 	if err := e.openModel(); err != nil {
 		return nil, err
 	}
@@ -188,6 +190,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("open QA model %s: %w", cfg.Reader, err)
 		}
 		e.reader = spanReader{r}
+	}
+	if err := e.loadOCRLanguages(); err != nil {
+		e.Close()
+		return nil, err
 	}
 	if err := e.loadGenerator(); err != nil {
 		e.Close()

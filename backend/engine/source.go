@@ -21,11 +21,13 @@ import (
 // and /Rotate, and the line rectangles (PDF user space) of the cited span
 // and of its highlighted sentences on that page.
 type PageMarks struct {
-	Page       int         `json:"page"`
-	Box        *core.Rect  `json:"box,omitempty"`
-	Rotate     int         `json:"rotate,omitempty"`
-	Passage    []core.Rect `json:"passage,omitempty"`
-	Highlights []core.Rect `json:"highlights,omitempty"`
+	Page   int        `json:"page"`
+	Box    *core.Rect `json:"box,omitempty"`
+	Rotate int        `json:"rotate,omitempty"`
+	// OCR is set when the page was read by OCR.
+	OCR        *core.PageOCR `json:"ocr,omitempty"`
+	Passage    []core.Rect   `json:"passage,omitempty"`
+	Highlights []core.Rect   `json:"highlights,omitempty"`
 	// Cell is the rectangle of the cited table cell's value on the page
 	// (the figure asked for, inside a highlighted row), when it is there.
 	Cell []core.Rect `json:"cell,omitempty"`
@@ -58,7 +60,7 @@ func (e *Engine) Source(ctx context.Context, path string, span core.Span, highli
 	for _, p := range rec.Pages {
 		if p.Page == page {
 			lo, hi = p.Start, max(p.End, span.End)
-			src.PageBox, src.Rotate = p.Box, p.Rotate
+			src.PageBox, src.Rotate, src.OCR = p.Box, p.Rotate, p.OCR
 		}
 	}
 	if page == 0 {
@@ -110,7 +112,7 @@ func (e *Engine) pageMarks(docID uint64, p core.PageSpan, span core.Span, hl []c
 	if err != nil {
 		return PageMarks{}, err
 	}
-	m := PageMarks{Page: p.Page, Box: p.Box, Rotate: p.Rotate}
+	m := PageMarks{Page: p.Page, Box: p.Box, Rotate: p.Rotate, OCR: p.OCR}
 	m.Passage = lineRects(core.BoxesIn(boxes, p.Page, span.Start, span.End))
 	for _, h := range hl {
 		m.Highlights = append(m.Highlights, lineRects(core.BoxesIn(boxes, p.Page, h.Start, h.End))...)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -28,7 +29,7 @@ func (layoutParser) Parse(_ context.Context, path string) (core.Document, error)
 		text := p1 + "\n\n" + p2
 		box := &core.Rect{X0: 0, Y0: 0, X1: 612, Y1: 792}
 		return core.Document{Path: path, Format: "pdf", Text: text,
-			Pages: []core.PageSpan{{Page: 1, Start: 0, End: len(p1), Box: box}, {Page: 2, Start: len(p1) + 2, End: len(text), Box: box, Rotate: 90}},
+			Pages: []core.PageSpan{{Page: 1, Start: 0, End: len(p1), Box: box}, {Page: 2, Start: len(p1) + 2, End: len(text), Box: box, Rotate: 90, OCR: &core.PageOCR{Confidence: 91.4, Languages: []string{"eng"}}}},
 			Boxes: []core.Box{
 				{Start: 0, End: 5, Page: 1, Rect: core.Rect{X0: 72, Y0: 100, X1: 101, Y1: 112}},    // Tidal
 				{Start: 6, End: 12, Page: 1, Rect: core.Rect{X0: 104, Y0: 100, X1: 140, Y1: 112}},  // energy
@@ -70,6 +71,13 @@ func TestSourceCarriesLocationsAndPageRects(t *testing.T) {
 	}
 	if src.Page != 2 || src.Location != "page 2" || src.Rotate != 90 || src.PageBox == nil || src.PageBox.X1 != 612 {
 		t.Errorf("pdf source = page %d, location %q, rotate %d, box %+v; want page 2, \"page 2\", 90, 612-wide", src.Page, src.Location, src.Rotate, src.PageBox)
+	}
+	// Page 2 was read by OCR: the source says so, with its confidence and
+	// languages, as stored at indexing time (and in JSON for the window).
+	if src.OCR == nil || src.OCR.Confidence != 91.4 || len(src.OCR.Languages) != 1 || src.OCR.Languages[0] != "eng" {
+		t.Errorf("pdf source OCR = %+v, want confidence 91.4, languages [eng]", src.OCR)
+	} else if b, err := json.Marshal(src); err != nil || !strings.Contains(string(b), `"ocr":{"confidence":91.4,"languages":["eng"]}`) {
+		t.Errorf("source JSON lacks the OCR mark: %s (%v)", b, err)
 	}
 	// "Wind power" merges into one line rectangle; "varies" is the next line.
 	wantPassage := []core.Rect{{X0: 72, Y0: 700, X1: 135, Y1: 712}, {X0: 72, Y0: 680, X1: 110, Y1: 692}}
@@ -160,6 +168,10 @@ func TestSourceSpanOverPageBreak(t *testing.T) {
 				m := src.More[0]
 				if len(m.Highlights) != tt.wantMoreHL || len(m.Passage) != tt.wantMorePass || m.Rotate != tt.wantMoreRot || m.Box == nil {
 					t.Errorf("More[0] = %+v, want %d highlight and %d passage rects, rotate %d and a box", m, tt.wantMoreHL, tt.wantMorePass, tt.wantMoreRot)
+				}
+				// Page 2 is the OCR page, page 1 is not: each carries its own mark.
+				if m.OCR == nil || src.OCR != nil {
+					t.Errorf("OCR marks: first page %+v, More[0] %+v; want none on page 1, one on page 2", src.OCR, m.OCR)
 				}
 			}
 		})

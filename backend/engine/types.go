@@ -77,10 +77,13 @@ type Source struct {
 	// For PDF pages: the page's CropBox and /Rotate, and the rectangles
 	// (PDF user space, one per line) of the cited span and of its
 	// highlighted sentences, to draw over the rendered page.
-	PageBox    *core.Rect  `json:"pageBox,omitempty"`
-	Rotate     int         `json:"rotate,omitempty"`
-	Passage    []core.Rect `json:"passage,omitempty"`
-	Highlights []core.Rect `json:"highlights,omitempty"`
+	PageBox *core.Rect `json:"pageBox,omitempty"`
+	Rotate  int        `json:"rotate,omitempty"`
+	// OCR is set when the page was read by OCR (a scan, a photo, an image
+	// file): its mean confidence and languages, for the viewer to mark it.
+	OCR        *core.PageOCR `json:"ocr,omitempty"`
+	Passage    []core.Rect   `json:"passage,omitempty"`
+	Highlights []core.Rect   `json:"highlights,omitempty"`
 	// Cell is the citation's table cell when it was given and lies in the
 	// span, and CellRects the rectangles of its value on the page (PDF).
 	Cell      *core.Cell  `json:"cell,omitempty"`

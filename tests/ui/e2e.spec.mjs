@@ -35,6 +35,10 @@ const QUESTION = 'When was the Zephyr lighthouse built?';
 const EXPECT = 'Zephyr lighthouse was built in 1887';
 // Asked when the library holds a spreadsheet (run-e2e.sh writes plants.csv).
 const SHEET_QUESTION = 'How much water does the Monstera deliciosa need?';
+// Asked when the library holds a scanned page (run-e2e.sh makes tam-scan.pdf,
+// an image-only PDF of TAMReview.pdf's first page): its answer is only on the scan.
+const SCAN_QUESTION = 'Which model has captured the most attention of the Information Systems community?';
+const SCAN_EXPECT = ['captured', 'most', 'attention'];
 
 const t0 = Date.now();
 const log = (msg) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -67,8 +71,9 @@ async function fail(err) {
  * steps: GET /v1/models lists "tiny-test"; POST /v1/chat/completions
  * streams a fixed answer as server-sent events, a piece every 120 ms: a
  * sentence copied from lighthouse.txt citing [1], an invented one citing
- * [1], and one citing [9], which is no source. A question with "slowly"
- * gets a long, slow stream (for Stop).
+ * [1], and one citing [9], which is no source and which no passage
+ * supports (so citation repair, answer.RepairCitations, leaves it flagged).
+ * A question with "slowly" gets a long, slow stream (for Stop).
  */
 async function startGenerator() {
   const { createServer } = await import('node:http');
@@ -94,7 +99,7 @@ async function startGenerator() {
       const pieces = slow
         ? ['The keeper ', ...Array.from({ length: 100 }, () => 'lived ')]
         : ['The Zephyr lighthouse ', 'was built in 1887 ', 'on Gannet Rock [1]. ', 'The lighthouse was painted ', 'purple by pirates in 1950 [1]. ',
-          'Its lamp burned ', 'whale oil until 1921 [9].'];
+          'Its keeper owned ', 'a grey parrot [9].'];
       let closed = false;
       res.on('close', () => (closed = true));
       for (const p of pieces) {
@@ -161,6 +166,16 @@ try {
   });
   if (!drag.over || !dropPrevented) throw new Error(`dragover prevented=${drag.over}, drop prevented=${dropPrevented}`);
   await page.getByTestId('drop-overlay').waitFor({ state: 'detached', timeout: 5000 });
+
+  // The OCR detail the window shows while indexing ("OCR page 1 of 1"):
+  // recorded as it appears, since a one-page scan reads in about a second.
+  await page.evaluate(() => {
+    window.__ocrDetails = [];
+    new MutationObserver(() => {
+      const d = document.querySelector('[data-testid=progress-detail]')?.textContent?.replace(/^\s*·\s*/, '').trim();
+      if (d && !window.__ocrDetails.includes(d)) window.__ocrDetails.push(d);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
 
   step = 'drop the folder (WailsInvoke DD)';
   await page.evaluate((p) => window.WailsInvoke('DD:10:10:' + p), docs);
@@ -357,6 +372,112 @@ try {
     await page.getByTestId('exchange').first().getByTestId('answer').getByTestId('cite-1').first().click();
     await source.locator('mark.hl').first().waitFor({ timeout: 30_000 });
     if (await source.getByTestId('pdf-page').count()) throw new Error('a text file opened in the Page view');
+  }
+
+  const scan = readdirSync(docs).find((f) => f.endsWith('-scan.pdf'));
+  if (scan) {
+    step = `a question answered on the scanned page cites ${scan} first`;
+    await page.keyboard.press('Escape');
+    const details = await page.evaluate(() => window.__ocrDetails);
+    log(`OCR progress detail seen in the window: ${details.length ? details.join(', ') : 'none (indexing outran the 250 ms progress events)'}`);
+    if (details.some((d) => !/^OCR page \d+ of \d+$/.test(d))) throw new Error(`progress details ${JSON.stringify(details)}`);
+    await page.getByTestId('question').fill(SCAN_QUESTION);
+    await page.getByTestId('ask').click();
+    const scanAnswer = page.getByTestId('exchange').last().getByTestId('answer');
+    await scanAnswer.waitFor({ timeout: 60_000 });
+    const heads = await scanAnswer.locator('[data-testid^=citation-] .citation-head').allInnerTexts();
+    if (!heads.length || !heads[0].includes(scan)) throw new Error(`the first citation is ${JSON.stringify(heads[0])}, want ${scan}`);
+    const scanMarks = await scanAnswer.getByTestId('citation-1').locator('mark.hl').allInnerTexts();
+    const norm = (t) => t.replace(/\s+/g, ' ').trim();
+    if (!SCAN_EXPECT.every((w) => scanMarks.join(' ').includes(w))) throw new Error(`citation [1] highlights ${JSON.stringify(scanMarks)}, want ${SCAN_EXPECT.join(' ')}`);
+
+    step = '[1] opens the rendered scan in pdf.js, marked as read by OCR';
+    await scanAnswer.getByTestId('cite-1').first().click();
+    await page.waitForFunction((f) => (document.querySelector('[data-testid=source-path]')?.textContent ?? '').endsWith(f), scan, { timeout: 30_000 });
+    const ocrLabel = await source.getByTestId('source-page').innerText();
+    const conf = /^page 1 of 1 · OCR, confidence (\d+)%$/.exec(ocrLabel.trim());
+    if (!conf || Number(conf[1]) < 80) throw new Error(`the page label is "${ocrLabel}", want "page 1 of 1 · OCR, confidence ≥80%"`);
+    if ((await source.getByTestId('view-page').getAttribute('aria-pressed')) !== 'true') throw new Error('the scan is not shown as its page');
+    await source.locator('[data-testid=pdf-page][data-rendered=true]').waitFor({ timeout: 30_000 });
+    const pageOcr = await source.locator('.pdf-page[data-page="1"]').getAttribute('data-ocr');
+    if (pageOcr !== ocrLabel.split(' · ')[1]) throw new Error(`the drawn page's OCR mark is ${JSON.stringify(pageOcr)}`);
+
+    step = 'the highlight rectangles lie on ink of the rendered scan';
+    // pdf.js has no text layer on a scan, so checkPdfWords cannot be used:
+    // each highlight rectangle must instead cover printed words (dark
+    // pixels of the canvas pdf.js drew from the scan's image), and the
+    // blank margin beside the text must not be covered.
+    const ink = await source.locator('[data-testid=pdf-page] canvas').first().evaluate((c) => {
+      const cr = c.getBoundingClientRect();
+      const sx = c.width / cr.width;
+      const sy = c.height / cr.height;
+      const ctx = c.getContext('2d');
+      const dark = (x0, y0, x1, y1) => {
+        const x = Math.max(0, Math.floor(x0)), y = Math.max(0, Math.floor(y0));
+        const w = Math.min(c.width, Math.ceil(x1)) - x, h = Math.min(c.height, Math.ceil(y1)) - y;
+        if (w <= 0 || h <= 0) return { px: 0, dark: 0 };
+        const { data } = ctx.getImageData(x, y, w, h);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 3 * 128) n++;
+        return { px: w * h, dark: n };
+      };
+      const rects = [...document.querySelectorAll('.pdf-rect.hl')].map((e) => {
+        const r = e.getBoundingClientRect();
+        const d = dark((r.left - cr.left) * sx, (r.top - cr.top) * sy, (r.right - cr.left) * sx, (r.bottom - cr.top) * sy);
+        return { x: Math.round(r.left - cr.left), y: Math.round(r.top - cr.top), w: Math.round(r.width), h: Math.round(r.height), ink: d.px ? d.dark / d.px : 0 };
+      });
+      // The left margin strip (first 4% of the width) holds no text.
+      const margin = dark(0, 0, c.width * 0.04, c.height);
+      return { rects, margin: margin.px ? margin.dark / margin.px : 0, w: c.width, h: c.height };
+    });
+    if (!ink.rects.length) throw new Error('no highlight rectangle is drawn over the scan');
+    const pale = ink.rects.filter((r) => r.w < 3 || r.h < 3 || r.ink < 0.02);
+    if (pale.length) throw new Error(`highlight rectangles off the printed words (ink < 2%): ${JSON.stringify(pale)}; margin ink ${ink.margin.toFixed(3)}`);
+    if (ink.margin > 0.01) throw new Error(`the scan's blank margin has ${ink.margin} ink: the canvas check means nothing`);
+
+    step = "the highlighted words are the answer's words, per Folio's OCR word boxes (App.Source)";
+    const bound = await page.evaluate(async (file) => {
+      const chat = await window.go.main.App.Chat((await window.go.main.App.Chats())[0].id);
+      const turn = chat.turns[chat.turns.length - 1];
+      const c = turn.answer.citations.find((x) => x.n === 1);
+      const src = await window.go.main.App.Source(c.path, { start: c.start, end: c.end }, c.highlights ?? [], c.cell ?? null);
+      return {
+        path: c.path, ocr: src.ocr, hl: (src.segments ?? []).filter((g) => g.kind === 'highlight' || g.kind === 'answer').map((g) => g.text),
+        rects: (src.highlights ?? []).length, box: src.pageBox, ok: c.path.endsWith(file),
+        inside: (src.highlights ?? []).every((r) => r.x0 >= src.pageBox.x0 && r.x1 <= src.pageBox.x1 && r.y0 >= src.pageBox.y0 && r.y1 <= src.pageBox.y1 && r.x1 > r.x0 && r.y1 > r.y0),
+      };
+    }, scan);
+    if (!bound.ok || !bound.ocr) throw new Error(`App.Source of [1]: ${JSON.stringify(bound)}`);
+    if (norm(bound.hl.join(' ')) !== norm(scanMarks.join(' '))) throw new Error(`the source highlights "${bound.hl.join(' ')}", the answer "${scanMarks.join(' ')}"`);
+    if (!bound.rects || !bound.inside) throw new Error(`Folio's highlight boxes ${JSON.stringify(bound)}`);
+    log(`scan: ${scan}, "${ocrLabel}", ${ink.rects.length} highlight rects on ink (min ${Math.min(...ink.rects.map((r) => r.ink)).toFixed(2)}, ` +
+      `margin ${ink.margin.toFixed(3)}) for ${bound.rects} OCR line boxes; highlighted: "${norm(bound.hl.join(' '))}"`);
+    await page.screenshot({ path: join(out, 'e2e-ocr.png') });
+    await page.keyboard.press('Escape');
+
+    step = 'Settings → Text in scans lists the installed OCR packs; ticking one saves it in the library';
+    const langs = await page.evaluate(() => window.go.main.App.OCRLanguages());
+    await page.getByTestId('settings-open').click();
+    const ocrSection = page.getByTestId('ocr-section');
+    await ocrSection.waitFor({ timeout: 10_000 });
+    const boxes = await ocrSection.locator('input[type=checkbox]').evaluateAll((es) => es.map((e) => ({ id: e.dataset.testid, on: e.checked, off: e.disabled })));
+    const wantIds = (langs.installed ?? []).map((c) => `ocr-lang-${c}`);
+    if (JSON.stringify(boxes.map((b) => b.id)) !== JSON.stringify(wantIds)) throw new Error(`the OCR section lists ${JSON.stringify(boxes)}, installed ${JSON.stringify(langs.installed)}`);
+    const ticked = boxes.filter((b) => b.on).map((b) => b.id.replace('ocr-lang-', ''));
+    if (JSON.stringify(ticked) !== JSON.stringify(langs.inUse)) throw new Error(`ticked ${JSON.stringify(ticked)}, in use ${JSON.stringify(langs.inUse)}`);
+    const extra = (langs.installed ?? []).find((c) => !(langs.inUse ?? []).includes(c));
+    if (extra) {
+      await ocrSection.getByTestId(`ocr-lang-${extra}`).check();
+      await ocrSection.getByTestId('ocr-note').waitFor({ timeout: 10_000 });
+      if (!(await ocrSection.getByTestId(`ocr-lang-${extra}`).isChecked())) throw new Error(`${extra} is unticked again after saving`);
+      const after = await page.evaluate(() => window.go.main.App.OCRLanguages());
+      if (!(after.chosen ?? []).includes(extra) || !(after.inUse ?? []).includes(extra)) throw new Error(`after ticking ${extra}: ${JSON.stringify(after)}`);
+      await ocrSection.getByTestId(`ocr-lang-${extra}`).uncheck();
+      await page.waitForFunction((c) => window.go.main.App.OCRLanguages().then((l) => !(l.inUse ?? []).includes(c)), extra, { timeout: 10_000 });
+    }
+    log(`OCR settings: installed ${(langs.installed ?? []).join(' ')}, in use ${(langs.inUse ?? []).join('+')}` + (extra ? `; ${extra} ticked, saved, unticked` : ''));
+    await page.keyboard.press('Escape');
+    await page.getByTestId('settings').waitFor({ state: 'detached', timeout: 5000 });
   }
 
   const sheet = readdirSync(docs).find((f) => /\.(csv|tsv|xlsx|ods)$/.test(f));

@@ -11,13 +11,13 @@
 # ~/go/bin/wails (v2.16.0), Node 20 (npm packages from frontend/package.json).
 # Env: PORT (34115), WAILS (~/go/bin/wails), CHROMIUM (/usr/bin/chromium),
 #      KEEP=1 keeps the temp dir.
-# Output: tests/ui/out/e2e.png, tests/ui/out/wails-dev.log
+# Output: tests/ui/out/e2e.png, tests/ui/out/e2e-ocr.png, tests/ui/out/wails-dev.log
 set -euo pipefail
 
 NAME=run-e2e
 PORT=${PORT:-34115}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-rm -f "$OUT/e2e.png" "$OUT/e2e-failure.png"
+rm -f "$OUT/e2e.png" "$OUT/e2e-ocr.png" "$OUT/e2e-failure.png"
 
 # A small library with known content.
 DOCS=$TMP/docs
@@ -43,6 +43,15 @@ CSV
 printf 'this is not a PDF\n' >"$DOCS/broken.pdf"
 PDF=${FOLIO_SHARED:-$ROOT/../shared}/data/pdf/pdfjs/tracemonkey.pdf
 if [[ -f $PDF ]]; then cp "$PDF" "$DOCS/"; else echo "run-e2e: $PDF missing; the PDF page check is skipped"; fi
+# A scanned page: TAMReview.pdf's first page rendered at 200 dpi (pdftoppm)
+# and wrapped as an image-only PDF by Folio's own writer, for the OCR check.
+SCANSRC=${FOLIO_SHARED:-$ROOT/../shared}/data/pdf/pdfjs/TAMReview.pdf
+if [[ -f $SCANSRC ]] && command -v pdftoppm >/dev/null; then
+  pdftoppm -r 200 -f 1 -l 1 -gray -singlefile -png "$SCANSRC" "$TMP/tam-page"
+  (cd "$ROOT" && go run ./tests/ui/scanpdf -dpi 200 -o "$DOCS/tam-scan.pdf" "$TMP/tam-page.png")
+else
+  echo "run-e2e: $SCANSRC or pdftoppm missing; the scanned-page (OCR) check is skipped"
+fi
 
 start_wails_dev "$TMP/data"
 run_spec e2e.spec.mjs --docs "$DOCS"

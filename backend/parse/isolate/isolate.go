@@ -41,6 +41,9 @@ const (
 	EnvChild = "FOLIO_PARSE_CHILD"
 	// envMemoryLimit carries Config.MemoryLimit (bytes) to the child.
 	envMemoryLimit = "FOLIO_PARSE_MEMORY_LIMIT"
+	// EnvOCRLanguages carries Config.OCRLanguages to the child, joined
+	// with "+" as Tesseract writes them ("eng+deu").
+	EnvOCRLanguages = "FOLIO_OCR_LANGUAGES"
 	// ChildSubcommand is the argument the parent passes before the file path.
 	// It only documents the command line (ps shows it); the child is detected
 	// by EnvChild.
@@ -90,6 +93,11 @@ type Config struct {
 	// with the file and the most memory the child held resident (bytes; 0
 	// where the system does not say): for measurements and tests.
 	PeakRSS func(path string, bytes int64)
+	// OCRLanguages, when set, is called as each child starts and gives the
+	// Tesseract language packs to read scans with (the library's choice in
+	// settings); nil or an empty list means the OCR package's default,
+	// English plus the system locale's language.
+	OCRLanguages func() []string
 }
 
 // Parser parses each file in a fresh child process. It is safe for
@@ -163,6 +171,11 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 
 	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), ChildSubcommand, path)...)
 	cmd.Env = append(os.Environ(), EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
+	if p.cfg.OCRLanguages != nil {
+		if langs := p.cfg.OCRLanguages(); len(langs) > 0 {
+			cmd.Env = append(cmd.Env, EnvOCRLanguages+"="+strings.Join(langs, "+"))
+		}
+	}
 	if os.Getenv("OMP_THREAD_LIMIT") == "" {
 		// Tesseract (OCR) is built with OpenMP, which starts a thread a
 		// core for each page and lets the idle ones spin: three times the
@@ -245,6 +258,10 @@ func RunChildIfRequested() {
 	var cfg formats.Config
 	cfg.PDF.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
 	cfg.Images.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
+	if v := strings.TrimSpace(os.Getenv(EnvOCRLanguages)); v != "" {
+		langs := strings.FieldsFunc(v, func(r rune) bool { return r == '+' || r == ',' || r == ' ' })
+		cfg.PDF.OCRLanguages, cfg.Images.OCR.Languages = langs, langs
+	}
 	runChildWith(formats.New(cfg).Parse)
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"folio/backend/core"
 	"folio/backend/internal/testenv"
 	"folio/backend/parse"
+	"folio/backend/parse/ocr"
 )
 
 func writeFile(t *testing.T, name, data string) string {
@@ -195,5 +197,40 @@ func TestProgressExtendsTheTimeout(t *testing.T) {
 	t.Setenv(envMisbehave, "silent")
 	if _, err := p.Parse(context.Background(), path); !errors.Is(err, core.ErrTimeout) {
 		t.Errorf("silent child: err = %v, want a timeout", err)
+	}
+}
+
+// The OCR languages chosen in the parent reach the child's parsers: an
+// image read with eng+deu says so on its page, one read without a choice
+// uses the OCR package's default.
+func TestOCRLanguagesReachTheChild(t *testing.T) {
+	if !ocr.Available() {
+		t.Skip("this build or machine has no Tesseract (needs libtesseract-dev and tesseract-ocr-eng)")
+	}
+	if !slices.Contains(ocr.Languages(), "deu") {
+		t.Skip("the German pack (tesseract-ocr-deu) is not installed")
+	}
+	img := testenv.SharedFile(t, "data/office/textract/png/raw_text.png")
+	for _, tt := range []struct {
+		name  string
+		langs func() []string
+		want  []string
+	}{
+		{"chosen", func() []string { return []string{"eng", "deu"} }, []string{"eng", "deu"}},
+		{"default", nil, ocr.DefaultLanguages()},
+		{"empty choice", func() []string { return nil }, ocr.DefaultLanguages()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := New(Config{OCRLanguages: tt.langs}).Parse(context.Background(), img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Pages) == 0 || doc.Pages[0].OCR == nil {
+				t.Fatalf("%s: no OCR page in %+v", img, doc.Pages)
+			}
+			if got := doc.Pages[0].OCR.Languages; !slices.Equal(got, tt.want) {
+				t.Errorf("read with %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -4,7 +4,7 @@
 import * as App from '../../wailsjs/go/main/App';
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime';
 import type {
-  Answer, AnswerDelta, Cell, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, ModelImport, ModelList, ModelLoad, Progress,
+  Answer, AnswerDelta, Cell, Chat, ChatSummary, Filter, GeneratorSettings, IndexReport, Library, ModelImport, OCRLanguages, ModelList, ModelLoad, Progress,
   Source, Span, Status,
 } from './types';
 
@@ -64,6 +64,10 @@ export const api = {
   generator: () => App.Generator() as Promise<unknown> as Promise<GeneratorSettings>,
   /** Saves the generator settings; refuses an address off this machine unless confirmedRemote. */
   setGenerator: (s: GeneratorSettings) => App.SetGenerator(s),
+  /** The installed OCR language packs, the default and the library's choice. */
+  ocrLanguages: () => App.OCRLanguages() as Promise<unknown> as Promise<OCRLanguages>,
+  /** Saves the OCR language packs to read scans with (empty: the default). */
+  setOCRLanguages: (langs: string[]) => App.SetOCRLanguages(langs),
   /** Tests a generator address: the models it serves. */
   generatorModels: (s: GeneratorSettings) => App.GeneratorModels(s) as Promise<string[] | null>,
   /** The page or text around a cited span; cell (null: none) is the citation's table cell, marked in it. */

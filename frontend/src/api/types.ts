@@ -115,6 +115,16 @@ export interface ChatSummary {
 }
 
 /** A local OpenAI-compatible server that writes answers (off by default). */
+/** Settings → OCR: Tesseract language packs ("eng", "deu"). Chosen empty means Default is in use. */
+export interface OCRLanguages {
+  /** False in a build without Tesseract; then every list is empty. */
+  available: boolean;
+  installed: string[] | null;
+  default: string[] | null;
+  chosen: string[] | null;
+  inUse: string[] | null;
+}
+
 export interface GeneratorSettings {
   enabled: boolean;
   endpoint: string;
@@ -232,6 +242,8 @@ export interface Source {
   pageBox?: Rect | null;
   /** PDF only: the page's /Rotate in degrees. */
   rotate?: number;
+  /** Set when the page was read by OCR (a scan, a photo, an image file). */
+  ocr?: PageOCR | null;
   /** PDF only: word boxes of the cited span on the page. */
   passage?: Rect[] | null;
   /** PDF only: word boxes of the best sentences within the span. */
@@ -244,6 +256,12 @@ export interface Source {
   more?: PageMarks[] | null;
 }
 
+/** How a page was read by OCR: mean word confidence (0–100) and language packs such as "eng". */
+export interface PageOCR {
+  confidence: number;
+  languages?: string[] | null;
+}
+
 /** The rectangles to draw on one PDF page (see Source). */
 export interface PageMarks {
   page: number;
@@ -251,6 +269,8 @@ export interface PageMarks {
   box?: Rect | null;
   /** The page's /Rotate in degrees. */
   rotate?: number;
+  /** Set when the page was read by OCR. */
+  ocr?: PageOCR | null;
   passage?: Rect[] | null;
   highlights?: Rect[] | null;
   /** The table cell's value, inside a highlighted row. */

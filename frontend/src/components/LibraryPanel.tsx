@@ -159,7 +159,12 @@ function ProgressBlock(p: { progress: Progress | null; onCancel: () => void; onP
       >
         <div class="bar-fill" style={{ width: v && !v.indeterminate ? `${v.percent}%` : undefined }} />
       </div>
-      {v?.current && <div class="progress-file small muted" title={progress?.current}>{v.current}</div>}
+      {v?.current && (
+        <div class="progress-file small muted" title={progress?.current}>
+          {v.current}
+          {v.detail && <span data-testid="progress-detail"> · {v.detail}</span>}
+        </div>
+      )}
       {v?.speed && <div class="progress-speed small muted">{v.speed}</div>}
       <div class="progress-actions">
         {progress?.paused ? (

@@ -5,7 +5,7 @@ import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { fileUrl, type PageMarks, type Rect } from '../api';
 import { baseName } from '../lib/paths';
-import { cssBox, fitScale, mergeLineRects, type CssBox } from '../lib/sourceview';
+import { cssBox, fitScale, mergeLineRects, ocrMark, ocrTitle, type CssBox } from '../lib/sourceview';
 
 type PdfJs = typeof import('pdfjs-dist');
 type TextContent = Awaited<ReturnType<PDFPageProxy['getTextContent']>>;
@@ -318,7 +318,7 @@ function PdfSheet({ doc, name, marks, width, zoom, cellLabel, onPlaced, onDrawn,
       }
     : { display: 'none' };
   return (
-    <div class="pdf-page" data-page={marks.page} style={style}>
+    <div class="pdf-page" data-page={marks.page} data-ocr={marks.ocr ? ocrMark(marks.ocr) : undefined} title={marks.ocr ? ocrTitle(marks.ocr) : undefined} style={style}>
       <canvas ref={canvasRef} role="img" aria-label={`Page ${marks.page} of ${name}, with the cited passage highlighted`} />
       <div class="textLayer" ref={textRef} />
       {layout?.boxes.map((b, i) => {

@@ -3,6 +3,7 @@ import { api, type GeneratorSettings } from '../api';
 import { isRemoteRefusal } from '../lib/chats';
 import { errorText } from '../lib/errors';
 import { ModelsSection } from './ModelsSection';
+import { OCRSection } from './OCRSection';
 
 const off: GeneratorSettings = { enabled: false, endpoint: '', model: '', confirmedRemote: false };
 
@@ -146,6 +147,7 @@ export function SettingsDialog(p: {
           </p>
         )}
         <ModelsSection onChanged={p.onModelsChanged} />
+        <OCRSection />
         <h3>A server on this computer</h3>
         <form
           onSubmit={(ev) => {

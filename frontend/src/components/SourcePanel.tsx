@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Segment, type Source } from '../api';
 import { baseName } from '../lib/paths';
 import { isLineWrapped, markAnswer, normalizeSegments, reflow } from '../lib/segments';
-import { bodyKind, hasColumns, isPdf, locationLine, pdfMarks, stepZoom, type SourceView } from '../lib/sourceview';
+import { bodyKind, hasColumns, isPdf, locationLine, ocrMark, ocrTitle, pdfMarks, stepZoom, type SourceView } from '../lib/sourceview';
 import { PdfPage } from './PdfPage';
 import { Segments } from './Segments';
 import { SheetGrid } from './SheetGrid';
@@ -114,6 +114,12 @@ export function SourcePanel({ state, onClose }: { state: SourceState | null; onC
           <div data-testid="source-page">
             page {src.page}
             {marks.length > 1 && `–${marks[marks.length - 1].page}`} of {src.pages}
+            {ocrMark(src.ocr) && (
+              <span class="source-ocr" data-testid="source-ocr" title={ocrTitle(src.ocr)}>
+                {' · '}
+                {ocrMark(src.ocr)}
+              </span>
+            )}
           </div>
         )}
         {src?.format && <span class="tag">{src.format}</span>}

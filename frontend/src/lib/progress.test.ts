@@ -50,6 +50,15 @@ describe('describeProgress', () => {
     expect(v.title).toBe('Reading files · 3 of 10 files');
     expect(v.speed).toBe('41 pages · 310 passages embedded · 28 chunks/s · about 2 min 10 s left');
   });
+  it('shows the OCR detail beside the file, as the CLI prints it', () => {
+    const v = describeProgress({ ...base, detail: 'OCR page 3 of 40' });
+    expect(v.current).toBe('tracemonkey.pdf');
+    expect(v.detail).toBe('OCR page 3 of 40');
+    expect(describeProgress(base).detail).toBe('');
+    expect(describeProgress({ ...base, detail: 'OCR page 3 of 40', paused: true }).detail).toBe('');
+    expect(describeProgress({ ...base, detail: 'OCR page 3 of 40', current: '' }).detail).toBe('');
+    expect(describeProgress({ ...base, detail: 'OCR page 40 of 40', phase: 'done' }).detail).toBe('');
+  });
   it('says paused, without a file or an ETA', () => {
     const v = describeProgress({ ...base, paused: true, etaSeconds: 130, pages: 1 });
     expect(v.title).toBe('Paused · 3 of 10 files');

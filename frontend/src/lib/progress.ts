@@ -42,6 +42,8 @@ export interface ProgressView {
   title: string;
   /** The file being worked on, by base name ("" if none). */
   current: string;
+  /** What is being done in that file when it takes a while, e.g. "OCR page 3 of 40" ("" if none). */
+  detail: string;
   /** "42 chunks/s · about 1 min 05 s left" while embedding, else "". */
   speed: string;
   /** Percentage of files done, 0–100, for the progress bar. */
@@ -63,6 +65,7 @@ export function describeProgress(p: Progress): ProgressView {
   return {
     title,
     current: p.current && !p.paused ? baseName(p.current) : '',
+    detail: p.current && !p.paused && p.phase !== 'done' ? (p.detail ?? '').trim() : '',
     speed: [pages, chunks, rate, eta].filter(Boolean).join(' · '),
     percent: Math.round(fraction(p) * 100),
     indeterminate: p.phase === 'scanning' || (p.filesTotal <= 0 && p.phase !== 'done'),

@@ -12,6 +12,8 @@ import {
   isSheet,
   locationLine,
   mergeLineRects,
+  ocrMark,
+  ocrTitle,
   pdfMarks,
   stepZoom,
   ZOOMS,
@@ -224,5 +226,30 @@ describe('citationName', () => {
     expect(citationName({ title: 'plants', path: '/f/plants.csv' })).toBe('plants.csv');
     expect(citationName({ title: '  ', path: '/f/3M_2018_10K.pdf' })).toBe('3M_2018_10K.pdf');
     expect(citationName({ path: 'C:\\docs\\a.docx' })).toBe('a.docx');
+  });
+});
+
+describe('ocrMark', () => {
+  it('marks a page read by OCR with its rounded confidence', () => {
+    expect(ocrMark({ confidence: 91.4, languages: ['eng'] })).toBe('OCR, confidence 91%');
+    expect(ocrMark({ confidence: 90.5 })).toBe('OCR, confidence 91%');
+    expect(ocrMark({ confidence: 130 })).toBe('OCR, confidence 100%');
+    expect(ocrMark({ confidence: -3 })).toBe('OCR, confidence 0%');
+    expect(ocrMark({ confidence: NaN })).toBe('OCR');
+  });
+  it('says nothing for a text-layer page', () => {
+    expect(ocrMark(undefined)).toBe('');
+    expect(ocrMark(null)).toBe('');
+    expect(ocrTitle(null)).toBe('');
+  });
+  it('names the languages in the tooltip', () => {
+    expect(ocrTitle({ confidence: 91, languages: ['eng', 'deu'] })).toContain('(eng, deu)');
+    expect(ocrTitle({ confidence: 91 })).not.toContain('(');
+  });
+  it('travels with the first page of the PDF marks', () => {
+    const ocr = { confidence: 88, languages: ['eng'] };
+    const marks = pdfMarks({ page: 2, ocr, more: [{ page: 3 }] });
+    expect(marks[0].ocr).toBe(ocr);
+    expect(marks[1].ocr).toBeUndefined();
   });
 });

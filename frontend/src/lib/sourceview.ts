@@ -1,6 +1,6 @@
 // Pure helpers for the Source panel: which view a format gets, location
 // labels, the spreadsheet grid and PDF highlight geometry.
-import type { PageMarks, Rect, Segment, Source } from '../api/types';
+import type { PageMarks, PageOCR, Rect, Segment, Source } from '../api/types';
 import { baseName } from './paths';
 
 /** The two ways the Source panel shows a PDF page. */
@@ -199,13 +199,31 @@ export function fitScale(pageWidth: number, avail: number, zoom = 1): number {
  * each: its own page, then the pages a span that crosses a page break runs
  * onto. Pages out of order or repeated are dropped.
  */
-export function pdfMarks(src: Pick<Source, 'page' | 'pageBox' | 'rotate' | 'passage' | 'highlights' | 'cellRects' | 'more'>): PageMarks[] {
+export function pdfMarks(src: Pick<Source, 'page' | 'pageBox' | 'rotate' | 'passage' | 'highlights' | 'cellRects' | 'more'> & Partial<Pick<Source, 'ocr'>>): PageMarks[] {
   if (!(src.page > 0)) return [];
   const out: PageMarks[] = [
-    { page: src.page, box: src.pageBox, rotate: src.rotate, passage: src.passage, highlights: src.highlights, cell: src.cellRects },
+    { page: src.page, box: src.pageBox, rotate: src.rotate, ocr: src.ocr, passage: src.passage, highlights: src.highlights, cell: src.cellRects },
   ];
   for (const m of src.more ?? []) {
     if (m.page > out[out.length - 1].page) out.push(m);
   }
   return out;
+}
+
+/**
+ * The mark of a page read by OCR, "OCR, confidence 91%", or "" for a page
+ * read from its text layer. The confidence is clamped to 0–100 and rounded.
+ */
+export function ocrMark(ocr: PageOCR | null | undefined): string {
+  if (!ocr) return '';
+  const c = Number(ocr.confidence);
+  if (!Number.isFinite(c)) return 'OCR';
+  return `OCR, confidence ${Math.round(Math.min(100, Math.max(0, c)))}%`;
+}
+
+/** The tooltip of an OCR mark: what it means and the languages read with. */
+export function ocrTitle(ocr: PageOCR | null | undefined): string {
+  if (!ocr) return '';
+  const langs = (ocr.languages ?? []).filter(Boolean);
+  return `This page is an image: its text was read by OCR${langs.length ? ` (${langs.join(', ')})` : ''}; a few words may be misread.`;
 }

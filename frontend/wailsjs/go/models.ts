@@ -321,6 +321,20 @@ export namespace core {
 	
 	
 	
+	export class PageOCR {
+	    confidence: number;
+	    languages?: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new PageOCR(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.confidence = source["confidence"];
+	        this.languages = source["languages"];
+	    }
+	}
 	export class Rect {
 	    x0: number;
 	    y0: number;
@@ -501,10 +515,31 @@ export namespace engine {
 		    return a;
 		}
 	}
+	export class OCRLanguages {
+	    available: boolean;
+	    installed: string[];
+	    default: string[];
+	    chosen: string[];
+	    inUse: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new OCRLanguages(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.available = source["available"];
+	        this.installed = source["installed"];
+	        this.default = source["default"];
+	        this.chosen = source["chosen"];
+	        this.inUse = source["inUse"];
+	    }
+	}
 	export class PageMarks {
 	    page: number;
 	    box?: core.Rect;
 	    rotate?: number;
+	    ocr?: core.PageOCR;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
 	    cell?: core.Rect[];
@@ -518,6 +553,7 @@ export namespace engine {
 	        this.page = source["page"];
 	        this.box = this.convertValues(source["box"], core.Rect);
 	        this.rotate = source["rotate"];
+	        this.ocr = this.convertValues(source["ocr"], core.PageOCR);
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
 	        this.cell = this.convertValues(source["cell"], core.Rect);
@@ -550,6 +586,7 @@ export namespace engine {
 	    location?: string;
 	    pageBox?: core.Rect;
 	    rotate?: number;
+	    ocr?: core.PageOCR;
 	    passage?: core.Rect[];
 	    highlights?: core.Rect[];
 	    cell?: core.Cell;
@@ -570,6 +607,7 @@ export namespace engine {
 	        this.location = source["location"];
 	        this.pageBox = this.convertValues(source["pageBox"], core.Rect);
 	        this.rotate = source["rotate"];
+	        this.ocr = this.convertValues(source["ocr"], core.PageOCR);
 	        this.passage = this.convertValues(source["passage"], core.Rect);
 	        this.highlights = this.convertValues(source["highlights"], core.Rect);
 	        this.cell = this.convertValues(source["cell"], core.Cell);

@@ -46,6 +46,8 @@ export function Locked():Promise<boolean>;
 
 export function Models():Promise<main.ModelList>;
 
+export function OCRLanguages():Promise<engine.OCRLanguages>;
+
 export function OpenOriginal(arg1:string,arg2:number):Promise<void>;
 
 export function PauseIndexing():Promise<void>;
@@ -67,6 +69,8 @@ export function SetActiveGenerator(arg1:string):Promise<void>;
 export function SetGeneration(arg1:boolean):Promise<void>;
 
 export function SetGenerator(arg1:engine.GeneratorSettings):Promise<void>;
+
+export function SetOCRLanguages(arg1:Array<string>):Promise<void>;
 
 export function Shutdown():Promise<void>;
 

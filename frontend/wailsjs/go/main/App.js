@@ -86,6 +86,10 @@ export function Models() {
   return window['go']['main']['App']['Models']();
 }
 
+export function OCRLanguages() {
+  return window['go']['main']['App']['OCRLanguages']();
+}
+
 export function OpenOriginal(arg1, arg2) {
   return window['go']['main']['App']['OpenOriginal'](arg1, arg2);
 }
@@ -128,6 +132,10 @@ export function SetGeneration(arg1) {
 
 export function SetGenerator(arg1) {
   return window['go']['main']['App']['SetGenerator'](arg1);
+}
+
+export function SetOCRLanguages(arg1) {
+  return window['go']['main']['App']['SetOCRLanguages'](arg1);
 }
 
 export function Shutdown() {
