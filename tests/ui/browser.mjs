@@ -39,3 +39,30 @@ export async function openFolio(url, { width = 1280, height = 800, onProblem = (
   await page.getByTestId('library').waitFor({ timeout: 30_000 });
   return { browser, page };
 }
+
+/**
+ * Returns the spec's fail(err): it prints the step that failed (state().step),
+ * the page problems collected (state().problems), saves NAME-failure.png in
+ * out and prints the page's text (body, or the selector given), closes the
+ * browser and exits 1. state is read at the time of failure.
+ */
+export function failer(name, out, state, { textOf = 'body', lines = Infinity } = {}) {
+  return async function fail(err) {
+    const { step, page, browser, problems = [] } = state();
+    const msg = String(err?.message ?? err).split('\n').filter(Boolean).slice(0, 4).join('\n  ');
+    console.error(`${name}: FAILED at step "${step}": ${msg}`);
+    for (const p of problems) console.error(`  ${p}`);
+    try {
+      if (!page) throw new Error('no page');
+      const shot = `${out}/${name}-failure.png`;
+      await page.screenshot({ path: shot, fullPage: false });
+      console.error(`  screenshot: ${shot}`);
+      const text = await page.locator(textOf).innerText({ timeout: 2000 });
+      console.error(`  page text:\n${text.split('\n').slice(0, lines).map((l) => '    ' + l).join('\n')}`);
+    } catch {
+      // The page may be gone; nothing more to show.
+    }
+    await browser?.close().catch(() => {});
+    process.exit(1);
+  };
+}

@@ -20,7 +20,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
-import { arg, openFolio } from './browser.mjs';
+import { arg, failer, openFolio } from './browser.mjs';
 
 
 const url = arg('url', 'http://localhost:34131/');
@@ -45,22 +45,7 @@ let browser;
 let page;
 const problems = [];
 const watchdog = setTimeout(() => fail(new Error('timed out after 6 minutes')), 6 * 60_000);
-async function fail(err) {
-  const msg = String(err?.message ?? err).split('\n').filter(Boolean).slice(0, 4).join('\n  ');
-  console.error(`e2e-builtin: FAILED at step "${step}": ${msg}`);
-  for (const p of problems) console.error(`  ${p}`);
-  try {
-    if (!page) throw new Error('no page');
-    await page.screenshot({ path: join(out, 'e2e-builtin-failure.png'), fullPage: false });
-    console.error(`  screenshot: ${join(out, 'e2e-builtin-failure.png')}`);
-    const text = await page.locator('body').innerText({ timeout: 2000 });
-    console.error(`  page text:\n${text.split('\n').map((l) => '    ' + l).join('\n')}`);
-  } catch {
-    // The page may be gone; nothing more to show.
-  }
-  await browser?.close().catch(() => {});
-  process.exit(1);
-}
+const fail = failer('e2e-builtin', out, () => ({ step, page, browser, problems }));
 
 /** As the window shows sizes (src/lib/models.ts formatBytes), for n ≥ 1 MB. */
 const mb = (n) => (n < 1e9 ? `${Math.round(n / 1e6)} MB` : `${(n / 1e9).toFixed(1)} GB`);

@@ -20,7 +20,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
-import { arg, openFolio } from './browser.mjs';
+import { arg, failer, openFolio } from './browser.mjs';
 
 
 const url = arg('url', 'http://localhost:34117/');
@@ -45,21 +45,7 @@ let step = 'launch chromium';
 let browser;
 let page;
 const watchdog = setTimeout(() => fail(new Error('timed out after 15 minutes')), 15 * 60_000);
-async function fail(err) {
-  const msg = String(err?.message ?? err).split('\n').filter(Boolean).slice(0, 4).join('\n  ');
-  console.error(`e2e-pepsico: FAILED at step "${step}": ${msg}`);
-  try {
-    if (!page) throw new Error('no page');
-    await page.screenshot({ path: join(out, 'e2e-pepsico-failure.png') });
-    console.error(`  screenshot: ${join(out, 'e2e-pepsico-failure.png')}`);
-    const text = await page.locator('[data-testid=chat]').innerText({ timeout: 2000 });
-    console.error(`  chat:\n${text.split('\n').slice(0, 40).map((l) => '    ' + l).join('\n')}`);
-  } catch {
-    // The page may be gone; nothing more to show.
-  }
-  await browser?.close().catch(() => {});
-  process.exit(1);
-}
+const fail = failer('e2e-pepsico', out, () => ({ step, page, browser }), { textOf: '[data-testid=chat]', lines: 40 });
 
 /**
  * The words of a highlighted sentence as they stand on a PDF page. A table

@@ -16,7 +16,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
-import { arg, openFolio } from './browser.mjs';
+import { arg, failer, openFolio } from './browser.mjs';
 
 
 const url = arg('url', 'http://localhost:34115/');
@@ -49,22 +49,7 @@ let page;
 const problems = [];
 // A hard limit, so a hung step cannot keep the test (and wails dev) alive.
 const watchdog = setTimeout(() => fail(new Error('timed out after 8 minutes')), 8 * 60_000);
-async function fail(err) {
-  const msg = String(err?.message ?? err).split('\n').filter(Boolean).slice(0, 4).join('\n  ');
-  console.error(`e2e: FAILED at step "${step}": ${msg}`);
-  for (const p of problems) console.error(`  ${p}`);
-  try {
-    if (!page) throw new Error('no page');
-    await page.screenshot({ path: join(out, 'e2e-failure.png'), fullPage: false });
-    console.error(`  screenshot: ${join(out, 'e2e-failure.png')}`);
-    const text = await page.locator('body').innerText({ timeout: 2000 });
-    console.error(`  page text:\n${text.split('\n').map((l) => '    ' + l).join('\n')}`);
-  } catch {
-    // The page may be gone; nothing more to show.
-  }
-  await browser?.close().catch(() => {});
-  process.exit(1);
-}
+const fail = failer('e2e', out, () => ({ step, page, browser, problems }));
 
 /**
  * A tiny OpenAI-compatible server on 127.0.0.1 for the generated-answer
