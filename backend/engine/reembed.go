@@ -23,6 +23,10 @@ type reembedState struct {
 	name string
 }
 
+// openEmbedder opens the embedding model UseEmbedder switches to (tests
+// wrap it).
+var openEmbedder = func(dir string) (Embedder, error) { return encoder.Open(dir) }
+
 // dense returns the searcher and composer of the current embedding model:
 // a question's vector and the composer's sentence vectors come from one
 // model even if a re-embedding completes meanwhile.
@@ -83,7 +87,7 @@ func (e *Engine) UseEmbedder(ctx context.Context, dir string, progress func(core
 		}
 		return 0, nil
 	}
-	enc, err := encoder.Open(dir)
+	enc, err := openEmbedder(dir)
 	if err != nil {
 		return 0, fmt.Errorf("open embedding model %s: %w", dir, err)
 	}
@@ -107,7 +111,7 @@ func (e *Engine) UseEmbedder(ctx context.Context, dir string, progress func(core
 
 // switchTo makes the staged vectors of model name the library's and
 // swaps the searches over to them. The library's indexing lock is held.
-func (e *Engine) switchTo(ctx context.Context, enc *encoder.Encoder, name string) (library.Switch, error) {
+func (e *Engine) switchTo(ctx context.Context, enc Embedder, name string) (library.Switch, error) {
 	if e.cfg.ModelDir == "" && !e.cfg.NoModel {
 		if err := model.SetActive(e.cfg.DataDir, name); err != nil {
 			return library.Switch{}, fmt.Errorf("record %s as the embedding model: %w", name, err)

@@ -112,6 +112,7 @@ func (l *Library) Reembed(ctx context.Context, enc Embedder, name string, progre
 		done += n
 		report()
 	}
+	pr.flush() // the last count, whatever the throttle dropped
 	if err := ctx.Err(); err != nil {
 		return embedded, err
 	}
@@ -149,3 +150,7 @@ func thousands(n int) string {
 	}
 	return string(out)
 }
+
+// EmbedText is the text a chunk of the file at path is embedded as (its
+// file name leads it; see contextual).
+func EmbedText(path string, c core.Chunk) string { return contextual(path, c) }
