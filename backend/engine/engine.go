@@ -83,10 +83,10 @@ type Embedder interface {
 
 // Engine is an open library. Its methods are safe for concurrent use.
 type Engine struct {
-	cfg       Config
-	log       *slog.Logger
-	store     *store.Store
-	parser    Parser
+	cfg    Config
+	log    *slog.Logger
+	store  *store.Store
+	parser Parser
 	// embMu guards enc, modelName, vectors, searcher and composer, which
 	// UseEmbedder swaps when a re-embedding completes; readers take a
 	// consistent set with dense() or embedding().
