@@ -151,6 +151,8 @@ export interface Status {
   chunks: number;
   vectors: number;
   rebuilding?: boolean; // the vector graph is being rebuilt; searches scan meanwhile
+  /** The embedding model the library is being re-embedded with; searches use model until it completes. */
+  reembedding?: string;
   /** The built-in generator's model, when one is installed. */
   generator?: string;
   /** The library is encrypted with a passphrase. */
@@ -282,6 +284,8 @@ export interface ModelList {
   generator: string;
   /** The context (tokens) the memory figures assume. */
   context: number;
+  /** The embedding model the library is being re-embedded with, "" when none. */
+  reembedding?: string;
 }
 
 /** The generator model loading (model:load events); fraction reaches 1 when ready. */

@@ -30,6 +30,25 @@ export function fraction(p: Progress): number {
   return Math.min(1, Math.max(0, p.filesDone / p.filesTotal));
 }
 
+/** The count as the Go side writes it: "1,234". */
+function count(n: number): string {
+  return Math.max(0, Math.round(n)).toLocaleString('en-US');
+}
+
+/**
+ * The line of a re-embedding run (phase "re-embedding": current is the
+ * model, filesDone/filesTotal count passages):
+ * "Re-embedding with all-MiniLM-L6-v2: 1,234 of 5,000 passages".
+ */
+export function reembedLabel(model: string, done: number, total: number): string {
+  return `Re-embedding with ${model}: ${count(done)} of ${count(total)} passages`;
+}
+
+/** Whether a progress event is a re-embedding run's. */
+export function isReembedding(p: Progress | null | undefined): boolean {
+  return !!p && p.phase === 're-embedding';
+}
+
 const phases: Record<string, string> = {
   scanning: 'Scanning',
   indexing: 'Reading files',
@@ -52,6 +71,15 @@ export interface ProgressView {
 
 /** Describes a progress event for display. */
 export function describeProgress(p: Progress): ProgressView {
+  if (isReembedding(p)) {
+    return {
+      title: (p.paused ? 'Paused · ' : '') + reembedLabel(p.current, p.filesDone, p.filesTotal),
+      current: '',
+      speed: 'Search uses the current model until every passage is embedded again.',
+      percent: Math.round(fraction(p) * 100),
+      indeterminate: p.filesTotal <= 0,
+    };
+  }
   const phase = p.paused ? 'Paused' : phases[p.phase] ?? (p.phase ? p.phase[0].toUpperCase() + p.phase.slice(1) : 'Working');
   const counts = p.filesTotal > 0 ? `${p.filesDone} of ${p.filesTotal} files` : '';
   const failed = p.failed > 0 ? `${p.failed} failed` : '';

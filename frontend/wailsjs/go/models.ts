@@ -603,6 +603,7 @@ export namespace engine {
 	    chunks: number;
 	    vectors: number;
 	    rebuilding?: boolean;
+	    reembedding?: string;
 	    generator?: string;
 	    encrypted: boolean;
 	
@@ -619,6 +620,7 @@ export namespace engine {
 	        this.chunks = source["chunks"];
 	        this.vectors = source["vectors"];
 	        this.rebuilding = source["rebuilding"];
+	        this.reembedding = source["reembedding"];
 	        this.generator = source["generator"];
 	        this.encrypted = source["encrypted"];
 	    }
@@ -662,6 +664,7 @@ export namespace main {
 	    builtIn: boolean;
 	    generator: string;
 	    context: number;
+	    reembedding: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new ModelList(source);
@@ -674,6 +677,7 @@ export namespace main {
 	        this.builtIn = source["builtIn"];
 	        this.generator = source["generator"];
 	        this.context = source["context"];
+	        this.reembedding = source["reembedding"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
