@@ -14,6 +14,7 @@ import (
 	"folio/backend/internal/testenv"
 	"folio/backend/library"
 	"folio/backend/model"
+	"folio/backend/model/modeltest"
 	"folio/backend/store"
 )
 
@@ -239,4 +240,70 @@ func close32(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// The switch under concurrent searches (for -race, with tiny models of two
+// dimensions): searches running throughout never fail, whichever model
+// answers them, and the switch ends with the new model's vectors only.
+func TestUseEmbedderSwitchUnderSearches(t *testing.T) {
+	data, docs := t.TempDir(), t.TempDir()
+	for name, hidden := range map[string]int{"tiny-a": 32, "tiny-b": 48} {
+		if _, err := modeltest.Write(filepath.Join(data, model.ModelsDir, name), modeltest.Tiny{Seed: uint64(hidden), Hidden: hidden}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := model.SetActive(data, "tiny-a"); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range testenv.Paragraphs(40) {
+		write(t, filepath.Join(docs, fmt.Sprintf("p%02d.txt", i)), p)
+	}
+	ctx := t.Context()
+	e, err := Open(ctx, Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.Index(ctx, []string{docs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	searched := make(chan error, 1)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				if n == 0 {
+					searched <- errors.New("no search ran")
+				}
+				close(searched)
+				return
+			default:
+			}
+			if _, err := e.Ask(ctx, "p3w1 p7w2", Filter{}); err != nil {
+				searched <- err
+				close(searched)
+				return
+			}
+			n++
+		}
+	}()
+	n, err := e.UseEmbedder(ctx, filepath.Join(data, model.ModelsDir, "tiny-b"), nil)
+	close(stop)
+	for err := range searched {
+		t.Fatalf("search during the switch: %v", err)
+	}
+	st := e.Status()
+	if err != nil || n != st.Chunks || st.Model != "tiny-b" || st.Vectors != st.Chunks {
+		t.Fatalf("switch: %d embedded, %v; status %+v", n, err, st)
+	}
+	if err := e.store.EachVector(func(id uint64, v []float32) error {
+		if len(v) != 48 {
+			return fmt.Errorf("chunk %d has a %d-d vector", id, len(v))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
