@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"folio/backend/core"
 	"folio/backend/engine"
@@ -204,9 +205,11 @@ func (a *App) SetActiveEmbedder(name string) error {
 			return fmt.Errorf("the library is already being re-embedded with %s; cancel it first", busy)
 		}
 		return a.start([]string{dir}, func(ctx context.Context, paths []string, progress func(core.Progress)) (engine.IndexReport, error) {
-			rep := engine.IndexReport{Errors: []engine.FileError{}}
+			rep := engine.IndexReport{Errors: []engine.FileError{}, Reembedded: name}
+			start := time.Now()
 			n, err := e.UseEmbedder(ctx, paths[0], progress)
 			rep.ChunksEmbedded, rep.Canceled = n, errors.Is(err, context.Canceled)
+			rep.Seconds = time.Since(start).Seconds()
 			return rep, err
 		})
 	})

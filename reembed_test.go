@@ -74,7 +74,7 @@ func TestSetActiveEmbedderReembeds(t *testing.T) {
 		t.Fatal("no library:indexed event within a minute")
 	}
 	st, _ := app.Status()
-	if rep.Canceled || len(rep.Errors) != 0 || rep.ChunksEmbedded != st.Chunks || st.Chunks == 0 {
+	if rep.Canceled || len(rep.Errors) != 0 || rep.Reembedded != "tiny-b" || rep.ChunksEmbedded != st.Chunks || st.Chunks == 0 {
 		t.Fatalf("report %+v for %d chunks", rep, st.Chunks)
 	}
 	if st.Model != "tiny-b" || st.Vectors != st.Chunks || st.Reembedding != "" {

@@ -177,6 +177,8 @@ export interface IndexReport {
   seconds: number;
   errors?: FileError[] | null;
   canceled?: boolean;
+  /** The model of a re-embedding run (chunks_embedded counts its passages); absent for indexing. */
+  reembedded?: string;
 }
 
 export interface FileState {

@@ -1,5 +1,5 @@
 // Formatting of indexing progress for the library panel. Pure functions.
-import type { Progress } from '../api/types';
+import type { IndexReport, Progress } from '../api/types';
 import { baseName } from './paths';
 
 /** Formats a duration in seconds as "45 s", "3 min 05 s" or "1 h 02 min". */
@@ -42,6 +42,19 @@ function count(n: number): string {
  */
 export function reembedLabel(model: string, done: number, total: number): string {
   return `Re-embedding with ${model}: ${count(done)} of ${count(total)} passages`;
+}
+
+/**
+ * The end of a re-embedding run, for the library panel: "Re-embedded 1,234
+ * passages with m in 3 min 05 s." or, stopped, what was kept and how to go on.
+ */
+export function reembedReport(r: IndexReport): string {
+  const model = r.reembedded ?? '';
+  const n = `${count(r.chunks_embedded)} passage${r.chunks_embedded === 1 ? '' : 's'}`;
+  if (r.canceled) return `Re-embedding with ${model} stopped after ${n}; search still uses the previous model. Choose "Use for search" again to resume.`;
+  if ((r.errors ?? []).length > 0) return `Re-embedding with ${model} failed after ${n}; search still uses the previous model.`;
+  const took = r.seconds > 0 ? ` in ${formatDuration(r.seconds)}` : '';
+  return `Re-embedded ${n} with ${model}${took}; search uses it now.`;
 }
 
 /** Whether a progress event is a re-embedding run's. */
