@@ -61,6 +61,10 @@ type ModelInfo struct {
 	// Active: the model this kind uses (a reranker or reader given for
 	// this run is always active).
 	Active bool `json:"active"`
+	// InUse: an embedding model whose vectors the library's searches use
+	// now (Active is the one recorded for the next start; in a library
+	// still searched by keywords alone, none is in use).
+	InUse bool `json:"inUse"`
 	// Removable: Settings can remove it (installed in the library and
 	// not the embedding model the library's vectors come from).
 	Removable bool `json:"removable"`
@@ -101,11 +105,12 @@ func (a *App) Models() (ModelList, error) {
 		}
 		out := ModelList{Models: []ModelInfo{}, Generation: e.LocalGeneration(), BuiltIn: llm.Available,
 			Generator: e.LocalModel(), Context: llm.DefaultCtx, Reembedding: e.Reembedding()}
+		st := e.Status()
 		for _, name := range in.Embedders {
 			dir := filepath.Join(data, model.ModelsDir, name)
 			mi := folderInfo("embedding", name, dir)
-			mi.Active = dir == in.ActiveEmbedderPath
-			mi.Removable = !mi.Active
+			mi.Active, mi.InUse = dir == in.ActiveEmbedderPath, name == st.Model
+			mi.Removable = !mi.Active && !mi.InUse && name != st.Reembedding
 			out.Models = append(out.Models, mi)
 		}
 		for _, name := range in.Generators {
@@ -118,7 +123,7 @@ func (a *App) Models() (ModelList, error) {
 		for _, name := range in.BundledEmbedders {
 			dir := model.SystemEmbedderPath(name)
 			mi := folderInfo("embedding", name, dir)
-			mi.Active, mi.Bundled = dir == in.ActiveEmbedderPath, true
+			mi.Active, mi.InUse, mi.Bundled = dir == in.ActiveEmbedderPath, name == st.Model, true
 			out.Models = append(out.Models, mi)
 		}
 		for _, name := range in.BundledGenerators {

@@ -90,10 +90,10 @@ func TestSetActiveEmbedderReembeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := findModel(list, "embedding", "tiny-b"); !b.Active {
+	if b, _ := findModel(list, "embedding", "tiny-b"); !b.Active || !b.InUse {
 		t.Fatalf("tiny-b not listed active: %+v", list.Models)
 	}
-	if a, _ := findModel(list, "embedding", "tiny-a"); a.Active || !a.Removable {
+	if a, _ := findModel(list, "embedding", "tiny-a"); a.Active || a.InUse || !a.Removable {
 		t.Fatalf("tiny-a still active or not removable: %+v", a)
 	}
 	if hits, err := eng.Search(context.Background(), "budget", engine.SearchOptions{K: 1, Mode: "dense"}); err != nil || len(hits) != 1 {

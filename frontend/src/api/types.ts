@@ -270,6 +270,8 @@ export interface ModelInfo {
   /** The memory it needs loaded: weights (+ a generator's KV cache at Folio's context). */
   memoryBytes: number;
   active: boolean;
+  /** An embedding model whose vectors searches use now (active: the one recorded for the next start). */
+  inUse?: boolean;
   removable: boolean;
   /** It came with Folio (the package's read-only models folder); never removable. */
   bundled: boolean;

@@ -169,7 +169,7 @@ function ModelRow(p: {
           {m.name}
         </label>
         <span class="small muted"> · {kindLabel(m.kind)}</span>
-        {m.active && (
+        {(m.kind === 'embedding' ? m.inUse : m.active) && (
           <span class="small model-badge" data-testid="model-in-use">
             {m.kind === 'generator' && !(p.list.generation && p.list.generator === m.name) ? 'chosen' : 'in use'}
           </span>
@@ -179,7 +179,7 @@ function ModelRow(p: {
             re-embedding…
           </span>
         )}
-        {m.kind === 'embedding' && !m.active && p.reembedding !== m.name && (
+        {m.kind === 'embedding' && !m.inUse && p.reembedding !== m.name && (
           <button type="button" class="btn small" data-testid="model-use" disabled={p.busy}
             aria-describedby={`${id}-about`} title={`Embed the library again with ${m.name}, in the background`} onClick={p.onUse}>
             Use for search

@@ -637,6 +637,7 @@ export namespace main {
 	    diskBytes: number;
 	    memoryBytes: number;
 	    active: boolean;
+	    inUse: boolean;
 	    removable: boolean;
 	    bundled: boolean;
 	    detail: string;
@@ -653,6 +654,7 @@ export namespace main {
 	        this.diskBytes = source["diskBytes"];
 	        this.memoryBytes = source["memoryBytes"];
 	        this.active = source["active"];
+	        this.inUse = source["inUse"];
 	        this.removable = source["removable"];
 	        this.bundled = source["bundled"];
 	        this.detail = source["detail"];
