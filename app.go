@@ -239,6 +239,7 @@ func (a *App) Watch() {
 	if a.Locked() {
 		return
 	}
+	a.resumeReembedding(a.eng)
 	ctx, cancel := a.untilShutdown()
 	go func() {
 		defer cancel()

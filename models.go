@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"folio/backend/core"
 	"folio/backend/engine"
 	"folio/backend/llm"
 	"folio/backend/model"
@@ -57,6 +61,10 @@ type ModelInfo struct {
 	// Active: the model this kind uses (a reranker or reader given for
 	// this run is always active).
 	Active bool `json:"active"`
+	// InUse: an embedding model whose vectors the library's searches use
+	// now (Active is the one recorded for the next start; in a library
+	// still searched by keywords alone, none is in use).
+	InUse bool `json:"inUse"`
 	// Removable: Settings can remove it (installed in the library and
 	// not the embedding model the library's vectors come from).
 	Removable bool `json:"removable"`
@@ -80,6 +88,10 @@ type ModelList struct {
 	Generator string `json:"generator"`
 	// Context is the KV cache size, in tokens, the memory figures assume.
 	Context int `json:"context"`
+	// Reembedding names the embedding model the library is being
+	// re-embedded with ("" when none); searches use the active one
+	// until it completes.
+	Reembedding string `json:"reembedding"`
 }
 
 // Models lists the models installed in the library, and those given for
@@ -92,12 +104,13 @@ func (a *App) Models() (ModelList, error) {
 			return ModelList{}, err
 		}
 		out := ModelList{Models: []ModelInfo{}, Generation: e.LocalGeneration(), BuiltIn: llm.Available,
-			Generator: e.LocalModel(), Context: llm.DefaultCtx}
+			Generator: e.LocalModel(), Context: llm.DefaultCtx, Reembedding: e.Reembedding()}
+		st := e.Status()
 		for _, name := range in.Embedders {
 			dir := filepath.Join(data, model.ModelsDir, name)
 			mi := folderInfo("embedding", name, dir)
-			mi.Active = dir == in.ActiveEmbedderPath
-			mi.Removable = !mi.Active
+			mi.Active, mi.InUse = dir == in.ActiveEmbedderPath, name == st.Model
+			mi.Removable = !mi.Active && !mi.InUse && name != st.Reembedding
 			out.Models = append(out.Models, mi)
 		}
 		for _, name := range in.Generators {
@@ -110,7 +123,7 @@ func (a *App) Models() (ModelList, error) {
 		for _, name := range in.BundledEmbedders {
 			dir := model.SystemEmbedderPath(name)
 			mi := folderInfo("embedding", name, dir)
-			mi.Active, mi.Bundled = dir == in.ActiveEmbedderPath, true
+			mi.Active, mi.InUse, mi.Bundled = dir == in.ActiveEmbedderPath, name == st.Model, true
 			out.Models = append(out.Models, mi)
 		}
 		for _, name := range in.BundledGenerators {
@@ -180,6 +193,44 @@ func (a *App) SetActiveGenerator(name string) error {
 	})
 }
 
+// SetActiveEmbedder makes the embedding model name (installed in the
+// library, else bundled) the one searches use: the library is embedded
+// again with it in the background, as an indexing run (EventProgress with
+// phase "re-embedding" and a line "Re-embedding with <model>: 1,234 of
+// 5,000 passages"; EventIndexed at the end; CancelIndexing stops it, and
+// choosing the model again, or the next start, resumes it). Searches keep
+// using the current model until every passage is embedded.
+func (a *App) SetActiveEmbedder(name string) error {
+	return a.useEngine(func(e *engine.Engine) error {
+		dir, ok := model.EmbedderPath(e.Status().DataDir, name)
+		if !ok {
+			return fmt.Errorf("no embedding model named %q is installed or bundled", name)
+		}
+		if busy := e.Reembedding(); busy != "" {
+			return fmt.Errorf("the library is already being re-embedded with %s; cancel it first", busy)
+		}
+		return a.start([]string{dir}, func(ctx context.Context, paths []string, progress func(core.Progress)) (engine.IndexReport, error) {
+			rep := engine.IndexReport{Errors: []engine.FileError{}, Reembedded: name}
+			start := time.Now()
+			n, err := e.UseEmbedder(ctx, paths[0], progress)
+			rep.ChunksEmbedded, rep.Canceled = n, errors.Is(err, context.Canceled)
+			rep.Seconds = time.Since(start).Seconds()
+			return rep, err
+		})
+	})
+}
+
+// resumeReembedding restarts a re-embedding a restart interrupted.
+func (a *App) resumeReembedding(e *engine.Engine) {
+	name, err := e.PendingEmbedder()
+	if err != nil || name == "" {
+		return
+	}
+	if err := a.SetActiveEmbedder(name); err != nil {
+		slog.Warn("the re-embedding cut short by the last exit cannot resume", "model", name, "err", err)
+	}
+}
+
 // SetGeneration turns the built-in generator on or off (saved).
 func (a *App) SetGeneration(on bool) error {
 	return a.useEngine(func(e *engine.Engine) error { return e.SetLocalGeneration(on) })
@@ -189,8 +240,8 @@ func (a *App) SetGeneration(on bool) error {
 var importMu sync.Mutex
 
 // ImportModelFile installs the model at path: a GGUF file becomes the
-// active generator, a folder an embedding model (used from the next start:
-// the library's vectors are made again with it then). Copying a file
+// active generator, a folder an embedding model (SetActiveEmbedder
+// switches the library to it). Copying a file
 // reports EventModelImport. It returns what it did, for the window to say.
 // The error names the file and the reason (not a GGUF model, cut short,
 // a folder without a model's files, …); nothing installed before is lost.
@@ -210,7 +261,7 @@ func (a *App) ImportModelFile(path string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("Installed the embedding model %s. Folio uses it from the next start, when it embeds the library again.", filepath.Base(dest)), nil
+			return fmt.Sprintf("Installed the embedding model %s. Choose \"Use for search\" to embed the library again with it.", filepath.Base(dest)), nil
 		}
 		base := filepath.Base(path)
 		if !strings.EqualFold(filepath.Ext(path), ".gguf") {

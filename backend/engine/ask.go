@@ -22,19 +22,20 @@ const askPassages = 16
 // Ask answers a question from the library (or the part of it the filter
 // allows), citing the passages it used. It never calls a generator.
 func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answer, error) {
-	hits, qvec, err := e.search(ctx, question, SearchOptions{K: askPassages, Filter: f})
+	searcher, composer := e.dense() // one model for the question's vector and the composer's
+	hits, qvec, err := e.searchWith(ctx, searcher, question, SearchOptions{K: askPassages, Filter: f})
 	if err != nil {
 		return core.Answer{}, err
 	}
 	if hits, err = answer.MergePages(hits, e.store.Text); err != nil {
 		return core.Answer{}, err
 	}
-	ans, err := e.composer.Compose(ctx, question, qvec, hits)
+	ans, err := composer.Compose(ctx, question, qvec, hits)
 	if err != nil {
 		return core.Answer{}, err
 	}
 	if e.reader != nil {
-		if err := answer.Refine(ctx, e.reader, &ans, e.composer.MaxStatements); err != nil {
+		if err := answer.Refine(ctx, e.reader, &ans, composer.MaxStatements); err != nil {
 			return core.Answer{}, err
 		}
 	}
@@ -71,8 +72,8 @@ func (e *Engine) AskStream(ctx context.Context, question string, f Filter, histo
 		text = lead + "\n" + text
 	}
 	var embed answer.Embedder
-	if e.enc != nil {
-		embed = e.enc
+	if enc, _, _ := e.embedding(); enc != nil {
+		embed = enc
 	}
 	claims, err := answer.Verify(ctx, text, ans.Citations, embed)
 	if err != nil {

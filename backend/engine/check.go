@@ -67,8 +67,8 @@ const damagedPrefix = "damaged in the library"
 // are found on disk under the library's folders.
 func (e *Engine) Check(ctx context.Context) (CheckReport, error) {
 	dim := 0
-	if e.enc != nil {
-		dim = e.enc.Dim()
+	if enc, _, _ := e.embedding(); enc != nil {
+		dim = enc.Dim()
 	}
 	return check(ctx, e.store, dim)
 }
@@ -215,8 +215,8 @@ func (e *Engine) reportDamage(ctx context.Context, de *store.DamageError) error 
 	e.log.Error("the library is damaged: nothing was removed; run folio check, then folio repair",
 		"err", de.Error())
 	dim := 0
-	if e.enc != nil {
-		dim = e.enc.Dim()
+	if enc, _, _ := e.embedding(); enc != nil {
+		dim = enc.Dim()
 	}
 	rep, err := check(ctx, e.store, dim)
 	if err != nil {

@@ -83,16 +83,21 @@ type Embedder interface {
 
 // Engine is an open library. Its methods are safe for concurrent use.
 type Engine struct {
-	cfg       Config
-	log       *slog.Logger
-	store     *store.Store
-	parser    Parser
+	cfg    Config
+	log    *slog.Logger
+	store  *store.Store
+	parser Parser
+	// embMu guards enc, modelName, vectors, searcher and composer, which
+	// UseEmbedder swaps when a re-embedding completes; readers take a
+	// consistent set with dense() or embedding().
+	embMu     sync.RWMutex
 	enc       Embedder // nil when no model is installed
 	modelName string
 	vectors   *index.Vectors // nil when no model is installed
 	keywords  *index.Keywords
 	searcher  *search.Searcher
 	composer  *answer.Composer
+	reembed   reembedState
 	reader    answer.SpanReader // nil without a QA model
 	generator genState
 	ocr       ocrState
@@ -258,11 +263,15 @@ func (e *Engine) load(ctx context.Context) error {
 	if e.keywords, err = index.OpenKeywords(ctx, e.store); err != nil {
 		return err
 	}
+	// A re-embedding whose promotion a crash cut short is finished first.
+	if err := e.store.ResumePromotion(); err != nil {
+		return fmt.Errorf("finish switching the embedding model: %w", err)
+	}
 	if e.enc == nil {
 		return nil
 	}
 	// Vectors from another model are useless: drop them.
-	prev, err := e.store.Setting("model")
+	prev, err := e.store.Setting(store.SettingModel)
 	if err != nil {
 		return err
 	}
@@ -272,6 +281,20 @@ func (e *Engine) load(ctx context.Context) error {
 		e.enc, e.modelName = nil, ""
 		return nil
 	}
+	if r, err := e.store.Setting(store.SettingReembed); err != nil {
+		return err
+	} else if string(prev) != e.modelName && string(r) == e.modelName {
+		// The model was switched to (UseEmbedder) and a crash came before
+		// its staged vectors were promoted: they are this model's, and the
+		// passages they miss are embedded by the next indexing run.
+		if err := e.store.DeleteBlob(index.VectorSnapshot); err != nil {
+			return err
+		}
+		if err := e.store.PromoteStaged(e.modelName); err != nil {
+			return err
+		}
+		prev = []byte(e.modelName)
+	}
 	if string(prev) != e.modelName {
 		if err := e.store.DeleteAllVectors(); err != nil {
 			return err
@@ -279,7 +302,7 @@ func (e *Engine) load(ctx context.Context) error {
 		if err := e.store.DeleteBlob(index.VectorSnapshot); err != nil {
 			return err
 		}
-		if err := e.store.SetSetting("model", []byte(e.modelName)); err != nil {
+		if err := e.store.SetSetting(store.SettingModel, []byte(e.modelName)); err != nil {
 			return err
 		}
 	}
@@ -296,8 +319,8 @@ func (e *Engine) Close() error {
 		if l := e.localGen(); l != nil {
 			errs = append(errs, l.Close())
 		}
-		if e.vectors != nil {
-			errs = append(errs, e.vectors.Close())
+		if _, _, vectors := e.embedding(); vectors != nil {
+			errs = append(errs, vectors.Close())
 		}
 		e.closeErr = errors.Join(append(errs, e.store.Close())...)
 	})
@@ -381,12 +404,13 @@ func (e *Engine) Indexing() bool { return e.lib.Indexing() }
 // Status reports the model and the size of the library.
 func (e *Engine) Status() Status {
 	s := Status{DataDir: e.cfg.DataDir, Mode: search.ModeKeyword, Chunks: e.keywords.Len()}
-	if e.enc != nil {
-		s.Model = e.modelName
+	if enc, name, vectors := e.embedding(); enc != nil {
+		s.Model = name
 		s.Mode = search.ModeHybrid
-		s.Vectors = e.vectors.Len()
-		s.Rebuilding = e.vectors.Rebuilding()
+		s.Vectors = vectors.Len()
+		s.Rebuilding = vectors.Rebuilding()
 	}
+	s.Reembedding = e.Reembedding()
 	s.Docs = e.lib.Docs()
 	s.Generator = e.LocalModel()
 	s.Encrypted = e.cfg.Passphrase != ""
@@ -403,10 +427,16 @@ func (e *Engine) Search(ctx context.Context, query string, opt SearchOptions) ([
 }
 
 func (e *Engine) search(ctx context.Context, query string, opt SearchOptions) ([]core.Hit, []float32, error) {
+	s, _ := e.dense()
+	return e.searchWith(ctx, s, query, opt)
+}
+
+// searchWith searches with s (one model's searcher, from dense()).
+func (e *Engine) searchWith(ctx context.Context, s *search.Searcher, query string, opt SearchOptions) ([]core.Hit, []float32, error) {
 	if strings.TrimSpace(query) == "" {
 		return nil, nil, errors.New("the question is empty")
 	}
-	res, qvec, err := e.searcher.Search(ctx, query, opt.K, search.Options{Mode: opt.Mode, Keep: e.keep(opt.Filter)})
+	res, qvec, err := s.Search(ctx, query, opt.K, search.Options{Mode: opt.Mode, Keep: e.keep(opt.Filter)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -543,8 +573,9 @@ func (e *Engine) Library(ctx context.Context) (Library, error) {
 	for i := range lib.Folders {
 		byRoot[lib.Folders[i].Path] = &lib.Folders[i]
 	}
+	_, _, vectors := e.embedding()
 	for _, f := range files {
-		if f.State == store.StateIndexed && e.vectors != nil && !e.vectors.Has(store.ChunkID(f.DocID, 0)) {
+		if f.State == store.StateIndexed && vectors != nil && !vectors.Has(store.ChunkID(f.DocID, 0)) {
 			// Read and searchable by keywords, not yet by meaning.
 			f.State, f.Reason = store.StatePending, "waiting for the embedding model"
 		}

@@ -19,6 +19,10 @@ type Status struct {
 	// Rebuilding is set while the vector graph is rebuilt in the
 	// background; searches scan every vector meanwhile.
 	Rebuilding bool `json:"rebuilding,omitempty"`
+	// Reembedding names the embedding model the library is being
+	// re-embedded with (UseEmbedder), "" when none; searches use Model
+	// until it completes.
+	Reembedding string `json:"reembedding,omitempty"`
 	// Generator names the built-in generator's model, or "" without one.
 	Generator string `json:"generator,omitempty"`
 	// Encrypted: the library is encrypted with a passphrase (it was

@@ -171,4 +171,7 @@ type IndexReport struct {
 	Seconds        float64     `json:"seconds"`
 	Errors         []FileError `json:"errors,omitempty"`
 	Canceled       bool        `json:"canceled,omitempty"`
+	// Reembedded names the model of a re-embedding run (ChunksEmbedded
+	// counts its passages); "" for an indexing run.
+	Reembedded string `json:"reembedded,omitempty"`
 }

@@ -243,14 +243,20 @@ func copyFile(src, dst string) error {
 }
 
 // SetActive records name as the active embedder (<dataDir>/models/active,
-// written temp-then-rename). The model must be installed.
+// written temp-then-rename). The model must be installed in the library,
+// or else bundled (SystemDir).
 func SetActive(dataDir, name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	root := filepath.Join(dataDir, ModelsDir)
 	if err := Validate(filepath.Join(root, name)); err != nil {
-		return err
+		if _, ok := systemEmbedder(name); !ok {
+			return err
+		}
+		if err := os.MkdirAll(root, 0o700); err != nil {
+			return err
+		}
 	}
 	return writeFileAtomic(filepath.Join(root, activeFile), []byte(name+"\n"))
 }

@@ -95,3 +95,16 @@ func SystemGeneratorPath(name string) string {
 func SystemEmbedderPath(name string) string {
 	return filepath.Join(SystemDir(), name)
 }
+
+// EmbedderPath is the folder of the embedding model name: installed in
+// the library (dataDir), else bundled. ok is false when neither holds a
+// usable model of that name.
+func EmbedderPath(dataDir, name string) (dir string, ok bool) {
+	if checkName(name) != nil {
+		return "", false
+	}
+	if d := filepath.Join(dataDir, ModelsDir, name); Validate(d) == nil {
+		return d, true
+	}
+	return systemEmbedder(name)
+}

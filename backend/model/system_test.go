@@ -112,3 +112,28 @@ func TestSystemModelsLibraryFirst(t *testing.T) {
 		t.Fatalf("FOLIO_SYSTEM_MODELS=\"\": ActiveGenerator = %q", p)
 	}
 }
+
+// A bundled embedding model can be chosen (SetActive) in a library with no
+// models folder yet; EmbedderPath finds installed models before bundled
+// ones, and nothing for an unknown or unsafe name.
+func TestSetActiveBundledEmbedder(t *testing.T) {
+	_, emb, _ := bundle(t)
+	data := t.TempDir()
+	if d, ok := model.EmbedderPath(data, model.DefaultEmbedder); !ok || d != emb {
+		t.Fatalf("EmbedderPath = %q, %v; want the bundled %s", d, ok, emb)
+	}
+	if err := model.SetActive(data, model.DefaultEmbedder); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := model.Active(data); !ok || d != emb {
+		t.Fatalf("Active = %q, %v; want the bundled %s", d, ok, emb)
+	}
+	for _, name := range []string{"no-such-model", "../x", ""} {
+		if _, ok := model.EmbedderPath(data, name); ok {
+			t.Errorf("EmbedderPath(%q) found a model", name)
+		}
+		if err := model.SetActive(data, name); err == nil {
+			t.Errorf("SetActive(%q) accepted", name)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import "encoding/binary"
 //	t/<docID>          a document's extracted text
 //	c/<chunkID>        a chunk (JSON core.Chunk, text included)
 //	e/<chunkID>        a chunk's embedding (little-endian float32)
+//	E/<chunkID>        its embedding by the model the library is being
+//	                   re-embedded with (staged.go)
 //	l/<docID><start>   up to locationsPerKey locations (JSON []core.Location)
 //	                   starting at byte offset start (uint64)
 //	b/<docID><page>    a PDF page's word boxes (uint32 page; boxBytes each)

@@ -462,6 +462,7 @@ func (s *Store) deleteDoc(docID uint64) ([]uint64, error) {
 	for _, id := range ids {
 		b.del(withID(prefixChunk, id))
 		b.del(withID(prefixVector, id))
+		b.del(withID(prefixStaged, id))
 	}
 	if len(ids) > 0 {
 		s.advanceVecSeq(b)

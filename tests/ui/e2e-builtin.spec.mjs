@@ -13,9 +13,13 @@
 //   Stop before it ends), every sentence the Go checker refused is marked
 //   and no other, [1] opens the PDF page drawn by pdf.js with highlight
 //   rectangles over the supporting words (pdfwords.mjs) → screenshot
-//   e2e-builtin.png.
+//   e2e-builtin.png → the generator removed, answers extracted → with
+//   --embedder, an embedding model folder is imported and its "Use for
+//   search" pressed from the keyboard: the progress line "Re-embedding with
+//   <model>: N of M passages" shows, then the model is in use and every
+//   passage has its vector.
 //
-// Usage: node e2e-builtin.spec.mjs --url URL --docs DIR --gguf FILE --out DIR
+// Usage: node e2e-builtin.spec.mjs --url URL --docs DIR --gguf FILE --out DIR [--embedder DIR]
 // Exits 0 on success, 1 with a message on failure.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -26,6 +30,9 @@ import { arg, failer, openFolio } from './browser.mjs';
 const url = arg('url', 'http://localhost:34131/');
 const docs = arg('docs');
 const gguf = arg('gguf');
+// An embedding model folder (optional): Settings → Models imports it and
+// "Use for search" re-embeds the library with it.
+const embedder = arg('embedder');
 const out = arg('out', new URL('./out', import.meta.url).pathname);
 if (!docs || !gguf) {
   console.error('e2e-builtin: --docs DIR and --gguf FILE are required');
@@ -44,7 +51,7 @@ let step = 'launch chromium';
 let browser;
 let page;
 const problems = [];
-const watchdog = setTimeout(() => fail(new Error('timed out after 6 minutes')), 6 * 60_000);
+const watchdog = setTimeout(() => fail(new Error('timed out after 9 minutes')), 9 * 60_000);
 const fail = failer('e2e-builtin', out, () => ({ step, page, browser, problems }));
 
 /** As the window shows sizes (src/lib/models.ts formatBytes), for n ≥ 1 MB. */
@@ -278,6 +285,38 @@ try {
       throw new Error(`after removing the model the header says "${await page.getByTestId('answer-mode').innerText()}"`);
     });
   log('removed the model; answers: extracted');
+
+  if (embedder) {
+    step = 'Settings → Models imports an embedding model; "Use for search" (keyboard) re-embeds the library with progress, then searches use it';
+    const EMB = basename(embedder);
+    await page.getByTestId('settings-open').click();
+    await page.evaluate((dir) => {
+      window.go.main.App.ImportModelFolder = () => window.go.main.App.ImportModelFile(dir);
+    }, embedder);
+    await models.getByTestId('models-import-folder').click();
+    const erow = models.locator(`[data-testid=model-row][data-kind=embedding][data-name="${EMB}"]`);
+    await erow.waitFor({ timeout: 120_000 });
+    // Every line the progress area shows, kept as it changes.
+    await page.evaluate(() => {
+      window.__reembedSeen = [];
+      new MutationObserver(() => {
+        const t = document.querySelector('[data-testid=models-reembed]')?.textContent;
+        if (t && window.__reembedSeen.at(-1) !== t) window.__reembedSeen.push(t);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await erow.getByTestId('model-use').focus();
+    await page.keyboard.press('Enter');
+    await erow.getByTestId('model-in-use').waitFor({ timeout: 180_000 });
+    const seen = await page.evaluate(() => window.__reembedSeen);
+    const counted = seen.find((t) => new RegExp(`Re-embedding with ${EMB}: [\\d,]+ of [\\d,]+ passages`).test(t));
+    if (!counted) throw new Error(`no re-embedding progress line was shown; saw ${JSON.stringify(seen)}`);
+    const st = await page.evaluate(() => window.go.main.App.Status());
+    if (st.model !== EMB || st.mode !== 'hybrid' || st.vectors !== st.chunks || st.chunks === 0) {
+      throw new Error(`after re-embedding the status is ${JSON.stringify(st)}`);
+    }
+    await page.keyboard.press('Escape');
+    log(`re-embedded with ${EMB}: ${st.vectors} passages; progress seen: ${counted.split('Search')[0].trim()}`);
+  }
 
   if (problems.length) log(`warnings from the page:\n  ${problems.join('\n  ')}`);
 } catch (err) {

@@ -14,6 +14,7 @@
 # (without either it says so and exits 0: skipped).
 # Env: PORT (34131), WAILS (~/go/bin/wails), CHROMIUM (/usr/bin/chromium),
 #      FOLIO_TEST_LLM (.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf),
+#      FOLIO_TEST_MODEL (.cache/models/all-MiniLM-L6-v2: the re-embedding step),
 #      FOLIO_SHARED (../shared), KEEP=1 keeps the temp dir.
 # Output: tests/ui/out/e2e-builtin.png, tests/ui/out/e2e-models.png,
 #         tests/ui/out/wails-dev-builtin.log
@@ -43,5 +44,17 @@ cat >"$DOCS/lighthouse.txt" <<'TXT'
 The Zephyr lighthouse was built in 1887 on Gannet Rock. Its lamp burned whale oil until 1921, when it was converted to electric light.
 TXT
 
+# An embedding model to switch to, under another name (its files linked),
+# when the real MiniLM is there; without it that step is left out.
+EMB=()
+MINILM=${FOLIO_TEST_MODEL:-$ROOT/.cache/models/all-MiniLM-L6-v2}
+if [[ -f $MINILM/model.safetensors ]]; then
+  mkdir -p "$TMP/minilm-search"
+  ln -s "$(realpath "$MINILM")"/* "$TMP/minilm-search/"
+  EMB=(--embedder "$TMP/minilm-search")
+else
+  echo "run-e2e-builtin: the re-embedding step is SKIPPED: no embedding model at $MINILM (set FOLIO_TEST_MODEL)"
+fi
+
 start_wails_dev "$TMP/data"
-run_spec e2e-builtin.spec.mjs --docs "$DOCS" --gguf "$GGUF"
+run_spec e2e-builtin.spec.mjs --docs "$DOCS" --gguf "$GGUF" "${EMB[@]}"

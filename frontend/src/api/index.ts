@@ -79,6 +79,13 @@ export const api = {
   models: () => App.Models() as Promise<unknown> as Promise<ModelList>,
   /** Makes an installed generator the one that writes answers. */
   setActiveGenerator: (name: string) => App.SetActiveGenerator(name),
+  /**
+   * Makes an embedding model (installed or bundled) the one searches use:
+   * the library is embedded again with it in the background (progress
+   * events with phase "re-embedding"; cancelIndexing stops it, choosing it
+   * again resumes).
+   */
+  setActiveEmbedder: (name: string) => App.SetActiveEmbedder(name),
   /** Turns the built-in generator on or off. */
   setGeneration: (on: boolean) => App.SetGeneration(on),
   /** Opens the native file dialog for a .gguf model and installs it; "" when cancelled, else what was done. */

@@ -161,6 +161,8 @@ export interface Status {
   chunks: number;
   vectors: number;
   rebuilding?: boolean; // the vector graph is being rebuilt; searches scan meanwhile
+  /** The embedding model the library is being re-embedded with; searches use model until it completes. */
+  reembedding?: string;
   /** The built-in generator's model, when one is installed. */
   generator?: string;
   /** The library is encrypted with a passphrase. */
@@ -185,6 +187,8 @@ export interface IndexReport {
   seconds: number;
   errors?: FileError[] | null;
   canceled?: boolean;
+  /** The model of a re-embedding run (chunks_embedded counts its passages); absent for indexing. */
+  reembedded?: string;
 }
 
 export interface FileState {
@@ -286,6 +290,8 @@ export interface ModelInfo {
   /** The memory it needs loaded: weights (+ a generator's KV cache at Folio's context). */
   memoryBytes: number;
   active: boolean;
+  /** An embedding model whose vectors searches use now (active: the one recorded for the next start). */
+  inUse?: boolean;
   removable: boolean;
   /** It came with Folio (the package's read-only models folder); never removable. */
   bundled: boolean;
@@ -302,6 +308,8 @@ export interface ModelList {
   generator: string;
   /** The context (tokens) the memory figures assume. */
   context: number;
+  /** The embedding model the library is being re-embedded with, "" when none. */
+  reembedding?: string;
 }
 
 /** The generator model loading (model:load events); fraction reaches 1 when ready. */

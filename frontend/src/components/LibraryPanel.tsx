@@ -1,7 +1,7 @@
 import type { IndexReport, Library, Progress, Status } from '../api';
 import { folderCounts, folderViews, shortReason } from '../lib/library';
 import { baseName, relativeTo } from '../lib/paths';
-import { describeProgress, formatDuration } from '../lib/progress';
+import { describeProgress, formatDuration, reembedReport } from '../lib/progress';
 import { ConfirmButton } from './ConfirmButton';
 
 interface Props {
@@ -179,6 +179,17 @@ function ProgressBlock(p: { progress: Progress | null; onCancel: () => void; onP
 }
 
 function ReportLine({ report }: { report: IndexReport }) {
+  if (report.reembedded) {
+    const stopped = (report.errors ?? []).filter((e) => !e.path);
+    return (
+      <div class="report small" data-testid="report">
+        <div>{reembedReport(report)}</div>
+        {stopped.map((e, i) => (
+          <div key={i} class="error small" role="alert">{e.reason}</div>
+        ))}
+      </div>
+    );
+  }
   const parts = [`${report.files} files checked`];
   if (report.new) parts.push(`${report.new} new`);
   if (report.changed) parts.push(`${report.changed} changed`);

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, onModelImport, type ModelInfo, type ModelList } from '../api';
+import { api, onIndexed, onModelImport, onProgress, type ModelInfo, type ModelList, type Progress } from '../api';
 import { errorText } from '../lib/errors';
 import { formatBytes, importLabel, kindLabel, sortModels } from '../lib/models';
+import { fraction, isReembedding, reembedLabel } from '../lib/progress';
 import { ConfirmButton } from './ConfirmButton';
 
 /**
@@ -9,8 +10,11 @@ import { ConfirmButton } from './ConfirmButton';
  * memory it needs loaded; which generator writes answers (and whether the
  * built-in one is on); import a .gguf file or an embedding model's folder
  * through the native dialogs, with the copy's progress; remove a model
- * (two steps, ConfirmButton). Every change takes effect at once, and
- * onChanged lets the window refresh what it shows.
+ * (two steps, ConfirmButton); "Use for search" on an embedding model
+ * re-embeds the library with it in the background, its progress shown
+ * here (cancellable; searches use the current model until it is done).
+ * Every change takes effect at once, and onChanged lets the window
+ * refresh what it shows.
  */
 export function ModelsSection(p: { onChanged: () => void }) {
   const [list, setList] = useState<ModelList | null>(null);
@@ -18,6 +22,7 @@ export function ModelsSection(p: { onChanged: () => void }) {
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [copy, setCopy] = useState<{ file: string; done: number; total: number } | null>(null);
+  const [reembed, setReembed] = useState<Progress | null>(null);
 
   const load = async () => {
     try {
@@ -28,7 +33,19 @@ export function ModelsSection(p: { onChanged: () => void }) {
   };
   useEffect(() => {
     void load();
-    return onModelImport((i) => setCopy(i));
+    const offs = [
+      onModelImport((i) => setCopy(i)),
+      onProgress((pr) => {
+        if (isReembedding(pr)) setReembed(pr);
+      }),
+      onIndexed(() => {
+        // A run ended: a re-embedding's end switches the model in use.
+        setReembed(null);
+        void load();
+        p.onChanged();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
   }, []);
 
   // run does one change: errors shown, the list and the window refreshed.
@@ -50,6 +67,7 @@ export function ModelsSection(p: { onChanged: () => void }) {
   };
 
   const models = sortModels(list?.models);
+  const reembedding = list?.reembedding || (reembed ? reembed.current : '');
   const generators = models.filter((m) => m.kind === 'generator');
   return (
     <section class="models" aria-labelledby="models-title" data-testid="models">
@@ -75,7 +93,12 @@ export function ModelsSection(p: { onChanged: () => void }) {
       {list && models.length === 0 && <p class="small muted" data-testid="models-empty">No model is installed in this library.</p>}
       <ul class="model-list" aria-label="Installed models">
         {models.map((m) => (
-          <ModelRow key={`${m.kind}/${m.name}`} m={m} busy={busy} list={list!} onActivate={() => void run(() => api.setActiveGenerator(m.name))}
+          <ModelRow key={`${m.kind}/${m.name}`} m={m} busy={busy || !!reembedding} list={list!} reembedding={reembedding}
+            onActivate={() => void run(() => api.setActiveGenerator(m.name))}
+            onUse={() => void run(async () => {
+              await api.setActiveEmbedder(m.name);
+              return `Re-embedding the library with ${m.name}. Search keeps using the current model until it is done.`;
+            })}
             onRemove={() => void run(() => api.removeModel(m.kind, m.name))} />
         ))}
       </ul>
@@ -90,6 +113,17 @@ export function ModelsSection(p: { onChanged: () => void }) {
           Import an embedding model folder…
         </button>
       </div>
+      {reembedding && (
+        <div class="small" role="status" aria-live="polite" data-testid="models-reembed">
+          <progress value={reembed ? fraction(reembed) : undefined} max={1} aria-label={`Re-embedding with ${reembedding}`} />{' '}
+          {reembed ? reembedLabel(reembedding, reembed.filesDone, reembed.filesTotal) : `Re-embedding with ${reembedding}…`}
+          {reembed?.paused ? ' (paused)' : ''}{' '}
+          <button type="button" class="btn small" data-testid="models-reembed-cancel" onClick={() => void api.cancelIndexing()}>
+            Stop
+          </button>
+          <div class="muted">Search uses the current model until every passage is embedded again; choosing the model again resumes where it stopped.</div>
+        </div>
+      )}
       {busy && copy && (
         <div class="small" role="status" data-testid="models-progress">
           <progress value={copy.done} max={copy.total || 1} aria-label={`Copying ${copy.file}`} />{' '}
@@ -110,7 +144,9 @@ export function ModelsSection(p: { onChanged: () => void }) {
   );
 }
 
-function ModelRow(p: { m: ModelInfo; busy: boolean; list: ModelList; onActivate: () => void; onRemove: () => void }) {
+function ModelRow(p: {
+  m: ModelInfo; busy: boolean; list: ModelList; reembedding: string; onActivate: () => void; onUse: () => void; onRemove: () => void;
+}) {
   const { m } = p;
   const id = `model-${m.kind}-${m.name}`.replace(/[^A-Za-z0-9_-]/g, '_');
   const sizes = `${formatBytes(m.diskBytes)} on disk · ${formatBytes(m.memoryBytes)} in memory`;
@@ -133,10 +169,21 @@ function ModelRow(p: { m: ModelInfo; busy: boolean; list: ModelList; onActivate:
           {m.name}
         </label>
         <span class="small muted"> · {kindLabel(m.kind)}</span>
-        {m.active && (
+        {(m.kind === 'embedding' ? m.inUse : m.active) && (
           <span class="small model-badge" data-testid="model-in-use">
             {m.kind === 'generator' && !(p.list.generation && p.list.generator === m.name) ? 'chosen' : 'in use'}
           </span>
+        )}
+        {m.kind === 'embedding' && p.reembedding === m.name && (
+          <span class="small model-badge" data-testid="model-reembedding">
+            re-embedding…
+          </span>
+        )}
+        {m.kind === 'embedding' && !m.inUse && p.reembedding !== m.name && (
+          <button type="button" class="btn small" data-testid="model-use" disabled={p.busy}
+            aria-describedby={`${id}-about`} title={`Embed the library again with ${m.name}, in the background`} onClick={p.onUse}>
+            Use for search
+          </button>
         )}
         {m.bundled && (
           <span class="small model-badge" data-testid="model-bundled" title="Comes with Folio; it cannot be removed">

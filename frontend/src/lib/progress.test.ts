@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeProgress, formatDuration, formatRate, fraction } from './progress';
-import type { Progress } from '../api/types';
+import { describeProgress, formatDuration, formatRate, fraction, isReembedding, reembedLabel, reembedReport } from './progress';
+import type { IndexReport, Progress } from '../api/types';
 
 const base: Progress = {
   phase: 'indexing', filesDone: 3, filesTotal: 10, failed: 0, chunks: 0,
@@ -72,4 +72,43 @@ describe('describeProgress', () => {
     expect(v.current).toBe('');
   });
   it('names unknown phases', () => expect(describeProgress({ ...base, phase: 'tidying' }).title).toMatch(/^Tidying/));
+});
+
+describe('re-embedding progress', () => {
+  const p = (done: number, total: number, paused = false): Progress => ({
+    phase: 're-embedding', filesDone: done, filesTotal: total, failed: 0, chunks: done, chunksPerSec: 0, etaSeconds: 0,
+    current: 'bge-small-en', paused,
+  });
+  it('writes the counts as the Go side does, with thousands separators', () => {
+    expect(reembedLabel('bge-small-en', 1234, 5000)).toBe('Re-embedding with bge-small-en: 1,234 of 5,000 passages');
+    expect(reembedLabel('m', 0, 0)).toBe('Re-embedding with m: 0 of 0 passages');
+    expect(reembedLabel('m', -3, 1e6)).toBe('Re-embedding with m: 0 of 1,000,000 passages');
+  });
+  it('is told apart from indexing', () => {
+    expect(isReembedding(p(1, 2))).toBe(true);
+    expect(isReembedding({ ...p(1, 2), phase: 'embedding' })).toBe(false);
+    expect(isReembedding(null)).toBe(false);
+  });
+  it('describes a run by passages, says search keeps the current model, and shows a pause', () => {
+    const v = describeProgress(p(1234, 5000));
+    expect(v.title).toBe('Re-embedding with bge-small-en: 1,234 of 5,000 passages');
+    expect(v.percent).toBe(25);
+    expect(v.current).toBe('');
+    expect(v.speed).toMatch(/current model/);
+    expect(v.indeterminate).toBe(false);
+    expect(describeProgress(p(1, 4, true)).title).toBe('Paused · Re-embedding with bge-small-en: 1 of 4 passages');
+    expect(describeProgress(p(0, 0)).indeterminate).toBe(true);
+  });
+});
+
+describe('reembedReport', () => {
+  const r = (over: Partial<IndexReport>): IndexReport => ({
+    files: 0, new: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0, chunks_embedded: 1234, seconds: 65, reembedded: 'bge', ...over,
+  });
+  it('says what was done, what was kept, and how to go on', () => {
+    expect(reembedReport(r({}))).toBe('Re-embedded 1,234 passages with bge in 1 min 05 s; search uses it now.');
+    expect(reembedReport(r({ chunks_embedded: 1, seconds: 0 }))).toBe('Re-embedded 1 passage with bge; search uses it now.');
+    expect(reembedReport(r({ canceled: true }))).toMatch(/^Re-embedding with bge stopped after 1,234 passages; search still uses the previous model\. .*resume/);
+    expect(reembedReport(r({ errors: [{ path: '', reason: 'disk full' }] }))).toBe('Re-embedding with bge failed after 1,234 passages; search still uses the previous model.');
+  });
 });

@@ -1,5 +1,5 @@
 // Formatting of indexing progress for the library panel. Pure functions.
-import type { Progress } from '../api/types';
+import type { IndexReport, Progress } from '../api/types';
 import { baseName } from './paths';
 
 /** Formats a duration in seconds as "45 s", "3 min 05 s" or "1 h 02 min". */
@@ -30,6 +30,38 @@ export function fraction(p: Progress): number {
   return Math.min(1, Math.max(0, p.filesDone / p.filesTotal));
 }
 
+/** The count as the Go side writes it: "1,234". */
+function count(n: number): string {
+  return Math.max(0, Math.round(n)).toLocaleString('en-US');
+}
+
+/**
+ * The line of a re-embedding run (phase "re-embedding": current is the
+ * model, filesDone/filesTotal count passages):
+ * "Re-embedding with all-MiniLM-L6-v2: 1,234 of 5,000 passages".
+ */
+export function reembedLabel(model: string, done: number, total: number): string {
+  return `Re-embedding with ${model}: ${count(done)} of ${count(total)} passages`;
+}
+
+/**
+ * The end of a re-embedding run, for the library panel: "Re-embedded 1,234
+ * passages with m in 3 min 05 s." or, stopped, what was kept and how to go on.
+ */
+export function reembedReport(r: IndexReport): string {
+  const model = r.reembedded ?? '';
+  const n = `${count(r.chunks_embedded)} passage${r.chunks_embedded === 1 ? '' : 's'}`;
+  if (r.canceled) return `Re-embedding with ${model} stopped after ${n}; search still uses the previous model. Choose "Use for search" again to resume.`;
+  if ((r.errors ?? []).length > 0) return `Re-embedding with ${model} failed after ${n}; search still uses the previous model.`;
+  const took = r.seconds > 0 ? ` in ${formatDuration(r.seconds)}` : '';
+  return `Re-embedded ${n} with ${model}${took}; search uses it now.`;
+}
+
+/** Whether a progress event is a re-embedding run's. */
+export function isReembedding(p: Progress | null | undefined): boolean {
+  return !!p && p.phase === 're-embedding';
+}
+
 const phases: Record<string, string> = {
   scanning: 'Scanning',
   indexing: 'Reading files',
@@ -54,6 +86,15 @@ export interface ProgressView {
 
 /** Describes a progress event for display. */
 export function describeProgress(p: Progress): ProgressView {
+  if (isReembedding(p)) {
+    return {
+      title: (p.paused ? 'Paused · ' : '') + reembedLabel(p.current, p.filesDone, p.filesTotal),
+      current: '',
+      speed: 'Search uses the current model until every passage is embedded again.',
+      percent: Math.round(fraction(p) * 100),
+      indeterminate: p.filesTotal <= 0,
+    };
+  }
   const phase = p.paused ? 'Paused' : phases[p.phase] ?? (p.phase ? p.phase[0].toUpperCase() + p.phase.slice(1) : 'Working');
   const counts = p.filesTotal > 0 ? `${p.filesDone} of ${p.filesTotal} files` : '';
   const failed = p.failed > 0 ? `${p.failed} failed` : '';

@@ -641,6 +641,7 @@ export namespace engine {
 	    chunks: number;
 	    vectors: number;
 	    rebuilding?: boolean;
+	    reembedding?: string;
 	    generator?: string;
 	    encrypted: boolean;
 	
@@ -657,6 +658,7 @@ export namespace engine {
 	        this.chunks = source["chunks"];
 	        this.vectors = source["vectors"];
 	        this.rebuilding = source["rebuilding"];
+	        this.reembedding = source["reembedding"];
 	        this.generator = source["generator"];
 	        this.encrypted = source["encrypted"];
 	    }
@@ -673,6 +675,7 @@ export namespace main {
 	    diskBytes: number;
 	    memoryBytes: number;
 	    active: boolean;
+	    inUse: boolean;
 	    removable: boolean;
 	    bundled: boolean;
 	    detail: string;
@@ -689,6 +692,7 @@ export namespace main {
 	        this.diskBytes = source["diskBytes"];
 	        this.memoryBytes = source["memoryBytes"];
 	        this.active = source["active"];
+	        this.inUse = source["inUse"];
 	        this.removable = source["removable"];
 	        this.bundled = source["bundled"];
 	        this.detail = source["detail"];
@@ -700,6 +704,7 @@ export namespace main {
 	    builtIn: boolean;
 	    generator: string;
 	    context: number;
+	    reembedding: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new ModelList(source);
@@ -712,6 +717,7 @@ export namespace main {
 	        this.builtIn = source["builtIn"];
 	        this.generator = source["generator"];
 	        this.context = source["context"];
+	        this.reembedding = source["reembedding"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

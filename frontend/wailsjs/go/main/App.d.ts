@@ -64,6 +64,8 @@ export function ResumeIndexing():Promise<void>;
 
 export function Retry(arg1:Array<string>):Promise<void>;
 
+export function SetActiveEmbedder(arg1:string):Promise<void>;
+
 export function SetActiveGenerator(arg1:string):Promise<void>;
 
 export function SetGeneration(arg1:boolean):Promise<void>;

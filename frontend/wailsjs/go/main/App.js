@@ -122,6 +122,10 @@ export function Retry(arg1) {
   return window['go']['main']['App']['Retry'](arg1);
 }
 
+export function SetActiveEmbedder(arg1) {
+  return window['go']['main']['App']['SetActiveEmbedder'](arg1);
+}
+
 export function SetActiveGenerator(arg1) {
   return window['go']['main']['App']['SetActiveGenerator'](arg1);
 }
