@@ -90,6 +90,7 @@ export function describeProgress(p: Progress): ProgressView {
     return {
       title: (p.paused ? 'Paused · ' : '') + reembedLabel(p.current, p.filesDone, p.filesTotal),
       current: '',
+      detail: '',
       speed: 'Search uses the current model until every passage is embedded again.',
       percent: Math.round(fraction(p) * 100),
       indeterminate: p.filesTotal <= 0,
