@@ -71,21 +71,31 @@ type request struct {
 	watched bool     // paths are in the library already (a watcher's, a retry's): not new roots
 }
 
+// beginRun waits for the run before it to end, then makes this one the
+// library's run: Cancel ends ctx, and Running reports true until end is
+// called.
+func (l *Library) beginRun(ctx context.Context) (context.Context, func()) {
+	l.waiting.Add(1)
+	l.indexMu.Lock()
+	l.waiting.Add(-1)
+	l.running.Store(true)
+	ctx, cancel := context.WithCancel(ctx)
+	l.runMu.Lock()
+	l.runCancel = cancel
+	l.runMu.Unlock()
+	return ctx, func() {
+		cancel()
+		l.running.Store(false)
+		l.indexMu.Unlock()
+	}
+}
+
 // index runs one indexing run: it scans what req names, then parses,
 // chunks and stores the files while the encoder embeds their chunks, then
 // removes what left the scanned folders.
 func (l *Library) index(ctx context.Context, req request, progress func(core.Progress)) (IndexReport, error) {
-	l.waiting.Add(1)
-	l.indexMu.Lock()
-	defer l.indexMu.Unlock()
-	l.waiting.Add(-1)
-	l.running.Store(true)
-	defer l.running.Store(false)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	l.runMu.Lock()
-	l.runCancel = cancel
-	l.runMu.Unlock()
+	ctx, end := l.beginRun(ctx)
+	defer end()
 	start := time.Now()
 	rep := IndexReport{Errors: []FileError{}}
 	if l.closed {

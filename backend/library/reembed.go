@@ -36,17 +36,8 @@ type Switch struct {
 // and a Detail line "Re-embedding with <name>: 1,234 of 5,000 passages".
 // It returns how many chunks this run embedded.
 func (l *Library) Reembed(ctx context.Context, enc Embedder, name string, progress func(core.Progress), commit func() (Switch, error)) (int, error) {
-	l.waiting.Add(1)
-	l.indexMu.Lock()
-	defer l.indexMu.Unlock()
-	l.waiting.Add(-1)
-	l.running.Store(true)
-	defer l.running.Store(false)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	l.runMu.Lock()
-	l.runCancel = cancel
-	l.runMu.Unlock()
+	ctx, end := l.beginRun(ctx)
+	defer end()
 	if l.closed {
 		return 0, errors.New("the library is closed")
 	}
