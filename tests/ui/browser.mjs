@@ -66,3 +66,22 @@ export function failer(name, out, state, { textOf = 'body', lines = Infinity } =
     process.exit(1);
   };
 }
+
+/**
+ * Types question into the question box and presses Enter, then waits up
+ * to timeout ms for the answer of the new exchange; an error shown instead
+ * is thrown. Returns { exchange, answer } (locators).
+ */
+export async function ask(page, question, timeout) {
+  await page.getByTestId('question').fill(question);
+  await page.keyboard.press('Enter');
+  const exchange = page.getByTestId('exchange').last();
+  const answer = exchange.getByTestId('answer');
+  await Promise.race([
+    answer.waitFor({ timeout }),
+    exchange.getByTestId('error').waitFor({ timeout }).then(async () => {
+      throw new Error(`the answer is an error: ${await exchange.getByTestId('error').innerText()}`);
+    }),
+  ]);
+  return { exchange, answer };
+}

@@ -24,7 +24,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
-import { arg, failer, openFolio } from './browser.mjs';
+import { arg, ask, failer, openFolio } from './browser.mjs';
 
 
 const url = arg('url', 'http://localhost:34131/');
@@ -170,16 +170,7 @@ try {
     });
 
   step = 'ask a question answered in a PDF: the model loads, then the answer streams with Stop shown';
-  await page.getByTestId('question').fill(QUESTION);
-  await page.keyboard.press('Enter');
-  const exchange = page.getByTestId('exchange').last();
-  const answer = exchange.getByTestId('answer');
-  await Promise.race([
-    answer.waitFor({ timeout: 180_000 }),
-    exchange.getByTestId('error').waitFor({ timeout: 180_000 }).then(async () => {
-      throw new Error(`the answer is an error: ${await exchange.getByTestId('error').innerText()}`);
-    }),
-  ]);
+  const { answer } = await ask(page, QUESTION, 180_000);
   const rec = await page.evaluate(() => window.__rec);
   const mode = await answer.getAttribute('data-mode');
   const notice = await answer.getByTestId('answer-notice').innerText().catch(() => '');

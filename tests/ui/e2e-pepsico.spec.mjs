@@ -20,7 +20,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
-import { arg, failer, openFolio } from './browser.mjs';
+import { arg, ask, failer, openFolio } from './browser.mjs';
 
 
 const url = arg('url', 'http://localhost:34117/');
@@ -104,16 +104,7 @@ try {
   log(`library: ${await folder.getByTestId('folder-counts').innerText()} (after ${indexSecs.toFixed(0)} s)`);
 
   step = 'ask the question';
-  await page.getByTestId('question').fill(QUESTION);
-  await page.keyboard.press('Enter');
-  const exchange = page.getByTestId('exchange').last();
-  const answer = exchange.getByTestId('answer');
-  await Promise.race([
-    answer.waitFor({ timeout: 120_000 }),
-    exchange.getByTestId('error').waitFor({ timeout: 120_000 }).then(async () => {
-      throw new Error(`the answer is an error: ${await exchange.getByTestId('error').innerText()}`);
-    }),
-  ]);
+  const { answer } = await ask(page, QUESTION, 120_000);
   log(`answer: ${(await answer.locator('.statement').allInnerTexts()).join(' | ').slice(0, 300)}`);
 
   step = `the first citation is ${FILE}, page ${PAGE}`;

@@ -16,7 +16,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPdfWords } from './pdfwords.mjs';
-import { arg, failer, openFolio } from './browser.mjs';
+import { arg, ask, failer, openFolio } from './browser.mjs';
 
 
 const url = arg('url', 'http://localhost:34115/');
@@ -208,16 +208,7 @@ try {
   if (focused2 !== 'question') throw new Error(`after Ctrl+K the focus is on ${focused2}`);
 
   step = 'ask a question (Enter submits)';
-  await page.getByTestId('question').fill(QUESTION);
-  await page.keyboard.press('Enter');
-  const exchange = page.getByTestId('exchange').last();
-  const answer = exchange.getByTestId('answer');
-  await Promise.race([
-    answer.waitFor({ timeout: 60_000 }),
-    exchange.getByTestId('error').waitFor({ timeout: 60_000 }).then(async () => {
-      throw new Error(`the answer is an error: ${await exchange.getByTestId('error').innerText()}`);
-    }),
-  ]);
+  const { exchange, answer } = await ask(page, QUESTION, 60_000);
   log(`answer: ${(await answer.locator('.statement').allInnerTexts()).join(' | ')}`);
 
   step = 'the answer cites [1]';
