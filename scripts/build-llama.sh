@@ -36,8 +36,11 @@ for t in cmake c++ perl; do
 done
 PY=${PYTHON:-python3}
 JOBS=${JOBS:-$(nproc)}
-SRC="$WORK/llama_cpp_python-$VERSION/vendor/llama.cpp"
 mkdir -p "$WORK"
+# cmake records the build tree's path: use the physical one, so a checkout
+# reaching this cache through a symbolic link reuses the same tree.
+WORK=$(cd "$WORK" && pwd -P)
+SRC="$WORK/llama_cpp_python-$VERSION/vendor/llama.cpp"
 
 if [ ! -f "$WORK/.unpacked" ]; then
   rm -rf "$WORK"/*
@@ -63,6 +66,12 @@ if [ ! -f "$WORK/.unpacked" ]; then
 fi
 
 V3="-march=x86-64-v3 -O3"
+# A build tree configured at another path (a copied cache) cannot be
+# reused: cmake refuses it. Configure afresh.
+if [ -f "$WORK/build/CMakeCache.txt" ] &&
+   ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$SRC" "$WORK/build/CMakeCache.txt"; then
+  rm -rf "$WORK/build"
+fi
 if [ ! -f "$WORK/build/CMakeCache.txt" ]; then
   cmake -S "$SRC" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release \
     -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF \
