@@ -65,3 +65,29 @@ func TestOCRLanguagesSetting(t *testing.T) {
 		t.Errorf("after clearing and reopening: %+v, want the default", got)
 	}
 }
+
+// The OCR cache's entries live beside the documents: the library checks
+// clean with them, they are no orphans, and they survive reopening it.
+func TestOCRCacheChecksClean(t *testing.T) {
+	ctx := context.Background()
+	docs, data := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(docs, "a.txt"), "Otters hold hands while they sleep.")
+	e := open(t, data)
+	if _, err := e.Index(ctx, []string{docs}, nil); err != nil {
+		t.Fatal(err)
+	}
+	key := []byte(strings.Repeat("k", 32))
+	ocrCache{e}.Put(key, []byte("an entry"))
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = open(t, data)
+	defer e.Close()
+	rep, err := e.Check(ctx)
+	if err != nil || !rep.OK() || rep.Orphans != 0 {
+		t.Fatalf("check with an OCR cache entry: %+v, %v", rep, err)
+	}
+	if v, ok := (ocrCache{e}).Get(key); !ok || string(v) != "an entry" {
+		t.Fatalf("after reopening: %q, %v", v, ok)
+	}
+}
