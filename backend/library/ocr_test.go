@@ -2,11 +2,7 @@ package library
 
 import (
 	"context"
-	"fmt"
-	"image"
-	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -17,47 +13,8 @@ import (
 	"folio/backend/internal/testenv"
 	"folio/backend/parse/isolate"
 	"folio/backend/parse/ocr"
-	"folio/backend/parse/pdf/imagepdf"
 	"folio/backend/store"
 )
-
-// scannedPDF renders pages first to last of the PDF at src at dpi and
-// wraps the top third of each, as a JPEG, as an image-only PDF at path, as
-// a scanner would (a third: OCR reads the page rendered at 300 dpi, and
-// the test reads it four times).
-func scannedPDF(t *testing.T, src string, first, last, dpi int, path string) {
-	t.Helper()
-	dir := t.TempDir()
-	if b, err := exec.Command("pdftoppm", "-r", fmt.Sprint(dpi), "-f", fmt.Sprint(first), "-l", fmt.Sprint(last),
-		"-gray", "-png", src, filepath.Join(dir, "p")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v %s", err, b)
-	}
-	pngs, _ := filepath.Glob(filepath.Join(dir, "p-*.png"))
-	slices.Sort(pngs)
-	var pages []imagepdf.Page
-	for _, p := range pngs {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := img.Bounds()
-		b.Max.Y = b.Min.Y + b.Dy()/3
-		pages = append(pages, imagepdf.Page{Image: img.(interface {
-			SubImage(image.Rectangle) image.Image
-		}).SubImage(b), DPI: float64(dpi), JPEGQuality: 85})
-	}
-	if len(pages) != last-first+1 {
-		t.Fatalf("pdftoppm made %d pages, want %d", len(pages), last-first+1)
-	}
-	if err := imagepdf.WriteFile(path, pages...); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // ocrRig is a library over a real Badger store in a folder, parsing in
 // real child processes that reach the store's OCR cache, and counting
@@ -156,13 +113,12 @@ func TestOCRCachedAcrossReindexRestartAndCopies(t *testing.T) {
 	if !ocr.Available() {
 		t.Skipf("OCR unavailable (%v): skipping", ocr.ErrNotAvailable)
 	}
-	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		t.Skip("pdftoppm (poppler-utils) is not installed: skipping")
-	}
 	ctx := context.Background()
 	docs := t.TempDir()
 	scan := filepath.Join(docs, "scan.pdf")
-	scannedPDF(t, testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf"), 1, 2, 150, scan)
+	// The top third of two pages: OCR reads each rendered at 300 dpi, and
+	// this test reads them four times.
+	testenv.ScannedPDF(t, testenv.SharedFile(t, "data/pdf/pdfjs/tracemonkey.pdf"), 1, 2, 150, 1.0/3, scan)
 	r := &ocrRig{t: t, dir: t.TempDir(), langs: []string{"eng"}}
 	r.open()
 
