@@ -3,13 +3,19 @@ package isolate
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"folio/backend/internal/testenv"
+	"folio/backend/parse/ocr"
 )
 
 // memCache is an in-memory ocr.Cache.
@@ -107,5 +113,33 @@ func TestOCRCacheOverPipes(t *testing.T) {
 	}
 	if !child.off {
 		t.Error("the child still asks a parent that is gone")
+	}
+}
+
+// TestOCRCacheInRealChildren reads a real scan (an image file) in two
+// children through one cache: the first runs Tesseract and stores the
+// page, the second takes it from the cache and returns the same document.
+func TestOCRCacheInRealChildren(t *testing.T) {
+	if !ocr.Available() {
+		t.Skipf("OCR unavailable (%v): skipping", ocr.ErrNotAvailable)
+	}
+	png := testenv.SharedFile(t, "data/office/textract/png/standardized_text.png")
+	cache := &memCache{m: map[string][]byte{}}
+	var read, cached []int
+	p := New(Config{OCRCache: cache, OCRPages: func(_ string, r, c int) { read, cached = append(read, r), append(cached, c) }})
+	ctx := context.Background()
+	first, err := p.Parse(ctx, png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := p.Parse(ctx, png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(read, []int{1, 0}) || !slices.Equal(cached, []int{0, 1}) || len(cache.m) != 1 {
+		t.Fatalf("Tesseract read %v, the cache served %v, %d entries; want [1 0], [0 1], 1", read, cached, len(cache.m))
+	}
+	if !reflect.DeepEqual(first, again) || !strings.Contains(first.Text, "quick brown fox") {
+		t.Fatalf("the cached read differs or lacks the text:\n%+v\n%+v", first, again)
 	}
 }
