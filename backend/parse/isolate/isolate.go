@@ -185,7 +185,13 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	}
 
 	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), ChildSubcommand, path)...)
-	cmd.Env = append(os.Environ(), EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
+	// The OCR settings come from this Config alone, never from what this
+	// process inherited: the library judges which scans to read again by
+	// the languages it gives (Config.OCRLanguages).
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, EnvOCRLanguages+"=") || strings.HasPrefix(kv, envOCRCache+"=")
+	})
+	cmd.Env = append(env, EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
 	if p.cfg.OCRLanguages != nil {
 		if langs := p.cfg.OCRLanguages(); len(langs) > 0 {
 			cmd.Env = append(cmd.Env, EnvOCRLanguages+"="+strings.Join(langs, "+"))
