@@ -424,9 +424,21 @@ func (a *App) OCRLanguages() (engine.OCRLanguages, error) {
 }
 
 // SetOCRLanguages saves the language packs scans are read with (empty: the
-// default); files read before keep their text until they change or are read again.
+// default), and starts reading again the scans indexed with others (their
+// text stays until then; progress and the report come as for AddPaths).
 func (a *App) SetOCRLanguages(langs []string) error {
-	return a.useEngine(func(e *engine.Engine) error { return e.SetOCRLanguages(langs) })
+	return a.useEngine(func(e *engine.Engine) error {
+		if err := e.SetOCRLanguages(langs); err != nil {
+			return err
+		}
+		// The scans indexed before are read again with these languages
+		// (what OCR read with them before comes from its cache).
+		stale, err := e.StaleOCR()
+		if err != nil || len(stale) == 0 {
+			return err
+		}
+		return a.start(stale, e.Retry)
+	})
 }
 
 // GeneratorModels tests a generator address: the models it serves.

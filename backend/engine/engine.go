@@ -145,7 +145,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{log: cfg.Logger}
 	if cfg.Parser == nil {
-		cfg.Parser = isolate.NewRegistry(isolate.Config{OCRLanguages: e.ocr.chosen})
+		cfg.Parser = isolate.NewRegistry(isolate.Config{OCRLanguages: e.ocr.chosen, OCRCache: ocrCache{e}})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
@@ -164,7 +164,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	lcfg := library.Config{Store: st, Parser: cfg.Parser, Chunk: e.chunkConfig(),
-		Workers: cfg.Workers, MaxFileSize: cfg.MaxFileSize, Logger: cfg.Logger}
+		Workers: cfg.Workers, MaxFileSize: cfg.MaxFileSize, Logger: cfg.Logger, OCRLanguages: e.ocr.inUse}
 	if e.enc != nil {
 		lcfg.Embed, lcfg.Vectors = e.enc, e.vectors
 	}

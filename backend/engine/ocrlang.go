@@ -52,6 +52,34 @@ func (o *ocrState) chosen() []string {
 	return out
 }
 
+// inUse returns the packs OCR reads with now: the chosen ones installed,
+// or the default (what a page read now is marked with, core.PageOCR).
+func (o *ocrState) inUse() []string {
+	if c := o.chosen(); len(c) > 0 {
+		return c
+	}
+	return ocr.DefaultLanguages()
+}
+
+// ocrCache is the library's OCR cache (store.OCRCache) for the parser
+// children, once Open has opened the store: what OCR read is kept by the
+// page's content, so a page is read by Tesseract once, whatever the file
+// holding it is called and however often it is indexed.
+type ocrCache struct{ e *Engine }
+
+func (c ocrCache) Get(key []byte) ([]byte, bool) {
+	if c.e.store == nil {
+		return nil, false
+	}
+	return c.e.store.OCRCache().Get(key)
+}
+
+func (c ocrCache) Put(key, val []byte) {
+	if c.e.store != nil {
+		c.e.store.OCRCache().Put(key, val)
+	}
+}
+
 func (o *ocrState) set(langs []string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -95,7 +123,8 @@ func (e *Engine) OCRLanguages() OCRLanguages {
 // SetOCRLanguages saves the language packs to read scans with, in order,
 // without duplicates; an empty list goes back to the default. A pack that
 // is not installed is refused, naming it and the installed ones. Files
-// already read keep their text until they change or are read again.
+// already read keep their text until they are read again: the next scan
+// reads again those OCR read with other languages (StaleOCR lists them).
 func (e *Engine) SetOCRLanguages(langs []string) error {
 	installed := ocr.Languages()
 	var keep []string
@@ -125,3 +154,8 @@ func (e *Engine) SetOCRLanguages(langs []string) error {
 	e.ocr.set(keep)
 	return nil
 }
+
+// StaleOCR lists the files with pages OCR read with other language packs
+// than it reads with now: after SetOCRLanguages, Retry them to read their
+// scans with the new languages (the next scan of their folder does too).
+func (e *Engine) StaleOCR() ([]string, error) { return e.lib.StaleOCR() }

@@ -124,6 +124,7 @@ type OCRReport struct {
 		ReadFiles   []string `json:"read_files,omitempty"`
 		Unread      []string `json:"unread,omitempty"`
 	} `json:"corpus"`
+	Cache OCRCacheFigure `json:"cache"` // ocrcache.go
 }
 
 // OCR runs the OCR measurements.
@@ -166,6 +167,10 @@ func OCR(ctx context.Context, cfg OCRConfig) (OCRReport, error) {
 			return rep, err
 		}
 		rep.Variants = append(rep.Variants, v)
+	}
+	var err error
+	if rep.Cache, err = ocrCache(ctx, work); err != nil {
+		return rep, err
 	}
 	if err := ocrTextract(ctx, cfg, &rep); err != nil {
 		return rep, err
@@ -553,6 +558,7 @@ func (r OCRReport) WriteText(w io.Writer) {
 	for _, f := range t.Failed {
 		fmt.Fprintf(w, "    missing: %s\n", f)
 	}
+	r.Cache.writeText(w)
 	c := r.Corpus
 	if c.NoTextLayer > 0 {
 		fmt.Fprintf(w, "pdf.js without a text layer: %d files, %d now read by OCR\n", c.NoTextLayer, c.Read)

@@ -131,6 +131,15 @@ func (l *Library) index(ctx context.Context, req request, progress func(core.Pro
 	if err == nil {
 		err = ctx.Err()
 	}
+	if rep.New+rep.Changed > 0 {
+		// Files were read: what OCR read is cached (ocr.Cache); keep the
+		// cache to its bound.
+		if n, terr := l.store.TrimOCRCache(l.cfg.OCRCacheBytes); terr != nil {
+			l.log.Warn("trim the OCR cache", "err", terr)
+		} else if n > 0 {
+			l.log.Debug("OCR cache trimmed", "dropped", n)
+		}
+	}
 	if err == nil {
 		l.pendingScanned = true
 		// Files gone from the folders walked in full, and not moved,
@@ -590,8 +599,9 @@ func (l *Library) indexFile(ctx context.Context, f candidate, mv *moves, force b
 	if max := l.cfg.MaxFileSize; rec.Size > max {
 		return l.skip(rec, old, found, fmt.Sprintf("%s is larger than the %s limit", humanBytes(rec.Size), humanBytes(max)))
 	}
-	// Read before by an older parser: read it again, whatever its state.
-	current := found && old.State != store.StateSkipped && old.Parser == ParserVersion && !force
+	// Read before by an older parser, or by OCR in other languages: read
+	// it again, whatever its state.
+	current := found && old.State != store.StateSkipped && old.Parser == ParserVersion && !force && !l.ocrStale(old)
 	// Same size and modification time: trust it without reading the file.
 	if current && old.Size == rec.Size && old.ModTime == rec.ModTime {
 		return fileResult{outcome: "unchanged"}, nil

@@ -44,6 +44,14 @@ type Config struct {
 	MaxFileSize int64
 	// Logger receives diagnostics (default slog.Default()).
 	Logger *slog.Logger
+	// OCRLanguages, when set, gives the language packs OCR reads with
+	// now. A file with pages OCR read with other packs is read again,
+	// even when it looks unchanged (see ocrStale); nil, or an empty list
+	// (no OCR here), reads nothing again for that.
+	OCRLanguages func() []string
+	// OCRCacheBytes bounds the store's OCR cache, trimmed after each run
+	// that read files (default store.DefaultOCRCacheBytes).
+	OCRCacheBytes int64
 }
 
 // Library keeps the person's folders and files indexed: it scans, parses,

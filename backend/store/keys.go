@@ -25,6 +25,9 @@ import "encoding/binary"
 //	g/<name>           a snapshot's header (generation, size, parts)
 //	G/<name>0<gen><n>  a snapshot's n-th part (uint32 n) of generation gen
 //	h/<chatID>         a chat with its turns and citations (JSON core.Chat)
+//	o/<pagekey>        what OCR read on a page, by the page's content (a
+//	                   32-byte key and an entry, both made by package ocr;
+//	                   ocrcache.go)
 //
 // IDs are big-endian uint64 so keys sort by id. A chunk id is its document
 // id shifted left by chunkBits plus the chunk's ordinal, so one document's
@@ -55,6 +58,7 @@ var (
 	prefixBlobHead = []byte("g/")
 	prefixBlobPart = []byte("G/")
 	prefixChat     = []byte("h/")
+	prefixOCR      = []byte("o/")
 )
 
 // postingKey is p/<term>\x00<docID>. Terms never hold a zero byte.

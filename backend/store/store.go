@@ -62,6 +62,9 @@ type Store struct {
 	closeOnce sync.Once
 	gcDone    chan struct{} // closed when the GC loop has ended
 	readOnly  bool          // opened read-only: the folder is not writable
+	// openVersion is Badger's newest version at Open: an OCR cache entry
+	// no newer is rewritten when read (ocrcache.go).
+	openVersion uint64
 
 	damageMu sync.Mutex     // guards damage
 	damage   []DamagedRange // the damaged blocks found by the last Damaged
@@ -156,6 +159,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.openVersion = db.MaxVersion()
 	// Every block is read once: what a damaged table still holds is
 	// written again (salvage), so nothing is taken for missing that is
 	// only hidden by the damage. When that cannot be written (a full

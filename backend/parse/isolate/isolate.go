@@ -15,6 +15,7 @@
 package isolate
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -33,6 +34,7 @@ import (
 	"folio/backend/core"
 	"folio/backend/parse"
 	"folio/backend/parse/formats"
+	"folio/backend/parse/ocr"
 	"folio/backend/parse/text"
 )
 
@@ -44,6 +46,9 @@ const (
 	// EnvOCRLanguages carries Config.OCRLanguages to the child, joined
 	// with "+" as Tesseract writes them ("eng+deu").
 	EnvOCRLanguages = "FOLIO_OCR_LANGUAGES"
+	// envOCRCache is "1" in a child whose parent answers its OCR cache
+	// requests (Config.OCRCache; see cache.go).
+	envOCRCache = "FOLIO_OCR_CACHE"
 	// ChildSubcommand is the argument the parent passes before the file path.
 	// It only documents the command line (ps shows it); the child is detected
 	// by EnvChild.
@@ -98,6 +103,16 @@ type Config struct {
 	// settings); nil or an empty list means the OCR package's default,
 	// English plus the system locale's language.
 	OCRLanguages func() []string
+	// OCRCache, when set, keeps what OCR read across children and runs:
+	// a child asks its parent for an image's entry before Tesseract reads
+	// it, and hands back what Tesseract read (cache.go). The cache lives
+	// in the parent because the library's database, which holds it, is
+	// open in one process only.
+	OCRCache ocr.Cache
+	// OCRPages, when set, is called after each child that ran to its end
+	// with the file, the images (pages) Tesseract read in it and those
+	// OCRCache served instead: for measurements and tests.
+	OCRPages func(path string, read, cached int)
 }
 
 // Parser parses each file in a fresh child process. It is safe for
@@ -170,7 +185,13 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	}
 
 	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), ChildSubcommand, path)...)
-	cmd.Env = append(os.Environ(), EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
+	// The OCR settings come from this Config alone, never from what this
+	// process inherited: the library judges which scans to read again by
+	// the languages it gives (Config.OCRLanguages).
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, EnvOCRLanguages+"=") || strings.HasPrefix(kv, envOCRCache+"=")
+	})
+	cmd.Env = append(env, EnvChild+"=1", envMemoryLimit+"="+strconv.FormatInt(limit, 10))
 	if p.cfg.OCRLanguages != nil {
 		if langs := p.cfg.OCRLanguages(); len(langs) > 0 {
 			cmd.Env = append(cmd.Env, EnvOCRLanguages+"="+strings.Join(langs, "+"))
@@ -186,7 +207,16 @@ func (p *Parser) Parse(ctx context.Context, path string) (core.Document, error) 
 	stdout := &limitedBuffer{max: maxOutput}
 	stderr := &headTail{max: stderrKeep}
 	progress := make(chan string, 1)
-	cmd.Stdout, cmd.Stderr = stdout, &progressWriter{next: stderr, out: progress}
+	pw := &progressWriter{next: stderr, out: progress}
+	cmd.Stdout, cmd.Stderr = stdout, pw
+	if p.cfg.OCRCache != nil {
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return core.Document{}, fmt.Errorf("parse %s: %w", path, err)
+		}
+		pw.cache = &cacheServer{cache: p.cfg.OCRCache, reply: in}
+		cmd.Env = append(cmd.Env, envOCRCache+"=1")
+	}
 	cmd.WaitDelay = 2 * time.Second
 	setProcessGroup(cmd)
 
@@ -205,8 +235,12 @@ wait:
 	for {
 		select {
 		case waitErr = <-done:
+			pw.flush() // the copying goroutine is done with pw
 			if p.cfg.PeakRSS != nil && waitErr == nil {
 				p.cfg.PeakRSS(path, stderr.peak())
+			}
+			if p.cfg.OCRPages != nil && waitErr == nil {
+				p.cfg.OCRPages(path, pw.ocrRead, pw.ocrCached)
 			}
 			break wait
 		case msg := <-progress:
@@ -253,9 +287,13 @@ func RunChildIfRequested() {
 		return
 	}
 	report := func(format string, a ...any) {
-		fmt.Fprintf(os.Stderr, progressMarker+format+"\n", a...)
+		childStderr.printf(progressMarker+format+"\n", a...)
 	}
 	var cfg formats.Config
+	if os.Getenv(envOCRCache) == "1" {
+		c := &childCache{in: bufio.NewReader(os.Stdin), out: &childStderr}
+		cfg.PDF.OCRCache, cfg.Images.OCR.Cache = c, c
+	}
 	cfg.PDF.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
 	cfg.Images.Progress = func(n, pages int) { report("OCR page %d of %d", n, pages) }
 	if v := strings.TrimSpace(os.Getenv(EnvOCRLanguages)); v != "" {
@@ -274,31 +312,101 @@ const progressMarker = "isolate child: progress: "
 // many times Config.Timeout.
 const maxExtensions = 30
 
-// progressWriter passes everything on to next and sends each progress
-// line (see progressMarker) to out, dropping it when out is full.
+// progressWriter reads the child's stderr line by line. It sends each
+// progress line (see progressMarker) to out, dropping it when out is full,
+// answers the child's OCR cache requests when cache is set (they are not
+// passed on), and passes every other line on to next.
 type progressWriter struct {
-	next io.Writer
-	out  chan<- string
-	line []byte
+	next  io.Writer
+	out   chan<- string
+	cache *cacheServer // nil: the child makes no cache requests
+	line  []byte       // the line so far
+	pass  bool         // the line is long and no request: the rest goes to next as it comes
+	drop  bool         // the line is a request too long to answer: dropped
+	// ocrRead and ocrCached are what the child's last line of OCR
+	// counts said (ocrCountsMarker).
+	ocrRead, ocrCached int
 }
 
+// maxLine is the longest line kept whole; longer ones are passed on as
+// they come (a request may be as long as maxRequestLine).
+const maxLine = 512
+
 func (w *progressWriter) Write(p []byte) (int, error) {
-	for _, c := range p {
-		if c != '\n' {
-			if len(w.line) < 512 {
-				w.line = append(w.line, c)
-			}
-			continue
+	n := len(p)
+	for len(p) > 0 {
+		seg := p
+		i := bytes.IndexByte(p, '\n')
+		if i >= 0 {
+			seg = p[:i+1]
 		}
-		if msg, ok := strings.CutPrefix(string(w.line), progressMarker); ok {
-			select {
-			case w.out <- msg:
-			default:
-			}
-		}
-		w.line = w.line[:0]
+		p = p[len(seg):]
+		w.add(seg, i >= 0)
 	}
-	return w.next.Write(p)
+	return n, nil
+}
+
+// request reports whether line is (the start of) a cache request.
+func (w *progressWriter) request(line []byte) bool {
+	return w.cache != nil && bytes.HasPrefix(line, []byte(cacheMarker))
+}
+
+// add takes a piece of a line; end is set when it ends the line.
+func (w *progressWriter) add(seg []byte, end bool) {
+	switch {
+	case w.pass:
+		w.next.Write(seg)
+	case w.drop:
+	default:
+		w.line = append(w.line, seg...)
+		limit := maxLine
+		if w.request(w.line) {
+			limit = maxRequestLine
+		}
+		if !end && len(w.line) > limit {
+			if w.request(w.line) {
+				w.drop = true
+			} else {
+				w.next.Write(w.line)
+				w.pass = true
+			}
+			w.line = w.line[:0]
+		}
+	}
+	if !end {
+		return
+	}
+	if !w.pass && !w.drop {
+		w.finish(w.line)
+	}
+	w.line, w.pass, w.drop = w.line[:0], false, false
+}
+
+// finish handles one whole line, its newline included.
+func (w *progressWriter) finish(line []byte) {
+	text := strings.TrimSuffix(string(line), "\n")
+	if w.request(line) {
+		w.cache.serve(strings.TrimPrefix(text, cacheMarker))
+		return
+	}
+	if msg, ok := strings.CutPrefix(text, progressMarker); ok {
+		select {
+		case w.out <- msg:
+		default:
+		}
+	}
+	if counts, ok := strings.CutPrefix(text, ocrCountsMarker); ok {
+		fmt.Sscanf(counts, "%d %d", &w.ocrRead, &w.ocrCached)
+	}
+	w.next.Write(line)
+}
+
+// flush passes on a last line without a newline (a crash's last words).
+func (w *progressWriter) flush() {
+	if len(w.line) > 0 && !w.pass && !w.drop {
+		w.next.Write(w.line)
+	}
+	w.line = w.line[:0]
 }
 
 // runChildWith is the child's whole life, with parse standing for the
@@ -349,6 +457,9 @@ func runChild(args []string, out io.Writer, parse func(context.Context, string) 
 	if err := json.NewEncoder(out).Encode(&res); err != nil {
 		fmt.Fprintf(os.Stderr, "isolate child: writing result: %v\n", err)
 		return 1
+	}
+	if read, cached := ocr.Counts(); read+cached > 0 {
+		childStderr.printf("%s%d %d\n", ocrCountsMarker, read, cached)
 	}
 	if n := selfPeakRSS(); n > 0 {
 		fmt.Fprintf(os.Stderr, "%s%d\n", peakMarker, n)

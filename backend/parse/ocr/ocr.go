@@ -19,6 +19,13 @@
 // the context's deadline is passed as Tesseract's own deadline as well, so a
 // page over its time budget stops within a word or two.
 //
+// Caching: with Options.Cache, Recognize first looks the image up by a
+// hash of its pixels, resolution, languages and Tesseract's version, and
+// stores what Tesseract read (cache.go states the key's invariants), so a
+// page is read by Tesseract once however often its file is indexed.
+// Counts tells how many images Tesseract read and how many the cache
+// served in this process.
+//
 // Without cgo, or with the build tag noocr, the package still compiles:
 // Available reports false and Recognize fails with ErrNotAvailable, and the
 // parsers report pages that need OCR as they did before.
@@ -80,6 +87,10 @@ type Options struct {
 	// DPI is the image's resolution, which Tesseract uses to judge text
 	// sizes. Zero means DefaultDPI.
 	DPI int
+	// Cache, when set, keeps what Tesseract read by the image's content:
+	// Recognize looks an image up there first and stores what it read
+	// (see cache.go).
+	Cache Cache
 }
 
 // WordSpan ties the bytes [Start, End) of the text Layout returns to one

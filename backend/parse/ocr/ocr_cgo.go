@@ -31,6 +31,8 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -144,6 +146,16 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 		dpi = DefaultDPI
 	}
 	pix, w, h := grayPixels(img)
+	var cacheKey []byte
+	if opt.Cache != nil {
+		cacheKey = keyOf(pix, w, h, dpi, langs)
+		if e, ok := opt.Cache.Get(cacheKey); ok {
+			if page, err := decodePage(e, w, h, langs); err == nil {
+				counts.cached.Add(1)
+				return page, nil
+			}
+		}
+	}
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -185,6 +197,7 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 		case <-stop:
 		}
 	}()
+	counts.read.Add(1)
 	rc := C.TessBaseAPIRecognize(api, mon)
 	close(stop)
 	<-watched // the watcher no longer touches cancel
@@ -198,7 +211,10 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 	page := Page{Width: w, Height: h, Languages: langs}
 	it := C.TessBaseAPIGetIterator(api)
 	if it == nil {
-		return page, nil // nothing found
+		if cacheKey != nil {
+			opt.Cache.Put(cacheKey, encodePage(page)) // nothing found, for good
+		}
+		return page, nil
 	}
 	defer C.TessResultIteratorDelete(it)
 	pit := C.TessResultIteratorGetPageIterator(it)
@@ -237,5 +253,21 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 	if len(page.Words) > 0 {
 		page.Conf = sum / float64(len(page.Words))
 	}
+	if cacheKey != nil {
+		opt.Cache.Put(cacheKey, encodePage(page))
+	}
 	return page, nil
+}
+
+// keyOf returns the cache key of pix read at dpi with langs: cacheKey with
+// this Tesseract's version and a stamp of the language packs' files.
+func keyOf(pix []byte, w, h, dpi int, langs []string) []byte {
+	var models strings.Builder
+	for _, l := range langs {
+		fi, err := os.Stat(filepath.Join(langDir, l+".traineddata"))
+		if err == nil {
+			fmt.Fprintf(&models, "%s:%d:%d;", l, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	return cacheKey(pix, w, h, dpi, langs, LibraryVersion(), models.String())
 }

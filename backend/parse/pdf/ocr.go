@@ -80,7 +80,7 @@ func (p *Parser) ocrPage(ctx context.Context, file string, num int, pi pageInfo)
 	if err != nil {
 		return ocrResult{}, err
 	}
-	pg, err := ocr.Recognize(ctx, img, ocr.Options{Languages: p.cfg.OCRLanguages, DPI: int(dpi)})
+	pg, err := ocr.Recognize(ctx, img, ocr.Options{Languages: p.cfg.OCRLanguages, DPI: int(dpi), Cache: p.cfg.OCRCache})
 	if err != nil {
 		return ocrResult{}, err
 	}

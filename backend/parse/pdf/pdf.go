@@ -84,6 +84,9 @@ type Config struct {
 	// OCRLanguages are the Tesseract language packs to read with; empty
 	// means English plus the system locale's language, where installed.
 	OCRLanguages []string
+	// OCRCache, when set, keeps what OCR read by the rendered page's
+	// content, so a page read before is not read again (see ocr.Cache).
+	OCRCache ocr.Cache
 	// Progress, when set, is called before a page is read by OCR with its
 	// number and the document's page count.
 	Progress func(page, pages int)

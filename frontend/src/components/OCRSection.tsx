@@ -39,7 +39,7 @@ export function OCRSection() {
       await api.setOCRLanguages(next);
       setNote('');
       await load();
-      setNote('Saved. Scans indexed from now on are read with these languages; remove and add a folder to read its scans again.');
+      setNote('Saved. Scans are read with these languages from now on; those already indexed are being read again.');
     } catch (err) {
       setError(errorText(err));
       await load();
