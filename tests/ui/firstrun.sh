@@ -98,8 +98,8 @@ if [[ -z ${FOLIO_FIRSTRUN_INNER:-} ]]; then
   echo "$NAME: $BIN ($("$BIN" --version)), models from ${FOLIO_SYSTEM_MODELS-/usr/share/folio/models}; adding $DOCS ($NFILES PDFs); load average $LOAD0"
 
   T0=$SECONDS
-  setsid env FOLIO_FIRSTRUN_INNER=1 MODE="$MODE" BIN="$BIN" DOCS="$DOCS" TMP="$TMP" OUT="$OUT" \
-    xvfb-run -a -s "-screen 0 1280x800x24" bash "${BASH_SOURCE[0]}" </dev/null &
+  setsid env FOLIO_FIRSTRUN_INNER=1 BIN="$BIN" DOCS="$DOCS" TMP="$TMP" OUT="$OUT" \
+    xvfb-run -a -s "-screen 0 1280x800x24" bash "${BASH_SOURCE[0]}" "--$MODE" </dev/null &
   SID=$!
   wait "$SID" && rc=0 || rc=$?
   SID=""
@@ -160,28 +160,42 @@ PY
   # The reference: the same folder indexed by the same binary's command
   # line, into another fresh HOME, right after.
   mkdir -p "$TMP/home-cli"
-  c0=$(now)
-  HOME=$TMP/home-cli "$BIN" index --json "$DOCS" >"$TMP/cli.json" 2>"$OUT/firstrun-cli.log" || die "folio index failed: $(tail -5 "$OUT/firstrun-cli.log")"
-  CLI=$(since "$c0")
-  read -r CLI_FILES CLI_FAILED CLI_CHUNKS CLI_SECS < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["files"], r["failed"], r["chunks_embedded"], r["seconds"])' "$TMP/cli.json")
+  LOADC=$(cut -d' ' -f1-3 /proc/loadavg)
+  # Wall time, CPU seconds and peak memory of `folio index`, its parsers included.
+  HOME=$TMP/home-cli python3 - "$TMP/cli.res" "$BIN" index --json "$DOCS" >"$TMP/cli.json" 2>"$OUT/firstrun-cli.log" <<'PY' ||
+import resource, subprocess, sys, time
+t = time.time()
+rc = subprocess.call(sys.argv[2:], stdin=subprocess.DEVNULL)
+wall = time.time() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(f"{wall:.2f} {ru.ru_utime + ru.ru_stime:.1f} {ru.ru_maxrss / 1024:.0f}\n")
+sys.exit(rc)
+PY
+    die "folio index failed: $(tail -5 "$OUT/firstrun-cli.log")"
+  read -r CLI CLI_CPU CLI_MIB <"$TMP/cli.res"
+  read -r CLI_FILES CLI_FAILED CLI_CHUNKS CLI_SECS < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["files"], r["failed"], r["chunks_embedded"], round(r["seconds"], 1))' "$TMP/cli.json")
   LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
   INDEXING=$(since "$ADD" "$DONE")
-  ratio=$(awk -v a="$INDEXING" -v b="$CLI" 'BEGIN { printf "%.2f", a / b }')
+  WCPU=$(awk -v a="$CPU_ADD" -v b="$CPU_DONE" 'BEGIN { printf "%.1f", b - a }')
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+  rel() { if [[ $1 =~ ^[0-9.]+$ ]]; then awk -v a="$ADDED" -v b="$1" 'BEGIN { printf "%7.2f", b - a }'; else echo "      -"; fi; }
   cat <<TXT
 
 First run in the real window: $NFILES pdf.js PDFs, $(date -u '+%F %H:%M UTC'), load average $LOAD0 before, $LOAD1 after
-seconds since the process started:
+                                                           since start  since the folder was chosen
   window mapped (xdotool finds "Folio")                      $WINDOW
-  window painted (the welcome: >32 colours on screen)        $PAINTED
+  window painted (the welcome: >32 colours on screen)        $PAINTED      (window tree at rest: $REST_MIB MiB resident)
   folder chosen in "Add folder…" (GTK's chooser, xdotool)    $ADDED
-  first question can be asked (first files searchable)       $KEYWORD
-  first answer (asked at once)                               $ANSWER1   $ANSWER1_LOG
-  first answer citing TAMReview.pdf ($TRIES asks)                $ANSWER_RIGHT
-  indexing done: hybrid search on every passage             $DONE_AT   $DONE_LOG
-  answer about tracemonkey.pdf, asked after that             $ANSWER2   $ANSWER2_LOG
-the reference, same run, same binary, fresh HOME:
-  folio index $DOCS: ${CLI} s wall ($CLI_SECS s in the run: $CLI_FILES files, $CLI_FAILED failed, $CLI_CHUNKS chunks embedded)
-  window (folder chosen -> indexing done) / CLI: ${INDEXING} s / ${CLI} s = ${ratio}x
+  first question can be asked (first files searchable)       $KEYWORD  $(rel "$KEYWORD")
+  first answer (asked at once)                               $ANSWER1  $(rel "$ANSWER1")   $ANSWER1_LOG
+  first answer citing TAMReview.pdf ($TRIES asks)                $ANSWER_RIGHT  $(rel "$ANSWER_RIGHT")
+  indexing done: hybrid search on every passage             $DONE_AT  $(rel "$DONE_AT")   $DONE_LOG
+  answer about tracemonkey.pdf, asked after that             $ANSWER2  $(rel "$ANSWER2")   $ANSWER2_LOG
+  memory: window tree $DONE_MIB MiB resident when indexing ended; the folio process's peak $PEAK_MIB MiB
+the reference, same run, same binary, fresh HOME (load average $LOADC when it started):
+  folio index $DOCS: $CLI s wall, $CLI_CPU CPU s, peak $CLI_MIB MiB ($CLI_SECS s in its report: $CLI_FILES files, $CLI_FAILED failed, $CLI_CHUNKS chunks embedded)
+  window (folder chosen -> indexing done) / CLI:  wall $INDEXING s / $CLI s = $(ratio "$INDEXING" "$CLI")x;  CPU $WCPU s / $CLI_CPU s = $(ratio "$WCPU" "$CLI_CPU")x
+  (the window's figures include the answers it wrote while indexing)
 the window's library (folio status afterwards): $DOCS_IN documents, $CHUNKS chunks, $VECTORS vectors ($SMODE), $FAILED files failed
 OCR of the screenshots: welcome "$(cut -c1-70 <<<"$welcome")…"; progress "${progress_seen:-not caught}"
 TXT
@@ -220,6 +234,15 @@ waitlog() {
   done
   appdie "no \"$1\" (#$2) in the window's log after $3 s"
 }
+# cpu: the window process's CPU seconds so far, its finished children
+# (the sandboxed parsers) included.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15 + $16 + $17) / hz }' "/proc/$APP/stat"; }
+# tree_mib: the resident memory of the window process and every process
+# under it (WebKit's web and network processes, parsers), in MiB.
+tree_mib() {
+  ps -e -o pid=,ppid=,rss= | awk -v root="$APP" '{ p[$1] = $2; r[$1] = $3 }
+    END { for (i in p) { j = i; while (j > 1 && j != root) j = p[j]; if (j == root) s += r[i] } printf "%.0f", s / 1024 }'
+}
 # logline PATTERN N: the Nth matching log line, from its message on.
 logline() { grep -a -- "$1" "$LOG" | sed -n "$2p" | sed 's/^[^ ]* //; s/^[0-9\/]* [0-9:]* //'; }
 field() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
@@ -243,6 +266,7 @@ done
 ((colours > 32)) || appdie "the window stayed blank ($colours colours)"
 put PAINTED "$(since "$T0")"
 sleep 1 # let the welcome settle before its screenshot
+put REST_MIB "$(tree_mib)"
 import -window root "$OUT/firstrun-welcome.png"
 
 # "Add folder…": the question box has the focus on load, the welcome's
@@ -279,6 +303,7 @@ for ((i = 1; i <= 20; i++)); do
   if ((i % 4 == 0)); then ADD=$(now); xdotool key Return; fi
 done
 put ADD "$ADD"
+put CPU_ADD "$(cpu)"
 put ADDED "$(since "$T0" "$ADD")"
 
 # Screenshots while indexing (the progress line is read from them later).
@@ -339,6 +364,8 @@ else
   put ANSWER_RIGHT "$([[ $(field first "$line") == TAMReview.pdf ]] && echo "${right:-$ANSWER1}" || echo "none in $n asks")"
   import -window root "$OUT/firstrun-answer.png"
   DONE_AT=$(waitlog 'indexing: done' 1 3600)
+  put CPU_DONE "$(cpu)"
+  put DONE_MIB "$(tree_mib)"
   put DONE_AT "$DONE_AT"
   put DONE "$(awk -v a="$T0" -v b="$DONE_AT" 'BEGIN { printf "%.6f", a + b }')"
   put DONE_LOG "$(logline 'indexing: done' 1 | sed 's/^INFO indexing: done //')"
@@ -355,6 +382,7 @@ fi
 
 # Close the window as a person would end the program (SIGTERM: the
 # library is closed cleanly), so the command line can open it.
+put PEAK_MIB "$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$APP/status")"
 kill -TERM "$APP" 2>/dev/null || true
 for ((i = 0; i < 150; i++)); do kill -0 "$APP" 2>/dev/null || break; sleep 0.2; done
 kill -0 "$APP" 2>/dev/null && appdie "folio did not exit within 30 s of SIGTERM"
