@@ -153,7 +153,7 @@ PY
   if [[ $MODE == test ]]; then
     [[ $SMODE == hybrid && $DOCS_IN == "$NFILES" && $CHUNKS -gt 0 && $VECTORS == "$CHUNKS" ]] ||
       die "the window's library is not complete and hybrid: $(head -c 400 "$TMP/status.json")"
-    echo "$NAME: PASS in $((SECONDS - T0)) s (screenshots: $OUT/firstrun-{welcome,progress,answer}.png)"
+    echo "$NAME: PASS in $((SECONDS - T0)) s (screenshots: $OUT/firstrun-{welcome,chooser,progress,answer,source}.png)"
     exit 0
   fi
 
