@@ -132,7 +132,8 @@ if [[ -z ${FOLIO_FIRSTRUN_INNER:-} ]]; then
     [[ -n $progress_seen ]] || die "no screenshot during indexing shows \"Reading your files\" ($(ls "$TMP"/frames | wc -l) taken)"
     echo "$NAME: progress shown: \"$progress_seen\" (OCR of firstrun-progress.png)"
     answer=$(ocr "$OUT/firstrun-answer.png" "$CHAT")
-    has "$answer" "[1] tracemonkey" || die "the answer's sources do not show \"[1] tracemonkey\" (OCR of firstrun-answer.png: ${answer:0:400})"
+    # "[1] tracemonkey.pdf · page N" (OCR may read a bracket as "(" or "|")
+    [[ ${answer// /} =~ [\[\(\|]1[\]\)\|]tracemonkey ]] || die "the answer's sources do not show \"[1] tracemonkey\" (OCR of firstrun-answer.png: ${answer:0:400})"
     source=$(ocr "$OUT/firstrun-source.png" 410x750+870+0)
     has "$source" "tracemonkey" || die "[1] did not open tracemonkey.pdf in the source panel (OCR of firstrun-source.png: ${source:0:300})"
     echo "$NAME: the answer's source [1] tracemonkey shown and opened (OCR of firstrun-answer.png, firstrun-source.png)"
@@ -300,7 +301,9 @@ xdotool key Return
 for ((i = 1; i <= 20; i++)); do
   sleep 0.5
   xdotool search --onlyvisible --name '^Add a folder to Folio$' >/dev/null 2>&1 || break
-  if ((i % 4 == 0)); then ADD=$(now); xdotool key Return; fi
+  # Only into the chooser: a Return reaching the main window would press
+  # "Add folder…" again.
+  if ((i % 4 == 0)) && xdotool windowfocus --sync "$DLG" 2>/dev/null; then ADD=$(now); xdotool key Return; fi
 done
 put ADD "$ADD"
 put CPU_ADD "$(cpu)"
