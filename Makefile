@@ -272,5 +272,15 @@ package: model-test model-llm
 	scripts/package.sh $(BIN) $(MODEL_DIR) $(LLM_MODEL) $(VERSION) dist
 	@if command -v lintian >/dev/null; then lintian --no-tag-display-limit dist/folio_$(VERSION)_amd64.deb || true; fi
 
+# The first run in the real window on the pdf.js PDFs (tests/ui/firstrun.sh
+# --bench): window painted, first question possible, first answer, indexing
+# done, next to `folio index` of the same folder by the same binary in the
+# same run. A fresh build with the test models (MiniLM, SmolLM2) as the
+# bundled ones, or
+# INSTALLED=1 for the installed package's /usr/bin/folio.
+.PHONY: bench-first-run
+bench-first-run: $(if $(INSTALLED),,build model-test model-llm)
+	$(if $(INSTALLED),BIN=/usr/bin/folio,BIN=$(CURDIR)/$(BIN) MODELS="$(MODEL_DIR) $(LLM_MODEL)") tests/ui/firstrun.sh --bench
+
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html tests/ui/out

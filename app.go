@@ -217,11 +217,12 @@ func (a *App) start(paths []string, job func(context.Context, []string, func(cor
 	a.mu.Unlock()
 	go func() {
 		defer cancel()
-		rep, err := job(ctx, paths, func(p core.Progress) { a.emit(EventProgress, p) })
+		rep, err := job(ctx, paths, firstSearchable(func(p core.Progress) { a.emit(EventProgress, p) }))
 		if err != nil && !errors.Is(err, context.Canceled) {
 			slog.Error("indexing failed", "err", err)
 			rep.Errors = append(rep.Errors, engine.FileError{Reason: "indexing stopped: " + err.Error()})
 		}
+		logIndexed(rep)
 		a.mu.Lock()
 		delete(a.jobs, id)
 		a.running--
@@ -363,9 +364,12 @@ func (a *App) AskInChat(chatID, question string, filter engine.Filter, ticket in
 		a.asking = cancel
 		a.mu.Unlock()
 		defer cancel()
-		return e.AskInChat(ctx, chatID, question, filter, func(text string) {
+		start := time.Now()
+		chat, err := e.AskInChat(ctx, chatID, question, filter, func(text string) {
 			a.emit(EventAnswerDelta, AnswerDelta{Ticket: ticket, Text: text})
 		})
+		logAnswered(chat, err, time.Since(start))
+		return chat, err
 	})
 }
 

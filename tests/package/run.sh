@@ -7,6 +7,8 @@
 #   - ask a question (ask --json --no-generate): a hybrid answer citing the
 #     right PDF; status names the bundled generator;
 #   - the real-window smoke test (tests/ui/run-smoke.sh) on /usr/bin/folio;
+#   - the first run in the window (tests/ui/firstrun.sh): welcome, Add
+#     folder…, progress, an answer with a citation;
 # then `apt-get remove --purge` and check every file the package installed
 # is gone and the user's library is still there. Needs root or sudo (SUDO=).
 # Env: DEB=path skips the build and installs that package.
@@ -91,6 +93,9 @@ PY
 
 echo "package test: indexed and answered at $((SECONDS - T0)) s"
 BIN=/usr/bin/folio "$ROOT/tests/ui/run-smoke.sh"
+# A person's first run in the window: a fresh HOME, the welcome, "Add
+# folder…" through GTK's chooser, the progress, an answer citing the PDF.
+BIN=/usr/bin/folio "$ROOT/tests/ui/firstrun.sh"
 
 $SUDO apt-get remove --purge -y -qq folio >"$OUT/package-remove.log" 2>&1 || { cat "$OUT/package-remove.log" >&2; die "remove failed"; }
 installed=0
