@@ -2,12 +2,16 @@ package pdf
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+
+	"folio/backend/internal/testenv"
 )
 
 // TestUnusable: the decision on a page's glyph counts, on cases derived
@@ -159,14 +163,90 @@ func onePage(t *testing.T, src string, n int) string {
 	return out
 }
 
-// englishWords counts the words of text found in list.
-func englishWords(text string, list []string) int {
+// englishWords counts the words of text that are among the commonest of
+// English (punctuation around them and case ignored).
+func englishWords(text string) int {
+	common := map[string]bool{}
+	for _, w := range strings.Fields("the of and to a in is that for it as was with be by on not this are or from at which an have has been their its") {
+		common[w] = true
+	}
 	n := 0
-	flat := " " + strings.Join(strings.Fields(text), " ") + " "
-	for _, w := range list {
-		if strings.Contains(flat, " "+w+" ") {
+	for _, w := range strings.Fields(text) {
+		if common[strings.ToLower(strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }))] {
 			n++
 		}
 	}
 	return n
+}
+
+// TestOCRUnusableTextLayer: TAMReview.pdf's second page draws its body in
+// a font without a Unicode map (its text layer gives a few words run
+// together, and garbage); read by OCR, it gives the page's English.
+func TestOCRUnusableTextLayer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("OCR of a page (seconds of CPU): skipped with -short")
+	}
+	needPageOCR(t)
+	page := onePage(t, testenv.SharedFile(t, "data/pdf/pdfjs/TAMReview.pdf"), 2)
+	before, err := New(Config{NoOCR: true}).Parse(context.Background(), page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(before.Warnings, "\n"), "the text layer is unusable") {
+		t.Errorf("without OCR, warnings %q do not report the unusable text layer", before.Warnings)
+	}
+	after, err := New(Config{OCRDPI: 200}).Parse(context.Background(), page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := after.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if o := after.Pages[0].OCR; o == nil || o.Regions != 0 || o.Confidence < 80 {
+		t.Fatalf("page OCR mark %+v: want the whole page read by OCR with a good confidence", o)
+	}
+	flat := strings.Join(strings.Fields(after.Text), " ")
+	for _, s := range []string{"Overview of the Technology Acceptance Model", "Abstract"} {
+		if !strings.Contains(flat, s) {
+			t.Errorf("OCR text lacks %q: %.300q", s, flat)
+		}
+	}
+	nb, na := englishWords(before.Text), englishWords(after.Text)
+	if nb > 10 || na < 60 {
+		t.Errorf("common English words: %d in the text layer, %d after OCR; want garbage before and prose after", nb, na)
+	}
+	t.Logf("common English words: %d in the text layer, %d after OCR (confidence %.1f)", nb, na, after.Pages[0].OCR.Confidence)
+}
+
+// TestGoodTextLayersKept: no page of the real text PDFs that the golden
+// and expected-text tests read is taken for an unusable text layer.
+func TestGoodTextLayersKept(t *testing.T) {
+	dir := filepath.Join(testenv.Shared(t), "data", "pdf", "pdfjs")
+	files := []string{"tracemonkey.pdf", "freeculture.pdf"}
+	var expected []struct{ File string }
+	raw, err := os.ReadFile(filepath.Join(dir, "expected_text.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &expected); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range expected {
+		files = append(files, e.File)
+	}
+	golden, _ := filepath.Glob(filepath.Join("testdata", "*.pdf"))
+	for _, f := range files {
+		golden = append(golden, filepath.Join(dir, f))
+	}
+	for _, f := range golden {
+		doc, err := New(Config{NoOCR: true}).Parse(context.Background(), f)
+		if err != nil {
+			continue // files that fail are other tests' business
+		}
+		for _, w := range doc.Warnings {
+			if strings.Contains(w, "the text layer is unusable") {
+				t.Errorf("%s: %s", filepath.Base(f), w)
+			}
+		}
+	}
 }
