@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"folio/backend/core"
@@ -178,6 +179,21 @@ func TestOCRMixedPage(t *testing.T) {
 		t.Errorf("order: line above at %d, figure at %d, line below at %d; text %q", above, inFig, below, flat)
 	}
 	t.Logf("%d of %d words of the figure found; confidence %.1f", found, len(want), got.Pages[0].OCR.Confidence)
+
+	// Over its OCR budget, the page keeps its text layer and says so.
+	got, err = New(Config{OCRPageTimeout: time.Nanosecond}).Parse(context.Background(), mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != base.Text || got.Pages[0].OCR != nil || !strings.Contains(strings.Join(got.Warnings, "\n"), "OCR of its images abandoned") {
+		t.Errorf("over the budget: OCR %+v, warnings %q", got.Pages[0].OCR, got.Warnings)
+	}
+	// Cancelled while its pictures are read, the parse stops and says so.
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = New(Config{Progress: func(int, int) { cancel() }}).Parse(ctx, mixed)
+	if err == nil || !strings.Contains(err.Error(), "context canceled") || !strings.Contains(err.Error(), mixed) {
+		t.Errorf("cancelled: err = %v, want cancelled, naming the file", err)
+	}
 
 	// A figure without words: a smooth picture, nothing read.
 	blank := image.NewGray(image.Rect(0, 0, 1000, 600))
