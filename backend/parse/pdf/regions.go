@@ -286,25 +286,36 @@ func carryBreaks(all []ocr.Word, keep []int) []ocr.Word {
 // insertRegions puts the words read in image regions into a page's text
 // (text, its word boxes and table cell spans, all in byte offsets of
 // text), each region as a paragraph of its own where the picture stands in
-// reading order (regionOffset), and returns the new text, boxes (sorted by
-// offset) and spans.
+// reading order among the text layer's words (regionOffset), and returns
+// the new text, boxes and spans. The text layer's words keep their text
+// and rectangles; boxes come back sorted by offset; regions at the same
+// place keep their order.
 func insertRegions(text string, boxes []wordBox, spans []cellSpan, regions []regionWords, crop [4]float64, rotate int) (string, []wordBox, []cellSpan) {
 	toDisplay, ok := pixelMatrix(crop, rotate, 1, 1).invert()
 	if !ok {
 		toDisplay = identity
 	}
-	for _, rw := range regions {
-		at := regionOffset(text, boxes, spans, rw.r, toDisplay)
+	at := make([]int, len(regions))
+	order := make([]int, len(regions))
+	for i, rw := range regions {
+		at[i], order[i] = regionOffset(text, boxes, spans, rw.r, toDisplay), i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return at[order[a]] < at[order[b]] })
+	// From the last place to the first, so the places found stay valid.
+	for k := len(order) - 1; k >= 0; k-- {
+		rw, at := regions[order[k]], at[order[k]]
 		before, after := "", "\n\n"
 		switch {
+		case text == "":
+			after = ""
 		case at == len(text):
 			before, after = "\n\n", ""
 		case at == 0 || strings.HasSuffix(text[:at], "\n\n"):
 		case text[at-1] == '\n':
 			before = "\n"
 		}
-		if at == 0 && text == "" {
-			before = ""
+		if after != "" && strings.HasPrefix(text[at:], "\n") {
+			after = "\n" // a region placed here already began with a break
 		}
 		add := before + rw.text + after
 		shift := len(add)
@@ -325,8 +336,8 @@ func insertRegions(text string, boxes []wordBox, spans []cellSpan, regions []reg
 			boxes = append(boxes, wordBox{start: base + b.start, end: base + b.end, r: b.r})
 		}
 		text = text[:at] + add + text[at:]
-		sort.SliceStable(boxes, func(i, j int) bool { return boxes[i].start < boxes[j].start })
 	}
+	sort.SliceStable(boxes, func(i, j int) bool { return boxes[i].start < boxes[j].start })
 	return text, boxes, spans
 }
 

@@ -156,6 +156,8 @@ func TestInsertRegions(t *testing.T) {
 		{"between lines", 0, []regionWords{fig}, "Title\nabove the figure\n\nscanned words\n\nbelow the figure"},
 		{"below all text", 0, []regionWords{{r: rect{72, 50, 400, 300}, text: "footer scan", boxes: []wordBox{{0, 6, rect{80, 100, 140, 110}}, {7, 11, rect{150, 100, 200, 110}}}}}, "Title\nabove the figure\nbelow the figure\n\nfooter scan"},
 		{"above all text", 0, []regionWords{{r: rect{72, 755, 400, 790}, text: "header scan", boxes: []wordBox{{0, 6, rect{80, 760, 140, 770}}, {7, 11, rect{150, 760, 200, 770}}}}}, "header scan\n\nTitle\nabove the figure\nbelow the figure"},
+		{"two figures side by side", 0, []regionWords{fig, {r: rect{420, 450, 560, 680}, text: "right figure", boxes: []wordBox{{0, 5, rect{430, 600, 480, 610}}, {6, 12, rect{490, 600, 550, 610}}}}},
+			"Title\nabove the figure\n\nscanned words\n\nright figure\n\nbelow the figure"},
 		// Turned a half turn, the page reads from the bottom of user space.
 		{"a page turned upside down", 180, []regionWords{fig}, "scanned words\n\nTitle\nabove the figure\nbelow the figure"},
 	} {
@@ -165,7 +167,11 @@ func TestInsertRegions(t *testing.T) {
 			t.Errorf("%s: text %q, want %q", tt.name, got, tt.want)
 			continue
 		}
-		if len(gotBoxes) != len(boxes)+len(tt.regs[0].boxes) {
+		n := len(boxes)
+		for _, r := range tt.regs {
+			n += len(r.boxes)
+		}
+		if len(gotBoxes) != n {
 			t.Errorf("%s: %d boxes", tt.name, len(gotBoxes))
 		}
 		for i, bb := range gotBoxes {
