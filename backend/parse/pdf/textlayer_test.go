@@ -221,6 +221,9 @@ func TestOCRUnusableTextLayer(t *testing.T) {
 // TestGoodTextLayersKept: no page of the real text PDFs that the golden
 // and expected-text tests read is taken for an unusable text layer.
 func TestGoodTextLayersKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads freeculture.pdf's 352 pages: skipped with -short")
+	}
 	dir := filepath.Join(testenv.Shared(t), "data", "pdf", "pdfjs")
 	files := []string{"tracemonkey.pdf", "freeculture.pdf"}
 	var expected []struct{ File string }
