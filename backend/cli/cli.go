@@ -483,6 +483,9 @@ func (c *command) status(args []string) (err error) {
 		line := fmt.Sprintf("%-8s %s", f.State, shown(f.Path))
 		if f.OCRPages > 0 {
 			line += fmt.Sprintf(" (OCR: %d of %d pages, mean confidence %.0f%%)", f.OCRPages, f.Pages, f.OCRConfidence)
+			if f.OCRRegionPages > 0 {
+				line = line[:len(line)-1] + fmt.Sprintf("; %d of them only their pictures)", f.OCRRegionPages)
+			}
 		}
 		if f.Reason != "" {
 			line += ": " + shownMessage(f.Reason)

@@ -29,6 +29,11 @@ type PageOCR struct {
 	Confidence float64 `json:"confidence"`
 	// Languages are the language packs it read with, such as "eng".
 	Languages []string `json:"languages,omitempty"`
+	// Regions is the number of pictures read by OCR on a page that kept
+	// its text layer (a scanned figure beside the page's text); 0 when
+	// OCR read the whole page. Confidence is then the mean over the
+	// pictures' words.
+	Regions int `json:"regions,omitempty"`
 }
 
 // Document is the result of parsing one file: its extracted text and a map

@@ -587,6 +587,9 @@ func (e *Engine) Library(ctx context.Context) (Library, error) {
 			if p.OCR != nil {
 				fs.OCRPages++
 				fs.OCRConfidence += p.OCR.Confidence
+				if p.OCR.Regions > 0 {
+					fs.OCRRegionPages++
+				}
 			}
 		}
 		if fs.OCRPages > 0 {

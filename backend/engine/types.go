@@ -48,6 +48,9 @@ type FileState struct {
 	// OCRConfidence is their mean confidence, 0 to 100.
 	OCRPages      int     `json:"ocrPages,omitempty"`
 	OCRConfidence float64 `json:"ocrConfidence,omitempty"`
+	// OCRRegionPages counts those of OCRPages that kept their text layer
+	// and had only their pictures of words read by OCR.
+	OCRRegionPages int `json:"ocrRegionPages,omitempty"`
 }
 
 // Folder is one root the person added, with counts of its files.

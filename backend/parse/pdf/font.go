@@ -19,6 +19,10 @@ type font struct {
 	// size) and text.
 	widths [256]float64
 	text   [256]string
+	// guess marks the codes whose text is only the code's standard
+	// meaning: the font maps them neither by ToUnicode nor by a known
+	// glyph name (see textQuality).
+	guess [256]bool
 
 	// Composite fonts.
 	space     []codespace // from the encoding CMap
@@ -208,9 +212,9 @@ func (f *font) loadSimple(v lpdf.Value) {
 			}
 		}
 		if s := glyphText(standardEncoding[c]); s != "" && (!hasEncoding || names[c] != "") {
-			f.text[c] = s
+			f.text[c], f.guess[c] = s, true
 		} else if !hasEncoding && c >= 0xA0 {
-			f.text[c] = string(rune(c))
+			f.text[c], f.guess[c] = string(rune(c)), true
 		}
 	}
 
@@ -450,6 +454,7 @@ type glyphCode struct {
 	w     float64 // advance in text space units per unit font size
 	text  string
 	space bool // single-byte code 32, which word spacing applies to
+	guess bool // text is the code's standard meaning, not the font's map
 }
 
 // each calls fn for every code in s.
@@ -457,7 +462,7 @@ func (f *font) each(s string, fn func(g glyphCode)) {
 	if !f.composite {
 		for i := 0; i < len(s); i++ {
 			c := s[i]
-			fn(glyphCode{code: uint32(c), n: 1, w: f.widths[c], text: f.text[c], space: c == 32})
+			fn(glyphCode{code: uint32(c), n: 1, w: f.widths[c], text: f.text[c], space: c == 32, guess: f.guess[c]})
 		}
 		return
 	}

@@ -55,6 +55,9 @@ type glyph struct {
 	// advance runs down the column.
 	vertical bool
 	space    bool
+	// guess is set when the text is only the code's standard meaning
+	// (the font has no Unicode map for it; see textQuality).
+	guess bool
 	// bbox is the glyph's box in user space: advance by ascent/descent.
 	bbox rect
 }
@@ -110,6 +113,10 @@ type interp struct {
 	rules          []rect
 	ops            int
 	stop           error // why the page stopped early
+
+	// images are where image XObjects and inline images were drawn: the
+	// unit square through the CTM, in user space (at most maxImages).
+	images []rect
 
 	forms     []objKey             // Form XObjects being run, for cycles
 	formData  map[objKey][]byte    // decoded form content, by object
@@ -285,6 +292,7 @@ func (in *interp) do(op string, a []operand, l *lexer, scope *resScope, depth in
 			in.xobject(scope, a[len(a)-1].str, depth)
 		}
 	case "ID":
+		in.image()
 		l.skipInlineImage()
 	default:
 		in.pathOp(op, a)
@@ -343,7 +351,7 @@ func (in *interp) show(s string) {
 		}
 		ox, oy := trm[4], trm[5]
 		em := math.Hypot(trm[2], trm[3])
-		gl := glyph{text: g.text, x: ox, y: oy, em: em, space: isSpaceText(g.text)}
+		gl := glyph{text: g.text, x: ox, y: oy, em: em, space: isSpaceText(g.text), guess: g.guess}
 		if f.vertical {
 			adv := f.vAdvance
 			gl.vertical = true
@@ -412,7 +420,8 @@ func isSpaceText(s string) bool {
 	return true
 }
 
-// xobject runs a Form XObject (images and the rest are skipped).
+// xobject runs a Form XObject and records where an image XObject is
+// drawn (other kinds are skipped).
 func (in *interp) xobject(scope *resScope, name string, depth int) {
 	v, ok := scope.xobjs[name]
 	if !ok {
@@ -426,10 +435,23 @@ func (in *interp) xobject(scope *resScope, name string, depth int) {
 	}
 	var subtype string
 	safely(func() { subtype = v.Key("Subtype").Name() })
-	if subtype != "Form" {
-		return
+	switch subtype {
+	case "Form":
+		in.runForm(v, scope, name, depth)
+	case "Image":
+		in.image()
 	}
-	in.runForm(v, scope, name, depth)
+}
+
+// maxImages bounds the image placements recorded per page.
+const maxImages = 4096
+
+// image records an image drawn now: an image fills the unit square of
+// the current user space.
+func (in *interp) image() {
+	if len(in.images) < maxImages {
+		in.images = append(in.images, boxOf(in.gs.ctm, 0, 0, 1, 1))
+	}
 }
 
 // runForm runs the Form XObject v (named name, for warnings) with the

@@ -101,29 +101,41 @@ func pixelsToUser(r image.Rectangle, width, height int, crop [4]float64, rotate 
 	if rotate == 90 || rotate == 270 {
 		dw, dh = ch, cw
 	}
-	sx, sy := dw/float64(width), dh/float64(height)
-	pt := func(px, py int) (x, y float64) {
-		dx, dy := float64(px)*sx, float64(py)*sy
-		switch rotate {
-		case 90:
-			return crop[0] + dy, crop[1] + dx
-		case 180:
-			return crop[2] - dx, crop[1] + dy
-		case 270:
-			return crop[2] - dy, crop[3] - dx
-		}
-		return crop[0] + dx, crop[3] - dy
+	m := pixelMatrix(crop, rotate, dw/float64(width), dh/float64(height))
+	return boxOf(m, float64(r.Min.X), float64(r.Min.Y), float64(r.Max.X), float64(r.Max.Y))
+}
+
+// pixelMatrix maps the pixels of the rendered page (its CropBox with
+// /Rotate applied, origin top left, sx by sy points a pixel) to the
+// page's user space.
+func pixelMatrix(crop [4]float64, rotate int, sx, sy float64) matrix {
+	switch rotate {
+	case 90:
+		return matrix{0, sx, sy, 0, crop[0], crop[1]}
+	case 180:
+		return matrix{-sx, 0, 0, sy, crop[2], crop[1]}
+	case 270:
+		return matrix{0, -sx, -sy, 0, crop[2], crop[3]}
 	}
-	ax, ay := pt(r.Min.X, r.Min.Y)
-	bx, by := pt(r.Max.X, r.Max.Y)
-	return rect{min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)}
+	return matrix{sx, 0, 0, -sy, crop[0], crop[3]}
 }
 
 // render runs pdftoppm for one page and decodes its 8-bit gray PGM.
 func render(ctx context.Context, file string, num int, dpi float64) (image.Image, error) {
+	return renderArea(ctx, file, num, dpi, image.Rectangle{})
+}
+
+// renderArea renders the area of one page (in the pixels of the whole
+// page rendered at dpi; empty for the whole page) and decodes its 8-bit
+// gray PGM.
+func renderArea(ctx context.Context, file string, num int, dpi float64, area image.Rectangle) (image.Image, error) {
 	n := strconv.Itoa(num)
-	cmd := exec.CommandContext(ctx, pdftoppm, "-r", strconv.FormatFloat(dpi, 'f', 0, 64), "-f", n, "-l", n,
-		"-gray", "-cropbox", "--", file)
+	args := []string{"-r", strconv.FormatFloat(dpi, 'f', 0, 64), "-f", n, "-l", n}
+	if !area.Empty() {
+		args = append(args, "-x", strconv.Itoa(area.Min.X), "-y", strconv.Itoa(area.Min.Y),
+			"-W", strconv.Itoa(area.Dx()), "-H", strconv.Itoa(area.Dy()))
+	}
+	cmd := exec.CommandContext(ctx, pdftoppm, append(args, "-gray", "-cropbox", "--", file)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

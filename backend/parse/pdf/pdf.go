@@ -285,6 +285,8 @@ type pageResult struct {
 	err      error
 	stopped  error // why the interpreter stopped early, if it did
 	drawn    int   // glyphs drawn, whether or not they map to text
+	quality  textQuality
+	images   []rect // where images are drawn, in user space
 }
 
 // extract reads every page of r, the PDF at file (named path in the
@@ -347,10 +349,15 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, file, path string)
 				firstErr = fmt.Errorf("page %d: %v", num, res.err)
 			}
 			doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: text extraction failed: %v", num, res.err))
-		} else if !abandoned && strings.TrimSpace(txt) == "" {
-			why := "no text layer"
-			if res.drawn > 0 {
-				unmapped++
+		} else if garbled := res.quality.unusable(); !abandoned && (strings.TrimSpace(txt) == "" || garbled) {
+			why, counted := "no text layer", false
+			switch {
+			case strings.TrimSpace(txt) != "":
+				// Kept unless OCR reads the page.
+				q := res.quality
+				why = fmt.Sprintf("%d of %d glyphs drawn in fonts without a Unicode map; the text layer is unusable", q.unmapped+q.guessed, q.mapped+q.guessed+q.unmapped)
+			case res.drawn > 0:
+				unmapped, counted = unmapped+1, true
 				why = fmt.Sprintf("%d glyphs drawn in fonts without a Unicode map; no usable text layer", res.drawn)
 			}
 			switch {
@@ -373,7 +380,7 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, file, path string)
 				default:
 					txt, res.boxes, res.spans = o.text, o.boxes, nil
 					ocrInfo = &o.info
-					if res.drawn > 0 {
+					if counted {
 						unmapped--
 					}
 				}
@@ -381,6 +388,24 @@ func (p *Parser) extract(ctx context.Context, r *lpdf.Reader, file, path string)
 				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s (needs OCR: %s)", num, why, noOCR))
 			default:
 				doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s (needs OCR)", num, why))
+			}
+		} else if canOCR && !abandoned {
+			// The page keeps its text layer; OCR reads its pictures of words.
+			if regions := imageRegions(res.images, res.boxes, pi.crop); len(regions) > 0 {
+				if p.cfg.Progress != nil {
+					p.cfg.Progress(num, len(pages))
+				}
+				rt, warns, err := p.ocrRegions(ctx, file, num, pi, regions, res.boxes)
+				if err != nil {
+					return core.Document{}, fmt.Errorf("parse %s: page %d: OCR: %w", path, num, err)
+				}
+				for _, w := range warns {
+					doc.Warnings = append(doc.Warnings, fmt.Sprintf("page %d: %s", num, w))
+				}
+				if len(rt.regions) > 0 {
+					txt, res.boxes, res.spans = insertRegions(txt, res.boxes, res.spans, rt.regions, pi.crop, pi.rotate)
+					ocrInfo = &rt.info
+				}
 			}
 		}
 		if strings.TrimSpace(txt) == "" {
@@ -508,6 +533,7 @@ func (p *Parser) extractPage(ctx context.Context, pi pageInfo, fonts *fontCache)
 		return res
 	}
 	res.drawn = len(in.glyphs)
+	res.quality, res.images = measureText(in.glyphs, pi.crop), in.images
 	res.text, res.boxes, res.spans = layoutPage(page{glyphs: in.glyphs, rules: in.rules, crop: pi.crop, rotate: pi.rotate})
 	return res
 }

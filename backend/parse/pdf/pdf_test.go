@@ -451,7 +451,9 @@ func TestLayoutSpaces(t *testing.T) {
 // which is indexed as a field of its own and shown in citations.
 func TestInfoTitle(t *testing.T) {
 	path := testenv.SharedFile(t, "data/pdf/pdfjs/TAMReview.pdf")
-	doc, err := New(Config{}).Parse(context.Background(), path)
+	// Without OCR: most of its pages draw their text in fonts without a
+	// Unicode map, and reading them would take minutes.
+	doc, err := New(Config{NoOCR: true}).Parse(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -200,6 +200,7 @@ export interface FileState {
   chunks: number;
   ocrPages?: number; // pages read by OCR
   ocrConfidence?: number; // their mean confidence, 0 to 100
+  ocrRegionPages?: number; // of those, pages that kept their text layer and had only their pictures read
 }
 
 export interface Folder {
@@ -264,6 +265,8 @@ export interface Source {
 export interface PageOCR {
   confidence: number;
   languages?: string[] | null;
+  /** The pictures read by OCR on a page that kept its text layer; absent when OCR read the whole page. */
+  regions?: number;
 }
 
 /** The rectangles to draw on one PDF page (see Source). */

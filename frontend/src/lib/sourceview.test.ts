@@ -242,6 +242,13 @@ describe('ocrMark', () => {
     expect(ocrMark(null)).toBe('');
     expect(ocrTitle(null)).toBe('');
   });
+  it('says when only the pictures of a text page were read', () => {
+    expect(ocrMark({ confidence: 94.4, regions: 1 })).toBe('OCR of a picture, confidence 94%');
+    expect(ocrMark({ confidence: 94.4, regions: 3 })).toBe('OCR of 3 pictures, confidence 94%');
+    expect(ocrMark({ confidence: 94.4, regions: 0 })).toBe('OCR, confidence 94%');
+    expect(ocrTitle({ confidence: 94, languages: ['eng'], regions: 2 })).toContain('pictures were read by OCR (eng)');
+    expect(ocrTitle({ confidence: 94, regions: 2 })).not.toContain('is an image');
+  });
   it('names the languages in the tooltip', () => {
     expect(ocrTitle({ confidence: 91, languages: ['eng', 'deu'] })).toContain('(eng, deu)');
     expect(ocrTitle({ confidence: 91 })).not.toContain('(');

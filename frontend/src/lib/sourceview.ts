@@ -216,14 +216,20 @@ export function pdfMarks(src: Pick<Source, 'page' | 'pageBox' | 'rotate' | 'pass
  */
 export function ocrMark(ocr: PageOCR | null | undefined): string {
   if (!ocr) return '';
+  const n = Number(ocr.regions ?? 0);
+  const what = n > 0 ? `OCR of ${n === 1 ? 'a picture' : `${n} pictures`}` : 'OCR';
   const c = Number(ocr.confidence);
-  if (!Number.isFinite(c)) return 'OCR';
-  return `OCR, confidence ${Math.round(Math.min(100, Math.max(0, c)))}%`;
+  if (!Number.isFinite(c)) return what;
+  return `${what}, confidence ${Math.round(Math.min(100, Math.max(0, c)))}%`;
 }
 
 /** The tooltip of an OCR mark: what it means and the languages read with. */
 export function ocrTitle(ocr: PageOCR | null | undefined): string {
   if (!ocr) return '';
   const langs = (ocr.languages ?? []).filter(Boolean);
-  return `This page is an image: its text was read by OCR${langs.length ? ` (${langs.join(', ')})` : ''}; a few words may be misread.`;
+  const by = `OCR${langs.length ? ` (${langs.join(', ')})` : ''}`;
+  if (Number(ocr.regions ?? 0) > 0) {
+    return `This page's text is its own; the words in its pictures were read by ${by}, and a few may be misread.`;
+  }
+  return `This page is an image: its text was read by ${by}; a few words may be misread.`;
 }

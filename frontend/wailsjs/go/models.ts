@@ -324,6 +324,7 @@ export namespace core {
 	export class PageOCR {
 	    confidence: number;
 	    languages?: string[];
+	    regions?: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new PageOCR(source);
@@ -333,6 +334,7 @@ export namespace core {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.confidence = source["confidence"];
 	        this.languages = source["languages"];
+	        this.regions = source["regions"];
 	    }
 	}
 	export class Rect {
@@ -410,6 +412,7 @@ export namespace engine {
 	    chunks: number;
 	    ocrPages?: number;
 	    ocrConfidence?: number;
+	    ocrRegionPages?: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new FileState(source);
@@ -425,6 +428,7 @@ export namespace engine {
 	        this.chunks = source["chunks"];
 	        this.ocrPages = source["ocrPages"];
 	        this.ocrConfidence = source["ocrConfidence"];
+	        this.ocrRegionPages = source["ocrRegionPages"];
 	    }
 	}
 	export class Filter {

@@ -1,7 +1,9 @@
 // Package imagepdf writes image-only PDFs, as a scanner makes them: each
 // page one picture filling the page, no text layer. Folio uses it to make
 // scanned test sets and fixtures from real pages (tests and eval ocr); the
-// product never writes PDFs.
+// product never writes PDFs. A page can also be larger than its picture
+// and carry lines of text in Helvetica: a text page with a scanned figure
+// on it (Page.Width, Page.ImageX, Page.Text).
 package imagepdf
 
 import (
@@ -27,6 +29,21 @@ type Page struct {
 	// Rotate is the page's /Rotate (0, 90, 180 or 270): how a viewer
 	// turns the stored picture, clockwise, to show it.
 	Rotate int
+	// Width and Height, when set, are the page's size in points; the
+	// picture, its size given by DPI, is then drawn with its bottom left
+	// corner at (ImageX, ImageY). Zero: the page is the picture.
+	Width, Height  float64
+	ImageX, ImageY float64
+	// Text are lines of text drawn on the page, in Helvetica.
+	Text []Line
+}
+
+// Line is a line of text: its baseline's start in points from the page's
+// bottom left, its font size, and its text (characters outside
+// WinAnsiEncoding's Latin-1 part are written as "?").
+type Line struct {
+	X, Y, Size float64
+	Text       string
 }
 
 // WriteFile writes pages as an image-only PDF to path.
@@ -74,9 +91,20 @@ func Write(w io.Writer, pages ...Page) error {
 		if err != nil {
 			return err
 		}
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Rotate %d /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>",
-			wpt, hpt, p.Rotate, 5+3*i, 4+3*i), nil)
-		content := []byte(fmt.Sprintf("q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q", wpt, hpt))
+		pw, ph, ix, iy := wpt, hpt, 0.0, 0.0
+		if p.Width > 0 && p.Height > 0 {
+			pw, ph, ix, iy = p.Width, p.Height, p.ImageX, p.ImageY
+		}
+		font := ""
+		if len(p.Text) > 0 {
+			font = " /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >>"
+		}
+		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Rotate %d /Resources << /XObject << /Im0 %d 0 R >>%s >> /Contents %d 0 R >>",
+			pw, ph, p.Rotate, 5+3*i, font, 4+3*i), nil)
+		content := []byte(fmt.Sprintf("q %.4f 0 0 %.4f %.4f %.4f cm /Im0 Do Q", wpt, hpt, ix, iy))
+		for _, l := range p.Text {
+			content = append(content, fmt.Sprintf("\nBT /F1 %.2f Tf %.4f %.4f Td (%s) Tj ET", l.Size, l.X, l.Y, pdfString(l.Text))...)
+		}
 		obj(fmt.Sprintf("<< /Length %d >>", len(content)), content)
 		obj(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s /BitsPerComponent 8 /Filter /%s /Length %d >>",
 			b.Dx(), b.Dy(), cs, filter, len(data)), data)
@@ -124,4 +152,23 @@ func toGray(img image.Image) *image.Gray {
 		}
 	}
 	return g
+}
+
+// pdfString escapes s for a literal string in WinAnsiEncoding.
+func pdfString(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch {
+		case r == '(' || r == ')' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		case r >= 0xa0 && r <= 0xff:
+			fmt.Fprintf(&b, "\\%03o", r)
+		default:
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
 }
