@@ -191,7 +191,7 @@ func (p *Parser) ocrRegions(parent context.Context, file string, num int, pi pag
 		img, err := renderArea(ctx, file, num, dpi, box)
 		if err == nil {
 			var pg ocr.Page
-			pg, err = ocr.Recognize(ctx, withBorder(img, regionBorder), ocr.Options{Languages: p.cfg.OCRLanguages, DPI: int(dpi)})
+			pg, err = ocr.Recognize(ctx, withBorder(img, regionBorder), ocr.Options{Languages: p.cfg.OCRLanguages, DPI: int(dpi), Cache: p.cfg.OCRCache})
 			if err == nil && keepRegion(pg.Words) {
 				off := box.Min.Sub(image.Pt(regionBorder, regionBorder))
 				rw := regionWords{r: r}
