@@ -224,8 +224,16 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 			box := image.Rect(int(x0), int(y0), int(x1), int(y1)).Intersect(bounds)
 			if text != "" && ok && !box.Empty() {
 				conf := min(max(float64(C.TessResultIteratorConfidence(it, C.RIL_WORD)), 0), 100)
-				page.Words = append(page.Words, Word{Text: text, Box: box, Conf: conf,
-					NewLine: newLine || len(page.Words) == 0, NewPara: newPara || len(page.Words) == 0, NewBlock: newBlock || len(page.Words) == 0})
+				wd := Word{Text: text, Box: box, Conf: conf,
+					NewLine: newLine || len(page.Words) == 0, NewPara: newPara || len(page.Words) == 0, NewBlock: newBlock || len(page.Words) == 0}
+				var bx0, by0, bx1, by1 C.int
+				if C.TessPageIteratorBaseline(pit, C.RIL_WORD, &bx0, &by0, &bx1, &by1) != 0 && bx1 > bx0 {
+					wd.Baseline = [2]image.Point{{int(bx0), int(by0)}, {int(bx1), int(by1)}}
+				}
+				var bold, italic, under, mono, serif, caps, size, font C.int
+				C.TessResultIteratorWordFontAttributes(it, &bold, &italic, &under, &mono, &serif, &caps, &size, &font)
+				wd.LineSize = float64(max(size, 0))
+				page.Words = append(page.Words, wd)
 				sum += conf
 				newLine, newPara, newBlock = false, false, false
 			}
