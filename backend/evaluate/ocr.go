@@ -268,19 +268,38 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 			if err != nil {
 				return fmt.Errorf("OCR of %s: %w", scan, err)
 			}
-			t0, c0 := time.Now(), childCPUNanos()
-			if _, err := reader.Parse(ctx, png); err != nil && !errors.Is(err, core.ErrEmpty) {
-				return fmt.Errorf("OCR of %s: %w", png, err)
+			// Which goes first alternates page by page, so that a machine
+			// getting busier or quieter during the run favours neither.
+			folio := func() error {
+				t0, c0 := time.Now(), childCPUNanos()
+				if _, err := reader.Parse(ctx, png); err != nil && !errors.Is(err, core.ErrEmpty) {
+					return fmt.Errorf("OCR of %s: %w", png, err)
+				}
+				imgTime += time.Since(t0)
+				imgCPU += childCPUNanos() - c0
+				return nil
 			}
-			imgTime += time.Since(t0)
-			imgCPU += childCPUNanos() - c0
-			if cfg.Tesseract != "" {
-				t0, c0 = time.Now(), childCPUNanos()
+			tess := func() error {
+				if cfg.Tesseract == "" {
+					return nil
+				}
+				t0, c0 := time.Now(), childCPUNanos()
 				if _, err := run(ctx, cfg.Tesseract, png, "-", "--dpi", dpi, "-l", strings.Join(ocr.DefaultLanguages(), "+")); err != nil {
 					return err
 				}
 				tessTime += time.Since(t0)
 				tessCPU += childCPUNanos() - c0
+				return nil
+			}
+			first, second := folio, tess
+			if v.Pages%2 == 1 {
+				first, second = tess, folio
+			}
+			if err := first(); err != nil {
+				return err
+			}
+			if err := second(); err != nil {
+				return err
 			}
 			v.Pages++
 
