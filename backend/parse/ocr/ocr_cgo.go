@@ -206,14 +206,17 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 	var sum float64
 	newLine, newPara, newBlock := false, false, false
 	for {
+		// IsAtBeginningOf copies the iterator and walks the line each
+		// time (a tenth of the page's time in three calls a word); a
+		// paragraph or block only begins where a line does.
 		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_TEXTLINE) != 0 {
 			newLine = true
-		}
-		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_PARA) != 0 {
-			newPara = true
-		}
-		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_BLOCK) != 0 {
-			newBlock = true
+			if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_PARA) != 0 {
+				newPara = true
+			}
+			if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_BLOCK) != 0 {
+				newBlock = true
+			}
 		}
 		ctext := C.TessResultIteratorGetUTF8Text(it, C.RIL_WORD)
 		if ctext != nil {
