@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"html"
 	"image"
+	"image/draw"
 	_ "image/png"
 	"io"
 	"math"
@@ -27,6 +28,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -71,8 +73,8 @@ type OCRVariant struct {
 	Noisy bool   `json:"noisy"`
 	Pages int    `json:"pages"`
 	// CER is the character error rate of Folio's OCR text of the image-only
-	// PDFs against pdftotext of the originals (edit distance over the
-	// reference's length, white space collapsed, NFKC).
+	// PDFs against pdftotext of the originals, less the words the pages do
+	// not show (edit distance over the reference's length, normText).
 	CER       float64 `json:"cer"`
 	CERTarget float64 `json:"cer_target"`
 	// MedianPageCER is the median of the pages' CERs: a page whose figure
@@ -80,6 +82,12 @@ type OCRVariant struct {
 	// page, not its share of characters. WorstPage names the worst.
 	MedianPageCER float64 `json:"median_page_cer"`
 	WorstPage     string  `json:"worst_page"`
+	// CERLineOrder is the CER once the reference's lines are put in the
+	// order OCR read them (linesInOrderOf): what OCR read, not the order
+	// in which it read a page's columns, figures and captions.
+	CERLineOrder float64 `json:"cer_line_order"`
+	// PageCERs are each page's two CERs, in the order scanned.
+	PageCERs []OCRPageCER `json:"page_cers"`
 	// MedianIoU is the median overlap of each OCR word box with the
 	// pdftotext -bbox box of the same word (the best-overlapping one);
 	// Matched how many OCR words found one, of OCRWords.
@@ -99,10 +107,22 @@ type OCRVariant struct {
 	// tesseract process), steadier than wall time on a busy machine.
 	ImageCPUPerPage     float64 `json:"image_cpu_per_page"`
 	TesseractCPUPerPage float64 `json:"tesseract_cpu_per_page"`
+	// UndrawnChars counts the characters of pdftotext's text that the
+	// pages do not show (drawnWords), left out of the reference: OCR
+	// cannot read what is not drawn.
+	UndrawnChars int `json:"undrawn_chars"`
 	// Excluded lists pages left out of CER because pdftotext reads no
 	// usable text there (fewer than half its characters ASCII: fonts
 	// without a proper Unicode map, as on most of TAMReview.pdf).
 	Excluded []string `json:"excluded,omitempty"`
+}
+
+// OCRPageCER is one scanned page's CER, as read and with lines in the
+// reference's order.
+type OCRPageCER struct {
+	Page         string  `json:"page"`
+	CER          float64 `json:"cer"`
+	CERLineOrder float64 `json:"cer_line_order"`
 }
 
 // OCRReport holds every figure OCR measures.
@@ -198,7 +218,7 @@ func run(ctx context.Context, name string, args ...string) ([]byte, error) {
 
 // scanVariant makes the variant's scanned pages and measures them.
 func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant) error {
-	var refChars, edits int
+	var refChars, edits, lineEdits int
 	var ious, confs, pageCERs []float64
 	worst := -1.0
 	var pdfTime, imgTime, tessTime time.Duration
@@ -253,33 +273,63 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 			if err != nil {
 				return fmt.Errorf("OCR of %s: %w", scan, err)
 			}
-			t0, c0 := time.Now(), childCPUNanos()
-			if _, err := reader.Parse(ctx, png); err != nil && !errors.Is(err, core.ErrEmpty) {
-				return fmt.Errorf("OCR of %s: %w", png, err)
+			// Which goes first alternates page by page, so that a machine
+			// getting busier or quieter during the run favours neither.
+			folio := func() error {
+				t0, c0 := time.Now(), childCPUNanos()
+				if _, err := reader.Parse(ctx, png); err != nil && !errors.Is(err, core.ErrEmpty) {
+					return fmt.Errorf("OCR of %s: %w", png, err)
+				}
+				imgTime += time.Since(t0)
+				imgCPU += childCPUNanos() - c0
+				return nil
 			}
-			imgTime += time.Since(t0)
-			imgCPU += childCPUNanos() - c0
-			if cfg.Tesseract != "" {
-				t0, c0 = time.Now(), childCPUNanos()
+			tess := func() error {
+				if cfg.Tesseract == "" {
+					return nil
+				}
+				t0, c0 := time.Now(), childCPUNanos()
 				if _, err := run(ctx, cfg.Tesseract, png, "-", "--dpi", dpi, "-l", strings.Join(ocr.DefaultLanguages(), "+")); err != nil {
 					return err
 				}
 				tessTime += time.Since(t0)
 				tessCPU += childCPUNanos() - c0
+				return nil
+			}
+			first, second := folio, tess
+			if v.Pages%2 == 1 {
+				first, second = tess, folio
+			}
+			if err := first(); err != nil {
+				return err
+			}
+			if err := second(); err != nil {
+				return err
 			}
 			v.Pages++
 
-			want, got := normText(string(ref)), normText(doc.Text)
+			refs := parseBBox(string(bbox))
+			drawn, err := pageInk(ctx, work, src, page, refs)
+			if err != nil {
+				return err
+			}
+			kept, undrawn := dropUndrawn(string(ref), refs, drawn)
+			want, got := normText(kept), normText(doc.Text)
 			if !usableReference(want) {
 				v.Excluded = append(v.Excluded, fmt.Sprintf("%s page %d", d.File, page))
 				continue
 			}
 			refChars += len([]rune(want))
+			v.UndrawnChars += undrawn
 			e := editDistance([]rune(want), []rune(got))
 			edits += e
+			le := editDistance([]rune(normText(linesInOrderOf(got, kept))), []rune(got))
+			lineEdits += le
 			if len(want) > 0 {
-				c := float64(e) / float64(len([]rune(want)))
+				n := float64(len([]rune(want)))
+				c := float64(e) / n
 				pageCERs = append(pageCERs, c)
+				v.PageCERs = append(v.PageCERs, OCRPageCER{Page: fmt.Sprintf("%s page %d", d.File, page), CER: c, CERLineOrder: float64(le) / n})
 				if c > worst {
 					worst, v.WorstPage = c, fmt.Sprintf("%s page %d (%.1f%%)", d.File, page, 100*c)
 				}
@@ -287,7 +337,6 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 			if len(doc.Pages) > 0 && doc.Pages[0].OCR != nil {
 				confs = append(confs, doc.Pages[0].OCR.Confidence)
 			}
-			refs := parseBBox(string(bbox))
 			if v.Noisy {
 				skewWords(refs, string(bbox), skewDegrees)
 			}
@@ -298,6 +347,7 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 	}
 	if refChars > 0 {
 		v.CER = float64(edits) / float64(refChars)
+		v.CERLineOrder = float64(lineEdits) / float64(refChars)
 	}
 	v.MedianPageCER = stats.Median(pageCERs)
 	v.Matched = len(ious)
@@ -319,6 +369,37 @@ func scanVariant(ctx context.Context, cfg OCRConfig, work string, v *OCRVariant)
 	return nil
 }
 
+// inkDPI is the resolution pages are rendered at, clean, to tell which
+// of pdftotext's words they show.
+const inkDPI = 150
+
+// pageInk renders page of src clean at inkDPI (kept in work) and reports
+// which of its pdftotext -bbox words it shows (drawnWords).
+func pageInk(ctx context.Context, work, src string, page int, ws []refWord) ([]bool, error) {
+	base := filepath.Join(work, fmt.Sprintf("%s-p%d-ink%d", strings.TrimSuffix(filepath.Base(src), ".pdf"), page, inkDPI))
+	if _, err := os.Stat(base + ".png"); err != nil {
+		n := strconv.Itoa(page)
+		if _, err := run(ctx, "pdftoppm", "-r", strconv.Itoa(inkDPI), "-f", n, "-l", n, "-gray", "-singlefile", "-png", src, base); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.Open(base + ".png")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s.png: %w", base, err)
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		g = image.NewGray(img.Bounds())
+		draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
+	}
+	return drawnWords(ws, g, inkDPI), nil
+}
+
 // usableReference reports whether pdftotext's text of a page can serve as
 // the reference: at least half its characters ASCII (the set is English).
 func usableReference(s string) bool {
@@ -334,15 +415,180 @@ func usableReference(s string) bool {
 	return n > 0 && 2*ascii >= n
 }
 
-// normText is text compared for CER: NFKC, white space runs as one space,
-// words hyphenated at a line's end joined again (pdftotext joins them,
-// OCR keeps the hyphen where the page shows it).
+// normText is text compared for CER, the same for pdftotext's text and
+// OCR's; each step removes a difference a reader of the page cannot see:
+//   - NFKC (ligatures such as "ﬁ" spelled out), and glyphs a text layer
+//     spells apart from how they look: "∗" (the asterisk operator) as "*",
+//     a dotless i with a diaeresis as "ï";
+//   - dingbats (U+2700 to U+27BF) left out: printers' marks and ornaments,
+//     such as the barcode freeculture.pdf draws with the glyphs ❚❘❙, which
+//     a reader sees as marks, not letters, and no OCR spells;
+//   - white space runs as one space, and none before , . ; : ) ] } or
+//     after ( [ { (pdftotext writes "Gal∗+ ," after a superscript, OCR
+//     "{gal , brendan");
+//   - words hyphenated at a line's end joined again (pdftotext joins
+//     them, OCR keeps the hyphen where the page shows it).
 func normText(s string) string {
-	s = strings.Join(strings.Fields(norm.NFKC.String(s)), " ")
+	s = strings.Map(func(r rune) rune {
+		if r >= 0x2700 && r <= 0x27BF {
+			return ' '
+		}
+		return r
+	}, s)
+	s = glyphSpelling.Replace(norm.NFKC.String(s))
+	s = strings.Join(strings.Fields(s), " ")
+	s = spaceInPunct.ReplaceAllString(s, "$1$2")
 	return lineHyphen.ReplaceAllString(s, "$1$2")
 }
 
-var lineHyphen = regexp.MustCompile(`(\pL)- (\p{Ll})`)
+var (
+	glyphSpelling = strings.NewReplacer("\u2217", "*", "\u0131\u0308", "ï")
+	spaceInPunct  = regexp.MustCompile(`([(\[{]) | ([,.;:)\]}])`)
+	lineHyphen    = regexp.MustCompile(`(\pL)- (\pL)`)
+)
+
+// dropUndrawn returns ref, pdftotext's text of a page, without the words
+// the page does not show (drawn[j] false for words[j], pdftotext -bbox's
+// words in the same reading order), and how many characters it left out;
+// the rest of ref, line breaks included, is kept. A word is found in ref
+// by aligning ref's words with words (the longest common subsequence of
+// their wordKeys): pdftotext writes the same words in the same order, but
+// for superscripts and hyphens it joins, which stay.
+func dropUndrawn(ref string, words []refWord, drawn []bool) (string, int) {
+	toks := wordSpan.FindAllStringIndex(ref, -1)
+	n, m := len(toks), len(words)
+	keys := make([]string, n)
+	for i, t := range toks {
+		keys[i] = wordKey(ref[t[0]:t[1]])
+	}
+	// lcs[i][j] is the LCS length of toks[i:] and words[j:].
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if keys[i] == words[j].text {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var b strings.Builder
+	last, dropped := 0, 0
+	for i, j := 0, 0; i < n; {
+		switch {
+		case j < m && keys[i] == words[j].text:
+			if !drawn[j] {
+				b.WriteString(ref[last:toks[i][0]])
+				last = toks[i][1]
+				dropped += utf8.RuneCountInString(ref[toks[i][0]:toks[i][1]])
+			}
+			i, j = i+1, j+1
+		case j < m && lcs[i][j+1] >= lcs[i+1][j]:
+			j++
+		default:
+			i++
+		}
+	}
+	b.WriteString(ref[last:])
+	return b.String(), dropped
+}
+
+var wordSpan = regexp.MustCompile(`\S+`)
+
+// drawnWords reports, for each word of pdftotext -bbox, whether the page
+// shows it: at least 1% of the pixels of its box darker than mid-gray on
+// img, the page rendered clean at dpi (origin top left, as the boxes).
+// White text, text clipped away or drawn in the invisible rendering mode
+// shows nothing: freeculture.pdf's printer's line numbers in the margin.
+func drawnWords(ws []refWord, img *image.Gray, dpi float64) []bool {
+	out := make([]bool, len(ws))
+	b := img.Bounds()
+	s := dpi / 72
+	for i, w := range ws {
+		r := image.Rect(int(w.x0*s), int(w.y0*s), int(math.Ceil(w.x1*s)), int(math.Ceil(w.y1*s))).Intersect(b)
+		dark := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if img.GrayAt(x, y).Y < 128 {
+					dark++
+				}
+			}
+		}
+		out[i] = !r.Empty() && dark*100 >= r.Dx()*r.Dy()
+	}
+	return out
+}
+
+// linesInOrderOf returns the lines ("\n"-separated) of ref in the order
+// in which text holds them, for a CER that leaves out the order of lines
+// (columns, figures, captions, code and its comments read in another
+// order) while still counting every character read wrong, added or
+// missed. The reference's lines are moved rather than the OCR's: pdftotext
+// writes a line per column and a listing's code apart from its comments,
+// finer parts than OCR's lines. Each non-blank line, normalised as
+// normText does, is placed where its cheapest approximate match inside
+// text (normText'ed) ends (bestEnd); lines are then sorted by that place,
+// lines at the same place keeping their order. Blank lines are dropped
+// (white space is not compared).
+func linesInOrderOf(text, ref string) string {
+	type placed struct {
+		at   int
+		line string
+	}
+	in := []rune(text)
+	var ls []placed
+	prev := 0
+	for _, l := range strings.Split(ref, "\n") {
+		n := strings.Join(strings.Fields(norm.NFKC.String(l)), " ")
+		if n == "" {
+			continue
+		}
+		prev = bestEnd([]rune(n), in, prev)
+		ls = append(ls, placed{prev, l})
+	}
+	sort.SliceStable(ls, func(i, j int) bool { return ls[i].at < ls[j].at })
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.line
+	}
+	return strings.Join(out, "\n")
+}
+
+// bestEnd returns the end (a rune offset in s) of the cheapest
+// approximate match of p inside s: the substring of s at the least edit
+// distance from p. Among equally cheap ends it returns the first at or
+// after from, else the first: a line found twice is placed after the line
+// read before it.
+func bestEnd(p, s []rune, from int) int {
+	prev := make([]int32, len(s)+1) // a match may start anywhere: row 0 is 0
+	cur := make([]int32, len(s)+1)
+	for i := 1; i <= len(p); i++ {
+		cur[0] = int32(i)
+		for j := 1; j <= len(s); j++ {
+			c := prev[j-1]
+			if p[i-1] != s[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	best, at := int32(math.MaxInt32), 0
+	for j, c := range prev {
+		if c < best {
+			best, at = c, j
+		}
+	}
+	for j := max(from, 0); j < len(prev); j++ {
+		if prev[j] == best {
+			return j
+		}
+	}
+	return at
+}
 
 // editDistance is the Levenshtein distance of a and b.
 func editDistance(a, b []rune) int {
@@ -537,6 +783,10 @@ func (r OCRReport) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "scanned set, %s (%d pages, image-only PDFs)\n", v.Name, v.Pages)
 		fmt.Fprintf(w, "  CER vs pdftotext       %.2f%% (median page %.2f%%, worst %s)   target ≤ %.0f%%  %s\n",
 			100*v.CER, 100*v.MedianPageCER, v.WorstPage, 100*v.CERTarget, mark(v.CER <= v.CERTarget))
+		fmt.Fprintf(w, "  CER, lines in OCR's order %.2f%% (pdftotext's lines in the order OCR read them: reading order left out)\n", 100*v.CERLineOrder)
+		for _, p := range v.PageCERs {
+			fmt.Fprintf(w, "    %-24s CER %5.2f%%, lines in order %5.2f%%\n", p.Page, 100*p.CER, 100*p.CERLineOrder)
+		}
 		fmt.Fprintf(w, "  word box IoU vs -bbox  median %.2f (%d of %d OCR words matched)   target ≥ 0.70  %s\n", v.MedianIoU, v.Matched, v.OCRWords, mark(v.MedianIoU >= 0.7))
 		fmt.Fprintf(w, "  mean confidence        %.1f\n", v.MeanConf)
 		if v.TesseractPagesPerSec > 0 {
@@ -549,6 +799,9 @@ func (r OCRReport) WriteText(w io.Writer) {
 				v.ImageCPUPerPage, v.TesseractCPUPerPage, v.TesseractCPUPerPage/v.ImageCPUPerPage)
 		}
 		fmt.Fprintf(w, "  pages/s, image-only PDF Folio %.3f (pdftoppm render at 300 dpi + OCR)\n", v.PDFPagesPerSec)
+		if v.UndrawnChars > 0 {
+			fmt.Fprintf(w, "  not on the page        %d of pdftotext's characters the pages do not show (white or clipped text), left out of the reference\n", v.UndrawnChars)
+		}
 		if len(v.Excluded) > 0 {
 			fmt.Fprintf(w, "  left out of CER        %s (pdftotext reads no usable text there)\n", strings.Join(v.Excluded, ", "))
 		}

@@ -62,6 +62,14 @@ type Word struct {
 	Box image.Rectangle
 	// Conf is Tesseract's confidence in the word, 0 to 100.
 	Conf float64
+	// Baseline is the word's text line's baseline where the word begins
+	// and ends (at Box.Min.X and Box.Max.X), in pixels; both zero when
+	// Tesseract gave none. Its slope is the line's: a skewed scan's.
+	Baseline [2]image.Point
+	// LineSize is the height of the word's text line from ascenders to
+	// descenders, about its font size, in points at Options.DPI (0 when
+	// unknown).
+	LineSize float64
 	// NewLine, NewPara and NewBlock are set on the first word of a text
 	// line, a paragraph and a block; the first word of a page has all three.
 	NewLine, NewPara, NewBlock bool

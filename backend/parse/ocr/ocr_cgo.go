@@ -222,14 +222,17 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 	var sum float64
 	newLine, newPara, newBlock := false, false, false
 	for {
+		// IsAtBeginningOf copies the iterator and walks the line each
+		// time (a tenth of the page's time in three calls a word); a
+		// paragraph or block only begins where a line does.
 		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_TEXTLINE) != 0 {
 			newLine = true
-		}
-		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_PARA) != 0 {
-			newPara = true
-		}
-		if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_BLOCK) != 0 {
-			newBlock = true
+			if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_PARA) != 0 {
+				newPara = true
+			}
+			if C.TessPageIteratorIsAtBeginningOf(pit, C.RIL_BLOCK) != 0 {
+				newBlock = true
+			}
 		}
 		ctext := C.TessResultIteratorGetUTF8Text(it, C.RIL_WORD)
 		if ctext != nil {
@@ -240,8 +243,16 @@ func Recognize(ctx context.Context, img image.Image, opt Options) (Page, error) 
 			box := image.Rect(int(x0), int(y0), int(x1), int(y1)).Intersect(bounds)
 			if text != "" && ok && !box.Empty() {
 				conf := min(max(float64(C.TessResultIteratorConfidence(it, C.RIL_WORD)), 0), 100)
-				page.Words = append(page.Words, Word{Text: text, Box: box, Conf: conf,
-					NewLine: newLine || len(page.Words) == 0, NewPara: newPara || len(page.Words) == 0, NewBlock: newBlock || len(page.Words) == 0})
+				wd := Word{Text: text, Box: box, Conf: conf,
+					NewLine: newLine || len(page.Words) == 0, NewPara: newPara || len(page.Words) == 0, NewBlock: newBlock || len(page.Words) == 0}
+				var bx0, by0, bx1, by1 C.int
+				if C.TessPageIteratorBaseline(pit, C.RIL_WORD, &bx0, &by0, &bx1, &by1) != 0 && bx1 > bx0 {
+					wd.Baseline = [2]image.Point{{int(bx0), int(by0)}, {int(bx1), int(by1)}}
+				}
+				var bold, italic, under, mono, serif, caps, size, font C.int
+				C.TessResultIteratorWordFontAttributes(it, &bold, &italic, &under, &mono, &serif, &caps, &size, &font)
+				wd.LineSize = float64(max(size, 0))
+				page.Words = append(page.Words, wd)
 				sum += conf
 				newLine, newPara, newBlock = false, false, false
 			}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os/exec"
+	"sort"
 	"strconv"
 	"time"
 
@@ -84,12 +85,111 @@ func (p *Parser) ocrPage(ctx context.Context, file string, num int, pi pageInfo)
 	if err != nil {
 		return ocrResult{}, err
 	}
-	text, spans := pg.Layout()
-	res := ocrResult{text: text, info: core.PageOCR{Confidence: math.Round(pg.Conf*10) / 10, Languages: pg.Languages}}
-	for _, s := range spans {
-		res.boxes = append(res.boxes, wordBox{start: s.Start, end: s.End, r: pixelsToUser(pg.Words[s.Word].Box, pg.Width, pg.Height, crop, pi.rotate)})
+	text, boxes := ocrLayout(pg, crop, pi.rotate)
+	return ocrResult{text: text, boxes: boxes, info: core.PageOCR{Confidence: math.Round(pg.Conf*10) / 10, Languages: pg.Languages}}, nil
+}
+
+// ocrLayout orders the words OCR read on a rendered page (its CropBox with
+// /Rotate applied) into text with the text layer's layout logic
+// (layout.go), within Tesseract's blocks: Tesseract finds the blocks and
+// their order, which keeps a figure's labels apart from the text columns
+// beside it; within a block, Tesseract's lines are split into segments at
+// gaps over ocrSegmentGap em and ordered as a text page's are (columns
+// left first, such as a listing's code before its comments; lines by
+// baseline; tables as rows). A word's reading frame is its place on the
+// displayed page, in points, turned by the page's skew so that lines are
+// level; its em is its line's size (its box's height when Tesseract gave
+// none); its box is its pixel rectangle in user space (pixelsToUser).
+// Ligatures are spelled out, as on text pages.
+func ocrLayout(pg ocr.Page, crop [4]float64, rotate int) (string, []wordBox) {
+	if len(pg.Words) == 0 || pg.Width <= 0 || pg.Height <= 0 {
+		return "", nil
 	}
-	return res, nil
+	dw, dh := crop[2]-crop[0], crop[3]-crop[1]
+	if rotate == 90 || rotate == 270 {
+		dw, dh = dh, dw
+	}
+	sx, sy := dw/float64(pg.Width), dh/float64(pg.Height) // points a pixel
+	sin, cos := math.Sincos(-math.Atan(ocrSkew(pg.Words)))
+	// level turns a pixel (x, y), y down, by the skew and returns it in
+	// points, y up.
+	level := func(x, y float64) (float64, float64) {
+		return (x*cos - y*sin) * sx, -(x*sin + y*cos) * sy
+	}
+	pw := &pageWriter{crop: rect{crop[0], crop[1], crop[2], crop[3]}}
+	var segs []*segment
+	var cur *segment
+	for _, w := range pg.Words {
+		if w.NewBlock && len(segs) > 0 {
+			layoutSegments(pw, segs)
+			segs = nil
+		}
+		b := w.Box
+		mid := float64(b.Min.X+b.Max.X) / 2
+		base := float64(b.Max.Y)
+		if bl := w.Baseline; bl[1].X > bl[0].X {
+			base = float64(bl[0].Y) + float64(bl[1].Y-bl[0].Y)*(mid-float64(bl[0].X))/float64(bl[1].X-bl[0].X)
+		}
+		x0, _ := level(float64(b.Min.X), base)
+		x1, _ := level(float64(b.Max.X), base)
+		_, y := level(mid, base)
+		_, top := level(mid, float64(b.Min.Y))
+		_, bottom := level(mid, float64(b.Max.Y))
+		em := w.LineSize
+		if em <= 0 {
+			em = top - bottom
+		}
+		wd := &word{x0: x0, x1: max(x1, x0), y: y, em: max(em, 0.01), top: top, bottom: bottom,
+			text: ligatures.Replace(w.Text), r: pixelsToUser(b, pg.Width, pg.Height, crop, rotate)}
+		if cur == nil || w.NewLine || w.NewBlock || wd.x0-cur.x1 > ocrSegmentGap*max(cur.em, wd.em) {
+			cur = &segment{x0: wd.x0, x1: wd.x1, y: wd.y, em: wd.em, top: wd.top, bottom: wd.bottom}
+			segs = append(segs, cur)
+		}
+		cur.add(wd)
+	}
+	layoutSegments(pw, segs)
+	return pw.b.String(), pw.boxes
+}
+
+// ocrSegmentGap is the gap, in em, that splits a line Tesseract read into
+// segments (a listing's code and its comments, table cells). Wider than
+// the text layer's segmentGap: OCR boxes hold ink, not advances, and
+// Tesseract has seen the words as one line.
+const ocrSegmentGap = 2.0
+
+// layoutSegments writes a block's segments in reading order, as
+// layoutPage does a frame's.
+func layoutSegments(pw *pageWriter, segs []*segment) {
+	var lines [][]*segment
+	if len(segs) > maxLayoutSegments {
+		lines = rows(segs)
+	} else {
+		lines = readingOrder(segs)
+	}
+	pw.lines(lines, nil)
+}
+
+// ocrSkew is the slope of a page's text lines in its image (y down): the
+// median over lines at least 100 pixels long of the slope of the baseline
+// from the line's first word to its last; 0 without such lines.
+func ocrSkew(ws []ocr.Word) float64 {
+	var slopes []float64
+	for i := 0; i < len(ws); {
+		j := i + 1
+		for j < len(ws) && !ws[j].NewLine {
+			j++
+		}
+		a, b := ws[i].Baseline[0], ws[j-1].Baseline[1]
+		if b.X-a.X >= 100 && ws[i].Baseline[1].X > a.X && b.X > ws[j-1].Baseline[0].X {
+			slopes = append(slopes, float64(b.Y-a.Y)/float64(b.X-a.X))
+		}
+		i = j
+	}
+	if len(slopes) == 0 {
+		return 0
+	}
+	sort.Float64s(slopes)
+	return slopes[len(slopes)/2]
 }
 
 // pixelsToUser maps a rectangle in the pixels of the rendered page (its
