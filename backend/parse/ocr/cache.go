@@ -46,7 +46,7 @@ import (
 // CacheVersion is part of every cache key. Raise it when Recognize's
 // Tesseract settings, the word cleaning or the entry encoding change, so
 // that entries written before are no longer found.
-const CacheVersion = 1
+const CacheVersion = 2
 
 // Cache keeps OCR results between runs (package store keeps them in the
 // library). Get returns the entry stored under key, if any; Put stores one,
@@ -115,6 +115,10 @@ func encodePage(pg Page) []byte {
 			b = binary.AppendUvarint(b, uint64(v))
 		}
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(w.Conf))
+		for _, v := range []int{w.Baseline[0].X, w.Baseline[0].Y, w.Baseline[1].X, w.Baseline[1].Y} {
+			b = binary.AppendVarint(b, int64(v))
+		}
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(w.LineSize))
 	}
 	out := make([]byte, 0, len(entryMagic)+5+len(b))
 	out = append(append(out, entryMagic...), CacheVersion)
@@ -155,8 +159,10 @@ func decodePage(e []byte, w, h int, langs []string) (Page, error) {
 		word := Word{Text: d.string(), NewLine: flags&1 != 0, NewPara: flags&2 != 0, NewBlock: flags&4 != 0}
 		word.Box = image.Rect(int(d.uint(math.MaxInt32)), int(d.uint(math.MaxInt32)), int(d.uint(math.MaxInt32)), int(d.uint(math.MaxInt32)))
 		word.Conf = d.float()
+		word.Baseline = [2]image.Point{{d.int(), d.int()}, {d.int(), d.int()}}
+		word.LineSize = d.float()
 		if d.err == nil && (word.Text == "" || cleanWord(word.Text) != word.Text || !utf8.ValidString(word.Text) ||
-			word.Box.Empty() || !word.Box.In(bounds) || !(word.Conf >= 0 && word.Conf <= 100)) {
+			word.Box.Empty() || !word.Box.In(bounds) || !(word.Conf >= 0 && word.Conf <= 100) || !(word.LineSize >= 0 && word.LineSize <= math.MaxInt32)) {
 			d.err = errEntry
 		}
 		pg.Words = append(pg.Words, word)
@@ -189,6 +195,20 @@ func (d *decoder) uint(max uint64) uint64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+// int reads a signed varint that fits an image coordinate.
+func (d *decoder) int() int {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 || v > math.MaxInt32 || v < math.MinInt32 {
+		d.err = errEntry
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
 }
 
 func (d *decoder) byte() byte {
