@@ -569,3 +569,12 @@ func TestSplitClaimsDecimals(t *testing.T) {
 		}
 	}
 }
+
+// An answer that opens with a marker ("[1] The …", as the built-in
+// generator's grammar allows) has it read as its first sentence's.
+func TestSplitClaimsOpeningMarker(t *testing.T) {
+	got := splitClaims("[2] The defense gave up 308 points [2]. It led the league in interceptions [1].")
+	if len(got) != 2 || got[0].text != "The defense gave up 308 points." || !slices.Equal(got[0].cites, []int{2}) || !slices.Equal(got[1].cites, []int{1}) {
+		t.Errorf("claims %+v; want the first citing [2] alone, the second [1]", got)
+	}
+}

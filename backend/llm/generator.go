@@ -472,20 +472,24 @@ func (g *Generator) messages(question string, cits []core.Citation, history []co
 // citeGrammar is the shape of an answer from the passages numbered ns, in
 // llama.cpp's GBNF: one to four sentences (a small model's later sentences
 // mostly repeat or wander; the prompt asks for one or two), each closed by
-// one or two [k] markers (k in ns), before or after its period. A sentence holds no other
-// period than a decimal point (one followed by a digit: "4.6"), so none
-// ends uncited: small models otherwise leave the markers out. A sentence
-// holds at least one letter: a model that wanted to open with a marker
-// ("[1] The …", which would read as the previous sentence's) otherwise
-// wrote a bare number and a marker ("1 [2]"), as Qwen2.5-0.5B did on every
-// XQuAD question. Which passage a sentence cites stays the model's
-// choice; the checker then tests it.
+// one or two [k] markers (k in ns), before or after its period. A sentence
+// holds no other period than a decimal point (one followed by a digit:
+// "4.6"), so none ends uncited: small models otherwise leave the markers
+// out. The answer may open with a marker ("[1] The …"), which the checker
+// reads as the first sentence's: Qwen2.5-Coder-0.5B labels its answer with
+// the passage it quotes, and held off the "[" it wrote the marker's number
+// bare instead ("1 [2]", on every XQuAD question). A sentence holds at
+// least one letter, so no answer is a bare number and a marker; a model
+// that wanted to stop after a number is held to words ("[1] 308 points
+// [1].") — without the opening marker Qwen went on listing numbers
+// ("142, 308, 24, 11, …") to the token limit. Which passage a sentence
+// cites stays the model's choice; the checker then tests it.
 func citeGrammar(ns []int) string {
 	nums := make([]string, 0, len(ns))
 	for _, k := range ns {
 		nums = append(nums, strconv.Quote(strconv.Itoa(k)))
 	}
-	return `root ::= sentence (" " sentence){0,3}
+	return `root ::= ("[" num "] ")? sentence (" " sentence){0,3}
 sentence ::= text "."? " [" num "]" ("[" num "]")? "."?
 text ::= other* letter ([^\[\]\n.] | "." [0-9])*
 other ::= [0-9 ,;:!?'"()%&*+/=<>#@~_$-] | "." [0-9]

@@ -382,6 +382,12 @@ func TestCiteGrammarNumbers(t *testing.T) {
 		{"It ends here. It goes on [1].", false, false},
 		{"See report.pdf [1].", false, false},
 		{"1 [2]", false, false}, // no word: a marker written as a number
+		{"308 [1]", false, false},
+		{"[1] 308 points [1].", true, true}, // an opening marker, as Qwen writes
+		{"[4] The answer is 3.5 [4]. It is 1.2 million [1].", true, true},
+		{"[1] 308", true, false},
+		{"[3] The answer [1].", false, false},
+		{"It is 3.5 [1]. [2] It is 4 [2].", false, false}, // only the answer may open with a marker
 	} {
 		prefix, whole, err := g.md.grammarAccepts(grammar, tc.text)
 		if err != nil {
