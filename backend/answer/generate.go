@@ -72,7 +72,7 @@ const (
 const systemPrompt = `You answer questions using only the numbered passages from the person's own documents that come with each question.
 Rules:
 - Use only what the passages say. Do not add facts from anywhere else.
-- End every sentence with the number of the passage it comes from in square brackets, such as [1], or [1][3] when it draws on two. Use only the numbers of the passages given.
+- End every sentence with the number of the passage it comes from in square brackets, such as [1], or [1][3] when it draws on two. Use only the numbers of the passages given. In the passages, every sentence already ends with its passage's number.
 - If the passages do not answer the question, say plainly that the documents do not answer it. Do not guess.
 - Be brief, and answer in the language of the question.`
 
@@ -173,8 +173,11 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 
 // Messages builds the chat for question: the rules, the last turns of
 // history (with their [n] markers removed, since their passages were
-// numbered differently), then the passages, numbered as cits are, and the
-// question.
+// numbered differently), then the sources of the passages by their
+// numbers, the passages, in the order of cits, each cut to the sentences
+// around its highlights (Excerpt) with every sentence ending with its
+// passage's marker ("… in 2023 [2]."), so that a sentence taken from a
+// passage comes with the right citation, and the question.
 func (g *Generator) Messages(question string, cits []core.Citation, history []core.Turn) []Message {
 	msgs := []Message{{Role: "system", Content: systemPrompt}}
 	if len(history) > historyTurns {
@@ -196,10 +199,20 @@ func (g *Generator) Messages(question string, cits []core.Citation, history []co
 	if len(cits) == 0 {
 		b.WriteString("No passage of the documents matches this question.\n")
 	} else {
-		b.WriteString("Passages:\n")
+		// Where each passage comes from, apart: a small model copies the
+		// text nearest the question, which must be a passage's own words.
+		b.WriteString("Sources:")
+		for i, c := range cits {
+			if i > 0 {
+				b.WriteByte(';')
+			}
+			fmt.Fprintf(&b, " [%d] %s", c.N, source(c))
+		}
+		b.WriteString(".\n\nPassages:\n")
 	}
 	for _, c := range cits {
-		fmt.Fprintf(&b, "[%d] (%s) %s\n", c.N, source(c), truncate(strings.Join(strings.Fields(c.Text), " "), limit))
+		marked := excerpt(c, ExcerptBefore, ExcerptAfter, func(s string) string { return withMarkers(s, []int{c.N}) })
+		fmt.Fprintf(&b, "\n%s\n", truncate(strings.Join(strings.Fields(marked), " "), limit))
 	}
 	b.WriteString("\nQuestion: ")
 	b.WriteString(strings.TrimSpace(question))
@@ -207,11 +220,14 @@ func (g *Generator) Messages(question string, cits []core.Citation, history []co
 	return msgs
 }
 
-// source names where a citation comes from: "report.pdf, page 4".
+// source names where a citation comes from: "report, page 4". The name
+// is the document's title, or its file name without the extension: a
+// small model copies what it sees, and the grammar of its answer
+// (package llm) allows a full stop inside a sentence only before a digit.
 func source(c core.Citation) string {
-	name := c.Path
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
+	name := c.Title
+	if name == "" {
+		name = docName(c.Path)
 	}
 	loc := c.Location
 	if loc == "" && c.Page > 0 {

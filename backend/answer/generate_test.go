@@ -165,8 +165,9 @@ func TestGenerateStreams(t *testing.T) {
 	}
 	last := req.Messages[5].Content
 	for _, want := range []string{
-		"[1] (report.pdf, page 4) Revenue grew 12% in 2023, reaching 4.2 million euros.",
-		"[2] (notes.md) The board met in March.",
+		"Sources: [1] report, page 4; [2] notes.",
+		"\nRevenue grew 12% in 2023, reaching 4.2 million euros [1].\n",
+		"\nThe board met in March [2].\n",
 		"Question: How did revenue change?",
 	} {
 		if !strings.Contains(last, want) {
@@ -465,7 +466,7 @@ func TestGeneratorMessages(t *testing.T) {
 		t.Fatalf("%d messages, want system, one turn and the question", len(msgs))
 	}
 	last := msgs[3].Content
-	if !strings.Contains(last, "[3] (c.txt) word word") || !strings.Contains(last, "…") {
+	if !strings.Contains(last, "Sources: [3] c.\n") || !strings.Contains(last, "\nword word") || !strings.Contains(last, "…") {
 		t.Errorf("passage not numbered or not cut:\n%s", last)
 	}
 	if n := strings.Count(last, "word"); n > 12 {

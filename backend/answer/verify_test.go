@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -543,5 +544,37 @@ func TestVerifyComputedFigures(t *testing.T) {
 		if len(claims) != 1 || claims[0].Supported != tc.want {
 			t.Errorf("%q: %+v, want supported %v", tc.claim, claims, tc.want)
 		}
+	}
+}
+
+// A decimal point ends no sentence: "3.5" and "1.2 million" stay inside
+// their claims, each with its own marker.
+func TestSplitClaimsDecimals(t *testing.T) {
+	got := splitClaims("Rainfall was 3.5 inches in 1990 [1]. It reached 1.2 million by 2000 [2]. Prices rose 0.75%. [3]")
+	want := []struct {
+		text  string
+		cites []int
+		nums  []string
+	}{
+		{"Rainfall was 3.5 inches in 1990.", []int{1}, []string{"3.5", "1990"}},
+		{"It reached 1.2 million by 2000.", []int{2}, []string{"1.2", "2000"}},
+		{"Prices rose 0.75%.", []int{3}, []string{"0.75"}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d claims %+v, want %d", len(got), got, len(want))
+	}
+	for i, w := range want {
+		if got[i].text != w.text || !slices.Equal(got[i].cites, w.cites) || !slices.Equal(got[i].numbers, w.nums) {
+			t.Errorf("claim %d: %q cites %v numbers %v; want %q, %v, %v", i, got[i].text, got[i].cites, got[i].numbers, w.text, w.cites, w.nums)
+		}
+	}
+}
+
+// An answer that opens with a marker ("[1] The …", as the built-in
+// generator's grammar allows) has it read as its first sentence's.
+func TestSplitClaimsOpeningMarker(t *testing.T) {
+	got := splitClaims("[2] The defense gave up 308 points [2]. It led the league in interceptions [1].")
+	if len(got) != 2 || got[0].text != "The defense gave up 308 points." || !slices.Equal(got[0].cites, []int{2}) || !slices.Equal(got[1].cites, []int{1}) {
+		t.Errorf("claims %+v; want the first citing [2] alone, the second [1]", got)
 	}
 }

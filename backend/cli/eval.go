@@ -166,6 +166,7 @@ func (c *command) evalQA(args []string) (err error) {
 	verbose := fs.Bool("v", false, "print the questions whose first sentence misses")
 	generate := fs.Bool("generate", false, "have the generator write the answers, and score them")
 	genModel := fs.String("gen-model", "", "GGUF generator model file (default: the one installed in --data)")
+	partial := fs.Int("partial", 0, "print the figures so far every N questions, on standard error (for a long run's log)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *squad == "" {
 		return usageError{use}
 	}
@@ -200,6 +201,12 @@ func (c *command) evalQA(args []string) (err error) {
 	qcfg := evaluate.QAConfig{SQuAD: *squad, Limit: *n, Distractors: *distract, DistractorDocs: *ndistract, Generate: *generate}
 	show, clear := c.evalStatus(*asJSON)
 	qcfg.Progress = func(done, total int) { show("asked %d/%d", done, total) }
+	qcfg.PartialEvery = *partial
+	qcfg.Partial = func(done, total int, so evaluate.QAReport) {
+		clear()
+		fmt.Fprintf(c.stderr, "%s: after %d of %d questions (not the whole set):\n", time.Now().UTC().Format("15:04:05"), done, total)
+		so.WriteText(c.stderr, false)
+	}
 	rep, err := evaluate.QA(c.ctx, qcfg, engineAsker{eng})
 	clear()
 	if err != nil {
@@ -229,11 +236,15 @@ func (a engineAsker) Ask(ctx context.Context, q string) (core.Answer, error) {
 	return a.eng.Ask(ctx, q, engine.Filter{})
 }
 
-func (a engineAsker) AskGenerated(ctx context.Context, q string) (core.Answer, evaluate.GenTiming, error) {
+func (a engineAsker) AskGenerated(ctx context.Context, q string) (core.Answer, core.Answer, evaluate.GenTiming, error) {
 	var t evaluate.GenTiming
 	var first, last time.Time
 	start := time.Now()
-	ans, err := a.eng.AskStream(ctx, q, engine.Filter{}, nil, func(string) {
+	extracted, err := a.eng.Ask(ctx, q, engine.Filter{})
+	if err != nil {
+		return core.Answer{}, core.Answer{}, t, err
+	}
+	ans, err := a.eng.Write(ctx, q, extracted, nil, func(string) {
 		last = time.Now()
 		if t.Pieces == 0 {
 			first = last
@@ -244,7 +255,7 @@ func (a engineAsker) AskGenerated(ctx context.Context, q string) (core.Answer, e
 	if t.Pieces > 0 {
 		t.Stream = last.Sub(first)
 	}
-	return ans, t, err
+	return ans, extracted, t, err
 }
 
 // embedBatch is how many stdin lines embed reads before embedding them: large

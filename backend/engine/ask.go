@@ -50,9 +50,22 @@ func (e *Engine) Ask(ctx context.Context, question string, f Filter) (core.Answe
 // the generator fails the extracted answer is returned, with a notice.
 func (e *Engine) AskStream(ctx context.Context, question string, f Filter, history []core.Turn, onDelta func(string)) (core.Answer, error) {
 	ans, err := e.Ask(ctx, question, f)
-	if err != nil || !ans.Found {
+	if err != nil {
 		return ans, err
 	}
+	return e.Write(ctx, question, ans, history, onDelta)
+}
+
+// Write is AskStream's second half: it has the generator write the answer
+// to question from ans, the extracted answer Ask gave for it, and checks
+// it. ans itself is left as it was (its citations are copied), so a caller
+// can keep both. Without a generator, or when ans found nothing, it
+// returns ans.
+func (e *Engine) Write(ctx context.Context, question string, ans core.Answer, history []core.Turn, onDelta func(string)) (core.Answer, error) {
+	if !ans.Found {
+		return ans, nil
+	}
+	ans.Citations = append([]core.Citation(nil), ans.Citations...)
 	g, name := e.writer()
 	if g == nil {
 		return ans, nil

@@ -209,7 +209,7 @@ func E2E(ctx context.Context, cfg E2EConfig, asker Asker) (E2EReport, error) {
 		var ans core.Answer
 		var err error
 		if cfg.Generate {
-			ans, _, err = gasker.AskGenerated(ctx, q.Question)
+			ans, _, _, err = gasker.AskGenerated(ctx, q.Question)
 		} else {
 			ans, err = asker.Ask(ctx, q.Question)
 		}

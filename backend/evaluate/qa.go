@@ -42,6 +42,10 @@ type QAConfig struct {
 	Generate bool
 	// Progress, if set, is told how many questions have been asked.
 	Progress func(done, total int)
+	// Partial, if set, gets the figures of the questions asked so far
+	// every PartialEvery questions (a long run's log).
+	Partial      func(done, total int, so QAReport)
+	PartialEvery int
 }
 
 // QAReport holds the figures of a QA evaluation. EM and F1 are of the first
@@ -67,8 +71,12 @@ type QAReport struct {
 	// of their sentences the checker accepts; TTFTp50ms is from the
 	// question to the first piece of text, TokensPerS the pieces streamed
 	// per second after the first (one per token with the built-in
-	// generator).
+	// generator). GoldGiven is the share of questions whose generated
+	// answer has among its citations (the extracted answer's passages, of
+	// which the prompt carries those PromptPassages keeps) one that holds
+	// the gold answer: the most CitedHit can be.
 	Generated  *int     `json:"generated,omitempty"`
+	GoldGiven  *float64 `json:"gold_given,omitempty"`
 	AnswerHit  *float64 `json:"answer_hit,omitempty"`
 	CitedHit   *float64 `json:"cited_hit,omitempty"`
 	Supported  *float64 `json:"supported,omitempty"`
@@ -91,11 +99,14 @@ type GenMiss struct {
 	Cited    []int
 	GoldIn   []int // the answer's passages that hold the gold answer
 	Passages int
+	Claims   []core.Claim // as checked, citations repaired
 }
 
-// GenAsker answers with the generator, streaming.
+// GenAsker answers with the generator, streaming. It returns the
+// generated answer and the extracted answer it was written from (the one
+// Ask gives), so that one run scores both without answering twice.
 type GenAsker interface {
-	AskGenerated(ctx context.Context, question string) (core.Answer, GenTiming, error)
+	AskGenerated(ctx context.Context, question string) (generated, extracted core.Answer, t GenTiming, err error)
 }
 
 // GenTiming is how a generated answer streamed: the time from the question
@@ -111,6 +122,7 @@ type GenTiming struct {
 type genTally struct {
 	misses                         []GenMiss
 	generated, answerHit, citedHit int
+	goldGiven                      int
 	claims, supported              int
 	ttft                           []float64
 	pieces                         int
@@ -135,7 +147,7 @@ func (g *genTally) add(question string, ans core.Answer, t GenTiming, gold []str
 			cited[n] = true
 		}
 	}
-	miss := GenMiss{Question: question, Gold: gold, Text: ans.Text, Passages: len(ans.Citations)}
+	miss := GenMiss{Question: question, Gold: gold, Text: ans.Text, Passages: len(ans.Citations), Claims: ans.Claims}
 	hit := false
 	for _, c := range ans.Citations {
 		if containsAnswer(c.Text, gold) {
@@ -145,6 +157,9 @@ func (g *genTally) add(question string, ans core.Answer, t GenTiming, gold []str
 		if cited[c.N] {
 			miss.Cited = append(miss.Cited, c.N)
 		}
+	}
+	if len(miss.GoldIn) > 0 {
+		g.goldGiven++
 	}
 	if hit {
 		g.citedHit++
@@ -161,7 +176,7 @@ func (g *genTally) add(question string, ans core.Answer, t GenTiming, gold []str
 func (g *genTally) report(rep *QAReport, questions int) {
 	n := float64(questions)
 	gen := g.generated
-	ah, ch := float64(g.answerHit)/n, float64(g.citedHit)/n
+	ah, ch, given := float64(g.answerHit)/n, float64(g.citedHit)/n, float64(g.goldGiven)/n
 	sup := 0.0
 	if g.claims > 0 {
 		sup = float64(g.supported) / float64(g.claims)
@@ -171,6 +186,7 @@ func (g *genTally) report(rep *QAReport, questions int) {
 	if g.stream > 0 {
 		tps = float64(g.pieces) / g.stream.Seconds()
 	}
+	rep.GoldGiven = &given
 	rep.Generated, rep.AnswerHit, rep.CitedHit, rep.Supported, rep.TTFTp50ms, rep.TokensPerS = &gen, &ah, &ch, &sup, &ttft, &tps
 	rep.GenMisses = g.misses
 }
@@ -285,15 +301,14 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 			timing GenTiming
 		)
 		if cfg.Generate {
+			// The extracted answer's figures come from the same run: the
+			// answer the generated one was written from.
 			var gans core.Answer
-			if gans, timing, err = gasker.AskGenerated(ctx, q.question); err != nil {
+			if gans, ans, timing, err = gasker.AskGenerated(ctx, q.question); err != nil {
 				return rep, fmt.Errorf("question %s: %w", q.id, err)
 			}
 			gen.add(q.question, gans, timing, q.answers)
-		}
-		// The extracted answer's figures, in the same run.
-		ans, err = asker.Ask(ctx, q.question)
-		if err != nil {
+		} else if ans, err = asker.Ask(ctx, q.question); err != nil {
 			return rep, fmt.Errorf("question %s: %w", q.id, err)
 		}
 		lat = append(lat, float64(time.Since(t0).Microseconds())/1000) // with --generate: both answers
@@ -327,6 +342,14 @@ func QA(ctx context.Context, cfg QAConfig, asker Asker) (QAReport, error) {
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(i+1, len(qs))
+		}
+		if cfg.Partial != nil && cfg.PartialEvery > 0 && (i+1)%cfg.PartialEvery == 0 && i+1 < len(qs) {
+			so := QAReport{Dataset: rep.Dataset, Questions: i + 1, Contexts: rep.Contexts, NotFound: rep.NotFound}
+			so.FirstSentenceHit, so.AnyCitationHit = first/float64(i+1), any/float64(i+1)
+			if cfg.Generate {
+				gen.report(&so, i+1)
+			}
+			cfg.Partial(i+1, len(qs), so)
 		}
 	}
 	n := float64(len(qs))
@@ -485,16 +508,40 @@ func (r QAReport) WriteText(w io.Writer, verbose bool) {
 	if r.Generated != nil {
 		fmt.Fprintf(w, "  generated answers %d of %d (the rest fell back to the extracted answer)\n", *r.Generated, r.Questions)
 		fmt.Fprintf(w, "  gold answer in the generated text   %.4f\n", *r.AnswerHit)
-		fmt.Fprintf(w, "  gold answer in a passage it cites   %.4f\n", *r.CitedHit)
+		fmt.Fprintf(w, "  gold answer in a passage it cites   %.4f (in one of its answer's passages: %.4f)\n", *r.CitedHit, *r.GoldGiven)
 		fmt.Fprintf(w, "  sentences the checker supports      %.4f\n", *r.Supported)
 		fmt.Fprintf(w, "  time to first token p50 %.1f ms, %.1f tokens/s\n", *r.TTFTp50ms, *r.TokensPerS)
 	}
 	if verbose {
 		for _, m := range r.GenMisses {
-			fmt.Fprintf(w, "  generated miss: %s\n    gold %q in passages %v of %d; cites %v\n    %s\n", m.Question, m.Gold, m.GoldIn, m.Passages, m.Cited, core.OneLine(m.Text, 400))
+			fmt.Fprintf(w, "  generated miss: %s\n    gold %q in passages %v of %d; cites %v%s\n    %s\n", m.Question, m.Gold, m.GoldIn, m.Passages, m.Cited, claimNotes(m.Claims), core.OneLine(m.Text, 400))
 		}
 		for _, m := range r.Misses {
 			fmt.Fprintf(w, "  miss: %s\n    gold %q\n    first %s\n    cited elsewhere: %v\n", m.Question, m.Gold, core.OneLine(m.First, 200), m.Cited)
 		}
 	}
+}
+
+// claimNotes tells, for a miss, how each sentence was checked: "; checked
+// supported, unsupported (moved from [2])".
+func claimNotes(claims []core.Claim) string {
+	if len(claims) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("; checked")
+	for i, c := range claims {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if c.Supported {
+			b.WriteString(" supported")
+		} else {
+			b.WriteString(" unsupported")
+		}
+		if len(c.Recited) > 0 {
+			fmt.Fprintf(&b, " (moved from %v)", c.Recited)
+		}
+	}
+	return b.String()
 }

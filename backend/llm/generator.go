@@ -85,9 +85,10 @@ const DefaultCtx = maxCtx
 type Stats struct {
 	Load         time.Duration // loading the model, when this answer loaded it
 	PromptTokens int
+	Cached       int           // of them, already in the KV cache from the answer before (not decoded again)
 	Passages     int           // passages that fit the context
 	TTFT         time.Duration // from the prompt's first token in to the answer's first token out
-	Prompt       time.Duration // prompt processing
+	Prompt       time.Duration // prompt processing (of the tokens not cached)
 	Tokens       int           // generated tokens
 	Gen          time.Duration // generating them (after the first)
 	Threads      int           // threads that computed
@@ -320,6 +321,7 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 		return "", err
 	}
 	st := Stats{Load: loadTime}
+	cits = answer.PromptPassages(cits)
 	toks, n, err := g.fit(md, question, cits, history)
 	if err != nil {
 		return "", err
@@ -333,11 +335,13 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 	md.setThreads(st.Threads)
 	grammar := ""
 	if !g.opts.FreeForm && n > 0 {
-		grammar = citeGrammar(n)
+		grammar = citeGrammar(numbers(cits[:n]))
 	}
-	if err := md.reset(grammar); err != nil {
+	keep, err := md.resume(grammar, toks)
+	if err != nil {
 		return "", err
 	}
+	st.Cached = keep
 	// The watcher has ended before Generate returns, so a late Stop
 	// cannot abort the next answer.
 	done, watched := make(chan struct{}), make(chan struct{})
@@ -354,7 +358,7 @@ func (g *Generator) Generate(ctx context.Context, question string, cits []core.C
 	if beforeDecode != nil {
 		beforeDecode()
 	}
-	if err := md.decode(toks); err != nil {
+	if err := md.decode(toks[keep:]); err != nil {
 		if errors.Is(err, errStopped) && ctx.Err() != nil {
 			return "", ctx.Err()
 		}
@@ -450,45 +454,56 @@ func (g *Generator) fit(md *lmodel, question string, cits []core.Citation, histo
 const citeReminder = "\n\nAnswer in one or two short sentences, from the passages only. End each sentence with the number of the passage it comes from in square brackets, like [1]."
 
 // messages is package answer's prompt (the rules, earlier turns, the
-// passages numbered [n], the question) with citeReminder after the
-// question. The passages are listed last to first, each keeping its
-// number, so the best ranked, [1], stands next to the question: small
-// models cite the passage nearest the question (on XQuAD SmolLM2-135M
-// cited the last one listed for most answers whose gold was in [1]).
+// passages, the question) with citeReminder after the question. The
+// passages come best first: every sentence of them ends with its
+// passage's marker, and a small model copies the sentences it is given
+// first (SmolLM2-135M on XQuAD; when the passages carried their number
+// only in front, listed last to first, it cited the one nearest the
+// question instead).
 func (g *Generator) messages(question string, cits []core.Citation, history []core.Turn) []answer.Message {
 	b := answer.Generator{MaxPassageChars: g.opts.MaxPassageChars}
-	rev := make([]core.Citation, len(cits))
-	for i, c := range cits {
-		rev[len(cits)-1-i] = c
-	}
-	msgs := b.Messages(question, rev, history)
+	msgs := b.Messages(question, cits, history)
 	if len(cits) > 0 {
 		msgs[len(msgs)-1].Content += citeReminder
 	}
 	return msgs
 }
 
-// citeGrammar is the shape of an answer from n passages, in llama.cpp's
-// GBNF: one to six sentences, each closed by one or two [k] markers
-// (1 <= k <= n), before or after its period. A sentence holds no other
-// period than a decimal point (one followed by a digit: "4.6"), so none
-// ends uncited: small models otherwise leave the markers out. A sentence
-// holds at least one letter: a model that wanted to open with a marker
-// ("[1] The …", which would read as the previous sentence's) otherwise
-// wrote a bare number and a marker ("1 [2]"), as Qwen2.5-0.5B did on every
-// XQuAD question. Which passage a sentence cites stays the model's
-// choice; the checker then tests it.
-func citeGrammar(n int) string {
-	nums := make([]string, 0, n)
-	for k := 1; k <= n; k++ {
+// citeGrammar is the shape of an answer from the passages numbered ns, in
+// llama.cpp's GBNF: one to four sentences (a small model's later sentences
+// mostly repeat or wander; the prompt asks for one or two), each closed by
+// one or two [k] markers (k in ns), before or after its period. A sentence
+// holds no other period than a decimal point (one followed by a digit:
+// "4.6"), so none ends uncited: small models otherwise leave the markers
+// out. The answer may open with a marker ("[1] The …"), which the checker
+// reads as the first sentence's: Qwen2.5-Coder-0.5B labels its answer with
+// the passage it quotes, and held off the "[" it wrote the marker's number
+// bare instead ("1 [2]", on every XQuAD question). A sentence holds at
+// least one letter, so no answer is a bare number and a marker; a model
+// that wanted to stop after a number is held to words ("[1] 308 points
+// [1].") — without the opening marker Qwen went on listing numbers
+// ("142, 308, 24, 11, …") to the token limit. Which passage a sentence
+// cites stays the model's choice; the checker then tests it.
+func citeGrammar(ns []int) string {
+	nums := make([]string, 0, len(ns))
+	for _, k := range ns {
 		nums = append(nums, strconv.Quote(strconv.Itoa(k)))
 	}
-	return `root ::= sentence (" " sentence){0,5}
+	return `root ::= ("[" num "] ")? sentence (" " sentence){0,3}
 sentence ::= text "."? " [" num "]" ("[" num "]")? "."?
 text ::= other* letter ([^\[\]\n.] | "." [0-9])*
 other ::= [0-9 ,;:!?'"()%&*+/=<>#@~_$-] | "." [0-9]
 letter ::= [^\[\]\n.0-9 ,;:!?'"()%&*+/=<>#@~_$-]
 num ::= ` + strings.Join(nums, " | ") + "\n"
+}
+
+// numbers are the citations' numbers, in order.
+func numbers(cits []core.Citation) []int {
+	out := make([]int, len(cits))
+	for i, c := range cits {
+		out[i] = c.N
+	}
+	return out
 }
 
 // validPrefix is the length of the longest prefix of b that does not end
@@ -520,7 +535,7 @@ func (g *Generator) PromptTokens(ctx context.Context, question string, cits []co
 	if err != nil {
 		return 0, err
 	}
-	prompt, err := md.applyTemplate(g.messages(question, cits, history))
+	prompt, err := md.applyTemplate(g.messages(question, answer.PromptPassages(cits), history))
 	if err != nil {
 		return 0, err
 	}
@@ -541,11 +556,12 @@ func (g *Generator) Prompt(ctx context.Context, question string, cits []core.Cit
 	if err != nil {
 		return "", "", err
 	}
+	cits = answer.PromptPassages(cits)
 	if prompt, err = md.applyTemplate(g.messages(question, cits, history)); err != nil {
 		return "", "", err
 	}
 	if !g.opts.FreeForm && len(cits) > 0 {
-		grammar = citeGrammar(len(cits))
+		grammar = citeGrammar(numbers(cits))
 	}
 	return prompt, grammar, nil
 }

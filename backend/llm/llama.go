@@ -84,6 +84,12 @@ static void folio_clear(struct llama_context *ctx) {
 	llama_memory_clear(llama_get_memory(ctx), true);
 }
 
+// folio_keep drops the KV cache's positions from p on; false when this
+// model's cache cannot drop part of a sequence.
+static bool folio_keep(struct llama_context *ctx, int p) {
+	return llama_memory_seq_rm(llama_get_memory(ctx), 0, p, -1);
+}
+
 // The repetition penalty: 1.1 over the last 64 tokens written.
 #define FOLIO_LAST_N 64
 #define FOLIO_PENALTY 1.1f
@@ -185,6 +191,30 @@ static llama_token folio_sample(folio_sampler *s, struct llama_context *ctx) {
 	return best;
 }
 
+// folio_grammar_accepts feeds toks to a fresh sampler of grammar, one at
+// a time, as generation would: it returns -1 when llama.cpp refuses the
+// grammar, 0 when a token is refused (its index in *at), 1 when every
+// token is accepted but the answer may not end there, and 2 when it may
+// (the grammar allows the end-of-turn token next). Only tests use it.
+static int folio_grammar_accepts(const struct llama_vocab *v, const char *grammar, const llama_token *toks, int n, int *at) {
+	struct llama_sampler *g = llama_sampler_init_grammar(v, grammar, "root");
+	if (!g) return -1;
+	for (int i = 0; i < n; i++) {
+		llama_token_data one = {toks[i], 0.0f, 0.0f};
+		llama_token_data_array arr = {&one, 1, -1, false};
+		llama_sampler_apply(g, &arr);
+		if (isinf(one.logit)) { *at = i; llama_sampler_free(g); return 0; }
+		llama_sampler_accept(g, toks[i]);
+	}
+	llama_token end = llama_vocab_eot(v);
+	if (end == LLAMA_TOKEN_NULL) end = llama_vocab_eos(v);
+	llama_token_data one = {end, 0.0f, 0.0f};
+	llama_token_data_array arr = {&one, 1, -1, false};
+	llama_sampler_apply(g, &arr);
+	llama_sampler_free(g);
+	return isinf(one.logit) ? 1 : 2;
+}
+
 static int folio_template(const struct llama_model *m, const char **roles, const char **contents, int n, char *buf, int len) {
 	const char *tmpl = llama_model_chat_template(m, NULL);
 	if (!tmpl) return -1000000;
@@ -226,6 +256,9 @@ type lmodel struct {
 	nCtx    int
 	nBatch  int
 	threads int
+	// cached are the tokens in the KV cache, in order, since it was last
+	// emptied; nil when a failed or stopped decode left it unknown.
+	cached []int32
 }
 
 // load opens path with a context of nCtx tokens (0: the model's training
@@ -393,6 +426,32 @@ func (md *lmodel) tokenize(text string) ([]int32, error) {
 // grammar the answer must follow ("" for none).
 func (md *lmodel) reset(grammar string) error {
 	C.folio_clear(md.ctx)
+	md.cached = []int32{}
+	return md.resetSampler(grammar)
+}
+
+// resume prepares the model for prompt as reset does, but keeps in the KV
+// cache the longest start of prompt it already holds (all but prompt's
+// last token at most, which must be decoded again for its logits): a
+// question's prompt opens with the same rules as the one before, and a
+// follow-up with the whole chat so far. It returns how many tokens are
+// kept; the caller decodes prompt from there.
+func (md *lmodel) resume(grammar string, prompt []int32) (int, error) {
+	keep := 0
+	if md.cached != nil {
+		for keep < len(md.cached) && keep < len(prompt)-1 && md.cached[keep] == prompt[keep] {
+			keep++
+		}
+	}
+	if keep == 0 || !bool(C.folio_keep(md.ctx, C.int(keep))) {
+		return 0, md.reset(grammar)
+	}
+	md.cached = md.cached[:keep]
+	return keep, md.resetSampler(grammar)
+}
+
+// resetSampler empties the sampler's history and sets its grammar.
+func (md *lmodel) resetSampler(grammar string) error {
 	C.folio_stop_set(md.stop, 0)
 	if md.grammar != grammar {
 		var cg *C.char
@@ -418,18 +477,28 @@ func (md *lmodel) reset(grammar string) error {
 // setStop asks a running decode to end at the next graph node.
 func (md *lmodel) setStop() { C.folio_stop_set(md.stop, 1) }
 
-// decode feeds toks to the model, in batches of nBatch.
+// decode feeds toks to the model, in batches of nBatch, after the tokens
+// already in the KV cache. A decode that fails or is stopped leaves the
+// cache's content unknown (cached nil): the next prompt starts afresh.
 func (md *lmodel) decode(toks []int32) error {
 	for i := 0; i < len(toks); i += md.nBatch {
 		j := min(i+md.nBatch, len(toks))
+		var err error
 		switch r := int(C.folio_decode(md.ctx, (*C.llama_token)(unsafe.Pointer(&toks[i])), C.int(j-i))); r {
 		case 0:
 		case 2:
-			return errStopped
+			err = errStopped
 		case 1:
-			return fmt.Errorf("llm: the KV cache is full (%d tokens)", md.nCtx)
+			err = fmt.Errorf("llm: the KV cache is full (%d tokens)", md.nCtx)
 		default:
-			return fmt.Errorf("llm: llama_decode failed (%d)", r)
+			err = fmt.Errorf("llm: llama_decode failed (%d)", r)
+		}
+		if err != nil {
+			md.cached = nil
+			return err
+		}
+		if md.cached != nil {
+			md.cached = append(md.cached, toks[i:j]...)
 		}
 	}
 	return nil
@@ -509,4 +578,34 @@ func (md *lmodel) greedyTokens(prompt []int32, grammar string, n int, chain bool
 		}
 	}
 	return out, nil
+}
+
+// grammarAccepts reports whether grammar lets an answer start with text
+// (every token of it accepted, as the model's tokenizer splits it) and
+// whether it lets the answer end right after it. Tests use it to check
+// what citeGrammar allows.
+func (md *lmodel) grammarAccepts(grammar, text string) (prefix, whole bool, err error) {
+	if text == "" {
+		return false, false, errors.New("llm: grammarAccepts: empty text")
+	}
+	b := []byte(text)
+	toks := make([]int32, len(b)+8)
+	n := int(C.llama_tokenize(md.vocab, (*C.char)(unsafe.Pointer(&b[0])), C.int32_t(len(b)),
+		(*C.llama_token)(unsafe.Pointer(&toks[0])), C.int32_t(len(toks)), false, false))
+	runtime.KeepAlive(b)
+	if n <= 0 {
+		return false, false, errors.New("llm: tokenize failed")
+	}
+	cg := C.CString(grammar)
+	defer C.free(unsafe.Pointer(cg))
+	var at C.int
+	switch C.folio_grammar_accepts(md.vocab, cg, (*C.llama_token)(unsafe.Pointer(&toks[0])), C.int(n), &at) {
+	case -1:
+		return false, false, errors.New("llm: llama.cpp refused the grammar")
+	case 0:
+		return false, false, nil
+	case 1:
+		return true, false, nil
+	}
+	return true, true, nil
 }

@@ -132,16 +132,16 @@ func TestTemplateFromMetadata(t *testing.T) {
 // token count, leaving room for the answer.
 func TestPassagesFitContext(t *testing.T) {
 	cits, q, _ := xquadPassages(t, 4)
-	g := newGen(t, Options{Ctx: 512, MaxTokens: 8})
+	g := newGen(t, Options{Ctx: 768, MaxTokens: 8})
 	if _, err := g.Generate(context.Background(), q, cits, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	st := g.LastStats()
 	if st.Passages == 0 || st.Passages >= len(cits) {
-		t.Fatalf("%d of %d passages fit a 512-token context; want some but not all", st.Passages, len(cits))
+		t.Fatalf("%d of %d passages fit a 768-token context; want some but not all", st.Passages, len(cits))
 	}
-	if st.PromptTokens+8 > 512 {
-		t.Errorf("prompt of %d tokens + 8 for the answer overflows 512", st.PromptTokens)
+	if st.PromptTokens+8 > 768 {
+		t.Errorf("prompt of %d tokens + 8 for the answer overflows 768", st.PromptTokens)
 	}
 }
 
@@ -283,7 +283,7 @@ func TestSamplerMatchesLlamaChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, grammar := range []string{citeGrammar(len(cits)), ""} {
+	for _, grammar := range []string{citeGrammar(numbers(cits)), ""} {
 		want, err := md.greedyTokens(toks, grammar, 48, true)
 		if err != nil {
 			t.Fatal(err)
@@ -309,9 +309,92 @@ func TestCiteGrammarParses(t *testing.T) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, n := range []int{1, 2, 9, 16} {
-		if err := g.md.reset(citeGrammar(n)); err != nil {
-			t.Errorf("%d passages: %v", n, err)
+	for _, ns := range [][]int{{1}, {1, 2}, {1, 3, 9}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}} {
+		if err := g.md.reset(citeGrammar(ns)); err != nil {
+			t.Errorf("passages %v: %v", ns, err)
+		}
+	}
+}
+
+// A prompt that starts as the one before does (the same rules) decodes
+// only from where they part: the rest of the KV cache is kept. The answer
+// is the one a freshly loaded model writes.
+func TestPromptPrefixReused(t *testing.T) {
+	cits, q, _ := xquadPassages(t, 2)
+	g := newGen(t, Options{MaxTokens: 24, Idle: -1})
+	if _, err := g.Generate(context.Background(), q, cits, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.LastStats(); st.Cached != 0 {
+		t.Fatalf("the first answer found %d tokens cached", st.Cached)
+	}
+	q2 := "Who led the team in sacks?"
+	got, err := g.Generate(context.Background(), q2, cits[1:], nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := g.LastStats()
+	if st.Cached < 50 || st.Cached >= st.PromptTokens {
+		t.Errorf("%d of %d prompt tokens reused; want the rules' (at least 50) and not all", st.Cached, st.PromptTokens)
+	}
+	fresh := newGen(t, Options{MaxTokens: 24})
+	want, err := fresh.Generate(context.Background(), q2, cits[1:], nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("with the cache kept the model wrote\n%q\na fresh one\n%q", got, want)
+	}
+	// The same prompt again: all but its last token are reused.
+	if _, err := g.Generate(context.Background(), q2, cits[1:], nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st2 := g.LastStats(); st2.Cached != st2.PromptTokens-1 {
+		t.Errorf("the same prompt again reused %d of %d tokens, want all but the last", st2.Cached, st2.PromptTokens)
+	}
+}
+
+// The answer's grammar lets a sentence state decimals and amounts, and
+// ends no sentence without a marker of a passage given. It allows a full
+// stop inside a sentence only before a digit, so a model copying a file
+// name ("report.pdf") is held to digits after the dot: the prompt names
+// sources without their extension (answer.Generator.Messages).
+func TestCiteGrammarNumbers(t *testing.T) {
+	g := newGen(t, Options{Idle: -1})
+	if err := g.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	grammar := citeGrammar([]int{1, 2, 4})
+	for _, tc := range []struct {
+		text          string
+		prefix, whole bool
+	}{
+		{"The rainfall was 3.5 inches [1].", true, true},
+		{"It grew to 1.2 million people by 2000 [2]. Prices rose 0.75% [4].", true, true},
+		{"It cost $4.25 [1][2].", true, true},
+		{"Revenue was 1,234.5 million euros. [1]", true, true},
+		{"3.5 percent of voters [4]", true, true},
+		{"The answer is 3.5", true, false},       // not yet cited
+		{"The answer is 3.5.", true, false},      // a full stop must be followed by its marker
+		{"The answer is 3.5 [3].", false, false}, // no passage 3
+		{"It ends here. It goes on [1].", false, false},
+		{"See report.pdf [1].", false, false},
+		{"1 [2]", false, false}, // no word: a marker written as a number
+		{"308 [1]", false, false},
+		{"[1] 308 points [1].", true, true}, // an opening marker, as Qwen writes
+		{"[4] The answer is 3.5 [4]. It is 1.2 million [1].", true, true},
+		{"[1] 308", true, false},
+		{"[3] The answer [1].", false, false},
+		{"It is 3.5 [1]. [2] It is 4 [2].", false, false}, // only the answer may open with a marker
+	} {
+		prefix, whole, err := g.md.grammarAccepts(grammar, tc.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prefix != tc.prefix || whole != tc.whole {
+			t.Errorf("%q: accepted as a start %v, as a whole answer %v; want %v, %v", tc.text, prefix, whole, tc.prefix, tc.whole)
 		}
 	}
 }

@@ -19,6 +19,7 @@ func (md *lmodel) chatTemplate() string                    { return "" }
 func (md *lmodel) applyTemplate([]message) (string, error) { return "", errUnavailable }
 func (md *lmodel) tokenize(string) ([]int32, error)        { return nil, errUnavailable }
 func (md *lmodel) reset(string) error                      { return errUnavailable }
+func (md *lmodel) resume(string, []int32) (int, error)     { return 0, errUnavailable }
 func (md *lmodel) setStop()                                {}
 func (md *lmodel) setThreads(int)                          {}
 func (md *lmodel) decode([]int32) error                    { return errUnavailable }
