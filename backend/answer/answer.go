@@ -71,6 +71,9 @@ type sentence struct {
 	// figure is set when the question asks for an amount and the
 	// sentence states one.
 	figure bool
+	// spellsOut is set when the question asks what an abbreviation
+	// stands for and the sentence spells it out (acronym.go).
+	spellsOut bool
 }
 
 // Compose answers question from hits (best first). qvec is the question's
@@ -214,6 +217,7 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 		return s / total
 	}
 	amount := asksAmount(question)
+	acronyms := asksAcronyms(question)
 	var out []*sentence
 	var texts []string
 	for hi, h := range hits {
@@ -234,6 +238,7 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 			}
 			s.lex = withName(share, named, s.terms)
 			s.figure = amount && holdsFigure(text)
+			s.spellsOut = len(acronyms) > 0 && spellsOut(text, acronyms)
 			local = append(local, s)
 			texts = append(texts, text)
 		}
@@ -281,6 +286,9 @@ func (c *Composer) score(ctx context.Context, question string, qvec []float32, h
 		s.score = c.combine(s, qvec != nil && c.Embed != nil, len(hits))
 		if s.figure {
 			s.score += figureBonus
+		}
+		if s.spellsOut {
+			s.score += acronymBonus
 		}
 	}
 	return out, nil
