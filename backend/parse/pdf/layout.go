@@ -534,8 +534,13 @@ func readingOrder(segs []*segment) [][]*segment {
 	}
 	var out [][]*segment
 	region := bands[0]
+	listing := false // region is a listing read row by row (see below)
 	emit := func(r []*segment) {
 		if len(r) == 0 {
+			return
+		}
+		if listing {
+			out = append(out, rows(r)...)
 			return
 		}
 		if at, ok := columnGap(r); ok && !numericColumns(r, at) {
@@ -557,15 +562,80 @@ func readingOrder(segs []*segment) [][]*segment {
 	}
 	for _, band := range bands[1:] {
 		merged := append(append([]*segment(nil), region...), band...)
-		if _, ok := columnGap(merged); ok {
-			region = merged
+		if !listing {
+			if _, ok := columnGap(merged); ok {
+				region = merged
+				continue
+			}
+		}
+		if nextRow(region, band) && (listing || crossesColumnGap(region, band)) {
+			region, listing = merged, true
 			continue
 		}
 		emit(region)
-		region = band
+		region, listing = band, false
 	}
 	emit(region)
 	return out
+}
+
+// A listing with trailing comments looks like two columns (code, then the
+// comments at a tab stop) until one code line runs into its comment: a
+// band that crosses the region's column gap on the very next row. Such a
+// region, and the rows that follow it at the same pitch, are one block
+// read row by row, each code line with its comment (as pdftotext reads
+// it). Real text columns are not bridged by a line on the next row: a
+// line across the page below them stands apart, an em or more lower.
+
+// crossesColumnGap reports whether region has a column gap and a segment
+// of band runs across it, from left of the gap into the right column:
+// past the start of the right column on region's last row (within 0.4 em
+// of its lowest baseline). A line that only ends inside the gap, longer
+// than the left column's others, does not, nor does one that only passes
+// a heading's start; without a right column on the last row, no line
+// does.
+func crossesColumnGap(region, band []*segment) bool {
+	at, ok := columnGap(region)
+	if !ok {
+		return false
+	}
+	last := region[0]
+	for _, s := range region {
+		if s.y < last.y {
+			last = s
+		}
+	}
+	right := math.Inf(1)
+	for _, s := range region {
+		if s.x0 > at && s.y-last.y <= 0.4*math.Max(s.em, last.em) {
+			right = math.Min(right, s.x0)
+		}
+	}
+	for _, s := range band {
+		if s.x0 < at && s.x1 > right {
+			return true
+		}
+	}
+	return false
+}
+
+// nextRow reports whether band is the row right below region: the gap
+// between them is under an em (region's median).
+func nextRow(region, band []*segment) bool {
+	if len(region) == 0 || len(band) == 0 {
+		return false
+	}
+	lo, top := math.Inf(1), math.Inf(-1)
+	ems := make([]float64, 0, len(region))
+	for _, s := range region {
+		lo = math.Min(lo, s.bottom)
+		ems = append(ems, s.em)
+	}
+	for _, s := range band {
+		top = math.Max(top, s.top)
+	}
+	sort.Float64s(ems)
+	return lo-top < ems[len(ems)/2]
 }
 
 // numericColumns reports whether the gap at splits the number columns of a

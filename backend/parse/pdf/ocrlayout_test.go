@@ -69,6 +69,24 @@ func TestOCRLayout(t *testing.T) {
 	for i := range bare.Words {
 		bare.Words[i].Baseline, bare.Words[i].LineSize = [2]image.Point{}, 0
 	}
+	// A listing, code with a comment at a tab stop on each line (one
+	// Tesseract line each), whose third line's code runs into its comment:
+	// the code lines are 238 pixels (11.9 em) long, the comments start 162
+	// pixels (8.1 em) after them, so the first two rows alone read as two
+	// columns; the third line crosses that gap on the next row, 5 pixels
+	// (0.25 em) below, so the listing is read row by row, each code line
+	// with its comment, as is the row after it.
+	code := func(y float64, comment ...string) []ocr.Word {
+		c := shift(ocrLine(y, 0, comment...), 400)
+		c[0].NewLine = false
+		return append(ocrLine(y, 0, "v1", ":=", "ld", "state"), c...)
+	}
+	listing := page(code(100, "//", "load", "k"), code(115, "//", "store", "k"),
+		ocrLine(130, 0, "v6", ":=", "call(v0,", "v2,", "false)", "//", "call", "set"),
+		code(145, "//", "test", "it"))
+	// Two columns and, a blank line below them (20 pixels, 1 em), a line
+	// across both: still read column by column, then the line.
+	colsThenLine := page(twoCols.Words, ocrLine(160, 0, "below", "the", "two", "columns", "a", "line", "across", "the", "page"))
 	crop := [4]float64{0, 0, 500, 500} // half a point a pixel
 	for _, tt := range []struct {
 		name   string
@@ -78,6 +96,8 @@ func TestOCRLayout(t *testing.T) {
 	}{
 		{"two columns", twoCols, 0, "left one a\nleft two b\nleft three c\nright one a\nright two b\nright three c"},
 		{"two columns, page turned 90°", twoCols, 90, "left one a\nleft two b\nleft three c\nright one a\nright two b\nright three c"},
+		{"listing with trailing comments", listing, 0, "v1 := ld state // load k\nv1 := ld state // store k\nv6 := call(v0, v2, false) // call set\nv1 := ld state // test it"},
+		{"two columns, then a line across", colsThenLine, 0, "left one a\nleft two b\nleft three c\nright one a\nright two b\nright three c\nbelow the two columns a line across the page"},
 		{"skewed", skewed, 0, "ab cd ef gh\nij kl mn op"},
 		{"no baselines", bare, 0, "first line\nsecond line"},
 		{"no words", ocr.Page{Width: 10, Height: 10}, 0, ""},
