@@ -14,11 +14,11 @@ func TestAsksAcronyms(t *testing.T) {
 		{"What is TAM short for?", []string{"TAM"}},
 		{"what are LLMs?", []string{"LLM"}},
 		{"What does the acronym GDPR2 mean", []string{"GDPR2"}},
-		{"Who proposed TAM?", nil},                       // asks no meaning
-		{"What does Tam stand for?", nil},                // not capitals
-		{"What does A stand for?", nil},                  // one letter
-		{"What is ABCDEFGHI?", nil},                      // too long
-		{"What is the capital of France?", nil},          // no abbreviation
+		{"Who proposed TAM?", nil},              // asks no meaning
+		{"What does Tam stand for?", nil},       // not capitals
+		{"What does A stand for?", nil},         // one letter
+		{"What is ABCDEFGHI?", nil},             // too long
+		{"What is the capital of France?", nil}, // no abbreviation
 		{"What do NATO and UN stand for?", []string{"NATO", "UN"}},
 	}
 	for _, c := range cases {
@@ -42,9 +42,9 @@ func TestSpellsOut(t *testing.T) {
 		{"large language models (LLMs) write text", "LLM", true},
 		{"the North Atlantic Treaty Organization (NATO)", "NATO", true},
 		{"criticisms of the TAM model (TAM) fall in three", "TAM", false}, // initials t, m
-		{"TAM evolved into a leading model", "TAM", false},             // no parenthesised form
-		{"TAM (see Figure 2) was extended", "TAM", false},              // parentheses say something else
-		{"(TAM)", "TAM", false},                                         // nothing before it
+		{"TAM evolved into a leading model", "TAM", false},                // no parenthesised form
+		{"TAM (see Figure 2) was extended", "TAM", false},                 // parentheses say something else
+		{"(TAM)", "TAM", false}, // nothing before it
 	}
 	for _, c := range cases {
 		if got := spellsOut(c.text, []string{c.a}); got != c.want {
