@@ -77,19 +77,27 @@ func (c OCRCache) Put(key, val []byte) {
 // OCRCacheSize returns how many entries the cache holds and their size in
 // bytes (keys and values, as Badger estimates them).
 func (s *Store) OCRCacheSize() (entries int, bytes int64, err error) {
-	err = s.db.View(func(txn *badger.Txn) error {
+	err = s.eachOCREntry(func(item *badger.Item) {
+		entries++
+		bytes += item.EstimatedSize()
+	})
+	return entries, bytes, err
+}
+
+// eachOCREntry calls fn with every cache entry's item, keys only (its
+// value is not read).
+func (s *Store) eachOCREntry(fn func(*badger.Item)) error {
+	return s.db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchValues = false
 		opts.Prefix = prefixOCR
 		it := txn.NewIterator(opts)
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			entries++
-			bytes += it.Item().EstimatedSize()
+			fn(it.Item())
 		}
 		return nil
 	})
-	return entries, bytes, err
 }
 
 // TrimOCRCache drops the least recently used entries while the cache holds
@@ -109,19 +117,10 @@ func (s *Store) TrimOCRCache(max int64) (int, error) {
 	}
 	var all []entry
 	var total int64
-	err := s.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		opts.Prefix = prefixOCR
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			item := it.Item()
-			e := entry{item.KeyCopy(nil), item.Version(), item.EstimatedSize()}
-			all = append(all, e)
-			total += e.size
-		}
-		return nil
+	err := s.eachOCREntry(func(item *badger.Item) {
+		e := entry{item.KeyCopy(nil), item.Version(), item.EstimatedSize()}
+		all = append(all, e)
+		total += e.size
 	})
 	if err != nil || total <= max {
 		return 0, err
