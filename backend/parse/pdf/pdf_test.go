@@ -112,21 +112,7 @@ func pagesPDF(contents ...string) []byte {
 	}
 	objs[1] = "<< /Type /Pages /Kids [" + strings.Join(kids, " ") + "] /Count " + itoa(n) + " >>"
 	objs = append(objs, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	var b strings.Builder
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
-	}
-	xref := b.Len()
-	b.WriteString("xref\n0 " + itoa(len(objs)+1) + "\n0000000000 65535 f \n")
-	for _, off := range offs {
-		s := itoa(off)
-		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
-	}
-	b.WriteString("trailer\n<< /Size " + itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
-	return []byte(b.String())
+	return objectsPDF(objs)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -460,4 +446,24 @@ func TestInfoTitle(t *testing.T) {
 	if want := "Overview of the Technology Acceptance Model: Origins, Developments and Future Directions"; doc.Title != want {
 		t.Errorf("title %q, want %q", doc.Title, want)
 	}
+}
+
+// objectsPDF writes objs as objects 1, 2, … of a PDF with an exact xref
+// table; object 1 is the catalog.
+func objectsPDF(objs []string) []byte {
+	var b strings.Builder
+	b.WriteString("%PDF-1.4\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
+	}
+	xref := b.Len()
+	b.WriteString("xref\n0 " + itoa(len(objs)+1) + "\n0000000000 65535 f \n")
+	for _, off := range offs {
+		s := itoa(off)
+		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
+	}
+	b.WriteString("trailer\n<< /Size " + itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
+	return []byte(b.String())
 }

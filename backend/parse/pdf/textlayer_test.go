@@ -105,21 +105,7 @@ func unmappedFontPDF(lines int) []byte {
 		"<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEF+Unknown /FirstChar 1 /LastChar 19 /Widths [" + strings.Repeat("500 ", 19) + "] /FontDescriptor 7 0 R >>",
 		"<< /Type /FontDescriptor /FontName /ABCDEF+Unknown /Flags 4 /Ascent 800 /Descent -200 /FontBBox [0 -200 1000 800] /ItalicAngle 0 /StemV 80 /CapHeight 700 >>",
 	}
-	var b strings.Builder
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
-	}
-	xref := b.Len()
-	b.WriteString("xref\n0 " + itoa(len(objs)+1) + "\n0000000000 65535 f \n")
-	for _, off := range offs {
-		s := itoa(off)
-		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
-	}
-	b.WriteString("trailer\n<< /Size " + itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
-	return []byte(b.String())
+	return objectsPDF(objs)
 }
 
 // TestUnusableTextLayerNoOCR: without OCR, a page drawn mostly in a font
